@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# npm test: type-check, lint the Moodle plugin, then the whole Jest suite against the local services.
+source "$(dirname "$0")/lib.sh"
+cd "$ROOT"
+load_env
+bash scripts/services.sh ensure
+npx tsc -p tsconfig.json --noEmit
+if [ -d integrations/moodle ]; then
+  command -v php >/dev/null || die "php is required to lint the Moodle plugin: run 'npm run setup'"
+  find integrations/moodle -name '*.php' -print0 | xargs -0 -r -n1 php -l >/dev/null
+fi
+exec npx jest "$@"

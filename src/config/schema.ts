@@ -1,0 +1,44 @@
+import { z } from 'zod';
+
+/** Every setting Laurel reads from its environment. Defaults fit the embedded `npm start` mode. */
+export const configSchema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  /** Which half of Laurel this process runs: `all` (web + workers, the embedded default), `web` or `worker`. */
+  ROLE: z.enum(['all', 'web', 'worker']).default('all'),
+  /** HTTP port of the web role. */
+  PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+  /** Public origin of Laurel as LMSs and browsers reach it; issuer ids and credential URLs derive from it. */
+  BASE_URL: z.url({ protocol: /^https?$/ }).default('http://localhost:3000').transform((u) => u.replace(/\/+$/, '')),
+  /** PostgreSQL connection string (system of record). */
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }),
+  /** Size of the PostgreSQL pool per process. */
+  DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
+  /** Redis connection string (BullMQ queues, rate limits). */
+  REDIS_URL: z.url({ protocol: /^rediss?$/ }),
+  /** Prefix of every BullMQ key, so several Laurels can share one Redis. */
+  QUEUE_PREFIX: z.string().regex(/^[a-z0-9_-]{1,40}$/i).default('laurel'),
+  /** Secret for signing session cookies; at least 32 characters. */
+  SESSION_SECRET: z.string().min(32, 'must be at least 32 characters'),
+  /** Key-encryption key for private signing keys at rest: 32 bytes, base64. */
+  KEY_ENCRYPTION_KEY: z
+    .string()
+    .refine((v) => Buffer.from(v, 'base64').length === 32, 'must be 32 bytes encoded as base64'),
+  /** pino log level. */
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Origins allowed to frame Laurel (CSP frame-ancestors), space separated; the LMS origins. */
+  FRAME_ANCESTORS: z.string().default("'self'"),
+  /** Express `trust proxy` setting: number of hops or `false`. Needed behind a load balancer for HTTPS cookies. */
+  TRUST_PROXY: z
+    .string()
+    .regex(/^(false|true|\d+)$/, 'must be false, true or a hop count')
+    .default('false')
+    .transform((v) => (v === 'false' ? false : v === 'true' ? true : Number(v))),
+  /** Requests per minute per client address on public endpoints (verify, credentials, events). */
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(300),
+  /** How long shutdown waits for in-flight requests and jobs before closing anyway. */
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).default(10000),
+  /** Concurrency of each BullMQ worker in this process. */
+  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
+});
+
+export type Config = z.infer<typeof configSchema>;

@@ -1,0 +1,78 @@
+import { Kysely, PostgresDialect, sql, type Transaction } from 'kysely';
+import { Pool, type PoolConfig } from 'pg';
+import type { FoundationTables } from './tables';
+
+export { sql } from 'kysely';
+export type { Kysely, Transaction, Selectable, Insertable, Updateable } from 'kysely';
+export type { FoundationTables } from './tables';
+export { migrate, pendingMigrations, MIGRATIONS_DIR } from './migrate';
+
+export type Db = Kysely<FoundationTables>;
+
+export interface DatabaseOptions {
+  /** PostgreSQL connection string. */
+  url: string;
+  /** Pool size per process. Default 10. */
+  max?: number;
+  /** Schema to use instead of `public` (tests run each suite in its own schema). */
+  schema?: string;
+}
+
+export interface Database {
+  db: Db;
+  pool: Pool;
+  /** Closes every connection; safe to call twice. */
+  close(): Promise<void>;
+}
+
+export function createDatabase(options: DatabaseOptions): Database {
+  const config: PoolConfig = {
+    connectionString: options.url,
+    max: options.max ?? 10,
+    // Fail fast when PostgreSQL is down so /readyz answers quickly instead of hanging.
+    connectionTimeoutMillis: 5000,
+    idleTimeoutMillis: 30000,
+    application_name: 'laurel',
+  };
+  if (options.schema) config.options = `-c search_path=${quoteIdent(options.schema)}`;
+  const pool = new Pool(config);
+  // An idle client losing its connection (PostgreSQL restart) must not crash the process.
+  pool.on('error', () => undefined);
+  const db = new Kysely<FoundationTables>({ dialect: new PostgresDialect({ pool }) });
+  let closed = false;
+  return {
+    db,
+    pool,
+    async close() {
+      if (closed) return;
+      closed = true;
+      await db.destroy();
+    },
+  };
+}
+
+/** Runs `work` in one transaction; the callback's return value is the result. */
+export function inTransaction<T, DB>(db: Kysely<DB>, work: (trx: Transaction<DB>) => Promise<T>): Promise<T> {
+  return db.transaction().execute(work);
+}
+
+/** True when a query can run; used by /readyz. */
+export async function isDatabaseReachable(db: Kysely<unknown>): Promise<boolean> {
+  try {
+    await sql`select 1`.execute(db);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function quoteIdent(name: string): string {
+  if (!/^[a-z_][a-z0-9_]{0,62}$/i.test(name)) throw new TypeError(`Invalid SQL identifier: ${name}`);
+  return `"${name}"`;
+}
+
+/** PostgreSQL's unique_violation, for code that must tell a duplicate from a failure. */
+export function isUniqueViolation(error: unknown, constraint?: string): boolean {
+  const e = error as { code?: string; constraint?: string };
+  return e?.code === '23505' && (constraint === undefined || e.constraint === constraint);
+}
