@@ -51,9 +51,9 @@ pg_start() {
   pg_init
   pg_running && return 0
   say "starting PostgreSQL on 127.0.0.1:$PG_PORT"
-  as_pg "$(pg_bin)/pg_ctl" -D "$PG_DIR" -l "$DATA/postgres.log" -w -t 60 start \
+  as_pg "$(pg_bin)/pg_ctl" -D "$PG_DIR" -l "$PG_RUN/postgres.log" -w -t 60 start \
     -o "-p $PG_PORT -c listen_addresses=127.0.0.1 -k $PG_RUN -c max_connections=300 -c fsync=on" >/dev/null \
-    || { tail -20 "$DATA/postgres.log" >&2; die "PostgreSQL did not start"; }
+    || { tail -20 "$PG_RUN/postgres.log" >&2; die "PostgreSQL did not start"; }
   # Create the application database once.
   if ! PGPASSWORD="$PG_PASSWORD" psql -h 127.0.0.1 -p "$PG_PORT" -U laurel -d postgres -tAc \
       "select 1 from pg_database where datname='laurel'" | grep -q 1; then

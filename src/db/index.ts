@@ -47,6 +47,8 @@ export function createDatabase(options: DatabaseOptions): Database {
       if (closed) return;
       closed = true;
       await db.destroy();
+      // Kysely only ends a pool it has used; the migrator and raw queries use it directly.
+      if (!pool.ended) await pool.end();
     },
   };
 }
