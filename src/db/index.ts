@@ -59,7 +59,7 @@ export function inTransaction<T, DB>(db: Kysely<DB>, work: (trx: Transaction<DB>
 }
 
 /** True when a query can run; used by /readyz. */
-export async function isDatabaseReachable(db: Kysely<unknown>): Promise<boolean> {
+export async function isDatabaseReachable<T>(db: Kysely<T>): Promise<boolean> {
   try {
     await sql`select 1`.execute(db);
     return true;

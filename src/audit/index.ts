@@ -1,0 +1,36 @@
+import type { Kysely } from 'kysely';
+import type { FoundationTables } from '../db';
+
+export interface AuditEntry {
+  /** Who: `lti:<learner id>`, `token:<token name>`, `cli`, `system`. */
+  actor: string;
+  /** What, as a dotted verb: `rule.published`, `award.revoked`, `keys.rotated`, ... */
+  action: string;
+  subjectType: string;
+  subjectId?: string | null;
+  platformId?: string | null;
+  courseId?: string | null;
+  details?: Record<string, unknown>;
+}
+
+/** Appends to the audit log; call inside the transaction of the change it records. */
+export async function audit<T>(db: Kysely<T>, entry: AuditEntry): Promise<void> {
+  await (db as unknown as Kysely<FoundationTables>)
+    .insertInto('audit_log')
+    .values({
+      actor: entry.actor,
+      action: entry.action,
+      subject_type: entry.subjectType,
+      subject_id: entry.subjectId ?? null,
+      platform_id: entry.platformId ?? null,
+      course_id: entry.courseId ?? null,
+      details: JSON.stringify(entry.details ?? {}),
+    })
+    .execute();
+}
+
+export async function listAudit<T>(db: Kysely<T>, filter: { courseId?: string; limit?: number } = {}) {
+  let query = (db as unknown as Kysely<FoundationTables>).selectFrom('audit_log').selectAll().orderBy('at', 'desc').limit(filter.limit ?? 100);
+  if (filter.courseId) query = query.where('course_id', '=', filter.courseId);
+  return query.execute();
+}

@@ -1,0 +1,7 @@
+import type { Config } from '../config';
+import type { Database } from '../db';
+
+/** Steps of `laurel bootstrap`, run by set-up after migrations. Each is idempotent and returns one line. */
+export type BootstrapStep = (database: Database, config: Config) => Promise<string>;
+
+export const bootstrapSteps: BootstrapStep[] = [];

@@ -1,0 +1,94 @@
+import { createServer, type Server } from 'node:http';
+import { ConfigError, loadConfig } from './config';
+import { closeContext, createContext, type AppContext } from './context';
+import { migrate } from './db';
+import { startWorkers, type WorkerHost } from './queue';
+import { createApp } from './web';
+import { jobs } from './worker/jobs';
+import { startBackgroundTasks, type BackgroundTasks } from './worker/background';
+
+/**
+ * Entry point. ROLE=all (embedded default) runs the web server and the workers in one process;
+ * ROLE=web or ROLE=worker run one half, as many replicas as needed, sharing PostgreSQL and Redis.
+ */
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(78); // EX_CONFIG
+    }
+    throw error;
+  }
+  const ctx = createContext(config);
+  const log = ctx.logger;
+  // Every role migrates on start; the advisory lock makes concurrent replicas safe.
+  const applied = await migrate(ctx.database.pool);
+  if (applied.length) log.info({ applied }, 'migrations applied');
+
+  let server: Server | undefined;
+  let workerHost: WorkerHost | undefined;
+  let background: BackgroundTasks | undefined;
+  if (config.ROLE !== 'worker') {
+    const app = await createApp(ctx);
+    server = createServer(app);
+    server.keepAliveTimeout = 65_000; // above common load-balancer idle timeouts
+    await new Promise<void>((resolve) => server!.listen(config.PORT, resolve));
+    log.info({ port: config.PORT, baseUrl: config.BASE_URL, role: config.ROLE }, 'web listening');
+  }
+  if (config.ROLE !== 'web') {
+    workerHost = startWorkers(ctx, { jobs });
+    background = await startBackgroundTasks(ctx);
+    log.info({ queues: workerHost.workers.map((w) => w.name), role: config.ROLE }, 'workers started');
+  }
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down');
+    const deadline = config.SHUTDOWN_TIMEOUT_MS;
+    const force = setTimeout(() => {
+      log.error('shutdown timed out; exiting');
+      process.exit(1);
+    }, deadline + 5000);
+    force.unref();
+    try {
+      await Promise.all([closeServer(server, deadline), workerHost?.close(deadline), background?.close()]);
+      await closeContext(ctx);
+      log.info('stopped');
+      process.exit(0);
+    } catch (error) {
+      log.error({ err: error }, 'error during shutdown');
+      process.exit(1);
+    }
+  };
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+}
+
+/** Stops accepting connections, lets in-flight requests finish, then closes idle keep-alive sockets. */
+function closeServer(server: Server | undefined, timeoutMs: number): Promise<void> {
+  if (!server) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      server.closeAllConnections();
+      resolve();
+    }, timeoutMs);
+    timer.unref();
+    server.close(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+    server.closeIdleConnections();
+  });
+}
+
+export type { AppContext };
+
+main().catch((error) => {
+  process.stderr.write(`Laurel failed to start: ${(error as Error).message}\n`);
+  process.exit(1);
+});

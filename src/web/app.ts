@@ -1,0 +1,48 @@
+import { randomUUID } from 'node:crypto';
+import express, { type Express } from 'express';
+import cookieParser from 'cookie-parser';
+import { pinoHttp } from 'pino-http';
+import type { AppContext } from '../context';
+import { paths } from '../paths';
+import { errorHandler, notFound } from './errors';
+import { healthRouter } from './health';
+import { createMetrics } from './metrics';
+import { mountRoutes } from './routes';
+import { securityHeaders } from './security';
+import { renderPage } from './views';
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+/** The express application: foundation middleware, health, metrics, then every feature's routes. */
+export async function createApp(ctx: AppContext): Promise<Express> {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', ctx.config.TRUST_PROXY);
+  app.use(
+    pinoHttp({
+      logger: ctx.logger,
+      // Propagate a caller's request id when it looks like one; otherwise mint one.
+      genReqId: (req, res) => {
+        const given = req.headers['x-request-id'];
+        const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+        res.setHeader('X-Request-Id', id);
+        return id;
+      },
+      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
+      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+    }),
+  );
+  app.use(securityHeaders(ctx.config));
+  const metrics = createMetrics(ctx);
+  app.use(metrics.observe);
+  app.use(healthRouter(ctx));
+  app.use(metrics.router);
+  app.use('/assets', express.static(paths.publicAssets, { maxAge: ctx.config.NODE_ENV === 'production' ? '1d' : 0, index: false }));
+  app.use(cookieParser(ctx.config.SESSION_SECRET));
+  app.get('/', (_req, res) => renderPage(res, 'home', { title: 'Laurel', registrationUrl: `${ctx.config.BASE_URL}/lti/register` }));
+  // Routers that need the raw body (signed webhooks, uploads) parse it themselves before these run.
+  await mountRoutes(app, ctx);
+  app.use(notFound);
+  app.use(errorHandler);
+  return app;
+}

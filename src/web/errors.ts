@@ -1,0 +1,89 @@
+import type { ErrorRequestHandler, Request, RequestHandler } from 'express';
+import { LaurelError, type LaurelErrorCode } from '../errors';
+import { renderPage } from './views';
+
+const statusByCode: Record<LaurelErrorCode, number> = {
+  ERR_VALIDATION: 422,
+  ERR_NOT_FOUND: 404,
+  ERR_CONFLICT: 409,
+  ERR_UNAUTHENTICATED: 401,
+  ERR_FORBIDDEN: 403,
+  ERR_RATE_LIMITED: 429,
+  ERR_PAYLOAD_TOO_LARGE: 413,
+  ERR_UNSUPPORTED_MEDIA_TYPE: 415,
+  ERR_UNAVAILABLE: 503,
+  ERR_LTI_LAUNCH_INVALID: 401,
+  ERR_LTI_DEPLOYMENT_UNKNOWN: 403,
+  ERR_EVENT_SIGNATURE: 401,
+  ERR_EVENT_STALE: 401,
+  ERR_EVENT_MALFORMED: 400,
+  ERR_CREDENTIAL_INVALID: 422,
+  ERR_KEY_UNAVAILABLE: 503,
+  ERR_ACHIEVEMENT_NOT_PUBLISHED: 409,
+  ERR_AWARD_REVOKED: 409,
+  ERR_INTERNAL: 500,
+};
+
+/** HTTP status of an error code; codes added later default to 400 until mapped here. */
+export function statusOf(code: LaurelErrorCode): number {
+  return statusByCode[code] ?? 400;
+}
+
+/** Machine clients (API, webhooks, JSON accept) get problem JSON; browsers get a page. */
+function wantsJson(req: Request): boolean {
+  if (/^\/(api|events)\//.test(req.path) || req.path.startsWith('/.well-known/')) return true;
+  const best = req.accepts(['html', 'json', 'application/problem+json']);
+  return best !== 'html';
+}
+
+/** Translates what body-parser and friends throw into our codes. */
+function normalise(error: unknown): LaurelError {
+  if (error instanceof LaurelError) return error;
+  const e = error as { type?: string; status?: number; message?: string };
+  if (e?.type === 'entity.too.large') return new LaurelError('ERR_PAYLOAD_TOO_LARGE', undefined, { cause: error });
+  if (e?.type === 'entity.parse.failed') return new LaurelError('ERR_VALIDATION', 'The request body is not valid JSON.', { cause: error });
+  if (e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported') return new LaurelError('ERR_UNSUPPORTED_MEDIA_TYPE', undefined, { cause: error });
+  if (e?.status === 400 && e.type) return new LaurelError('ERR_VALIDATION', e.message, { cause: error });
+  return new LaurelError('ERR_INTERNAL', undefined, { cause: error });
+}
+
+export const notFound: RequestHandler = (_req, _res, next) => next(new LaurelError('ERR_NOT_FOUND'));
+
+/**
+ * The one place errors become responses: RFC 9457 problem JSON or a friendly page, never a stack
+ * trace. Internal errors are logged with their cause and the request id the client sees.
+ */
+export const errorHandler: ErrorRequestHandler = (error, req, res, _next) => {
+  const problem = normalise(error);
+  const status = statusOf(problem.code);
+  const log = req.log ?? console;
+  if (status >= 500) log.error({ err: problem.cause ?? problem, code: problem.code }, problem.message);
+  else log.warn({ code: problem.code, reason: problem.message, issues: problem.issues.length ? problem.issues : undefined }, 'request refused');
+  if (res.headersSent) return res.end();
+  if (problem.code === 'ERR_UNAUTHENTICATED' && req.headers.authorization !== undefined) res.set('WWW-Authenticate', 'Bearer error="invalid_token"');
+  else if (problem.code === 'ERR_UNAUTHENTICATED') res.set('WWW-Authenticate', 'Bearer');
+  const requestId = String(req.id ?? '');
+  if (wantsJson(req)) {
+    res.status(status).type('application/problem+json').json({
+      type: `urn:laurel:problem:${problem.code.toLowerCase()}`,
+      title: titleOf(status),
+      status,
+      detail: problem.message,
+      code: problem.code,
+      instance: requestId ? `urn:laurel:request:${requestId}` : undefined,
+      ...(problem.issues.length ? { errors: problem.issues } : {}),
+      ...problem.details,
+    });
+    return;
+  }
+  renderPage(res.status(status), 'error', { title: titleOf(status), status, message: problem.message, requestId });
+};
+
+function titleOf(status: number): string {
+  const titles: Record<number, string> = {
+    400: 'Bad request', 401: 'Not signed in', 403: 'Not allowed', 404: 'Not found', 409: 'Conflict',
+    413: 'Too large', 415: 'Unsupported media type', 422: 'Cannot process this request', 429: 'Too many requests',
+    500: 'Something went wrong', 503: 'Temporarily unavailable',
+  };
+  return titles[status] ?? 'Error';
+}

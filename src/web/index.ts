@@ -1,0 +1,6 @@
+export { createApp } from './app';
+export { requireToken, tokenActor } from './auth';
+export { validateBody, validateQuery, handle } from './validate';
+export { publicRateLimit } from './rate-limit';
+export { renderPage, renderToString, type PageData } from './views';
+export { statusOf } from './errors';

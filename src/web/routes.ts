@@ -1,0 +1,11 @@
+import type { Express } from 'express';
+import type { AppContext } from '../context';
+
+/**
+ * Feature routers, mounted in this order after the foundation's own routes. Each feature module adds
+ * exactly one line here.
+ */
+export async function mountRoutes(app: Express, ctx: AppContext): Promise<void> {
+  void app;
+  void ctx;
+}

@@ -1,0 +1,22 @@
+import type { AppContext } from '../context';
+
+/**
+ * Periodic work of the worker role that is not a queued job (relays, purges). Feature modules add
+ * their starters here; each returns a stop function.
+ */
+export type BackgroundStarter = (ctx: AppContext) => Promise<() => Promise<void>> | (() => Promise<void>);
+
+export const backgroundStarters: BackgroundStarter[] = [];
+
+export interface BackgroundTasks {
+  close(): Promise<void>;
+}
+
+export async function startBackgroundTasks(ctx: AppContext): Promise<BackgroundTasks> {
+  const stops = await Promise.all(backgroundStarters.map((start) => start(ctx)));
+  return {
+    async close() {
+      await Promise.all(stops.map((stop) => stop().catch(() => undefined)));
+    },
+  };
+}

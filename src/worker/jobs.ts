@@ -1,0 +1,7 @@
+import type { JobDefinition } from '../queue';
+
+/**
+ * Every job type this codebase runs, in one explicit map (no discovery by file name).
+ * Feature modules add their job definitions here.
+ */
+export const jobs: JobDefinition<any>[] = [];
