@@ -4,6 +4,7 @@
  */
 export type LaurelErrorCode =
   | 'ERR_VALIDATION'
+  | 'ERR_MALFORMED'
   | 'ERR_NOT_FOUND'
   | 'ERR_CONFLICT'
   | 'ERR_UNAUTHENTICATED'
@@ -16,12 +17,16 @@ export type LaurelErrorCode =
   | 'ERR_LTI_DEPLOYMENT_UNKNOWN'
   | 'ERR_EVENT_SIGNATURE'
   | 'ERR_EVENT_STALE'
+  | 'ERR_EVENT_MALFORMED'
   | 'ERR_CREDENTIAL_INVALID'
   | 'ERR_KEY_UNAVAILABLE'
+  | 'ERR_ACHIEVEMENT_NOT_PUBLISHED'
+  | 'ERR_AWARD_REVOKED'
   | 'ERR_INTERNAL';
 
 const defaultMessages: Record<LaurelErrorCode, string> = {
   ERR_VALIDATION: 'The request is not valid.',
+  ERR_MALFORMED: 'The request body could not be parsed.',
   ERR_NOT_FOUND: 'Not found.',
   ERR_CONFLICT: 'The request conflicts with the current state.',
   ERR_UNAUTHENTICATED: 'Authentication is required.',
@@ -34,8 +39,11 @@ const defaultMessages: Record<LaurelErrorCode, string> = {
   ERR_LTI_DEPLOYMENT_UNKNOWN: 'This LTI deployment is not registered with Laurel.',
   ERR_EVENT_SIGNATURE: 'The event signature could not be verified.',
   ERR_EVENT_STALE: 'The event timestamp is outside the accepted window.',
+  ERR_EVENT_MALFORMED: 'The event is malformed.',
   ERR_CREDENTIAL_INVALID: 'The credential is not valid.',
   ERR_KEY_UNAVAILABLE: 'No signing key is available.',
+  ERR_ACHIEVEMENT_NOT_PUBLISHED: 'This achievement is not published, so it cannot be awarded.',
+  ERR_AWARD_REVOKED: 'This award is revoked.',
   ERR_INTERNAL: 'Something went wrong on our side.',
 };
 

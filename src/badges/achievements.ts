@@ -1,0 +1,102 @@
+import type { Selectable } from 'kysely';
+import { findCourse, isUuid } from '../courses';
+import { audit } from '../audit';
+import { LaurelError } from '../errors';
+import { parseRuleNode } from '../rules';
+import { badgesDb, urls, type BadgesDeps } from './deps';
+import type { RuleSpec } from './schema';
+import type { AchievementStatus, AlignmentValue, BadgeTables, BadgesDb } from './tables';
+
+export type AchievementRow = Selectable<BadgeTables['achievements']>;
+
+export interface CreateAchievementProps {
+  courseId: string;
+  name: string;
+  description: string;
+  criteriaNarrative: string;
+  /** An http(s) URL or a base64 PNG/SVG data URI (validated by the caller's schema). */
+  image?: string;
+  colors?: { primary: string; secondary?: string };
+  alignments?: AlignmentValue[];
+  requiredPercent?: number;
+  validForDays?: number;
+  rule?: RuleSpec;
+  status?: Extract<AchievementStatus, 'draft' | 'published'>;
+  issuerId?: string;
+  actor: string;
+}
+
+export async function createAchievement(deps: BadgesDeps, props: CreateAchievementProps): Promise<AchievementRow> {
+  const db = badgesDb(deps.db);
+  const course = await findCourse(db, props.courseId);
+  if (!course) throw new LaurelError('ERR_NOT_FOUND', 'No course has this id.', { details: { courseId: props.courseId } });
+  const rule = props.rule === undefined ? undefined : parseRuleNode(props.rule);
+  const image = parseImage(props.image);
+  const issuerId = props.issuerId ?? (await deps.credentials.defaultIssuerId(deps.db));
+  return db.transaction().execute(async (trx) => {
+    const row = await trx
+      .insertInto('achievements')
+      .values({
+        course_id: course.id,
+        issuer_id: issuerId,
+        name: props.name,
+        description: props.description,
+        criteria_narrative: props.criteriaNarrative,
+        image_bytes: image.bytes,
+        image_mime: image.mime,
+        image_url: image.url,
+        primary_color: props.colors?.primary ?? null,
+        secondary_color: props.colors?.secondary ?? null,
+        alignments: JSON.stringify(props.alignments ?? []),
+        required_percent: props.requiredPercent ?? thresholdOf(rule),
+        valid_for_days: props.validForDays ?? null,
+        rule: rule ? JSON.stringify(rule) : null,
+        status: props.status ?? 'published',
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    await audit<BadgesDb>(trx, { actor: props.actor, action: 'achievement.create', subjectType: 'achievement', subjectId: row.id, courseId: course.id, details: { name: row.name } });
+    return row;
+  });
+}
+
+/** The threshold a single score rule sets, shown as the achievement's ResultDescription. */
+function thresholdOf(rule: RuleSpec | undefined): number | null {
+  return rule?.kind === 'score' ? (rule.minPercent ?? null) : null;
+}
+
+function parseImage(image: string | undefined): { bytes: Buffer | null; mime: 'image/png' | 'image/svg+xml' | null; url: string | null } {
+  if (!image) return { bytes: null, mime: null, url: null };
+  const match = /^data:(image\/(?:png|svg\+xml));base64,(.*)$/s.exec(image);
+  if (!match) return { bytes: null, mime: null, url: image };
+  const bytes = Buffer.from(match[2]!, 'base64');
+  const mime = match[1] as 'image/png' | 'image/svg+xml';
+  // The bytes are served back from our origin, so check they are what they claim to be.
+  const isPng = bytes.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
+  const isSvg = /^\s*(<\?xml[^>]*>\s*)?(<!--[\s\S]*?-->\s*)*<svg[\s>]/.test(bytes.toString('utf8', 0, 2048));
+  if ((mime === 'image/png' && !isPng) || (mime === 'image/svg+xml' && !isSvg)) {
+    throw new LaurelError('ERR_VALIDATION', 'The image is not a valid PNG or SVG.', { issues: [{ field: 'image', message: `content is not ${mime}` }] });
+  }
+  return { bytes, mime, url: null };
+}
+
+export async function listAchievements(deps: Pick<BadgesDeps, 'db'>, filter: { courseId?: string } = {}): Promise<AchievementRow[]> {
+  let query = badgesDb(deps.db).selectFrom('achievements').selectAll();
+  if (filter.courseId) query = query.where('course_id', '=', filter.courseId);
+  return query.orderBy('created_at').orderBy('id').limit(1000).execute();
+}
+
+export async function getAchievement(deps: Pick<BadgesDeps, 'db'>, id: string): Promise<AchievementRow> {
+  const row = isUuid(id) ? await badgesDb(deps.db).selectFrom('achievements').selectAll().where('id', '=', id).executeTakeFirst() : undefined;
+  if (!row) throw new LaurelError('ERR_NOT_FOUND', 'No achievement has this id.');
+  return row;
+}
+
+/** The URL of the achievement's image: the external one, or ours serving the upload or generated art. */
+export function achievementImageUrl(baseUrl: string, row: Pick<AchievementRow, 'id' | 'image_url'>): string {
+  return row.image_url ?? urls.achievementImage(baseUrl, row.id);
+}
+
+export function requiredPercentOf(row: Pick<AchievementRow, 'required_percent'>): number | null {
+  return row.required_percent === null ? null : Number(row.required_percent);
+}

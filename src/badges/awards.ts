@@ -1,0 +1,174 @@
+import { sql, type Selectable } from 'kysely';
+import { isUuid } from '../courses';
+import { audit } from '../audit';
+import { LaurelError } from '../errors';
+import { badgesDb, clock, type BadgesDeps, type BadgesHandle } from './deps';
+import type { AwardSource, BadgeTables, EvidenceValue, BadgesDb } from './tables';
+
+export type AwardRow = Selectable<BadgeTables['awards']>;
+
+export interface AwardBadgeProps {
+  achievementId: string;
+  learnerId: string;
+  /** The learner's score in percent, when an assessment led to the award. */
+  score?: number | null;
+  evidence?: EvidenceValue[];
+  visibility?: 'public' | 'private';
+  /** Who awarded: a token name, an instructor id, or `rules`. */
+  actor: string;
+  source: AwardSource;
+}
+
+/**
+ * Awards an achievement to a learner at most once while active. The partial unique index
+ * `awards_one_active` decides under concurrency: the insert does ON CONFLICT DO NOTHING and a losing
+ * caller reads the winner back (`created: false`). Never check-then-insert.
+ */
+export async function awardBadge(deps: BadgesDeps, props: AwardBadgeProps): Promise<{ award: AwardRow; created: boolean }> {
+  if (!isUuid(props.achievementId) || !isUuid(props.learnerId)) throw new LaurelError('ERR_NOT_FOUND', 'No achievement or learner has this id.');
+  const now = clock(deps);
+  return insertAward(deps, props, now).catch((error: unknown) => {
+    // The learner id is checked by its foreign key, in the same statement as the insert.
+    if ((error as { code?: string }).code === '23503') throw new LaurelError('ERR_NOT_FOUND', 'No learner has this id.', { cause: error, details: { learnerId: props.learnerId } });
+    throw error;
+  });
+}
+
+function insertAward(deps: BadgesDeps, props: AwardBadgeProps, now: Date): Promise<{ award: AwardRow; created: boolean }> {
+  return badgesDb(deps.db).transaction().execute(async (trx) => {
+    // Insert-select: the achievement's course, publication and validity period are read in the same statement.
+    const inserted = await trx
+      .insertInto('awards')
+      .columns(['achievement_id', 'learner_id', 'course_id', 'score', 'evidence', 'source', 'awarded_by', 'awarded_at', 'expires_at', 'visibility'])
+      .expression((eb) =>
+        eb
+          .selectFrom('achievements')
+          .select([
+            'achievements.id',
+            sql<string>`${props.learnerId}::uuid`.as('learner_id'),
+            'achievements.course_id',
+            sql<string | null>`${props.score ?? null}::numeric`.as('score'),
+            sql<string>`${JSON.stringify(props.evidence ?? [])}::jsonb`.as('evidence'),
+            sql<string>`${props.source}`.as('source'),
+            sql<string>`${props.actor}`.as('awarded_by'),
+            sql<Date>`${now}::timestamptz`.as('awarded_at'),
+            sql<Date | null>`case when achievements.valid_for_days is null then null else ${now}::timestamptz + make_interval(days => achievements.valid_for_days) end`.as('expires_at'),
+            sql<string>`${props.visibility ?? 'public'}`.as('visibility'),
+          ])
+          .where('achievements.id', '=', props.achievementId)
+          .where('achievements.status', '=', 'published'),
+      )
+      .onConflict((oc) => oc.columns(['achievement_id', 'learner_id']).where('status', '<>', 'revoked').doNothing())
+      .returningAll()
+      .executeTakeFirst();
+    if (inserted) {
+      await audit<BadgesDb>(trx, { actor: props.actor, action: 'award.create', subjectType: 'award', subjectId: inserted.id, courseId: inserted.course_id, details: { achievementId: inserted.achievement_id, learnerId: inserted.learner_id, source: props.source } });
+      return { award: inserted, created: true };
+    }
+    const existing = await activeAward(trx, props.achievementId, props.learnerId);
+    if (existing) return { award: existing, created: false };
+    return explainRefusal(trx, props);
+  });
+}
+
+function activeAward(db: BadgesHandle, achievementId: string, learnerId: string): Promise<AwardRow | undefined> {
+  return db.selectFrom('awards').selectAll().where('achievement_id', '=', achievementId).where('learner_id', '=', learnerId).where('status', '<>', 'revoked').executeTakeFirst();
+}
+
+async function explainRefusal(db: BadgesHandle, props: AwardBadgeProps): Promise<never> {
+  const achievement = await db.selectFrom('achievements').select(['status']).where('id', '=', props.achievementId).executeTakeFirst();
+  if (!achievement) throw new LaurelError('ERR_NOT_FOUND', 'No achievement has this id.', { details: { achievementId: props.achievementId } });
+  if (achievement.status !== 'published') {
+    throw new LaurelError('ERR_ACHIEVEMENT_NOT_PUBLISHED', undefined, { details: { achievementId: props.achievementId, status: achievement.status } });
+  }
+  throw new LaurelError('ERR_INTERNAL', 'The award was neither created nor found.');
+}
+
+export interface RevokeAwardProps {
+  awardId: string;
+  reason: string;
+  actor: string;
+}
+
+/**
+ * Revokes an award: records reason and actor, sets the credential's status-list bit in the same
+ * transaction (so a verifier sees the revocation as soon as it commits) and writes the audit log.
+ */
+export async function revokeAward(deps: BadgesDeps, props: RevokeAwardProps): Promise<AwardRow> {
+  const now = clock(deps);
+  return badgesDb(deps.db).transaction().execute(async (trx) => {
+    const current = isUuid(props.awardId) ? await trx.selectFrom('awards').selectAll().where('id', '=', props.awardId).forUpdate().executeTakeFirst() : undefined;
+    if (!current) throw new LaurelError('ERR_NOT_FOUND', 'No award has this id.');
+    if (current.status === 'revoked') throw new LaurelError('ERR_AWARD_REVOKED', 'This award is already revoked.', { details: { awardId: current.id } });
+    const award = await trx
+      .updateTable('awards')
+      .set({ status: 'revoked', revoked_at: now, revoked_reason: props.reason, revoked_by: props.actor, updated_at: now })
+      .where('id', '=', current.id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    if (award.credential_id) {
+      const credential = await trx.selectFrom('credentials').select(['status_list_id', 'status_index']).where('id', '=', award.credential_id).executeTakeFirstOrThrow();
+      if (credential.status_list_id !== null && credential.status_index !== null) {
+        await deps.credentials.setRevoked<BadgesDb>(trx, { listId: credential.status_list_id, index: credential.status_index }, true);
+      }
+    }
+    await audit<BadgesDb>(trx, { actor: props.actor, action: 'award.revoke', subjectType: 'award', subjectId: award.id, courseId: award.course_id, details: { reason: props.reason, credentialId: award.credential_id } });
+    return award;
+  });
+}
+
+/** Marks issued awards whose validity period has ended as expired; returns how many. Idempotent. */
+export async function expireAwards(deps: Pick<BadgesDeps, 'db' | 'now'>): Promise<number> {
+  const now = clock(deps);
+  const result = await badgesDb(deps.db)
+    .updateTable('awards')
+    .set({ status: 'expired', updated_at: now })
+    .where('status', '=', 'issued')
+    .where('expires_at', '<=', now)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
+/** Expired is also computed on read, so a page never shows a lapsed award as valid between sweeps. */
+export function effectiveStatus(award: Pick<AwardRow, 'status' | 'expires_at'>, now: Date): AwardRow['status'] {
+  if (award.status === 'issued' && award.expires_at && award.expires_at.getTime() <= now.getTime()) return 'expired';
+  return award.status;
+}
+
+export async function getAward(deps: Pick<BadgesDeps, 'db'>, id: string): Promise<AwardRow> {
+  const row = isUuid(id) ? await badgesDb(deps.db).selectFrom('awards').selectAll().where('id', '=', id).executeTakeFirst() : undefined;
+  if (!row) throw new LaurelError('ERR_NOT_FOUND', 'No award has this id.');
+  return row;
+}
+
+export interface AwardListItem {
+  id: string;
+  achievementId: string;
+  courseId: string;
+  status: AwardRow['status'];
+  credentialId: string | null;
+  score: number | null;
+  awardedAt: Date;
+  learner: { id: string; email: string | null; name: string | null };
+}
+
+export async function listAwards(deps: Pick<BadgesDeps, 'db' | 'now'>, filter: { courseId?: string; achievementId?: string }): Promise<AwardListItem[]> {
+  let query = badgesDb(deps.db)
+    .selectFrom('awards')
+    .innerJoin('learners', 'learners.id', 'awards.learner_id')
+    .select(['awards.id', 'awards.achievement_id', 'awards.course_id', 'awards.status', 'awards.expires_at', 'awards.credential_id', 'awards.score', 'awards.awarded_at', 'learners.id as learner_id', 'learners.email', 'learners.name']);
+  if (filter.courseId) query = query.where('awards.course_id', '=', filter.courseId);
+  if (filter.achievementId) query = query.where('awards.achievement_id', '=', filter.achievementId);
+  const rows = await query.orderBy('awards.awarded_at').orderBy('awards.id').limit(5000).execute();
+  const now = clock(deps);
+  return rows.map((r) => ({
+    id: r.id,
+    achievementId: r.achievement_id,
+    courseId: r.course_id,
+    status: effectiveStatus(r, now),
+    credentialId: r.credential_id,
+    score: r.score === null ? null : Number(r.score),
+    awardedAt: r.awarded_at,
+    learner: { id: r.learner_id, email: r.email, name: r.name },
+  }));
+}

@@ -1,0 +1,8 @@
+// Badges: achievements, awards (exactly one active per achievement and learner), issued credentials.
+export type { BadgeTables, BadgesDb, AlignmentValue, EvidenceValue, AwardStatus, AwardSource, AchievementStatus } from './tables';
+export type { BadgesDeps } from './deps';
+export type { CredentialPort, AwardFacts, SignedCredential, VerificationSummary, IssuerSummary, BadgeArt } from './port';
+export { ruleSchema, type RuleSpec, issueCredentialPayload, type IssueCredentialPayload } from './schema';
+export { createAchievement, listAchievements, getAchievement, type AchievementRow, type CreateAchievementProps } from './achievements';
+export { awardBadge, revokeAward, expireAwards, effectiveStatus, getAward, listAwards, type AwardRow, type AwardListItem, type AwardBadgeProps, type RevokeAwardProps } from './awards';
+export { issueCredential, findCredential, type CredentialRow } from './issue';

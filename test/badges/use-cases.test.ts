@@ -1,0 +1,145 @@
+import { createManualCourse, upsertManualLearner } from '../../src/courses';
+import { isLaurelError } from '../../src/errors';
+import { awardBadge, createAchievement, expireAwards, issueCredential, listAwards, revokeAward, type BadgesDeps } from '../../src/badges';
+import { createTestDatabase, type TestDatabase } from '../support/db';
+import { fakeCredentialPort } from './support/fake-port';
+
+let tdb: TestDatabase;
+let deps: BadgesDeps;
+let port: ReturnType<typeof fakeCredentialPort>;
+let courseId: string;
+
+beforeAll(async () => {
+  tdb = await createTestDatabase({ max: 10 });
+  port = fakeCredentialPort();
+  deps = { db: tdb.db, credentials: port, baseUrl: 'http://laurel.test' };
+  courseId = (await createManualCourse(tdb.db, { title: 'Chemistry 101' })).id;
+});
+afterAll(() => tdb.close());
+
+async function newAchievement(extra: Partial<Parameters<typeof createAchievement>[1]> = {}) {
+  return createAchievement(deps, { courseId, name: 'Lab Safety', description: 'Knows the lab rules.', criteriaNarrative: 'Score 80% on the safety quiz.', actor: 'test', ...extra });
+}
+async function newLearner() {
+  return upsertManualLearner(tdb.db, { email: `l${Math.random().toString(36).slice(2)}@example.edu`, name: 'Ada' });
+}
+async function codeOf(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+    return 'resolved';
+  } catch (error) {
+    return isLaurelError(error) ? error.code : `non-laurel: ${(error as Error).message}`;
+  }
+}
+
+describe('awardBadge', () => {
+  it('creates exactly one award under 20 concurrent calls for the same pair', async () => {
+    const achievement = await newAchievement();
+    const learner = await newLearner();
+    const results = await Promise.all(
+      Array.from({ length: 20 }, () => awardBadge(deps, { achievementId: achievement.id, learnerId: learner.id, score: 91, actor: 'test', source: 'rule' })),
+    );
+    expect(results.filter((r) => r.created)).toHaveLength(1);
+    expect(new Set(results.map((r) => r.award.id)).size).toBe(1);
+    const rows = await tdb.db.withTables<{ awards: { id: string; achievement_id: string } }>().selectFrom('awards').select('id').where('achievement_id', '=', achievement.id).execute();
+    expect(rows).toHaveLength(1);
+  });
+
+  it('derives course, expiry and threshold from the achievement', async () => {
+    const now = new Date('2026-01-10T00:00:00Z');
+    const achievement = await newAchievement({ validForDays: 30, rule: { kind: 'score', assignmentId: 'Q2', minPercent: 80 } });
+    expect(achievement.required_percent).toBe('80.00');
+    const { award } = await awardBadge({ ...deps, now: () => now }, { achievementId: achievement.id, learnerId: (await newLearner()).id, actor: 'test', source: 'manual' });
+    expect(award.course_id).toBe(courseId);
+    expect(award.expires_at?.toISOString()).toBe('2026-02-09T00:00:00.000Z');
+  });
+
+  it('refuses unknown and unpublished achievements and unknown learners with precise codes', async () => {
+    const learner = await newLearner();
+    const draft = await newAchievement({ status: 'draft' });
+    expect(await codeOf(awardBadge(deps, { achievementId: draft.id, learnerId: learner.id, actor: 't', source: 'manual' }))).toBe('ERR_ACHIEVEMENT_NOT_PUBLISHED');
+    expect(await codeOf(awardBadge(deps, { achievementId: '00000000-0000-4000-8000-000000000000', learnerId: learner.id, actor: 't', source: 'manual' }))).toBe('ERR_NOT_FOUND');
+    const published = await newAchievement();
+    expect(await codeOf(awardBadge(deps, { achievementId: published.id, learnerId: '00000000-0000-4000-8000-000000000000', actor: 't', source: 'manual' }))).toBe('ERR_NOT_FOUND');
+  });
+
+  it('refuses an invalid rule', async () => {
+    expect(await codeOf(newAchievement({ rule: { kind: 'score', assignmentId: 'Q1' } as never }))).toBe('ERR_VALIDATION');
+  });
+});
+
+describe('issueCredential', () => {
+  it('is idempotent, also when runs race', async () => {
+    const achievement = await newAchievement();
+    const { award } = await awardBadge(deps, { achievementId: achievement.id, learnerId: (await newLearner()).id, actor: 'test', source: 'manual' });
+    const before = port.signed.length;
+    const runs = await Promise.all(Array.from({ length: 5 }, () => issueCredential(deps, { awardId: award.id })));
+    expect(runs.filter((r) => r.created)).toHaveLength(1);
+    expect(new Set(runs.map((r) => r.credential.id)).size).toBe(1);
+    expect(port.signed.length - before).toBe(1);
+    const again = await issueCredential(deps, { awardId: award.id });
+    expect(again).toMatchObject({ created: false, credential: { id: runs[0]!.credential.id } });
+    const [listed] = await listAwards(deps, { achievementId: achievement.id });
+    expect(listed!.credentialId).toBe(runs[0]!.credential.id);
+  });
+
+  it('passes the facts the builder needs', async () => {
+    const achievement = await newAchievement({ requiredPercent: 75, alignments: [{ targetName: 'Safety', targetUrl: 'https://skills.example/safety', targetCode: 'S1' }] });
+    const { award } = await awardBadge(deps, { achievementId: achievement.id, learnerId: (await newLearner()).id, score: 88.5, evidence: [{ name: 'Safety quiz' }], actor: 'test', source: 'rule' });
+    const { credential } = await issueCredential(deps, { awardId: award.id });
+    const facts = port.signed.at(-1)!;
+    expect(facts).toMatchObject({
+      credentialId: credential.id,
+      issuerId: 'issuer-default',
+      score: 88.5,
+      evidence: [{ name: 'Safety quiz' }],
+      achievement: { id: achievement.id, requiredPercent: 75, courseTitle: 'Chemistry 101', imageUrl: `http://laurel.test/achievements/${achievement.id}/image`, alignments: [{ targetCode: 'S1' }] },
+    });
+    expect(facts.recipient.email).toMatch(/@example\.edu$/);
+  });
+
+  it('refuses unknown and revoked awards', async () => {
+    expect(await codeOf(issueCredential(deps, { awardId: '00000000-0000-4000-8000-000000000000' }))).toBe('ERR_NOT_FOUND');
+    const { award } = await awardBadge(deps, { achievementId: (await newAchievement()).id, learnerId: (await newLearner()).id, actor: 'test', source: 'manual' });
+    await revokeAward(deps, { awardId: award.id, reason: 'mistake', actor: 'test' });
+    expect(await codeOf(issueCredential(deps, { awardId: award.id }))).toBe('ERR_AWARD_REVOKED');
+  });
+});
+
+describe('revokeAward', () => {
+  it('sets the status bit, records reason and actor, audits, and frees the pair', async () => {
+    const achievement = await newAchievement();
+    const learner = await newLearner();
+    const { award } = await awardBadge(deps, { achievementId: achievement.id, learnerId: learner.id, actor: 'test', source: 'manual' });
+    const { credential } = await issueCredential(deps, { awardId: award.id });
+    const revoked = await revokeAward(deps, { awardId: award.id, reason: 'Academic misconduct', actor: 'token:admin' });
+    expect(revoked).toMatchObject({ status: 'revoked', revoked_reason: 'Academic misconduct', revoked_by: 'token:admin' });
+    expect(port.revoked.has(`${credential.status_list_id}#${credential.status_index}`)).toBe(true);
+    const log = await tdb.db.selectFrom('audit_log').selectAll().where('subject_id', '=', award.id).where('action', '=', 'award.revoke').execute();
+    expect(log).toHaveLength(1);
+    expect(log[0]!.details).toMatchObject({ reason: 'Academic misconduct' });
+    expect(await codeOf(revokeAward(deps, { awardId: award.id, reason: 'again', actor: 'x' }))).toBe('ERR_AWARD_REVOKED');
+    const again = await awardBadge(deps, { achievementId: achievement.id, learnerId: learner.id, actor: 'test', source: 'manual' });
+    expect(again.created).toBe(true);
+    expect(again.award.id).not.toBe(award.id);
+  });
+
+  it('answers ERR_NOT_FOUND for an unknown award', async () => {
+    expect(await codeOf(revokeAward(deps, { awardId: 'nope', reason: 'x', actor: 'x' }))).toBe('ERR_NOT_FOUND');
+  });
+});
+
+describe('expiry', () => {
+  it('expires awards past their validity and shows them expired on read', async () => {
+    const t0 = new Date('2026-03-01T00:00:00Z');
+    const achievement = await newAchievement({ validForDays: 1 });
+    await awardBadge({ ...deps, now: () => t0 }, { achievementId: achievement.id, learnerId: (await newLearner()).id, actor: 'test', source: 'manual' });
+    const later = new Date('2026-03-03T00:00:00Z');
+    expect((await listAwards({ db: tdb.db, now: () => later }, { achievementId: achievement.id }))[0]!.status).toBe('expired');
+    expect((await listAwards({ db: tdb.db, now: () => t0 }, { achievementId: achievement.id }))[0]!.status).toBe('issued');
+    expect(await expireAwards({ db: tdb.db, now: () => later })).toBeGreaterThanOrEqual(1);
+    expect(await expireAwards({ db: tdb.db, now: () => later })).toBe(0);
+    const [row] = await tdb.db.withTables<{ awards: { achievement_id: string; status: string } }>().selectFrom('awards').select('status').where('achievement_id', '=', achievement.id).execute();
+    expect(row!.status).toBe('expired');
+  });
+});
