@@ -1,0 +1,108 @@
+import type { Kysely } from 'kysely';
+import type { Config } from '../config';
+import { LaurelError } from '../errors';
+import type { UnsignedCredential } from './builder';
+import { createCanonizer, type Canonizer } from './canonize';
+import { createDocumentLoader, type ContextMap } from './contexts';
+import { createDataIntegrityProof, w3cDate } from './data-integrity';
+import { getIssuer } from './issuers';
+import { signVcJwt } from './jwt';
+import { keyEncryptionKey, loadKey, on, type LoadedKey } from './keys';
+
+export interface SignedOutput {
+  /** The credential with `proof` as an array holding the DataIntegrityProof. */
+  credential: Record<string, unknown>;
+  /** VC-JWT (compact JWS, RS256) of the DI-signed credential. */
+  jws: string;
+  /** Key ids used: [Ed25519 verification method, RSA kid]. */
+  keyIds: string[];
+}
+
+export interface CredentialSigner {
+  /** Both proofs: Data Integrity first, then the VC-JWT of the DI-signed credential. */
+  sign(issuerId: string, unsigned: UnsignedCredential | Record<string, unknown>): Promise<SignedOutput>;
+  /** Data Integrity proof only (status list credentials, CLR). */
+  signDataIntegrity(issuerId: string, unsigned: Record<string, unknown>): Promise<Record<string, unknown>>;
+  /** Forgets cached keys (after `rotateKeys` in this process). */
+  refresh(): void;
+  canonizer: Canonizer;
+}
+
+export interface SignerOptions {
+  /** Clock for `proof.created`. Default `() => new Date()`. */
+  now?: () => Date;
+  /** Extra JSON-LD contexts (e.g. CLR 2.0.1, which no npm package ships). */
+  contexts?: ContextMap;
+  /** How long decrypted keys are cached, so rotations in other processes are seen. Default 30 s. */
+  keyCacheMs?: number;
+}
+
+interface IssuerKeys {
+  did: string;
+  ed25519: LoadedKey;
+  rsa: LoadedKey;
+  loadedAt: number;
+}
+
+export async function createSigner<T>(db: Kysely<T>, config: Config, options: SignerOptions = {}): Promise<CredentialSigner> {
+  const now = options.now ?? (() => new Date());
+  const cacheMs = options.keyCacheMs ?? 30000;
+  const kek = keyEncryptionKey(config);
+  const canonizer = createCanonizer({ documentLoader: createDocumentLoader(options.contexts) });
+  const cache = new Map<string, Promise<IssuerKeys>>();
+
+  async function load(issuerId: string): Promise<IssuerKeys> {
+    const issuer = await getIssuer(db, issuerId);
+    if (!issuer) throw new LaurelError('ERR_KEY_UNAVAILABLE', `No issuer ${issuerId}`);
+    const rows = await on(db).selectFrom('signing_keys').selectAll().where('issuer_id', '=', issuerId).where('status', '=', 'active').execute();
+    const ed = rows.find((r) => r.algorithm === 'Ed25519');
+    const rsa = rows.find((r) => r.algorithm === 'RS256');
+    if (!ed || !rsa) throw new LaurelError('ERR_KEY_UNAVAILABLE', `Issuer ${issuerId} has no active keys: run 'laurel bootstrap'`);
+    return { did: issuer.did, ed25519: loadKey(ed, kek), rsa: loadKey(rsa, kek), loadedAt: Date.now() };
+  }
+
+  async function keysFor(issuerId: string): Promise<IssuerKeys> {
+    let entry = cache.get(issuerId);
+    if (entry) {
+      const keys = await entry.catch(() => undefined);
+      if (keys && Date.now() - keys.loadedAt < cacheMs) return keys;
+    }
+    entry = load(issuerId);
+    cache.set(issuerId, entry);
+    entry.catch(() => cache.delete(issuerId));
+    return entry;
+  }
+
+  async function signDataIntegrity(issuerId: string, unsigned: Record<string, unknown>): Promise<Record<string, unknown>> {
+    const keys = await keysFor(issuerId);
+    assertIssuer(unsigned, keys.did);
+    const { proof: _existing, ...document } = unsigned;
+    const proof = await createDataIntegrityProof({
+      document,
+      key: { verificationMethod: keys.ed25519.id, privateKey: keys.ed25519.privateKey },
+      created: w3cDate(now()),
+      canonizer,
+    });
+    // The 2024 schema build requires an array; a one-element array means the same in JSON-LD.
+    return { ...document, proof: [proof] };
+  }
+
+  return {
+    canonizer,
+    signDataIntegrity,
+    async sign(issuerId, unsigned) {
+      const credential = await signDataIntegrity(issuerId, unsigned);
+      const keys = await keysFor(issuerId);
+      const jws = await signVcJwt(credential, { kid: keys.rsa.id, privateKey: keys.rsa.privateKey });
+      return { credential, jws, keyIds: [keys.ed25519.id, keys.rsa.id] };
+    },
+    refresh: () => cache.clear(),
+  };
+}
+
+/** The key's controller must be the credential's issuer, or verifiers reject the proof. */
+function assertIssuer(unsigned: Record<string, unknown>, did: string): void {
+  const issuer = unsigned.issuer;
+  const id = typeof issuer === 'string' ? issuer : (issuer as { id?: unknown } | undefined)?.id;
+  if (id !== did) throw new TypeError(`credential issuer ${String(id)} is not the signing issuer ${did}`);
+}

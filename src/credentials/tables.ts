@@ -1,0 +1,52 @@
+import type { ColumnType, Generated } from 'kysely';
+
+type Json<T> = ColumnType<T, string, string>;
+
+export type KeyAlgorithm = 'Ed25519' | 'RS256';
+
+export interface PublicJwk {
+  kty: string;
+  kid?: string;
+  alg?: string;
+  use?: string;
+  crv?: string;
+  x?: string;
+  n?: string;
+  e?: string;
+}
+
+export interface CredentialTables {
+  credential_issuers: {
+    id: string;
+    did: string;
+    name: string;
+    url: string | null;
+    email: string | null;
+    description: string | null;
+    image_url: string | null;
+    platform_id: string | null;
+    created_at: Generated<Date>;
+    updated_at: Generated<Date>;
+  };
+  signing_keys: {
+    id: string;
+    issuer_id: string;
+    algorithm: KeyAlgorithm;
+    public_jwk: Json<PublicJwk>;
+    private_key_enc: string;
+    status: Generated<'active' | 'retired'>;
+    created_at: Generated<Date>;
+    retired_at: Date | null;
+  };
+  status_lists: {
+    id: Generated<string>;
+    issuer_id: string;
+    purpose: Generated<'revocation' | 'suspension'>;
+    size: Generated<number>;
+    next_index: Generated<number>;
+    bits: Buffer;
+    version: Generated<string>;
+    created_at: Generated<Date>;
+    updated_at: Generated<Date>;
+  };
+}
