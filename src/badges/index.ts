@@ -6,3 +6,9 @@ export { ruleSchema, type RuleSpec, issueCredentialPayload, type IssueCredential
 export { createAchievement, listAchievements, getAchievement, type AchievementRow, type CreateAchievementProps } from './achievements';
 export { awardBadge, revokeAward, expireAwards, effectiveStatus, getAward, listAwards, type AwardRow, type AwardListItem, type AwardBadgeProps, type RevokeAwardProps } from './awards';
 export { issueCredential, findCredential, type CredentialRow } from './issue';
+export { awardManually, type ManualAwardProps } from './manual';
+export { loadPublicCredential, type PublicCredential } from './public-credential';
+export { badgesDepsFor, useCredentialPort } from './context';
+export { issueCredentialJob, ISSUE_CREDENTIAL_JOB } from './jobs/issue-credential';
+export { createBadgesApiRouter } from './web/api';
+export { createPublicBadgesRouter } from './web/public';

@@ -1,4 +1,5 @@
 import type { Express } from 'express';
+import { createBadgesApiRouter, createPublicBadgesRouter } from '../badges';
 import type { AppContext } from '../context';
 
 /**
@@ -6,6 +7,6 @@ import type { AppContext } from '../context';
  * exactly one line here.
  */
 export async function mountRoutes(app: Express, ctx: AppContext): Promise<void> {
-  void app;
-  void ctx;
+  app.use('/api/v1', createBadgesApiRouter(ctx));
+  app.use(createPublicBadgesRouter(ctx));
 }

@@ -1,0 +1,27 @@
+import type { AchievementRow } from '../achievements';
+import type { CredentialPort } from '../port';
+
+/** The achievement's own art when it was uploaded, else generated from its name and colours. */
+export async function badgeArt(port: CredentialPort, achievement: AchievementRow, format: 'png' | 'svg'): Promise<Buffer | string> {
+  const art = { name: achievement.name, primaryColor: achievement.primary_color ?? undefined, secondaryColor: achievement.secondary_color ?? undefined };
+  const bytes = achievement.image_bytes;
+  if (format === 'png') {
+    return bytes && achievement.image_mime === 'image/png' ? bytes : port.defaultBadgePng(art);
+  }
+  if (bytes && achievement.image_mime === 'image/svg+xml') return bytes.toString('utf8');
+  if (bytes && achievement.image_mime === 'image/png') {
+    // Wrap an uploaded PNG so the baked SVG still shows the institution's art.
+    return `<svg xmlns="http://www.w3.org/2000/svg" width="512" height="512" viewBox="0 0 512 512"><image width="512" height="512" href="data:image/png;base64,${bytes.toString('base64')}"/></svg>`;
+  }
+  return port.defaultBadgeSvg(art);
+}
+
+/**
+ * Headers for images served from our origin. An uploaded SVG may carry script; this CSP (sandbox,
+ * no script) makes it inert even when opened directly, and nosniff stops content-type guessing.
+ */
+export const IMAGE_HEADERS = {
+  'Content-Security-Policy': "default-src 'none'; img-src data:; style-src 'unsafe-inline'; sandbox",
+  'X-Content-Type-Options': 'nosniff',
+  'Cache-Control': 'public, max-age=300',
+} as const;
