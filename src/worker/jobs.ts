@@ -1,7 +1,10 @@
+import { issueCredentialJob } from '../badges';
 import type { JobDefinition } from '../queue';
 
 /**
  * Every job type this codebase runs, in one explicit map (no discovery by file name).
  * Feature modules add their job definitions here.
  */
-export const jobs: JobDefinition<any>[] = [];
+export const jobs: JobDefinition<any>[] = [
+  issueCredentialJob,
+];
