@@ -15,3 +15,15 @@ export {
 export { parseCanvasEvent } from './sources/canvas';
 export { parseMoodleEvent, moodlePayloadSchema, type MoodlePayload } from './sources/moodle';
 export { apiEventSchema, normaliseApiEvent, type ApiEventBody } from './sources/api';
+export type { EventTables, EventsDb, EventSourceKind, ScoreEventStatus } from './tables';
+export { createEventSource, listEventSources, requireEventSource, clearEventSourceCache, type EventSource, type CreateEventSourceProps } from './sources-store';
+export { storeEvent, getEvent, findStalledEvents, type ScoreEventRow, type StoreEventResult } from './inbox';
+export { ingestCanvasDelivery, ingestMoodleDelivery, ingestApiEvent, type IngestResult } from './ingest';
+export { applyEvent, type ApplyOutcome } from './apply';
+export { evaluateLearner, loadFacts, type Awarder, type AwardRequest } from './evaluate-learner';
+export { evaluateEventJob, enqueueEvaluation, EVALUATE_EVENT_JOB } from './jobs/evaluate';
+export { processParkedEvents } from './parked';
+export { createEventsRouter } from './web/router';
+export { signMoodleBody, verifyMoodleSignature } from './verify/moodle-hmac';
+export { verifyCanvasJwt, clearJwksCache, configureCanvasJwks } from './verify/canvas-jwt';
+export { canvasIdCandidates } from './mapping';

@@ -1,0 +1,130 @@
+import { sql, type Kysely } from 'kysely';
+import type { NormalisedEvent } from './model';
+import type { EventsDb } from './tables';
+import { getEvent } from './inbox';
+
+/**
+ * Applies one inbox event to the course state: assignment events create, rename or delete the
+ * assignment; score events update `learner_scores` where the newest `occurredAt` wins. Idempotent:
+ * a redelivered job finds the event processed, or re-applies it without effect.
+ */
+
+export type ApplyOutcome =
+  | { kind: 'score'; courseId: string; learnerId: string; assignmentId: string; changed: boolean }
+  | { kind: 'assignment'; courseId: string; assignmentId: string }
+  | { kind: 'skipped'; reason: 'unknown' | 'parked' | 'failed' };
+
+const on = <T>(db: Kysely<T>): Kysely<EventsDb> => db as unknown as Kysely<EventsDb>;
+
+export async function applyEvent<T>(dbAny: Kysely<T>, props: { eventId: string }): Promise<ApplyOutcome> {
+  const db = on(dbAny);
+  const row = await getEvent(db, props.eventId);
+  if (!row) return { kind: 'skipped', reason: 'unknown' };
+  if (row.status === 'parked' || row.status === 'failed') return { kind: 'skipped', reason: row.status };
+  if (!row.course_id) return { kind: 'skipped', reason: 'parked' };
+  const event = row.payload as NormalisedEvent;
+  const courseId = row.course_id;
+  return db.transaction().execute(async (trx) => {
+    if (event.type === 'assignment') {
+      const assignmentId = await saveAssignment(trx, courseId, event);
+      await markProcessed(trx, row.id);
+      return { kind: 'assignment' as const, courseId, assignmentId };
+    }
+    if (!row.learner_id) return { kind: 'skipped' as const, reason: 'parked' as const };
+    const assignment = await ensureAssignment(trx, courseId, event);
+    // Submission events carry no maximum: fall back to the assignment's points possible.
+    const maximum = event.scoreMaximum ?? (assignment.points_possible === null ? null : Number(assignment.points_possible));
+    const result = await trx
+      .insertInto('learner_scores')
+      .values({
+        course_id: courseId,
+        learner_id: row.learner_id,
+        assignment_id: assignment.id,
+        score_given: event.scoreGiven,
+        score_maximum: maximum,
+        excused: event.excused,
+        missing: event.missing,
+        occurred_at: new Date(event.occurredAt),
+        event_id: row.id,
+      })
+      // Newest occurredAt wins: an older event delivered late changes nothing.
+      .onConflict((oc) =>
+        oc
+          .columns(['course_id', 'learner_id', 'assignment_id'])
+          .doUpdateSet((eb) => ({
+            score_given: eb.ref('excluded.score_given'),
+            score_maximum: eb.ref('excluded.score_maximum'),
+            excused: eb.ref('excluded.excused'),
+            missing: eb.ref('excluded.missing'),
+            occurred_at: eb.ref('excluded.occurred_at'),
+            event_id: eb.ref('excluded.event_id'),
+            updated_at: sql`now()`,
+          }))
+          .where('learner_scores.occurred_at', '<', (eb) => eb.ref('excluded.occurred_at')),
+      )
+      .executeTakeFirst();
+    await markProcessed(trx, row.id);
+    return { kind: 'score' as const, courseId, learnerId: row.learner_id, assignmentId: assignment.id, changed: Number(result.numInsertedOrUpdatedRows ?? 0n) > 0 };
+  });
+}
+
+async function markProcessed(db: Kysely<EventsDb>, id: string): Promise<void> {
+  await db
+    .updateTable('score_events')
+    .set((eb) => ({ status: 'processed', processed_at: sql`now()`, attempts: eb('attempts', '+', 1), error: null }))
+    .where('id', '=', id)
+    .execute();
+}
+
+/** Records a permanent failure (poison event) so the relay stops retrying it. */
+export async function markFailed<T>(db: Kysely<T>, props: { eventId: string; error: string }): Promise<void> {
+  await on(db)
+    .updateTable('score_events')
+    .set((eb) => ({ status: 'failed', attempts: eb('attempts', '+', 1), error: props.error.slice(0, 1000) }))
+    .where('id', '=', props.eventId)
+    .execute();
+}
+
+/** A score for an assignment Laurel has not seen yet creates it; an existing name is never replaced by an id. */
+async function ensureAssignment(db: Kysely<EventsDb>, courseId: string, event: NormalisedEvent) {
+  const a = event.assignment;
+  const inserted = await db
+    .insertInto('assignments')
+    .values({ course_id: courseId, source_key: a.sourceKey, name: a.name ?? a.externalId, points_possible: a.pointsPossible ?? null })
+    .onConflict((oc) =>
+      oc.columns(['course_id', 'source_key']).doUpdateSet((eb) => ({
+        points_possible: eb.fn.coalesce('excluded.points_possible', 'assignments.points_possible'),
+        ...(a.name ? { name: eb.ref('excluded.name') } : {}),
+      })),
+    )
+    .returning(['id', 'points_possible'])
+    .executeTakeFirstOrThrow();
+  return inserted;
+}
+
+async function saveAssignment(db: Kysely<EventsDb>, courseId: string, event: NormalisedEvent & { type: 'assignment' }): Promise<string> {
+  const a = event.assignment;
+  const deleted = event.action === 'deleted';
+  const row = await db
+    .insertInto('assignments')
+    .values({
+      course_id: courseId,
+      source_key: a.sourceKey,
+      name: a.name ?? a.externalId,
+      points_possible: a.pointsPossible ?? null,
+      due_at: a.dueAt ? new Date(a.dueAt) : null,
+      deleted_at: deleted ? new Date(event.occurredAt) : null,
+    })
+    .onConflict((oc) =>
+      oc.columns(['course_id', 'source_key']).doUpdateSet((eb) => ({
+        name: a.name ? eb.ref('excluded.name') : eb.ref('assignments.name'),
+        points_possible: eb.fn.coalesce('excluded.points_possible', 'assignments.points_possible'),
+        due_at: eb.fn.coalesce('excluded.due_at', 'assignments.due_at'),
+        deleted_at: eb.ref('excluded.deleted_at'),
+        updated_at: sql`now()`,
+      })),
+    )
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return row.id;
+}

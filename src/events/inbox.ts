@@ -1,0 +1,138 @@
+import { sql, type Kysely, type Selectable } from 'kysely';
+import { enroll, findCourse, upsertManualLearner } from '../courses';
+import { LaurelError } from '../errors';
+import { resolveMapping } from './mapping';
+import type { NormalisedEvent } from './model';
+import type { EventsDb, EventTables } from './tables';
+
+export type ScoreEventRow = Selectable<EventTables['score_events']>;
+
+export interface StoreEventProps {
+  /** Dedupe scope: the source id, or `api` for the generic API. */
+  scope: string;
+  sourceId: string | null;
+  platformId: string | null;
+  event: NormalisedEvent;
+}
+
+export interface StoreEventResult {
+  /** The inbox row id (the existing one for a duplicate). */
+  eventId: string;
+  duplicate: boolean;
+  /** `pending` when it can be evaluated now, `parked` while its learner or course is unknown. */
+  status: 'pending' | 'parked' | 'processed' | 'failed';
+}
+
+const on = <T>(db: Kysely<T>): Kysely<EventsDb> => db as unknown as Kysely<EventsDb>;
+
+/**
+ * Commits one normalised event to the inbox. One INSERT ... ON CONFLICT DO NOTHING decides
+ * duplicates, so two concurrent deliveries of the same event store it once (no check-then-insert).
+ */
+export async function storeEvent<T>(dbAny: Kysely<T>, props: StoreEventProps): Promise<StoreEventResult> {
+  const db = on(dbAny);
+  const { event } = props;
+  const mapping = await mapEvent(db, props);
+  // Assignment events need only the course; score events need the learner too.
+  const mapped = mapping.courseId !== null && (event.type === 'assignment' || mapping.learnerId !== null);
+  const inserted = await db
+    .insertInto('score_events')
+    .values({
+      scope: props.scope,
+      external_id: event.externalId,
+      source_id: props.sourceId,
+      origin: event.origin,
+      kind: event.type,
+      platform_id: props.platformId,
+      course_id: mapping.courseId,
+      learner_id: mapping.learnerId,
+      lms_course_id: event.course.lmsCourseId ?? null,
+      lms_user_id: event.type === 'score' ? (event.learner.lmsUserId ?? null) : null,
+      occurred_at: new Date(event.occurredAt),
+      payload: JSON.stringify(event),
+      status: mapped ? 'pending' : 'parked',
+    })
+    .onConflict((oc) => oc.columns(['scope', 'external_id']).doNothing())
+    .returning(['id', 'status'])
+    .executeTakeFirst();
+  if (inserted) return { eventId: inserted.id, duplicate: false, status: inserted.status };
+  const existing = await db
+    .selectFrom('score_events')
+    .select(['id', 'status'])
+    .where('scope', '=', props.scope)
+    .where('external_id', '=', event.externalId)
+    .executeTakeFirstOrThrow();
+  return { eventId: existing.id, duplicate: true, status: existing.status };
+}
+
+async function mapEvent(db: Kysely<EventsDb>, props: StoreEventProps) {
+  const { event } = props;
+  if (event.origin !== 'api') return resolveMapping(db, { platformId: props.platformId, event });
+  // The generic API names a Laurel course; an unknown one is the caller's mistake, not a parked event.
+  const course = event.course.courseId ? await findCourse(db, event.course.courseId) : undefined;
+  if (!course) throw new LaurelError('ERR_NOT_FOUND', 'No course has this courseId.', { issues: [{ field: 'courseId', message: 'unknown course' }] });
+  if (course.platform_id === null && event.type === 'score') {
+    if (!event.learner.email) {
+      throw new LaurelError('ERR_VALIDATION', 'A learner of a course outside any LMS is identified by email.', { issues: [{ field: 'learner.email', message: 'required for this course' }] });
+    }
+    const learner = await upsertManualLearner(db, { email: event.learner.email, name: event.learner.name ?? null });
+    await enroll(db, { courseId: course.id, learnerId: learner.id, source: 'api' });
+    return { courseId: course.id, learnerId: learner.id };
+  }
+  return resolveMapping(db, { platformId: course.platform_id, event });
+}
+
+export function getEvent<T>(db: Kysely<T>, id: string): Promise<ScoreEventRow | undefined> {
+  return on(db).selectFrom('score_events').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/**
+ * Re-maps parked events of a platform (call after a launch or roster sync recorded new LMS ids).
+ * Returns the ids that became pending, for the caller to enqueue.
+ */
+export async function unparkEvents<T>(dbAny: Kysely<T>, props: { platformId: string; limit?: number }): Promise<string[]> {
+  const db = on(dbAny);
+  const parked = await db
+    .selectFrom('score_events')
+    .select(['id', 'payload', 'platform_id'])
+    .where('status', '=', 'parked')
+    .where('platform_id', '=', props.platformId)
+    .orderBy('received_at')
+    .limit(props.limit ?? 5000)
+    .execute();
+  const ready: string[] = [];
+  for (const row of parked) {
+    const event = row.payload as NormalisedEvent;
+    const mapping = await resolveMapping(db, { platformId: props.platformId, event });
+    if (mapping.courseId === null || (event.type === 'score' && mapping.learnerId === null)) continue;
+    const updated = await db
+      .updateTable('score_events')
+      .set({ course_id: mapping.courseId, learner_id: mapping.learnerId, status: 'pending' })
+      .where('id', '=', row.id)
+      .where('status', '=', 'parked')
+      .executeTakeFirst();
+    if (Number(updated.numUpdatedRows) > 0) ready.push(row.id);
+  }
+  return ready;
+}
+
+/** Events accepted but never processed after `graceMs` (Redis was down, a worker died). */
+export async function findStalledEvents<T>(db: Kysely<T>, props: { now: Date; graceMs: number; limit: number }): Promise<string[]> {
+  const rows = await on(db)
+    .selectFrom('score_events')
+    .select('id')
+    .where('status', '=', 'pending')
+    .where('received_at', '<', new Date(props.now.getTime() - props.graceMs))
+    .orderBy('received_at')
+    .limit(props.limit)
+    .execute();
+  return rows.map((r) => r.id);
+}
+
+/** Records a delivery on its source, for the admin page (never blocks the ingest on failure). */
+export async function touchSource<T>(db: Kysely<T>, props: { sourceId: string; error?: string }): Promise<void> {
+  const q = on(db).updateTable('event_sources').where('id', '=', props.sourceId);
+  if (props.error) await q.set({ last_error: props.error.slice(0, 500), last_error_at: sql`now()` }).execute();
+  // Throttled to one write per source every 10 s, so a burst of events costs no extra writes.
+  else await q.set({ last_event_at: sql`now()` }).where((eb) => eb.or([eb('last_event_at', 'is', null), eb('last_event_at', '<', sql<Date>`now() - interval '10 seconds'`)])).execute();
+}

@@ -1,0 +1,102 @@
+import type { AppContext } from '../context';
+import { LaurelError } from '../errors';
+import { storeEvent } from './inbox';
+import { enqueueEvaluation } from './jobs/evaluate';
+import type { ParseResult } from './model';
+import { normaliseApiEvent, type ApiEventBody } from './sources/api';
+import { parseCanvasEvent } from './sources/canvas';
+import { malformed } from './sources/common';
+import { parseMoodleEvent } from './sources/moodle';
+import { requireEventSource, type EventSource } from './sources-store';
+import { touchSource } from './inbox';
+import { verifyCanvasJwt } from './verify/canvas-jwt';
+import { verifyMoodleSignature } from './verify/moodle-hmac';
+
+/**
+ * Ingest use-cases: authenticate, validate, normalise, commit to the inbox, then acknowledge. The
+ * answer is sent only after the INSERT committed, so an acknowledged event is never lost; the
+ * evaluate job is enqueued best-effort (the relay re-enqueues what Redis missed).
+ */
+
+export interface IngestResult {
+  accepted: true;
+  duplicate: boolean;
+  /** A well-formed event of a type Laurel does not use (acknowledged so the LMS does not retry). */
+  ignored?: string;
+  eventId?: string;
+  status?: 'pending' | 'parked' | 'processed' | 'failed';
+}
+
+type Deps = Pick<AppContext, 'database' | 'queues' | 'logger'>;
+
+const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
+
+export async function ingestCanvasDelivery(deps: Deps, props: { sourceId: string; body: Buffer; now: Date }): Promise<IngestResult> {
+  const source = await requireEventSource(deps.database.db, { id: props.sourceId, kind: 'canvas', now: props.now });
+  return withSourceErrors(deps, source, async () => {
+    const text = props.body.toString('utf8').trim();
+    let decoded: unknown;
+    if (text.startsWith('{')) {
+      // "Sign Payload" off: plain JSON, trusted only when the admin allowed it for this source.
+      if (!source.allow_unsigned) throw new LaurelError('ERR_EVENT_SIGNATURE', 'This source accepts only signed events (RS256 JWT body).');
+      decoded = parseJson(text);
+    } else if (COMPACT_JWS.test(text)) {
+      if (!source.jwks_url) throw new LaurelError('ERR_EVENT_SIGNATURE', 'This source has no JWKS URL to verify signed events.');
+      decoded = await verifyCanvasJwt(text, { jwksUrl: source.jwks_url });
+    } else {
+      throw malformed('The body is neither a compact JWT nor JSON.');
+    }
+    return accept(deps, source, parseCanvasEvent(decoded));
+  });
+}
+
+export async function ingestMoodleDelivery(
+  deps: Deps,
+  props: { sourceId: string; body: Buffer; timestamp: string | undefined; signature: string | undefined; now: Date },
+): Promise<IngestResult> {
+  const source = await requireEventSource(deps.database.db, { id: props.sourceId, kind: 'moodle', now: props.now });
+  return withSourceErrors(deps, source, async () => {
+    // The signature covers the exact bytes received: verify before parsing anything.
+    verifyMoodleSignature({ secret: source.secret ?? '', timestampHeader: props.timestamp, signatureHeader: props.signature, body: props.body, now: props.now });
+    return accept(deps, source, parseMoodleEvent(parseJson(props.body.toString('utf8'))));
+  });
+}
+
+export async function ingestApiEvent(deps: Deps, props: { body: ApiEventBody }): Promise<IngestResult> {
+  const event = normaliseApiEvent(props.body);
+  const stored = await storeEvent(deps.database.db, { scope: 'api', sourceId: null, platformId: null, event });
+  if (!stored.duplicate && stored.status === 'pending') await enqueueEvaluation(deps, stored.eventId);
+  return { accepted: true, duplicate: stored.duplicate, eventId: stored.eventId, status: stored.status };
+}
+
+async function accept(deps: Deps, source: EventSource, result: ParseResult): Promise<IngestResult> {
+  await touchSource(deps.database.db, { sourceId: source.id });
+  if (result.kind === 'ignored') {
+    deps.logger.debug({ sourceId: source.id, eventName: result.eventName, reason: result.reason }, 'event ignored');
+    return { accepted: true, duplicate: false, ignored: result.reason };
+  }
+  const stored = await storeEvent(deps.database.db, { scope: source.id, sourceId: source.id, platformId: source.platform_id, event: result.event });
+  if (!stored.duplicate && stored.status === 'pending') await enqueueEvaluation(deps, stored.eventId);
+  return { accepted: true, duplicate: stored.duplicate, eventId: stored.eventId, status: stored.status };
+}
+
+/** Refusals are recorded on the source (admins see why Canvas/Moodle deliveries fail), then rethrown. */
+async function withSourceErrors<T>(deps: Deps, source: EventSource, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof LaurelError) {
+      deps.logger.warn({ sourceId: source.id, kind: source.kind, code: error.code, reason: error.message }, 'event refused');
+      await touchSource(deps.database.db, { sourceId: source.id, error: `${error.code}: ${error.message}` }).catch(() => undefined);
+    }
+    throw error;
+  }
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw malformed('The body is not valid JSON.', undefined, []);
+  }
+}

@@ -1,0 +1,92 @@
+import { sql, type Kysely } from 'kysely';
+import type { NormalisedEvent } from './model';
+import type { EventsDb } from './tables';
+
+/**
+ * Maps an event's LMS ids onto Laurel's courses and learners, through what LTI launches and roster
+ * syncs recorded (`courses.lms_course_id`, `learners.lms_user_id`). Unknown ids are not an error:
+ * the event is parked and mapped later (`processParkedEvents`).
+ */
+
+export interface Mapping {
+  courseId: string | null;
+  learnerId: string | null;
+}
+
+const CANVAS_SHARD_FACTOR = 10n ** 13n;
+
+/**
+ * Canvas Live Events carry global ids (shard * 10^13 + local id) while `$Canvas.user.id` in a launch
+ * may be the local id: match either.
+ */
+export function canvasIdCandidates(id: string): string[] {
+  if (!/^\d{14,}$/.test(id)) return [id];
+  return [id, String(BigInt(id) % CANVAS_SHARD_FACTOR)];
+}
+
+function candidates(origin: NormalisedEvent['origin'], id: string): string[] {
+  return origin === 'canvas' ? canvasIdCandidates(id) : [id];
+}
+
+export async function resolveMapping<T>(dbAny: Kysely<T>, props: { platformId: string | null; event: NormalisedEvent }): Promise<Mapping> {
+  const db = dbAny as unknown as Kysely<EventsDb>;
+  const { event, platformId } = props;
+  const courseId = event.course.courseId ?? (platformId ? await findCourseId(db, platformId, event) : null);
+  if (event.type !== 'score' || !courseId) return { courseId, learnerId: null };
+  return { courseId, learnerId: await findLearnerId(db, { platformId, courseId, event }) };
+}
+
+async function findCourseId(db: Kysely<EventsDb>, platformId: string, event: NormalisedEvent): Promise<string | null> {
+  const lmsCourseId = event.course.lmsCourseId;
+  if (lmsCourseId) {
+    const ids = candidates(event.origin, lmsCourseId);
+    const row = await db
+      .selectFrom('courses')
+      .select('id')
+      .where('platform_id', '=', platformId)
+      // Moodle's LTI context id is its course id, so a launch alone is enough to map Moodle events.
+      .where((eb) => eb.or([eb('lms_course_id', 'in', ids), ...(event.origin === 'moodle' ? [eb('context_id', '=', lmsCourseId)] : [])]))
+      .executeTakeFirst();
+    if (row) return row.id;
+  }
+  // Canvas submission events from LTI passback name no course: find it through the assignment.
+  const viaAssignment = await db
+    .selectFrom('assignments')
+    .innerJoin('courses', 'courses.id', 'assignments.course_id')
+    .select('courses.id')
+    .where('courses.platform_id', '=', platformId)
+    .where('assignments.source_key', '=', event.assignment.sourceKey)
+    .executeTakeFirst();
+  return viaAssignment?.id ?? null;
+}
+
+async function findLearnerId(db: Kysely<EventsDb>, props: { platformId: string | null; courseId: string; event: NormalisedEvent & { type: 'score' } }): Promise<string | null> {
+  const { learner, origin } = props.event;
+  const course = await db.selectFrom('courses').select(['platform_id']).where('id', '=', props.courseId).executeTakeFirst();
+  if (!course) return null;
+  const platformId = course.platform_id;
+  if (platformId === null) {
+    // A manual course: learners are platform-less and identified by email (API events).
+    if (!learner.email) return null;
+    const row = await db
+      .selectFrom('learners')
+      .select('id')
+      .where('platform_id', 'is', null)
+      .where(sql`lower(email)`, '=', learner.email.toLowerCase())
+      .executeTakeFirst();
+    return row?.id ?? null;
+  }
+  const ors: { col: 'lms_user_id' | 'lti_user_id'; id: string }[] = [];
+  if (learner.lmsUserId) ors.push(...candidates(origin, learner.lmsUserId).map((id) => ({ col: 'lms_user_id' as const, id })));
+  // Moodle's LTI `sub` is its user id; API callers may send the LTI user id.
+  if (learner.lmsUserId && origin !== 'canvas') ors.push({ col: 'lti_user_id' as const, id: learner.lmsUserId });
+  if (learner.ltiUserId) ors.push({ col: 'lti_user_id' as const, id: learner.ltiUserId });
+  if (ors.length === 0) return null;
+  const row = await db
+    .selectFrom('learners')
+    .select('id')
+    .where('platform_id', '=', platformId)
+    .where((eb) => eb.or(ors.map((o) => eb(o.col, '=', o.id))))
+    .executeTakeFirst();
+  return row?.id ?? null;
+}
