@@ -36,10 +36,14 @@ function assertPublic(loaded: PublicCredential): void {
 /** Public credential and achievement pages and downloads; no authentication, rate-limited. */
 export function createPublicBadgesRouter(ctx: AppContext): Router {
   const router = Router();
-  // Built on first use: the Redis-backed limiter loads scripts when constructed, and the app is
-  // often built before Redis has connected.
+  // The Redis-backed limiter loads its scripts when constructed, and the app is often built before
+  // Redis has connected: build it once Redis is ready; until then requests pass, as they do when
+  // Redis is down (availability over strictness, like publicRateLimit itself).
   let limiter: RequestHandler | undefined;
-  const limit: RequestHandler = (req, res, next) => (limiter ??= publicRateLimit(ctx, { name: 'credentials' }))(req, res, next);
+  const build = () => (limiter ??= publicRateLimit(ctx, { name: 'credentials' }));
+  if (ctx.redis.status === 'ready') build();
+  else ctx.redis.once('ready', build);
+  const limit: RequestHandler = (req, res, next) => (limiter ? limiter(req, res, next) : next());
   const deps = () => badgesDepsFor(ctx);
   const baseUrl = ctx.config.BASE_URL;
 
