@@ -1,0 +1,71 @@
+import { join } from 'node:path';
+import type { Kysely } from 'kysely';
+import type { Config } from '../config';
+import { projectRoot } from '../paths';
+import { createCanonizer } from './canonize';
+import { createDocumentLoader } from './contexts';
+import type { DidDocument } from './did';
+import { didDocument, listIssuers } from './issuers';
+import { jwks } from './keys';
+import { createSchemaValidator, directorySchemaLoader, type SchemaLoader } from './schema';
+import type { CredentialSigner } from './signer';
+import { getStatusList, statusListCredential } from './status-list';
+import { verifyCredential, type VerificationResult } from './verify';
+
+/**
+ * Where the verifier finds JSON Schemas by `credentialSchema.id`: the official OB 3.0 / CLR 2.0
+ * builds beside the repository (../shared/spec) when present. Nothing is fetched from the network;
+ * pass another SchemaLoader to `createVerifier` to serve them from elsewhere.
+ */
+export function defaultSchemaLoader(): SchemaLoader {
+  const spec = join(projectRoot, '..', 'shared', 'spec');
+  return directorySchemaLoader([join(spec, 'ob-v3p0', 'schema'), join(spec, 'clr-v2p0', 'schema')]);
+}
+
+export interface VerifierOptions {
+  db: Kysely<unknown>;
+  config: Config;
+  /** Signs our status list credentials (they are verified like any other issuer's). */
+  signer: CredentialSigner;
+  schemaLoader?: SchemaLoader;
+  now?: () => Date;
+}
+
+export type Verifier = (input: unknown) => Promise<VerificationResult>;
+
+/** A verifier that resolves our own issuers' DIDs and status lists from the database. */
+export function createVerifier(options: VerifierOptions): Verifier {
+  const { db, config, signer } = options;
+  const canonizer = createCanonizer({ documentLoader: createDocumentLoader(), maxTemplates: 128 });
+  const schemas = createSchemaValidator(options.schemaLoader ?? defaultSchemaLoader());
+  const listCache = new Map<string, { version: string; credential: Record<string, unknown> }>();
+  const statusPrefix = `${config.BASE_URL}/status-lists/`;
+
+  async function resolveDid(did: string): Promise<DidDocument | undefined> {
+    const issuer = (await listIssuers(db)).find((i) => i.did === did);
+    return issuer && didDocument(db, issuer);
+  }
+
+  async function loadStatusList(url: string): Promise<Record<string, unknown> | undefined> {
+    if (!url.startsWith(statusPrefix)) return undefined;
+    const listId = url.slice(statusPrefix.length);
+    const row = await getStatusList(db, listId);
+    if (!row) return undefined;
+    const cached = listCache.get(listId);
+    if (cached?.version === row.version) return cached.credential;
+    const signed = await statusListCredential(db, listId, config, signer);
+    if (!signed) return undefined;
+    listCache.set(listId, { version: signed.version, credential: signed.credential });
+    return signed.credential;
+  }
+
+  return (input) =>
+    verifyCredential(input, {
+      canonizer,
+      resolveDid,
+      jwks: () => jwks(db),
+      loadStatusList,
+      schemas,
+      now: options.now?.() ?? new Date(),
+    });
+}
