@@ -22,8 +22,8 @@ export function defaultSchemaLoader(): SchemaLoader {
   return directorySchemaLoader([join(spec, 'ob-v3p0', 'schema'), join(spec, 'clr-v2p0', 'schema')]);
 }
 
-export interface VerifierOptions {
-  db: Kysely<unknown>;
+export interface VerifierOptions<T = unknown> {
+  db: Kysely<T>;
   config: Config;
   /** Signs our status list credentials (they are verified like any other issuer's). */
   signer: CredentialSigner;
@@ -34,7 +34,7 @@ export interface VerifierOptions {
 export type Verifier = (input: unknown) => Promise<VerificationResult>;
 
 /** A verifier that resolves our own issuers' DIDs and status lists from the database. */
-export function createVerifier(options: VerifierOptions): Verifier {
+export function createVerifier<T>(options: VerifierOptions<T>): Verifier {
   const { db, config, signer } = options;
   const canonizer = createCanonizer({ documentLoader: createDocumentLoader(), maxTemplates: 128 });
   const schemas = createSchemaValidator(options.schemaLoader ?? defaultSchemaLoader());
