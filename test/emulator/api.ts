@@ -1,5 +1,6 @@
 // The typed handle returned by startPlatform(): what tests and the CLI use to drive the emulated LMS.
 import type { JWK } from 'jose';
+import { deliverEvent, type DataServiceSubscription, type Delivery } from './data-services';
 import { applyScore, createLineItem, getLineItem, lineItemsOf, resultsOf, toolOf } from './gradebook';
 import { ltiContextId, ltiUserId, randomHex } from './profile';
 import { issueRegistrationToken, newToolIds } from './registration';
@@ -63,6 +64,15 @@ export interface Platform {
     /** Grades a user on the platform side (what the results poller will read). `userId` is the LTI user id. */
     setResult(lineItemId: number | string, result: { userId: string; scoreGiven: number; scoreMaximum: number; comment?: string }): void;
     url(clientId: string, contextId: string): string;
+  };
+  /** Canvas Data Services (Live Events) stub; subscriptions exist only on the Canvas profile. */
+  dataServices: {
+    subscriptions(): DataServiceSubscription[];
+    /** JWKS of the Live Events signing keys (not the LTI keys), for the tool's event verifier. */
+    readonly jwksUrl: string;
+    /** POSTs the event to every active HTTPS subscription for its type; signed (RS256 JWT) unless `sign: false`. */
+    deliver(event: Record<string, unknown>, options?: { eventName?: string; sign?: boolean }): Promise<Delivery[]>;
+    rotateKey(): Promise<string>;
   };
   /** Deep Linking responses received from tools. */
   readonly deepLinks: readonly DeepLinkReturn[];
@@ -172,6 +182,12 @@ export function createPlatformApi(core: Core, hooks: { launch: (o: LaunchOptions
         applyScore(core, item(id), { ...r, activityProgress: 'Completed', gradingProgress: 'FullyGraded', timestamp: new Date().toISOString() });
       },
       url: (clientId, contextId) => lineItemsUrl(core, toolOf(core, clientId), contextId),
+    },
+    dataServices: {
+      subscriptions: () => [...core.dataServices.subscriptions.values()],
+      jwksUrl: `${core.url}/emulator/live-events/jwks`,
+      deliver: (event, options) => deliverEvent(core.dataServices, event, options),
+      rotateKey: () => core.dataServices.keys.rotate(),
     },
     get deepLinks() {
       return s.deepLinks;

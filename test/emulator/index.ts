@@ -7,4 +7,5 @@ export { SCOPES, ALL_SCOPES } from './profile';
 export { MEDIA } from './service';
 export { DEMO } from './ui';
 export type { ServiceRequest } from './state';
+export { DATA_SERVICES_SCOPES, LIVE_EVENTS_ISSUER, type DataServiceSubscription, type Delivery } from './data-services';
 export type * from './types';

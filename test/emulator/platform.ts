@@ -4,6 +4,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { agsRouter } from './ags';
+import { dataServicesRouter } from './data-services';
 import { deepLinkingRouter } from './deep-linking';
 import { errorPage } from './html';
 import { KeyStore } from './keys';
@@ -43,6 +44,7 @@ function buildApp(core: Core): express.Express {
   app.use(nrpsRouter(core));
   app.use(agsRouter(core));
   app.use(deepLinkingRouter(core));
+  if (core.profile === 'canvas') app.use(dataServicesRouter(core, core.dataServices));
   app.use(uiRouter(core));
   app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
     const status = typeof (err as { status?: unknown }).status === 'number' ? (err as { status: number }).status : 500;
@@ -61,6 +63,7 @@ export async function startPlatform(options: StartPlatformOptions): Promise<Plat
     issuer: '',
     paths: PATHS[profile],
     keys: await KeyStore.create(profile),
+    dataServices: { subscriptions: new Map(), keys: await KeyStore.create(profile) },
     state: new PlatformState(),
     nrpsDefaultLimit: options.nrpsDefaultLimit,
     storageTarget: options.storageTarget ?? profile === 'canvas',

@@ -1,4 +1,5 @@
 // In-memory state of one emulated platform, plus the context every route module receives.
+import type { DataServicesState } from './data-services';
 import type { KeyStore } from './keys';
 import type { Paths } from './profile';
 import type {
@@ -89,6 +90,8 @@ export interface Core {
   state: PlatformState;
   nrpsDefaultLimit: number | undefined;
   storageTarget: boolean;
+  /** Canvas Data Services subscriptions and the separate Live Events signing keys. */
+  dataServices: DataServicesState;
   /** Secret for the emulator's own HS256 tokens (Canvas message hints and registration tokens). */
   secret: Uint8Array;
 }

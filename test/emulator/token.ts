@@ -3,6 +3,7 @@
 // 400 {"error": ...} sometimes carrying the JWT library's message.
 import express, { type Request, type Response, type Router } from 'express';
 import { createRemoteJWKSet, decodeJwt, errors as joseErrors, jwtVerify, SignJWT, type JWTVerifyGetKey } from 'jose';
+import { DATA_SERVICES_SCOPES } from './data-services';
 import { ALL_SCOPES, randomHex } from './profile';
 import { endpoint, type AccessToken, type Core } from './state';
 
@@ -78,7 +79,7 @@ async function issueToken(core: Core, req: Request, res: Response): Promise<void
     if (e instanceof joseErrors.JWTClaimValidationFailed) return tokenError(core, res, 'invalid_client', `assertion ${e.claim} invalid`);
     return tokenError(core, res, core.profile === 'moodle' ? 'Signature verification failed' : 'invalid_client', 'assertion signature invalid');
   }
-  const permitted = tool.scopes.length ? tool.scopes : ALL_SCOPES;
+  const permitted = tool.scopes.length ? tool.scopes : core.profile === 'canvas' ? [...ALL_SCOPES, ...Object.values(DATA_SERVICES_SCOPES)] : ALL_SCOPES;
   // Granted = requested ∩ permitted; unknown scopes are dropped silently, none left is invalid_scope.
   const granted = requested.filter((s) => permitted.includes(s));
   if (!granted.length) return tokenError(core, res, 'invalid_scope', 'no requested scope is granted');
