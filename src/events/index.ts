@@ -27,3 +27,4 @@ export { createEventsRouter } from './web/router';
 export { signMoodleBody, verifyMoodleSignature } from './verify/moodle-hmac';
 export { verifyCanvasJwt, clearJwksCache, configureCanvasJwks } from './verify/canvas-jwt';
 export { canvasIdCandidates } from './mapping';
+export { relayStalledEvents, startEventRelay, type EventRelayOptions } from './relay';

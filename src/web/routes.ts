@@ -1,12 +1,14 @@
 import type { Express } from 'express';
 import { createBadgesApiRouter, createPublicBadgesRouter } from '../badges';
 import type { AppContext } from '../context';
+import { createEventsRouter } from '../events';
 
 /**
  * Feature routers, mounted in this order after the foundation's own routes. Each feature module adds
  * exactly one line here.
  */
 export async function mountRoutes(app: Express, ctx: AppContext): Promise<void> {
+  app.use(createEventsRouter(ctx));
   app.use('/api/v1', createBadgesApiRouter(ctx));
   app.use(createPublicBadgesRouter(ctx));
 }

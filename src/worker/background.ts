@@ -1,4 +1,5 @@
 import type { AppContext } from '../context';
+import { startEventRelay } from '../events';
 
 /**
  * Periodic work of the worker role that is not a queued job (relays, purges). Feature modules add
@@ -6,7 +7,9 @@ import type { AppContext } from '../context';
  */
 export type BackgroundStarter = (ctx: AppContext) => Promise<() => Promise<void>> | (() => Promise<void>);
 
-export const backgroundStarters: BackgroundStarter[] = [];
+export const backgroundStarters: BackgroundStarter[] = [
+  (ctx) => startEventRelay(ctx),
+];
 
 export interface BackgroundTasks {
   close(): Promise<void>;

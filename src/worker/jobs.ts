@@ -1,4 +1,5 @@
 import { issueCredentialJob } from '../badges';
+import { evaluateEventJob } from '../events';
 import type { JobDefinition } from '../queue';
 
 /**
@@ -7,4 +8,5 @@ import type { JobDefinition } from '../queue';
  */
 export const jobs: JobDefinition<any>[] = [
   issueCredentialJob,
+  evaluateEventJob,
 ];
