@@ -6,7 +6,7 @@ export const configSchema = z.object({
   /** Which half of Laurel this process runs: `all` (web + workers, the embedded default), `web` or `worker`. */
   ROLE: z.enum(['all', 'web', 'worker']).default('all'),
   /** HTTP port of the web role. */
-  PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+  PORT: z.coerce.number({ error: 'must be a port number from 1 to 65535' }).int().min(1).max(65535, 'must be a port number from 1 to 65535').default(3000),
   /** Public origin of Laurel as LMSs and browsers reach it; issuer ids and credential URLs derive from it. */
   BASE_URL: z.url({ protocol: /^https?$/ }).default('http://localhost:3000').transform((u) => u.replace(/\/+$/, '')),
   /** PostgreSQL connection string (system of record). */

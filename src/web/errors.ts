@@ -2,8 +2,10 @@ import type { ErrorRequestHandler, Request, RequestHandler } from 'express';
 import { LaurelError, type LaurelErrorCode } from '../errors';
 import { renderPage } from './views';
 
-const statusByCode: Record<LaurelErrorCode, number> = {
+// Codes not listed answer 400 (bad input); add a line when a new code deserves another status.
+const statusByCode: Partial<Record<LaurelErrorCode, number>> = {
   ERR_VALIDATION: 422,
+  ERR_MALFORMED: 400,
   ERR_NOT_FOUND: 404,
   ERR_CONFLICT: 409,
   ERR_UNAUTHENTICATED: 401,
@@ -24,7 +26,7 @@ const statusByCode: Record<LaurelErrorCode, number> = {
   ERR_INTERNAL: 500,
 };
 
-/** HTTP status of an error code; codes added later default to 400 until mapped here. */
+/** HTTP status of an error code. */
 export function statusOf(code: LaurelErrorCode): number {
   return statusByCode[code] ?? 400;
 }
@@ -32,8 +34,9 @@ export function statusOf(code: LaurelErrorCode): number {
 /** Machine clients (API, webhooks, JSON accept) get problem JSON; browsers get a page. */
 function wantsJson(req: Request): boolean {
   if (/^\/(api|events)\//.test(req.path) || req.path.startsWith('/.well-known/')) return true;
-  const best = req.accepts(['html', 'json', 'application/problem+json']);
-  return best !== 'html';
+  // Browsers navigating always send text/html in Accept; scripts and API clients rarely do.
+  if (!String(req.headers.accept ?? '').includes('text/html')) return true;
+  return req.accepts(['html', 'json', 'application/problem+json']) !== 'html';
 }
 
 /** Translates what body-parser and friends throw into our codes. */
@@ -41,9 +44,9 @@ function normalise(error: unknown): LaurelError {
   if (error instanceof LaurelError) return error;
   const e = error as { type?: string; status?: number; message?: string };
   if (e?.type === 'entity.too.large') return new LaurelError('ERR_PAYLOAD_TOO_LARGE', undefined, { cause: error });
-  if (e?.type === 'entity.parse.failed') return new LaurelError('ERR_VALIDATION', 'The request body is not valid JSON.', { cause: error });
+  if (e?.type === 'entity.parse.failed') return new LaurelError('ERR_MALFORMED', 'The request body is not valid JSON.', { cause: error });
   if (e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported') return new LaurelError('ERR_UNSUPPORTED_MEDIA_TYPE', undefined, { cause: error });
-  if (e?.status === 400 && e.type) return new LaurelError('ERR_VALIDATION', e.message, { cause: error });
+  if (e?.status === 400 && e.type) return new LaurelError('ERR_MALFORMED', e.message, { cause: error });
   return new LaurelError('ERR_INTERNAL', undefined, { cause: error });
 }
 

@@ -1,0 +1,53 @@
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { ConfigError, parseConfig } from '../../src/config';
+
+const valid = {
+  DATABASE_URL: 'postgres://u:p@127.0.0.1:55432/laurel',
+  REDIS_URL: 'redis://:p@127.0.0.1:56379',
+  SESSION_SECRET: 'x'.repeat(32),
+  KEY_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64'),
+};
+
+describe('configuration', () => {
+  it('applies the embedded defaults', () => {
+    const config = parseConfig(valid);
+    expect(config).toMatchObject({ ROLE: 'all', PORT: 3000, BASE_URL: 'http://localhost:3000', QUEUE_PREFIX: 'laurel', TRUST_PROXY: false });
+  });
+
+  it.each([
+    [{ PORT: 'abc' }, /^Invalid configuration: PORT: .*got "abc"/],
+    [{ PORT: '70000' }, /^Invalid configuration: PORT: /],
+    [{ ROLE: 'both' }, /^Invalid configuration: ROLE: /],
+    [{ BASE_URL: 'ftp://x' }, /^Invalid configuration: BASE_URL: /],
+    [{ DATABASE_URL: 'mysql://x' }, /^Invalid configuration: DATABASE_URL: /],
+    [{ SESSION_SECRET: 'short' }, /^Invalid configuration: SESSION_SECRET: must be at least 32 characters \(got "<redacted>"\)$/],
+    [{ KEY_ENCRYPTION_KEY: 'AAAA' }, /^Invalid configuration: KEY_ENCRYPTION_KEY: must be 32 bytes encoded as base64/],
+    [{ TRUST_PROXY: 'maybe' }, /^Invalid configuration: TRUST_PROXY: /],
+  ])('refuses %o with one line naming the variable', (override, message) => {
+    const run = () => parseConfig({ ...valid, ...override });
+    expect(run).toThrow(ConfigError);
+    expect(run).toThrow(message);
+  });
+
+  it('names a missing required variable', () => {
+    const { REDIS_URL: _omit, ...rest } = valid;
+    expect(() => parseConfig(rest)).toThrow('Invalid configuration: REDIS_URL: a value is required (it is not set)');
+  });
+
+  it('never prints a password from a URL', () => {
+    expect(() => parseConfig({ ...valid, DATABASE_URL: 'postgres://u:hunter2@db/x', PORT: '1' , REDIS_URL: 'nope://:hunter2@h' })).toThrow(/<redacted>/);
+    try {
+      parseConfig({ ...valid, REDIS_URL: 'nope://:hunter2@h' });
+    } catch (error) {
+      expect((error as Error).message).not.toContain('hunter2');
+    }
+  });
+
+  it('stops the process at start-up with a one-line message', () => {
+    const main = join(__dirname, '..', '..', 'dist', 'src', 'main.js');
+    const result = spawnSync(process.execPath, [main], { env: { ...process.env, ...valid, PORT: 'not-a-port' }, encoding: 'utf8', timeout: 20000 });
+    expect(result.status).toBe(78);
+    expect(result.stderr.trim().split('\n')).toEqual(['Invalid configuration: PORT: must be a port number from 1 to 65535 (got "not-a-port")']);
+  });
+});
