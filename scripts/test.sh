@@ -4,6 +4,8 @@ source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 load_env
 bash scripts/services.sh ensure
+# Build first: CLI and start-up tests run the compiled entry points, as users do.
+npm run --silent build
 npx tsc -p tsconfig.json --noEmit
 if [ -d integrations/moodle ]; then
   command -v php >/dev/null || die "php is required to lint the Moodle plugin: run 'npm run setup'"

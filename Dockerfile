@@ -1,0 +1,34 @@
+# syntax=docker/dockerfile:1
+# Laurel: one image, two roles (ROLE=web or ROLE=worker; ROLE=all runs both in one process).
+# Built with the same npm scripts CI uses: `npm ci` then `npm run build`.
+
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+COPY scripts ./scripts
+COPY test/emulator ./test/emulator
+RUN npm run build && npm prune --omit=dev
+
+FROM node:20-bookworm-slim AS runtime
+ENV NODE_ENV=production ROLE=all PORT=3000
+WORKDIR /app
+# tini reaps zombies and forwards SIGTERM so graceful shutdown runs.
+RUN apt-get update && apt-get install -y --no-install-recommends tini && rm -rf /var/lib/apt/lists/*
+COPY --from=build --chown=node:node /app/node_modules ./node_modules
+COPY --from=build --chown=node:node /app/dist ./dist
+COPY --chown=node:node package.json ./
+COPY --chown=node:node bin ./bin
+COPY --chown=node:node migrations ./migrations
+COPY --chown=node:node views ./views
+COPY --chown=node:node config ./config
+COPY --chown=node:node integrations ./integrations
+USER node
+EXPOSE 3000
+# Web replicas answer /readyz; worker replicas have no HTTP port, so they check the process only.
+HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
+  CMD node -e "if(process.env.ROLE==='worker')process.exit(0);require('http').get('http://127.0.0.1:'+(process.env.PORT||3000)+'/readyz',r=>process.exit(r.statusCode===200?0:1)).on('error',()=>process.exit(1))"
+ENTRYPOINT ["/usr/bin/tini", "--"]
+CMD ["node", "dist/src/main.js"]
