@@ -1,5 +1,6 @@
 // The typed handle returned by startPlatform(): what tests and the CLI use to drive the emulated LMS.
 import type { JWK } from 'jose';
+import { fromCanvasJson } from './canvas-config';
 import { deliverEvent, type DataServiceSubscription, type Delivery } from './data-services';
 import { applyScore, createLineItem, getLineItem, lineItemsOf, resultsOf, toolOf } from './gradebook';
 import { ltiContextId, ltiUserId, randomHex } from './profile';
@@ -31,6 +32,8 @@ export interface Platform {
   activateTool(clientId: string): void;
   /** Manual registration (a Canvas developer key / a Moodle "configure a tool manually"). */
   addTool(options: AddToolOptions): ToolRegistration;
+  /** Canvas: a developer key from the tool's JSON configuration URL (or object), installed in the account. */
+  installCanvasJsonConfig(source: string | Record<string, unknown>, options?: { redirectUris?: string[] }): Promise<ToolRegistration>;
   tools(): ToolRegistration[];
 
   /** An emulator URL that starts this launch; open it in a browser or with `runLaunch()`. Reusable. */
@@ -101,6 +104,19 @@ export function createPlatformApi(core: Core, hooks: { launch: (o: LaunchOptions
     return found;
   };
 
+  const addTool = (o: AddToolOptions): ToolRegistration => {
+    const ids = newToolIds(core);
+    const tool: ToolRegistration = {
+      clientId: o.clientId ?? ids.clientId, deploymentId: o.deploymentId ?? ids.deploymentId, loginUrl: o.loginUrl,
+      launchUrl: o.launchUrl, jwksUrl: o.jwksUrl, redirectUris: o.redirectUris ?? [o.launchUrl, ...(o.deepLinkUrl && o.deepLinkUrl !== o.launchUrl ? [o.deepLinkUrl] : [])], scopes: o.scopes ?? [],
+      customParameters: o.customParameters ?? {}, name: o.name ?? 'Tool', state: 'active',
+    };
+    if (o.deepLinkUrl) tool.deepLinkUrl = o.deepLinkUrl;
+    if (o.privacyLevel) tool.privacyLevel = o.privacyLevel;
+    s.tools.set(tool.clientId, tool);
+    return tool;
+  };
+
   return {
     profile: core.profile,
     issuer: core.issuer,
@@ -136,17 +152,10 @@ export function createPlatformApi(core: Core, hooks: { launch: (o: LaunchOptions
     activateTool(clientId) {
       toolOf(core, clientId).state = 'active';
     },
-    addTool(o) {
-      const ids = newToolIds(core);
-      const tool: ToolRegistration = {
-        clientId: o.clientId ?? ids.clientId, deploymentId: o.deploymentId ?? ids.deploymentId, loginUrl: o.loginUrl,
-        launchUrl: o.launchUrl, jwksUrl: o.jwksUrl, redirectUris: o.redirectUris ?? [o.launchUrl], scopes: o.scopes ?? [],
-        customParameters: o.customParameters ?? {}, name: o.name ?? 'Tool', state: 'active',
-      };
-      if (o.deepLinkUrl) tool.deepLinkUrl = o.deepLinkUrl;
-      if (o.privacyLevel) tool.privacyLevel = o.privacyLevel;
-      s.tools.set(tool.clientId, tool);
-      return tool;
+    addTool,
+    async installCanvasJsonConfig(source, options = {}) {
+      const config = typeof source === 'string' ? ((await (await fetch(source, { headers: { accept: 'application/json' } })).json()) as Record<string, unknown>) : source;
+      return addTool(fromCanvasJson(config, options.redirectUris));
     },
     tools: () => [...s.tools.values()],
 

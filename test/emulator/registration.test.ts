@@ -88,6 +88,23 @@ describe('Canvas Dynamic Registration', () => {
     expect(response.status).toBe(401);
   });
 
+  it('installs a developer key from a Canvas JSON configuration, honouring its privacy level', async () => {
+    const installed = await platform.installCanvasJsonConfig({
+      title: 'Laurel', oidc_initiation_url: `${tool.url}/login`, target_link_uri: `${tool.url}/launch`, public_jwk_url: `${tool.url}/jwks`,
+      scopes: ['https://purl.imsglobal.org/spec/lti-ags/scope/score'], custom_fields: { canvas_user_id: '$Canvas.user.id' },
+      extensions: [{ platform: 'canvas.instructure.com', privacy_level: 'anonymous', settings: { placements: [{ placement: 'link_selection', message_type: 'LtiDeepLinkingRequest', target_link_uri: `${tool.url}/launch?dl=1` }] } }],
+    });
+    expect(installed).toMatchObject({ name: 'Laurel', deepLinkUrl: `${tool.url}/launch?dl=1`, redirectUris: [`${tool.url}/launch`, `${tool.url}/launch?dl=1`], privacyLevel: 'anonymous' });
+    tool.platform = { issuer: platform.issuer, clientId: installed.clientId, deploymentIds: [installed.deploymentId], authUrl: platform.endpoints.auth, tokenUrl: platform.endpoints.token, jwksUrl: platform.endpoints.jwks };
+    const launch = await browse(platform.launchUrl({ clientId: installed.clientId, user: { ...student, email: 'sam@example.com' }, roles: 'Learner', context: course }));
+    expect(launch.status).toBe(200);
+    const payload = platform.lastLaunch(installed.clientId)!.payload;
+    expect(payload.name).toBeUndefined();
+    expect(payload.email).toBeUndefined();
+    expect(payload['https://purl.imsglobal.org/spec/lti/claim/custom']).toEqual({ canvas_user_id: '4' });
+    expect(payload['https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice']).toBeUndefined();
+  });
+
   it('runs the registration in an iframe page for browsers', async () => {
     const waiting = platform.waitForRegistration(5000);
     const page = await browse(platform.registrationStartUrl(`${tool.url}/register`));
