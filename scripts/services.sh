@@ -7,8 +7,8 @@ load_env
 PG_DIR="$DATA/postgres"
 PG_RUN="$DATA/run"
 REDIS_DIR="$DATA/redis"
-PG_PORT="${LAUREL_PG_PORT:-$(url_port "${DATABASE_URL:-postgres://x@127.0.0.1:55432/laurel}")}"
-REDIS_PORT="${LAUREL_REDIS_PORT:-$(url_port "${REDIS_URL:-redis://127.0.0.1:56379}")}"
+PG_PORT="$(url_port "${DATABASE_URL:-postgres://x@127.0.0.1:55432/laurel}")"
+REDIS_PORT="$(url_port "${REDIS_URL:-redis://127.0.0.1:56379}")"
 PG_PASSWORD="$(url_password "${DATABASE_URL:-}")"
 REDIS_PASSWORD="$(url_password "${REDIS_URL:-}")"
 
