@@ -1,7 +1,10 @@
 import type { Config } from '../config';
 import type { Database } from '../db';
+import { ensureDefaultIssuer } from '../credentials';
 
 /** Steps of `laurel bootstrap`, run by set-up after migrations. Each is idempotent and returns one line. */
 export type BootstrapStep = (database: Database, config: Config) => Promise<string>;
 
-export const bootstrapSteps: BootstrapStep[] = [];
+export const bootstrapSteps: BootstrapStep[] = [
+  async ({ db }, config) => `issuer ${(await ensureDefaultIssuer(db, config)).did} has active signing keys`,
+];

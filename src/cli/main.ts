@@ -3,6 +3,8 @@ import { migrate } from '../db';
 import { withDatabase } from './context';
 import { bootstrapSteps } from './bootstrap';
 import * as tokens from './tokens';
+import * as keys from './keys';
+import * as verify from './verify';
 
 /** `laurel`: administration from the command line. Each subcommand family lives in its own file. */
 export function buildProgram(): Command {
@@ -25,6 +27,8 @@ export function buildProgram(): Command {
       });
     });
   tokens.register(program);
+  keys.register(program);
+  verify.register(program);
   return program;
 }
 
