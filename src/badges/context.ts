@@ -1,27 +1,32 @@
+import type { Kysely } from 'kysely';
 import type { AppContext } from '../context';
+import { createCredentialPort } from './credentials-port';
 import type { BadgesDeps } from './deps';
 import type { CredentialPort } from './port';
 
 type PortFactory = (ctx: AppContext) => CredentialPort;
 
-let portFactory: PortFactory | undefined;
+const realEngine: PortFactory = (ctx) => createCredentialPort({ db: ctx.database.db as unknown as Kysely<unknown>, config: ctx.config });
+let portFactory: PortFactory = realEngine;
 const cache = new WeakMap<AppContext, BadgesDeps>();
 
 /**
- * The badges dependencies of one process context, built once: routers and jobs call this instead of
- * wiring the credentials engine themselves.
+ * The badges dependencies of one process context, built once (one signer, one verifier): routers
+ * and jobs call this instead of wiring the credentials engine themselves.
  */
 export function badgesDepsFor(ctx: AppContext): BadgesDeps {
   let deps = cache.get(ctx);
   if (!deps) {
-    if (!portFactory) throw new TypeError('badges: no credentials engine registered (call useCredentialPort first)');
     deps = { db: ctx.database.db, credentials: portFactory(ctx), baseUrl: ctx.config.BASE_URL };
     cache.set(ctx, deps);
   }
   return deps;
 }
 
-/** Chooses how a context's CredentialPort is made (the real engine by default). */
-export function useCredentialPort(factory: PortFactory): void {
-  portFactory = factory;
+/**
+ * Tests only: replaces the credentials engine for contexts created afterwards (pass nothing to go
+ * back to the real one). Production always runs the real engine.
+ */
+export function useCredentialPort(factory?: PortFactory): void {
+  portFactory = factory ?? realEngine;
 }

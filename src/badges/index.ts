@@ -9,6 +9,7 @@ export { issueCredential, findCredential, type CredentialRow } from './issue';
 export { awardManually, type ManualAwardProps } from './manual';
 export { loadPublicCredential, type PublicCredential } from './public-credential';
 export { badgesDepsFor, useCredentialPort } from './context';
+export { createCredentialPort, credentialFacts } from './credentials-port';
 export { issueCredentialJob, ISSUE_CREDENTIAL_JOB } from './jobs/issue-credential';
 export { createBadgesApiRouter } from './web/api';
 export { createPublicBadgesRouter } from './web/public';

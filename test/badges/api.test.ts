@@ -1,10 +1,9 @@
 import request from 'supertest';
 import type { Express } from 'express';
-import { useCredentialPort } from '../../src/badges';
+
 import { createToken } from '../../src/tokens';
 import { createApp } from '../../src/web';
 import { createTestContext, type TestContext } from '../support/context';
-import { fakeCredentialPort } from './support/fake-port';
 
 let ctx: TestContext;
 let app: Express;
@@ -12,7 +11,6 @@ let token: string;
 let eventsToken: string;
 
 beforeAll(async () => {
-  useCredentialPort(() => fakeCredentialPort());
   ctx = await createTestContext();
   app = await createApp(ctx);
   token = (await createToken(ctx.database.db, { name: 'ci', scopes: ['admin'] })).token;

@@ -1,16 +1,15 @@
 import request from 'supertest';
 import type { Express } from 'express';
 import { createManualCourse, upsertManualLearner } from '../../src/courses';
-import { awardBadge, badgesDepsFor, createAchievement, issueCredential, revokeAward, useCredentialPort } from '../../src/badges';
+import { awardBadge, badgesDepsFor, createAchievement, issueCredential, revokeAward } from '../../src/badges';
+import { extractFromPng, extractFromSvg } from '../../src/credentials';
 import { createApp } from '../../src/web';
 import { createTestContext, type TestContext } from '../support/context';
-import { fakeCredentialPort } from './support/fake-port';
 
 let ctx: TestContext;
 let app: Express;
 
 beforeAll(async () => {
-  useCredentialPort(() => fakeCredentialPort());
   ctx = await createTestContext({ BASE_URL: 'https://badges.example.edu' });
   app = await createApp(ctx);
 });
@@ -36,14 +35,14 @@ describe('GET /credentials/:id', () => {
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toMatch(/text\/html/);
     expect(res.headers.vary).toMatch(/Accept/);
-    for (const text of ['Cell Explorer', 'Rosalind Franklin', 'Test University', 'Score at least 70% on the cells quiz.', '86.5%', 'required: 70%', 'Cells quiz', 'Valid', 'Cell biology']) {
+    for (const text of ['Cell Explorer', 'Rosalind Franklin', 'badges.example.edu', 'Score at least 70% on the cells quiz.', '86.5%', 'required: 70%', 'Cells quiz', 'Valid', 'Cell biology']) {
       expect(res.text).toContain(text);
     }
     expect(res.text).toContain(`<meta property="og:url" content="https://badges.example.edu/credentials/${credential.id}">`);
     expect(res.text).toContain(`<meta property="og:image" content="https://badges.example.edu/credentials/${credential.id}/badge.png">`);
     const href = /href="(https:\/\/www\.linkedin\.com\/profile\/add\?[^"]+)"/.exec(res.text)![1]!.replace(/&#x3D;/g, '=').replace(/&amp;/g, '&');
     const linkedIn = new URL(href).searchParams;
-    expect(Object.fromEntries(linkedIn)).toMatchObject({ startTask: 'CERTIFICATION_NAME', name: 'Cell Explorer', organizationName: 'Test University', certUrl: `https://badges.example.edu/credentials/${credential.id}`, certId: credential.id });
+    expect(Object.fromEntries(linkedIn)).toMatchObject({ startTask: 'CERTIFICATION_NAME', name: 'Cell Explorer', organizationName: 'badges.example.edu', certUrl: `https://badges.example.edu/credentials/${credential.id}`, certId: credential.id });
     expect(res.text).toContain('This credential verifies');
   });
 
@@ -72,6 +71,7 @@ describe('GET /credentials/:id', () => {
     expect(res.text).toMatch(/<strong>Status:<\/strong> Revoked: revoked on \d{4}-\d{2}-\d{2}/);
     expect(res.text).not.toContain('Academic misconduct');
     expect(res.text).not.toContain('Add to LinkedIn');
+    expect(res.text).toContain('This credential does <strong>not</strong> verify');
   });
 
   it('says only that a private credential exists and is valid', async () => {
@@ -93,16 +93,25 @@ describe('GET /credentials/:id', () => {
   });
 });
 
+function rawBody(res: request.Response, done: (error: Error | null, body: unknown) => void): void {
+  const chunks: Buffer[] = [];
+  const stream = res as unknown as NodeJS.ReadableStream;
+  stream.on('data', (c: Buffer) => chunks.push(c));
+  stream.on('end', () => done(null, Buffer.concat(chunks)));
+}
+
 describe('badge images and achievements', () => {
-  it('serves baked PNG and SVG with an inert-content policy', async () => {
-    const { path } = await issued();
-    const png = await request(app).get(`${path}/badge.png`);
+  it('serves baked PNG and SVG holding the credential JWS, with an inert-content policy', async () => {
+    const { path, credential } = await issued();
+    const png = await request(app).get(`${path}/badge.png`).buffer(true).parse(rawBody);
+    expect(extractFromPng(png.body as Buffer)).toBe(credential.jws);
     expect(png.status).toBe(200);
     expect(png.headers['content-type']).toBe('image/png');
     expect(png.headers['x-content-type-options']).toBe('nosniff');
-    const svg = await request(app).get(`${path}/badge.svg`);
+    const svg = await request(app).get(`${path}/badge.svg`).buffer(true).parse(rawBody);
     expect(svg.headers['content-type']).toMatch(/image\/svg\+xml/);
     expect(svg.headers['content-security-policy']).toContain('sandbox');
+    expect(extractFromSvg((svg.body as Buffer).toString('utf8'))).toBe(credential.jws);
   });
 
   it('serves the Achievement as OB 3.0 JSON and as a page', async () => {

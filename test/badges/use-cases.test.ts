@@ -1,18 +1,23 @@
 import { createManualCourse, upsertManualLearner } from '../../src/courses';
 import { isLaurelError } from '../../src/errors';
-import { awardBadge, createAchievement, expireAwards, issueCredential, listAwards, revokeAward, type BadgesDeps } from '../../src/badges';
+import { getStatusList } from '../../src/credentials';
+import { awardBadge, createAchievement, createCredentialPort, expireAwards, issueCredential, listAwards, revokeAward, type AwardFacts, type BadgesDeps, type CredentialPort } from '../../src/badges';
+import { testConfig } from '../support/config';
 import { createTestDatabase, type TestDatabase } from '../support/db';
-import { fakeCredentialPort } from './support/fake-port';
 
 let tdb: TestDatabase;
 let deps: BadgesDeps;
-let port: ReturnType<typeof fakeCredentialPort>;
+let port: CredentialPort;
 let courseId: string;
+/** Facts of every credential signed through the real engine, to count signatures. */
+const signed: AwardFacts[] = [];
 
 beforeAll(async () => {
   tdb = await createTestDatabase({ max: 10 });
-  port = fakeCredentialPort();
-  deps = { db: tdb.db, credentials: port, baseUrl: 'http://laurel.test' };
+  const config = testConfig({ BASE_URL: 'http://laurel.test' });
+  const real = createCredentialPort({ db: tdb.db as never, config });
+  port = { ...real, sign: (trx, facts) => (signed.push(facts), real.sign(trx, facts)) };
+  deps = { db: tdb.db, credentials: port, baseUrl: config.BASE_URL };
   courseId = (await createManualCourse(tdb.db, { title: 'Chemistry 101' })).id;
 });
 afterAll(() => tdb.close());
@@ -72,30 +77,41 @@ describe('issueCredential', () => {
   it('is idempotent, also when runs race', async () => {
     const achievement = await newAchievement();
     const { award } = await awardBadge(deps, { achievementId: achievement.id, learnerId: (await newLearner()).id, actor: 'test', source: 'manual' });
-    const before = port.signed.length;
+    const before = signed.length;
     const runs = await Promise.all(Array.from({ length: 5 }, () => issueCredential(deps, { awardId: award.id })));
     expect(runs.filter((r) => r.created)).toHaveLength(1);
     expect(new Set(runs.map((r) => r.credential.id)).size).toBe(1);
-    expect(port.signed.length - before).toBe(1);
+    expect(signed.length - before).toBe(1);
     const again = await issueCredential(deps, { awardId: award.id });
     expect(again).toMatchObject({ created: false, credential: { id: runs[0]!.credential.id } });
     const [listed] = await listAwards(deps, { achievementId: achievement.id });
     expect(listed!.credentialId).toBe(runs[0]!.credential.id);
   });
 
-  it('passes the facts the builder needs', async () => {
-    const achievement = await newAchievement({ requiredPercent: 75, alignments: [{ targetName: 'Safety', targetUrl: 'https://skills.example/safety', targetCode: 'S1' }] });
+  it('stores a credential with score, threshold, alignment, evidence, hashed email, both proofs and a status entry', async () => {
+    const achievement = await newAchievement({ requiredPercent: 75, validForDays: 10, alignments: [{ targetName: 'Safety', targetUrl: 'https://skills.example/safety', targetCode: 'S1' }] });
     const { award } = await awardBadge(deps, { achievementId: achievement.id, learnerId: (await newLearner()).id, score: 88.5, evidence: [{ name: 'Safety quiz' }], actor: 'test', source: 'rule' });
     const { credential } = await issueCredential(deps, { awardId: award.id });
-    const facts = port.signed.at(-1)!;
-    expect(facts).toMatchObject({
-      credentialId: credential.id,
-      issuerId: 'issuer-default',
-      score: 88.5,
-      evidence: [{ name: 'Safety quiz' }],
-      achievement: { id: achievement.id, requiredPercent: 75, courseTitle: 'Chemistry 101', imageUrl: `http://laurel.test/achievements/${achievement.id}/image`, alignments: [{ targetCode: 'S1' }] },
+    const doc = credential.document as Record<string, any>;
+    expect(doc.id).toBe(`http://laurel.test/credentials/${credential.id}`);
+    expect(doc.type).toEqual(['VerifiableCredential', 'OpenBadgeCredential']);
+    expect(doc.issuer.id).toMatch(/^did:web:laurel\.test/);
+    expect(doc.credentialSubject.achievement).toMatchObject({
+      id: `http://laurel.test/achievements/${achievement.id}`,
+      criteria: { narrative: 'Score 80% on the safety quiz.' },
+      resultDescription: [{ resultType: 'Percent', requiredValue: '75' }],
+      alignment: [{ targetCode: 'S1', targetName: 'Safety' }],
+      image: { id: `http://laurel.test/achievements/${achievement.id}/image` },
     });
-    expect(facts.recipient.email).toMatch(/@example\.edu$/);
+    expect(doc.credentialSubject.result).toEqual([expect.objectContaining({ value: '88.5' })]);
+    expect(doc.credentialSubject.identifier[0]).toMatchObject({ identityType: 'emailAddress', hashed: true, identityHash: expect.stringMatching(/^sha256\$[0-9a-f]{64}$/) });
+    expect(doc.evidence).toEqual([expect.objectContaining({ name: 'Safety quiz' })]);
+    expect(doc.validUntil).toBe(award.expires_at!.toISOString().replace(/\.\d{3}Z$/, 'Z'));
+    expect(doc.proof).toEqual([expect.objectContaining({ type: 'DataIntegrityProof', cryptosuite: 'eddsa-rdfc-2022' })]);
+    expect(credential.jws.split('.')).toHaveLength(3);
+    expect(credential.key_ids).toHaveLength(2);
+    expect(doc.credentialStatus).toMatchObject({ statusListIndex: String(credential.status_index), statusListCredential: `http://laurel.test/status-lists/${credential.status_list_id}` });
+    expect((await port.verify(tdb.db, doc)).verified).toBe(true);
   });
 
   it('refuses unknown and revoked awards', async () => {
@@ -114,7 +130,12 @@ describe('revokeAward', () => {
     const { credential } = await issueCredential(deps, { awardId: award.id });
     const revoked = await revokeAward(deps, { awardId: award.id, reason: 'Academic misconduct', actor: 'token:admin' });
     expect(revoked).toMatchObject({ status: 'revoked', revoked_reason: 'Academic misconduct', revoked_by: 'token:admin' });
-    expect(port.revoked.has(`${credential.status_list_id}#${credential.status_index}`)).toBe(true);
+    const list = await getStatusList(tdb.db as never, credential.status_list_id!);
+    const index = credential.status_index!;
+    expect((list!.bits[index >> 3]! & (0x80 >> (index & 7))) !== 0).toBe(true);
+    const verification = await port.verify(tdb.db, credential.document);
+    expect(verification.verified).toBe(false);
+    expect(verification.checks.find((c) => !c.ok)?.check).toMatch(/status/i);
     const log = await tdb.db.selectFrom('audit_log').selectAll().where('subject_id', '=', award.id).where('action', '=', 'award.revoke').execute();
     expect(log).toHaveLength(1);
     expect(log[0]!.details).toMatchObject({ reason: 'Academic misconduct' });

@@ -1,0 +1,121 @@
+import { randomBytes } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { Config } from '../config';
+import {
+  allocateStatusEntry,
+  bakePng,
+  bakeSvg,
+  buildOpenBadgeCredential,
+  createSigner,
+  createVerifier,
+  defaultBadgePng,
+  defaultBadgeSvg,
+  ensureDefaultIssuer,
+  getIssuer,
+  issuerProfile,
+  setStatus,
+  type CredentialFacts,
+  type CredentialSigner,
+  type Verifier,
+} from '../credentials';
+import { LaurelError } from '../errors';
+import { urls } from './deps';
+import type { AwardFacts, CredentialPort } from './port';
+import { formatPercent } from './web/present';
+
+export interface CredentialPortOptions {
+  /** The process-wide pool; signer and verifier read keys, issuers and status lists through it. */
+  db: Kysely<unknown>;
+  config: Config;
+}
+
+/** The badges port on the real credentials engine (src/credentials). Signer and verifier are made once. */
+export function createCredentialPort(options: CredentialPortOptions): CredentialPort {
+  const { db, config } = options;
+  let signer: Promise<CredentialSigner> | undefined;
+  let verifier: Promise<Verifier> | undefined;
+  let defaultIssuer: Promise<string> | undefined;
+  const signerOf = () => (signer ??= createSigner(db, config).catch((error: unknown) => {
+    signer = undefined;
+    throw error;
+  }));
+  const verifierOf = () => (verifier ??= signerOf().then((s) => createVerifier({ db, config, signer: s })));
+
+  return {
+    defaultIssuerId() {
+      defaultIssuer ??= ensureDefaultIssuer(db, config).then((issuer) => issuer.id).catch((error: unknown) => {
+        defaultIssuer = undefined;
+        throw error;
+      });
+      return defaultIssuer;
+    },
+    async issuerProfile(handle, issuerId) {
+      const issuer = await getIssuer(handle, issuerId);
+      if (!issuer) return undefined;
+      const profile = issuerProfile(issuer, config);
+      return { id: profile.id, name: profile.name, url: profile.url, image: profile.image?.id };
+    },
+    async sign(trx, facts) {
+      const issuer = await getIssuer(trx, facts.issuerId);
+      if (!issuer) throw new LaurelError('ERR_KEY_UNAVAILABLE', `No issuer ${facts.issuerId}`);
+      // Allocated on the issuing transaction: a failed signature rolls the entry back with it.
+      const status = await allocateStatusEntry(trx, facts.issuerId, config);
+      const unsigned = buildOpenBadgeCredential(credentialFacts(config.BASE_URL, facts, issuerProfile(issuer, config), status));
+      const signed = await (await signerOf()).sign(facts.issuerId, unsigned);
+      return { document: signed.credential, jws: signed.jws, keyIds: signed.keyIds, statusListId: status.listId, statusIndex: status.statusListIndex };
+    },
+    async setRevoked(trx, entry, revoked) {
+      await setStatus(trx, { listId: entry.listId, index: entry.index, revoked });
+    },
+    async verify(_handle, credential) {
+      const result = await (await verifierOf())(credential);
+      return { verified: result.verified, checks: result.checks };
+    },
+    bakePng,
+    bakeSvg,
+    defaultBadgeSvg: (art) => defaultBadgeSvg({ name: art.name, color: art.primaryColor }),
+    defaultBadgePng: (art) => defaultBadgePng({ name: art.name, color: art.primaryColor }),
+  };
+}
+
+/** Maps what badges knows about an award onto the builder's facts (pure). */
+export function credentialFacts(
+  baseUrl: string,
+  facts: AwardFacts,
+  issuer: CredentialFacts['issuer'],
+  status: CredentialFacts['status'],
+): CredentialFacts {
+  const a = facts.achievement;
+  const achievementId = urls.achievement(baseUrl, a.id);
+  const resultDescription = a.requiredPercent === null
+    ? undefined
+    : { id: `${achievementId}#result`, name: 'Score', resultType: 'Percent' as const, requiredValue: formatPercent(a.requiredPercent) };
+  const r = facts.recipient;
+  return {
+    id: urls.credential(baseUrl, facts.credentialId),
+    issuer,
+    achievement: {
+      id: achievementId,
+      name: a.name,
+      description: a.description,
+      criteria: { narrative: a.criteriaNarrative },
+      image: { id: a.imageUrl, caption: a.name },
+      alignments: a.alignments.map(({ targetType: _t, ...alignment }) => alignment),
+      resultDescription,
+    },
+    recipient: {
+      // The builder identifies recipients by hashed email; an LTI learner whose platform withholds the
+      // email gets a stable, non-deliverable address of their Laurel id (the LTI ids follow as well).
+      email: r.email ?? `${r.learnerId}@learners.invalid`,
+      // Per-credential salt: the same learner's hashes cannot be linked across credentials.
+      salt: randomBytes(16).toString('hex'),
+      lti: { userId: r.ltiUserId ?? undefined, contextId: r.ltiContextId ?? undefined, platformId: r.platformIssuer ?? undefined },
+    },
+    result: facts.score !== null && resultDescription ? { value: formatPercent(facts.score) } : undefined,
+    evidence: facts.evidence.map((e) => ({ id: e.id, name: e.name, narrative: e.narrative ?? e.description })),
+    validFrom: facts.validFrom,
+    validUntil: facts.validUntil ?? undefined,
+    awardedDate: facts.awardedAt,
+    status,
+  };
+}
