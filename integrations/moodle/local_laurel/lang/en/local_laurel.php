@@ -1,0 +1,31 @@
+<?php
+// This file is part of Laurel's Moodle companion plugin.
+
+/**
+ * English strings for local_laurel.
+ *
+ * @package    local_laurel
+ * @copyright  2026 Laurel contributors
+ * @license    https://www.apache.org/licenses/LICENSE-2.0 Apache 2.0
+ */
+
+defined('MOODLE_INTERNAL') || die();
+
+$string['pluginname'] = 'Laurel grade events';
+$string['enabled'] = 'Send grade events';
+$string['enabled_desc'] = 'When on, grades and graded activities are sent to Laurel, which awards Open Badges when learners pass.';
+$string['laurelurl'] = 'Laurel URL';
+$string['laurelurl_desc'] = 'The address of your Laurel, for example https://badges.example.edu. If Laurel runs on a private address or a port other than 80/443, allow it under Site administration > General > Security > HTTP security.';
+$string['sourceid'] = 'Event source id';
+$string['sourceid_desc'] = 'The id Laurel showed when the Moodle event source was created.';
+$string['secret'] = 'Shared secret';
+$string['secret_desc'] = 'The secret Laurel showed for this event source. Every event is signed with it (HMAC-SHA256).';
+$string['deliveryfailed'] = 'Laurel did not accept the event (HTTP status {$a}); it will be retried.';
+$string['notconfigured'] = 'Laurel grade events are not configured (URL, source id and secret are required).';
+$string['taskdeliver'] = 'Deliver a grade event to Laurel';
+$string['privacy:metadata:laurel'] = 'Grades and graded activities are sent to Laurel so that it can award badges.';
+$string['privacy:metadata:laurel:userid'] = 'The Moodle id of the learner who was graded.';
+$string['privacy:metadata:laurel:email'] = 'The email address of the learner, to identify them on their badge.';
+$string['privacy:metadata:laurel:fullname'] = 'The full name of the learner, shown on their badge.';
+$string['privacy:metadata:laurel:courseid'] = 'The course in which the grade was given.';
+$string['privacy:metadata:laurel:finalgrade'] = 'The grade the learner received and the item it belongs to.';
