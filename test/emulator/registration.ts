@@ -1,6 +1,6 @@
 // The platform side of LTI Dynamic Registration: openid-configuration, registration tokens and the
 // registration endpoint. Moodle's shapes follow 01-dynamic-registration.json, Canvas's the canvas/lti fixtures.
-import { randomUUID } from 'node:crypto';
+import { createHash, randomInt, randomUUID } from 'node:crypto';
 import express, { type Request, type Response, type Router } from 'express';
 import { SignJWT } from 'jose';
 import { ALL_SCOPES, randomAlnum } from './profile';
@@ -61,7 +61,9 @@ export function openidConfiguration(core: Core): Record<string, unknown> {
 export function newToolIds(core: Core): { clientId: string; deploymentId: string } {
   const n = core.state.nextToolNumber++;
   if (core.profile === 'moodle') return { clientId: randomAlnum(15), deploymentId: String(n + 1) };
-  return { clientId: String(10_000_000_000_000 + 300 + n), deploymentId: `${n}:${Buffer.from(`${core.issuer}|${n}`).toString('hex').slice(0, 40).padEnd(40, '0')}` };
+  // Random global ids: two emulated Canvases share the issuer, so their client ids must still differ.
+  const toolId = randomInt(1_000, 1_000_000);
+  return { clientId: String(10_000_000_000_000 + toolId), deploymentId: `${toolId}:${createHash('sha1').update(`${core.url}|${toolId}|${n}`).digest('hex')}` };
 }
 
 /** Issues a registration token (Moodle: RS256 JWT with sub = the future client id; Canvas: HS256 JWT). */
