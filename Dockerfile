@@ -1,11 +1,11 @@
 # syntax=docker/dockerfile:1
 # Laurel: one image, two roles (ROLE=web or ROLE=worker; ROLE=all runs both in one process).
-# Built with the same npm scripts CI uses: `npm ci` then `npm run build`.
+# Built with the same commands set-up uses: `npm install --no-save` (locked versions) then `npm run build`.
 
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund
+RUN npm install --no-save --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY scripts ./scripts

@@ -48,7 +48,9 @@ fi
 # 3. npm dependencies (exactly the lockfile) and the build.
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   say "installing npm dependencies"
-  npm ci --no-audit --no-fund --loglevel=error
+  # Not `npm ci`: npm 11 leaves other platforms' optional binaries out of the lockfile and then
+  # refuses it. `install --no-save` installs the locked versions and leaves the lockfile untouched.
+  npm install --no-save --no-audit --no-fund --loglevel=error
 fi
 say "building"
 npm run --silent build
