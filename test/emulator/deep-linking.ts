@@ -36,6 +36,7 @@ async function receive(core: Core, req: Request, res: Response, courseId: string
   const record: DeepLinkReturn = { clientId: tool.clientId, payload, contentItems: items, created: [] };
   for (const item of items.filter((i) => i.type === 'ltiResourceLink')) {
     const linkId = String(core.state.nextResourceLinkNumber++);
+    core.state.resourceLinks.add(linkId);
     const created: DeepLinkReturn['created'][number] = { resourceLinkId: linkId };
     if (typeof item.title === 'string') created.title = item.title;
     if (item.custom && typeof item.custom === 'object') created.custom = item.custom as Record<string, string>;

@@ -71,6 +71,7 @@ function memberships(core: Core, req: Request, res: Response, courseId: string, 
   const rlid = typeof req.query.rlid === 'string' ? req.query.rlid : undefined;
 
   if (core.profile === 'moodle') {
+    if (rlid !== undefined && !core.state.resourceLinks.has(rlid)) return notFound(core, req, res, `LTI link ${rlid}`);
     const limit = intParam(req.query.limit);
     const from = intParam(req.query.from) ?? 0;
     const page = limit ? all.slice(from, from + limit) : all;

@@ -141,8 +141,9 @@ async function authorize(core: Core, req: Request, res: Response): Promise<void>
 
 /** Someone who launches from a course is enrolled in it: add them to the roster if absent. */
 function enroll(core: Core, launch: PendingLaunch): void {
-  const { context, user, roles } = launch.options;
+  const { context, user, roles, resourceLink } = launch.options;
   if (!core.state.contexts.has(context.id)) core.state.contexts.set(context.id, context);
+  if (resourceLink) core.state.resourceLinks.add(resourceLink.id);
   const roster = core.state.roster(context.id);
   if (!roster.has(user.id)) roster.set(user.id, { ...user, roles });
 }

@@ -101,8 +101,19 @@ function scoresNotAllowed(core: Core, req: Request, res: Response): void {
   else canvasError(res, 405, 'method_not_allowed', 'GET is not supported on scores');
 }
 
+/** Canvas: one result, at the `resultUrl` a score POST answers with. */
+function getResult(core: Core, req: Request, res: Response): void {
+  const tool = serviceAuth(core, req, res, [SCOPES.resultReadonly]);
+  const item = tool && ownItem(core, req, res, tool);
+  if (!item) return;
+  const result = resultsOf(core, item.id).find((r) => r.userId === req.params.userId);
+  if (!result) return canvasError(res, 404, 'not_found', 'Result not found');
+  sendMedia(core, res, 200, MEDIA.resultContainer, resultJson(core, item, result));
+}
+
 export function registerScoreRoutes(core: Core, router: Router, itemPath: string): void {
   router.post(`${itemPath}/scores`, (req, res) => postScore(core, req, res));
   router.get(`${itemPath}/scores`, (req, res) => scoresNotAllowed(core, req, res));
   router.get(`${itemPath}/results`, (req, res) => getResults(core, req, res));
+  if (core.profile === 'canvas') router.get(`${itemPath}/results/:userId`, (req, res) => getResult(core, req, res));
 }

@@ -1,7 +1,7 @@
 // Token endpoint, NRPS paging and AGS as the tool sees them, in both profiles.
 import { generateKeyPair } from 'jose';
 import { startFakeTool, type FakeTool } from './fake-tool';
-import { MEDIA, SCOPES, startPlatform, type EmulatorMember, type Platform, type ProfileName } from './index';
+import { browse, MEDIA, SCOPES, startPlatform, type EmulatorMember, type Platform, type ProfileName } from './index';
 
 const UA = { 'user-agent': 'Laurel-test/1.0' };
 const course = { id: '2', label: 'LTILAB', title: 'LTI Lab Course' };
@@ -112,6 +112,12 @@ describe.each<ProfileName>(['moodle', 'canvas'])('%s services', (profile) => {
     const results = await fetch(profile === 'moodle' ? itemA.id.replace('?', '/results?') : `${itemA.id}/results`, { headers: { ...auth, accept: MEDIA.resultContainer } });
     expect(await results.json()).toEqual([expect.objectContaining({ userId, resultScore: profile === 'moodle' ? 35 : 7, resultMaximum: profile === 'moodle' ? 50 : 10 })]);
 
+    if (profile === 'canvas') {
+      const { resultUrl } = (await score.json()) as { resultUrl: string };
+      const single = await fetch(resultUrl, { headers: auth });
+      expect(await single.json()).toMatchObject({ userId, resultScore: 7, scoreOf: itemA.id });
+    }
+
     const teacherScore = await post({ userId: platform.ltiUserId({ id: '3' }), scoreGiven: 1, scoreMaximum: 10, activityProgress: 'Completed', gradingProgress: 'FullyGraded', timestamp: new Date(Date.now() + 5000).toISOString() });
     expect(teacherScore.status).toBe(profile === 'moodle' ? 400 : 422);
     const older = await post({ userId, scoreGiven: 1, scoreMaximum: 10, activityProgress: 'Completed', gradingProgress: 'FullyGraded', timestamp: new Date(Date.now() - 3_600_000).toISOString() });
@@ -162,6 +168,19 @@ describe('Moodle AGS quirks', () => {
     expect(response.status).toBe(400);
     expect(response.statusText).toBe('No context or unsupported content type');
     expect(await response.json()).toMatchObject({ status: 400, reason: 'No context or unsupported content type', request: { method: 'GET', accept: '*/*' } });
+  });
+
+  it('answers NRPS ?rlid= for known links only, and the legacy JSON-LD on the old media type', async () => {
+    const token = platform.issueAccessToken(clientId, [SCOPES.nrps]);
+    const get = (query: string, accept: string = MEDIA.membership) => fetch(`${platform.nrps.url(clientId, course.id)}${query}`, { headers: { authorization: `Bearer ${token}`, accept } });
+    const unknown = await get('?rlid=99999');
+    expect(unknown.status).toBe(404);
+    expect(unknown.statusText).toBe("Not Found: LTI link 99999 doesn't exist");
+    await browse(platform.launchUrl({ clientId, user: { id: '4', name: 'Sam Student' }, roles: 'Learner', context: course, resourceLink: { id: '10' } }));
+    const known = (await (await get('?rlid=10')).json()) as { members: { message: unknown[] }[] };
+    expect(known.members[0]?.message).toHaveLength(1);
+    const legacy = (await (await get('', 'application/vnd.ims.lis.v2.membershipcontainer+json')).json()) as Record<string, unknown>;
+    expect(legacy['@type']).toBe('Page');
   });
 
   it('drops the result of a score that is not FullyGraded', async () => {

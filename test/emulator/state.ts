@@ -50,6 +50,8 @@ export class PlatformState {
   /** Service requests seen (method, path, status, user agent), newest last, at most 1,000. */
   requests: ServiceRequest[] = [];
   contexts = new Map<string, EmulatorContext>();
+  /** LMS ids of resource links seen in launches or made by deep linking (Moodle NRPS `?rlid=` checks them). */
+  resourceLinks = new Set<string>();
   /** contextId -> LMS user id -> member. */
   members = new Map<string, Map<string, EmulatorMember>>();
   lineItems = new Map<number, LineItem>();

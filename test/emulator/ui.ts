@@ -62,7 +62,21 @@ function index(core: Core, req: Request, res: Response): void {
 </form>
 <h2>Tools</h2>
 ${tools.length ? `<table><tr><th>Name</th><th>client_id</th><th>deployment_id</th><th>State</th><th>Launch as</th></tr>${rows}</table>` : '<p>No tool yet: register one above.</p>'}
-<p>Demo course <code>${DEMO.context.id}</code> "${DEMO.context.title}": teacher 3, students 4 and 5, admin 2.</p>`));
+<p>Demo course <code>${DEMO.context.id}</code> "${DEMO.context.title}": teacher 3, students 4 and 5, admin 2.</p>
+<h2>Gradebook</h2>
+${gradebook(core)}`));
+}
+
+/** Line items and results per course, so a developer sees Laurel's scores arrive. */
+function gradebook(core: Core): string {
+  const items = [...core.state.lineItems.values()];
+  if (!items.length) return '<p>No line items yet.</p>';
+  const rows = items.map((item) => {
+    const results = [...(core.state.results.get(item.id)?.values() ?? [])]
+      .map((r) => `${escapeHtml(r.userId)}: ${r.resultScore ?? '–'}/${r.resultMaximum}`).join('<br>');
+    return `<tr><td>${escapeHtml(item.contextId)}</td><td>${escapeHtml(item.label)}</td><td>${item.scoreMaximum}</td><td>${escapeHtml(item.tag ?? '')}</td><td>${escapeHtml(item.resourceId ?? '')}</td><td>${results || '–'}</td></tr>`;
+  }).join('');
+  return `<table><tr><th>Course</th><th>Line item</th><th>Max</th><th>Tag</th><th>Resource id</th><th>Results</th></tr>${rows}</table>`;
 }
 
 async function registerPage(core: Core, req: Request, res: Response): Promise<void> {
