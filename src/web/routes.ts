@@ -1,6 +1,7 @@
 import type { Express } from 'express';
 import { createBadgesApiRouter, createPublicBadgesRouter } from '../badges';
 import type { AppContext } from '../context';
+import { createCredentialsRouter } from '../credentials';
 import { createEventsRouter } from '../events';
 
 /**
@@ -9,6 +10,7 @@ import { createEventsRouter } from '../events';
  */
 export async function mountRoutes(app: Express, ctx: AppContext): Promise<void> {
   app.use(createEventsRouter(ctx));
+  app.use(createCredentialsRouter(ctx));
   app.use('/api/v1', createBadgesApiRouter(ctx));
   app.use(createPublicBadgesRouter(ctx));
 }

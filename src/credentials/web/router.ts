@@ -1,0 +1,110 @@
+import express, { Router, type Request, type Response } from 'express';
+import type { AppContext } from '../../context';
+import { LaurelError } from '../../errors';
+import { publicRateLimit } from '../../web/rate-limit';
+import { handle, validateBody } from '../../web/validate';
+import { OB_V3_CONTEXT, VC_V2_CONTEXT } from '../contexts';
+import { DEFAULT_ISSUER_ID, didDocument, ensureDefaultIssuer, getIssuer, issuerProfile } from '../issuers';
+import { jwks } from '../keys';
+import { createSigner, type CredentialSigner } from '../signer';
+import { getStatusList, statusListCredential } from '../status-list';
+import { createVerifier, type Verifier } from '../verifier';
+import { issuerSlug, listId, verifyBody } from './schema';
+
+/** Largest PNG/SVG/JWS upload `POST /api/v1/verify` reads. */
+export const MAX_UPLOAD = '5mb';
+const UPLOAD_TYPES = ['image/png', 'image/svg+xml', 'application/octet-stream', 'text/plain', 'application/vc+jwt', 'application/jwt'];
+
+/**
+ * Public credential endpoints: JWKS, DID documents, issuer Profiles, status lists and verification.
+ * Every document here is public by design (it is what lets anyone verify a badge without asking us).
+ */
+export function createCredentialsRouter(ctx: AppContext): Router {
+  const db = ctx.database.db;
+  const { config } = ctx;
+  const router = Router();
+  const limit = publicRateLimit(ctx, { name: 'credentials' });
+  let signer: Promise<CredentialSigner> | undefined;
+  let verifier: Promise<Verifier> | undefined;
+  const signerOf = () => (signer ??= createSigner(db, config).catch((error: unknown) => {
+    signer = undefined;
+    throw error;
+  }));
+  const verifierOf = () => (verifier ??= signerOf().then((s) => createVerifier({ db, config, signer: s })));
+  const lists = new Map<string, { version: string; body: string }>();
+
+  router.get('/.well-known/jwks.json', limit, handle(async (_req, res) => {
+    res.set('Cache-Control', 'public, max-age=300').json(await jwks(db));
+  }));
+
+  router.get('/.well-known/did.json', limit, handle(async (_req, res) => {
+    const issuer = await ensureDefaultIssuer(db, config);
+    res.set('Cache-Control', 'public, max-age=300').type('application/did+json').send(JSON.stringify(await didDocument(db, issuer)));
+  }));
+
+  router.get('/issuers/:id/did.json', limit, handle(async (req, res) => {
+    const issuer = await findIssuer(req);
+    // The default issuer's DID is the bare host: its document lives at /.well-known/did.json only.
+    if (issuer.id === DEFAULT_ISSUER_ID) throw new LaurelError('ERR_NOT_FOUND');
+    res.set('Cache-Control', 'public, max-age=300').type('application/did+json').send(JSON.stringify(await didDocument(db, issuer)));
+  }));
+
+  router.get('/issuers/:id', limit, handle(async (req, res) => {
+    const issuer = await findIssuer(req);
+    const profile = { '@context': [VC_V2_CONTEXT, OB_V3_CONTEXT], ...issuerProfile(issuer, config) };
+    res.set('Cache-Control', 'public, max-age=300');
+    sendJsonLd(req, res, profile);
+  }));
+
+  router.get('/status-lists/:id', limit, handle(async (req, res) => {
+    const id = listId.safeParse(req.params.id);
+    const row = id.success ? await getStatusList(db, id.data) : undefined;
+    if (!row) throw new LaurelError('ERR_NOT_FOUND', 'No such status list');
+    const etag = `"${row.id}-${row.version}"`;
+    // no-cache = revalidate every time: a revocation must be visible to the very next verifier,
+    // while the ETag keeps unchanged lists to a 304.
+    res.set({ 'Cache-Control': 'public, no-cache', ETag: etag });
+    if (req.fresh) return void res.status(304).end();
+    let cached = lists.get(row.id);
+    if (cached?.version !== row.version) {
+      const signed = await statusListCredential(db, row.id, config, await signerOf());
+      if (!signed) throw new LaurelError('ERR_NOT_FOUND', 'No such status list');
+      cached = { version: signed.version, body: JSON.stringify(signed.credential) };
+      lists.set(row.id, cached);
+      res.set('ETag', `"${row.id}-${signed.version}"`);
+    }
+    res.type(req.accepts(['application/ld+json', 'application/json']) === 'application/ld+json' ? 'application/ld+json' : 'application/json').send(cached.body);
+  }));
+
+  const verifyLimit = publicRateLimit(ctx, { name: 'verify' });
+  router.post(
+    '/api/v1/verify',
+    verifyLimit,
+    express.json({ limit: '1mb', type: ['application/json', 'application/ld+json'] }),
+    express.raw({ limit: MAX_UPLOAD, type: UPLOAD_TYPES }),
+    (req, _res, next) => {
+      if (Buffer.isBuffer(req.body)) return next();
+      if (!req.is(['application/json', 'application/ld+json'])) return next(new LaurelError('ERR_UNSUPPORTED_MEDIA_TYPE', `Send JSON {"credential": ...} or one of ${UPLOAD_TYPES.join(', ')}`));
+      validateBody(verifyBody)(req, _res, next);
+    },
+    handle(async (req, res) => {
+      const input: unknown = Buffer.isBuffer(req.body) ? req.body : (req.body as { credential: unknown }).credential;
+      const result = await (await verifierOf())(input);
+      res.set('Cache-Control', 'no-store').json(result);
+    }),
+  );
+
+  async function findIssuer(req: Request) {
+    const slug = issuerSlug.safeParse(req.params.id);
+    const issuer = slug.success ? await getIssuer(db, slug.data) : undefined;
+    if (!issuer) throw new LaurelError('ERR_NOT_FOUND', 'No such issuer');
+    return issuer;
+  }
+
+  return router;
+}
+
+function sendJsonLd(req: Request, res: Response, body: object): void {
+  const ld = req.accepts(['application/json', 'application/ld+json']) === 'application/ld+json';
+  res.type(ld ? 'application/ld+json' : 'application/json').send(JSON.stringify(body));
+}
