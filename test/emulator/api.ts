@@ -38,6 +38,8 @@ export interface Platform {
 
   /** An emulator URL that starts this launch; open it in a browser or with `runLaunch()`. Reusable. */
   launchUrl(options: LaunchOptions): string;
+  /** The same launch inside an iframe of an LMS-like page (`#contentframe`), as Moodle and Canvas show tools. */
+  framedLaunchUrl(options: LaunchOptions): string;
   /** Every id_token the emulator signed, oldest first. */
   readonly launches: readonly IssuedLaunch[];
   lastLaunch(clientId?: string): IssuedLaunch | undefined;
@@ -87,7 +89,7 @@ export interface Platform {
   readonly requests: readonly ServiceRequest[];
 }
 
-export function createPlatformApi(core: Core, hooks: { launch: (o: LaunchOptions) => string; close: () => Promise<void> }): Platform {
+export function createPlatformApi(core: Core, hooks: { launch: (o: LaunchOptions, frame?: boolean) => string; close: () => Promise<void> }): Platform {
   const s = core.state;
   const waitForRegistration = (timeoutMs = 5000, token?: string): Promise<ToolRegistration> =>
     new Promise((resolve, reject) => {
@@ -159,7 +161,8 @@ export function createPlatformApi(core: Core, hooks: { launch: (o: LaunchOptions
     },
     tools: () => [...s.tools.values()],
 
-    launchUrl: hooks.launch,
+    launchUrl: (o) => hooks.launch(o),
+    framedLaunchUrl: (o) => hooks.launch(o, true),
     get launches() {
       return s.issued;
     },

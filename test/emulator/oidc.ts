@@ -4,19 +4,19 @@ import { randomUUID } from 'node:crypto';
 import express, { type Request, type Response, type Router } from 'express';
 import { SignJWT } from 'jose';
 import { buildIdToken } from './claims';
-import { autoPostForm, errorPage } from './html';
+import { autoPostForm, errorPage, escapeHtml, page } from './html';
 import { canvasLegacyUserId, ID_TOKEN_LIFETIME, randomHex } from './profile';
 import type { Core, PendingLaunch } from './state';
 import type { LaunchOptions, ToolRegistration } from './types';
 
-/** Registers a launch and returns the emulator URL that starts it. The URL may be opened many times. */
-export function defineLaunch(core: Core, options: LaunchOptions): string {
+/** Registers a launch and returns the emulator URL that starts it (`frame`: inside an LMS-like page). Reusable. */
+export function defineLaunch(core: Core, options: LaunchOptions, frame = false): string {
   const tool = core.state.tools.get(options.clientId);
   if (!tool) throw new Error(`launchUrl: unknown client_id ${options.clientId} (register or add the tool first)`);
   if (tool.state === 'pending') throw new Error(`launchUrl: tool ${options.clientId} is pending: call platform.activateTool() first, as a Moodle admin would`);
   const id = randomUUID();
   core.state.launchDefinitions.set(id, options);
-  return `${core.url}/emulator/launch/${id}`;
+  return `${core.url}/emulator/${frame ? 'frame' : 'launch'}/${id}`;
 }
 
 function unknownDeploymentId(core: Core): string {
@@ -148,8 +148,25 @@ function enroll(core: Core, launch: PendingLaunch): void {
   if (!roster.has(user.id)) roster.set(user.id, { ...user, roles });
 }
 
+/** An LMS-like page that shows the launch in an iframe, as Moodle's view.php and Canvas do. */
+function framePage(core: Core, req: Request, res: Response): void {
+  const id = String(req.params.id);
+  if (!core.state.launchDefinitions.has(id)) {
+    res.status(404).type('html').send(errorPage('Unknown launch'));
+    return;
+  }
+  const options = core.state.launchDefinitions.get(id);
+  const tool = options && core.state.tools.get(options.clientId);
+  const origin = tool ? new URL(tool.launchUrl).origin : '';
+  // Moodle's iframe tag (02-oidc-login-initiation.json), with the same `allow` list for the tool's origin.
+  const allow = ['microphone', 'camera', 'geolocation', 'midi', 'encrypted-media', 'autoplay'].map((f) => `${f} ${origin}`).join('; ');
+  res.type('html').send(page('Course activity', `<h1>${core.profile === 'moodle' ? 'Moodle' : 'Canvas'} course page</h1>
+<iframe id="contentframe" title="Tool" height="600px" width="100%" src="/emulator/launch/${id}" allow="${escapeHtml(allow)}" allowfullscreen="1"></iframe>`));
+}
+
 export function oidcRouter(core: Core): Router {
   const router = express.Router();
+  router.get('/emulator/frame/:id', (req, res) => framePage(core, req, res));
   const wrap = (fn: (core: Core, req: Request, res: Response) => Promise<void>) => (req: Request, res: Response, next: (e?: unknown) => void) => {
     fn(core, req, res).catch(next);
   };

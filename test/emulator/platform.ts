@@ -76,11 +76,11 @@ export async function startPlatform(options: StartPlatformOptions): Promise<Plat
     server.listen(options.port ?? 0, host, () => resolve());
   });
   const { port } = server.address() as AddressInfo;
-  core.url = (options.publicUrl ?? `http://${host}:${port}`).replace(/\/$/, '');
+  core.url = (options.publicUrl ?? `http://${options.hostname ?? host}:${port}`).replace(/\/$/, '');
   // Canvas's issuer never depends on its host; Moodle's issuer is its wwwroot.
   core.issuer = options.issuer ?? (profile === 'canvas' ? 'https://canvas.instructure.com' : core.url);
   return createPlatformApi(core, {
-    launch: (o) => defineLaunch(core, o),
+    launch: (o, frame) => defineLaunch(core, o, frame),
     close: () => new Promise<void>((resolve) => {
       server.closeAllConnections();
       server.close(() => resolve());

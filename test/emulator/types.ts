@@ -235,6 +235,11 @@ export interface StartPlatformOptions {
   nrpsDefaultLimit?: number;
   /** Send Canvas's `lti_storage_target` at login and form post (default true for Canvas). */
   storageTarget?: boolean;
-  /** Public base URL if it differs from `http://host:port` (e.g. behind a proxy). */
+  /**
+   * Host name used in the emulator's URLs (default: `host`). `'localhost'` while the tool runs on 127.0.0.1
+   * makes the two cross-site, so a framed launch meets third-party cookie rules as inside a real LMS.
+   */
+  hostname?: string;
+  /** Public base URL if it differs from `http://hostname:port` (e.g. behind a proxy). */
   publicUrl?: string;
 }

@@ -38,7 +38,8 @@ function index(core: Core, req: Request, res: Response): void {
   const suggested = typeof req.query.registration_url === 'string' ? req.query.registration_url : 'http://localhost:3000/lti/register';
   const tools = [...core.state.tools.values()];
   const rows = tools.map((t) => {
-    const links = PERSONAS.map((p) => `<a href="/emulator/quick-launch?client_id=${encodeURIComponent(t.clientId)}&amp;as=${p}">${p}</a>`).join(' · ');
+    const href = (p: Persona, frame: boolean) => `/emulator/quick-launch?client_id=${encodeURIComponent(t.clientId)}&amp;as=${p}${frame ? '&amp;frame=1' : ''}`;
+    const links = PERSONAS.map((p) => `<a href="${href(p, false)}">${p}</a> (<a href="${href(p, true)}" aria-label="${p} in a frame">framed</a>)`).join(' · ');
     const activate = t.state === 'pending'
       ? `<form method="post" action="/emulator/tools/${encodeURIComponent(t.clientId)}/activate"><button>Activate</button></form>`
       : 'active';
@@ -130,7 +131,7 @@ export function uiRouter(core: Core): Router {
       return;
     }
     try {
-      res.redirect(302, defineLaunch(core, demoLaunch(core, clientId, as)));
+      res.redirect(302, defineLaunch(core, demoLaunch(core, clientId, as), req.query.frame === '1'));
     } catch (e) {
       res.status(409).type('html').send(page('Error', `<p>${escapeHtml((e as Error).message)}</p>`));
     }
