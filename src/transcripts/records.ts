@@ -1,0 +1,171 @@
+import type { Kysely } from 'kysely';
+import { effectiveStatus, type AwardStatus } from '../badges';
+import { parseRuleNode, referencedAchievementIds } from '../rules';
+import type { ClrBadge, ClrCourse } from './clr';
+import { transcriptsDb } from './tables';
+
+/** Public URLs the record names; they match the badges' (`/achievements/<id>`) and the course pages. */
+export const recordUrls = {
+  course: (baseUrl: string, courseId: string) => `${baseUrl}/courses/${courseId}`,
+  assessment: (baseUrl: string, courseId: string, assignmentId: string) => `${baseUrl}/courses/${courseId}/assessments/${assignmentId}`,
+  achievement: (baseUrl: string, achievementId: string) => `${baseUrl}/achievements/${achievementId}`,
+};
+
+/** A course as the record describes it, plus the stacking links between its badges. */
+export interface CourseOutline extends ClrCourse {
+  courseId: string;
+  precedes: { from: string; to: string }[];
+}
+
+/** One of a learner's awards with its signed credential (when signed), as read from badges' tables. */
+export interface BadgeRecord extends ClrBadge {
+  awardId: string;
+  learnerId: string;
+  courseId: string;
+  issuerId: string | null;
+  credentialUrl: string | null;
+  score: string | null;
+  awardedAt: Date;
+}
+
+export interface LearnerRecord {
+  id: string;
+  email: string | null;
+  name: string | null;
+  ltiUserId: string | null;
+  platformIssuer: string | null;
+}
+
+/** The course, its live assessments and the `badges` rules that stack its achievements. */
+export async function loadCourseOutline<T>(handle: Kysely<T>, props: { baseUrl: string; courseId: string }): Promise<CourseOutline | undefined> {
+  const db = transcriptsDb(handle);
+  const course = await db.selectFrom('courses').select(['id', 'title', 'label']).where('id', '=', props.courseId).executeTakeFirst();
+  if (!course) return undefined;
+  const [assignments, achievements] = await Promise.all([
+    db.selectFrom('assignments').select(['id', 'name']).where('course_id', '=', course.id).where('deleted_at', 'is', null).orderBy('created_at').execute(),
+    db.selectFrom('achievements').select(['id', 'rule']).where('course_id', '=', course.id).execute(),
+  ]);
+  const precedes: CourseOutline['precedes'] = [];
+  for (const achievement of achievements) {
+    for (const prerequisite of prerequisitesOf(achievement.rule)) {
+      precedes.push({ from: recordUrls.achievement(props.baseUrl, prerequisite), to: recordUrls.achievement(props.baseUrl, achievement.id) });
+    }
+  }
+  return {
+    courseId: course.id,
+    id: recordUrls.course(props.baseUrl, course.id),
+    name: course.title,
+    description: course.label ? `${course.title} (${course.label})` : undefined,
+    assessments: assignments.map((a) => ({ id: recordUrls.assessment(props.baseUrl, course.id, a.id), name: a.name })),
+    precedes,
+  };
+}
+
+function prerequisitesOf(rule: unknown): string[] {
+  if (rule === null || rule === undefined) return [];
+  try {
+    return referencedAchievementIds(parseRuleNode(typeof rule === 'string' ? JSON.parse(rule) : rule));
+  } catch {
+    // A rule badges stored is valid; a legacy one that no longer parses only loses its stacking link.
+    return [];
+  }
+}
+
+export async function loadLearner<T>(handle: Kysely<T>, learnerId: string): Promise<LearnerRecord | undefined> {
+  const row = await transcriptsDb(handle)
+    .selectFrom('learners')
+    .leftJoin('platforms', 'platforms.id', 'learners.platform_id')
+    .select(['learners.id', 'learners.email', 'learners.name', 'learners.lti_user_id', 'platforms.issuer'])
+    .where('learners.id', '=', learnerId)
+    .executeTakeFirst();
+  return row && { id: row.id, email: row.email, name: row.name, ltiUserId: row.lti_user_id, platformIssuer: row.issuer };
+}
+
+/**
+ * One page of a course's learners (enrolled, or holding an award there), in id order after `after`:
+ * keyset pagination, so an export reads a course of any size in bounded batches.
+ */
+export async function learnerPage<T>(handle: Kysely<T>, props: { courseId: string; after: string | null; limit: number }): Promise<LearnerRecord[]> {
+  const db = transcriptsDb(handle);
+  const ids = db
+    .selectFrom('enrollments')
+    .select('learner_id')
+    .where('course_id', '=', props.courseId)
+    .where('status', '<>', 'deleted')
+    .union(db.selectFrom('awards').select('learner_id').where('course_id', '=', props.courseId));
+  let query = db
+    .selectFrom('learners')
+    .leftJoin('platforms', 'platforms.id', 'learners.platform_id')
+    .select(['learners.id', 'learners.email', 'learners.name', 'learners.lti_user_id', 'platforms.issuer'])
+    .where('learners.id', 'in', ids)
+    .orderBy('learners.id')
+    .limit(props.limit);
+  if (props.after) query = query.where('learners.id', '>', props.after);
+  const rows = await query.execute();
+  return rows.map((row) => ({ id: row.id, email: row.email, name: row.name, ltiUserId: row.lti_user_id, platformIssuer: row.issuer }));
+}
+
+export async function countCourseLearners<T>(handle: Kysely<T>, courseId: string): Promise<number> {
+  const db = transcriptsDb(handle);
+  const ids = db
+    .selectFrom('enrollments')
+    .select('learner_id')
+    .where('course_id', '=', courseId)
+    .where('status', '<>', 'deleted')
+    .union(db.selectFrom('awards').select('learner_id').where('course_id', '=', courseId));
+  const row = await db.selectFrom(ids.as('l')).select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+/**
+ * The awards of some learners with their signed credentials, oldest first: in one course, or across
+ * every course where the credential was signed by `issuerId`. Status is the effective one at `now`
+ * (an `issued` award past its `expires_at` is `expired`).
+ */
+export async function loadBadges<T>(
+  handle: Kysely<T>,
+  props: { baseUrl: string; learnerIds: string[]; courseId?: string; issuerId?: string; now: Date },
+): Promise<BadgeRecord[]> {
+  if (props.learnerIds.length === 0) return [];
+  let query = transcriptsDb(handle)
+    .selectFrom('awards')
+    .innerJoin('achievements', 'achievements.id', 'awards.achievement_id')
+    .leftJoin('credentials', 'credentials.award_id', 'awards.id')
+    .select([
+      'awards.id as awardId', 'awards.learner_id', 'awards.course_id', 'awards.status', 'awards.expires_at', 'awards.score', 'awards.awarded_at',
+      'achievements.id as achievementId', 'achievements.name', 'achievements.description', 'achievements.criteria_narrative',
+      'credentials.document', 'credentials.issuer_id',
+    ])
+    .where('awards.learner_id', 'in', props.learnerIds)
+    .orderBy('awards.learner_id')
+    .orderBy('awards.awarded_at')
+    .orderBy('awards.id');
+  if (props.courseId) query = query.where('awards.course_id', '=', props.courseId);
+  if (props.issuerId) query = query.where('credentials.issuer_id', '=', props.issuerId);
+  const rows = await query.execute();
+  return rows.map((row) => {
+    const document = (row.document ?? null) as Record<string, unknown> | null;
+    const status: AwardStatus = effectiveStatus({ status: row.status, expires_at: row.expires_at }, props.now);
+    return {
+      awardId: row.awardId,
+      learnerId: row.learner_id,
+      courseId: row.course_id,
+      issuerId: row.issuer_id,
+      credential: document ?? {},
+      credentialUrl: document && typeof document.id === 'string' ? document.id : null,
+      achievementId: recordUrls.achievement(props.baseUrl, row.achievementId),
+      name: row.name,
+      description: row.description,
+      criteriaNarrative: row.criteria_narrative,
+      courseAchievementId: recordUrls.course(props.baseUrl, row.course_id),
+      status,
+      score: row.score,
+      awardedAt: row.awarded_at,
+    };
+  });
+}
+
+/** Only awards whose credential is signed can be embedded; the others are still being issued. */
+export function isSigned(badge: BadgeRecord): boolean {
+  return badge.credentialUrl !== null;
+}
