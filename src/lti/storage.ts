@@ -25,6 +25,9 @@ export interface LtiStoreTtl {
 
 const DEFAULT_TTL: LtiStoreTtl = { nonce: 10, state: 600, session: 86400, accessToken: 3600 };
 
+/** Laurel's own collection: the nonce each OIDC login sent, by state. */
+export const LAUNCH_NONCE = 'launchnonce';
+
 /** Collections ltijs gives a `createdAt` (MongoDB TTL fields); their documents carry it back. */
 const TIMED = new Set(['idtoken', 'contexttoken', 'accesstoken', 'nonce', 'state']);
 
@@ -54,8 +57,8 @@ export class PgLtiStore implements LtiStorePlugin {
   }
 
   async setup(): Promise<boolean> {
-    // Fails (and so makes deploy fail) when PostgreSQL is unreachable or migration 200 is missing.
-    await sql`select 1 from lti_store limit 0`.execute(this.db);
+    // No connection check: the pool connects per query, so Laurel starts (and /readyz reports the
+    // database) while PostgreSQL is down, and LTI requests work again once it is back.
     this.deployed = true;
     return true;
   }
@@ -159,6 +162,19 @@ export class PgLtiStore implements LtiStorePlugin {
     return Buffer.concat([decipher.update(Buffer.from(data, 'hex')), decipher.final()]).toString();
   }
 
+  /**
+   * Takes (once) the nonce Laurel's login sent with an OIDC `state` (recorded by the login route under
+   * collection `launchnonce`). ltijs only checks that a nonce was not seen before; binding the nonce to
+   * the state Laurel issued also refuses tokens minted for another login.
+   */
+  async consumeLaunchNonce(state: string): Promise<string | undefined> {
+    const { rows } = await sql<{ nonce: string }>`
+      delete from lti_store where collection = ${LAUNCH_NONCE} and doc @> ${json({ state })}
+        and (expires_at is null or expires_at > now())
+      returning doc ->> 'nonce' as nonce`.execute(this.db);
+    return rows[0]?.nonce;
+  }
+
   /** Deletes what MongoDB's TTL monitor would have removed; returns the number of rows deleted. */
   async purgeExpired(now: Date = new Date()): Promise<number> {
     const result = await sql`delete from lti_store where expires_at is not null and expires_at <= ${now}`.execute(this.db);
@@ -179,7 +195,7 @@ export class PgLtiStore implements LtiStorePlugin {
   private expiry(collection: string): Date | null {
     const seconds =
       collection === 'nonce' ? this.ttl.nonce
-      : collection === 'state' ? this.ttl.state
+      : collection === 'state' || collection === LAUNCH_NONCE ? this.ttl.state
       : collection === 'idtoken' || collection === 'contexttoken' ? this.ttl.session
       : collection === 'accesstoken' ? this.ttl.accessToken
       : null;

@@ -3,6 +3,7 @@ import { createBadgesApiRouter, createPublicBadgesRouter } from '../badges';
 import type { AppContext } from '../context';
 import { createCredentialsRouter } from '../credentials';
 import { createEventsRouter } from '../events';
+import { createLti } from '../lti';
 
 /**
  * Feature routers, mounted in this order after the foundation's own routes. Each feature module adds
@@ -13,4 +14,5 @@ export async function mountRoutes(app: Express, ctx: AppContext): Promise<void> 
   app.use(createCredentialsRouter(ctx));
   app.use('/api/v1', createBadgesApiRouter(ctx));
   app.use(createPublicBadgesRouter(ctx));
+  app.use('/lti', (await createLti(ctx)).router);
 }

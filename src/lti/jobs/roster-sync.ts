@@ -1,0 +1,56 @@
+import { sql } from 'kysely';
+import { z } from 'zod';
+import { findCourse } from '../../courses';
+import { defineJob, UnrecoverableError, type Queues } from '../../queue';
+import { syncRoster } from '../nrps';
+import { findPlatformById } from '../platforms';
+import { serviceClients, userAgentOf } from '../services';
+import { PgLtiStore } from '../storage';
+
+export const ROSTER_SYNC_JOB = 'lti.roster-sync';
+export const ROSTER_SYNC_ALL_JOB = 'lti.roster-sync-all';
+
+export const rosterSyncPayload = z.object({ courseId: z.uuid() });
+export type RosterSyncPayload = z.infer<typeof rosterSyncPayload>;
+
+/** Syncs one course's roster from Names and Roles (see nrps.ts). */
+export const rosterSyncJob = defineJob<RosterSyncPayload>({
+  name: ROSTER_SYNC_JOB,
+  queue: 'poll',
+  schema: rosterSyncPayload,
+  async perform(payload, { ctx }) {
+    const db = ctx.database.db;
+    const course = await findCourse(db, payload.courseId);
+    // A course deleted or unlinked since the job was queued will never sync: do not retry.
+    if (!course?.platform_id || !course.nrps_url) throw new UnrecoverableError(`course ${payload.courseId} has no Names and Roles service`);
+    const platform = await findPlatformById(db, course.platform_id);
+    if (!platform || platform.status !== 'active') throw new UnrecoverableError(`the platform of course ${payload.courseId} is not active`);
+    const store = new PgLtiStore(db);
+    await store.setup();
+    const clients = serviceClients({ store, keyEncryptionKey: ctx.config.KEY_ENCRYPTION_KEY, userAgent: userAgentOf(ctx.config.BASE_URL) }, platform);
+    return syncRoster({ db, http: clients.http, tokens: clients.tokens }, course);
+  },
+});
+
+/** The scheduled re-sync: queues a roster sync for every LTI course of an active platform. */
+export const rosterSyncAllJob = defineJob<Record<string, never>>({
+  name: ROSTER_SYNC_ALL_JOB,
+  queue: 'poll',
+  schema: z.object({}).strict() as unknown as z.ZodType<Record<string, never>>,
+  async perform(_payload, { ctx }) {
+    const { rows } = await sql<{ id: string }>`
+      select c.id from courses c join platforms p on p.id = c.platform_id
+      where c.nrps_url is not null and p.status = 'active'`.execute(ctx.database.db);
+    for (const row of rows) await ctx.queues.enqueue(rosterSyncJob, { courseId: row.id }, { jobId: `roster-sync:${row.id}:${hourBucket()}` });
+    return { queued: rows.length };
+  },
+});
+
+function hourBucket(): string {
+  return new Date().toISOString().slice(0, 13);
+}
+
+/** Schedules the periodic re-sync (idempotent: BullMQ keys repeatable jobs by name and interval). */
+export async function scheduleRosterSync(queues: Queues, everyMs: number = 6 * 3600_000): Promise<void> {
+  await queues.enqueue(rosterSyncAllJob, {}, { jobId: ROSTER_SYNC_ALL_JOB, repeat: { every: everyMs } });
+}

@@ -1,0 +1,93 @@
+import express, { type Request, type Router } from 'express';
+import { sql } from 'kysely';
+import { findCourse, findLearner } from '../courses';
+import { LaurelError } from '../errors';
+import { renderPage } from '../web/views';
+import { syncRoster } from './nrps';
+import { listPlatforms, findPlatformById } from './platforms';
+import type { LtiRuntime } from './runtime';
+import { serviceClients } from './services';
+import { requireCourseRole, type LtiSession } from './session';
+
+/** Minimal pages per role (the real pages come with their own issues), guarded by course and role. */
+export function coursePages(rt: LtiRuntime): Router {
+  const router = express.Router();
+  const session = (res: express.Response) => res.locals.ltiSession as LtiSession;
+
+  router.get('/courses/:courseId/instructor', requireCourseRole('instructor'), async (req, res, next) => {
+    try {
+      const course = await courseOf(rt, req);
+      const { rows } = await sql<{ n: string }>`select count(*) as n from enrollments where course_id = ${course.id} and status = 'active'`.execute(rt.db);
+      renderPage(res, 'lti-instructor', { title: `${course.title}: badges`, course, rosterCount: Number(rows[0]?.n ?? 0), basePath: rt.options.basePath, embedded: true });
+    } catch (error) {
+      next(error);
+    }
+  });
+
+  router.get('/courses/:courseId/learner', requireCourseRole('learner'), async (req, res, next) => {
+    try {
+      const course = await courseOf(rt, req);
+      const learner = await findLearner(rt.db, session(res).learnerId);
+      renderPage(res, 'lti-learner', { title: `${course.title}: your badges`, course, learner, embedded: true });
+    } catch (error) {
+      next(error);
+    }
+  });
+
+  router.get('/courses/:courseId/admin', requireCourseRole('admin'), async (_req, res, next) => {
+    try {
+      // An LMS administrator sees the platforms of their own LMS only.
+      const platforms = (await listPlatforms(rt.db)).filter((p) => p.id === session(res).platformId);
+      const { courseId, roles } = session(res);
+      renderPage(res, 'lti-admin', { title: 'Laurel administration', platforms, teaches: roles.includes('instructor'), courseId, basePath: rt.options.basePath, embedded: true });
+    } catch (error) {
+      next(error);
+    }
+  });
+
+  router.get('/courses/:courseId/roster.json', requireCourseRole('instructor'), async (req, res, next) => {
+    try {
+      const course = await courseOf(rt, req);
+      const { rows } = await sql<{ id: string; name: string | null; email: string | null; roles: string[]; status: string }>`
+        select l.id, l.name, l.email, e.roles, e.status from enrollments e join learners l on l.id = e.learner_id
+        where e.course_id = ${course.id} order by l.name nulls last, l.id`.execute(rt.db);
+      res.json({ courseId: course.id, members: rows });
+    } catch (error) {
+      next(error);
+    }
+  });
+
+  router.post('/courses/:courseId/roster/sync', sameOrigin(rt), requireCourseRole('instructor'), async (req, res, next) => {
+    try {
+      const course = await courseOf(rt, req);
+      const platform = course.platform_id ? await findPlatformById(rt.db, course.platform_id) : undefined;
+      if (!platform) throw new LaurelError('ERR_CONFLICT', 'This course is not linked to an LMS.');
+      const clients = serviceClients({ store: rt.store, keyEncryptionKey: rt.config.KEY_ENCRYPTION_KEY, userAgent: rt.userAgent, fetch: rt.fetch }, platform);
+      const result = await syncRoster({ db: rt.db, http: clients.http, tokens: clients.tokens }, course);
+      rt.logger.info({ courseId: course.id, ...result }, 'roster synced');
+      res.redirect(303, `${rt.options.basePath}/courses/${course.id}/instructor`);
+    } catch (error) {
+      next(error);
+    }
+  });
+  return router;
+}
+
+async function courseOf(rt: LtiRuntime, req: Request) {
+  const course = await findCourse(rt.db, String(req.params.courseId));
+  if (!course) throw new LaurelError('ERR_NOT_FOUND', 'No such course.');
+  return course;
+}
+
+/**
+ * Session cookies are SameSite=None inside LMS iframes, so a state-changing POST must prove it comes
+ * from a Laurel page: browsers send `Origin` (or at least `Referer`) on form posts.
+ */
+function sameOrigin(rt: LtiRuntime): express.RequestHandler {
+  const origin = new URL(rt.config.BASE_URL).origin;
+  return (req, _res, next) => {
+    const claimed = req.get('origin') ?? (req.get('referer') ? new URL(req.get('referer')!).origin : undefined);
+    if (claimed !== origin) return next(new LaurelError('ERR_FORBIDDEN', 'This form must be sent from a Laurel page.'));
+    next();
+  };
+}

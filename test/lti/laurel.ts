@@ -1,0 +1,48 @@
+// Starts a whole Laurel web app (createApp with every feature router) on a free loopback port, with a
+// log that tests can read, for LTI end-to-end tests against the platform emulator.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Writable } from 'node:stream';
+import pino from 'pino';
+import { createApp } from '../../src/web';
+import { createTestContext, type TestContext } from '../support/context';
+
+export interface RunningLaurel {
+  url: string;
+  ctx: TestContext;
+  /** Every log line written so far, parsed. */
+  logs: Array<Record<string, unknown>>;
+  close(): Promise<void>;
+}
+
+export async function startLaurel(): Promise<RunningLaurel> {
+  const server: Server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const base = await createTestContext({ BASE_URL: url, LOG_LEVEL: 'info' });
+  const logs: Array<Record<string, unknown>> = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      for (const line of chunk.toString().split('\n')) if (line.trim()) logs.push(JSON.parse(line) as Record<string, unknown>);
+      done();
+    },
+  });
+  const ctx: TestContext = { ...base, logger: pino({ level: 'info' }, sink) };
+  const app = await createApp(ctx);
+  server.on('request', app);
+  return {
+    url,
+    ctx,
+    logs,
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await base.close();
+    },
+  };
+}
+
+/** True when a page shows no trace of a stack (file positions or `Error:` lines). */
+export function hasStackTrace(body: string): boolean {
+  return /\bat \S+ \(|\.ts:\d+|\.js:\d+:\d+|\bError: /.test(body);
+}
