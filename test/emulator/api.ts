@@ -2,7 +2,7 @@
 import type { JWK } from 'jose';
 import { fromCanvasJson } from './canvas-config';
 import { deliverEvent, type DataServiceSubscription, type Delivery } from './data-services';
-import { applyScore, createLineItem, getLineItem, lineItemsOf, resultsOf, toolOf } from './gradebook';
+import { applyScore, createLineItem, deleteLineItem, getLineItem, lineItemsOf, resultsOf, toolOf } from './gradebook';
 import { ltiContextId, ltiUserId, randomHex } from './profile';
 import { issueRegistrationToken, newToolIds } from './registration';
 import { endpoint, type Core, type ServiceRequest } from './state';
@@ -63,6 +63,10 @@ export interface Platform {
     createLineItem(props: { contextId: string; clientId: string; label: string; scoreMaximum: number; resourceId?: string; tag?: string; resourceLinkId?: string }): LineItem;
     lineItems(contextId: string, clientId?: string): LineItem[];
     lineItem(id: number | string): LineItem | undefined;
+    /** Platform-side edit (e.g. the instructor changes the maximum); returns the updated item. */
+    updateLineItem(id: number | string, changes: Partial<Pick<LineItem, 'label' | 'scoreMaximum' | 'resourceId' | 'tag'>>): LineItem;
+    /** Platform-side delete (the column is removed in the gradebook). */
+    deleteLineItem(id: number | string): boolean;
     /** Scores received for a line item (number or the URL the tool holds), oldest first. */
     scoresFor(lineItemId: number | string): ReceivedScore[];
     resultsFor(lineItemId: number | string): StoredResult[];
@@ -188,6 +192,8 @@ export function createPlatformApi(core: Core, hooks: { launch: (o: LaunchOptions
       },
       lineItems: (contextId, clientId) => lineItemsOf(core, contextId, clientId),
       lineItem: (id) => getLineItem(core, parseLineItemId(id)),
+      updateLineItem: (id, changes) => Object.assign(item(id), changes),
+      deleteLineItem: (id) => deleteLineItem(core, parseLineItemId(id)),
       scoresFor: (id) => s.scores.filter((sc) => sc.lineItemId === parseLineItemId(id)),
       resultsFor: (id) => resultsOf(core, parseLineItemId(id)),
       setResult(id, r) {
