@@ -1,6 +1,10 @@
 import type { ErrorRequestHandler, Request, RequestHandler } from 'express';
 import { LaurelError, type LaurelErrorCode } from '../errors';
+import { createLogger } from '../log';
 import { renderPage } from './views';
+
+// Used only when a request bypassed pino-http (never in the real app).
+const fallbackLog = createLogger({ level: process.env.LOG_LEVEL ?? 'info', name: 'laurel-errors' });
 
 // Codes not listed answer 400 (bad input); add a line when a new code deserves another status.
 const statusByCode: Partial<Record<LaurelErrorCode, number>> = {
@@ -59,7 +63,7 @@ export const notFound: RequestHandler = (_req, _res, next) => next(new LaurelErr
 export const errorHandler: ErrorRequestHandler = (error, req, res, _next) => {
   const problem = normalise(error);
   const status = statusOf(problem.code);
-  const log = req.log ?? console;
+  const log = req.log ?? fallbackLog;
   if (status >= 500) log.error({ err: problem.cause ?? problem, code: problem.code }, problem.message);
   else log.warn({ code: problem.code, reason: problem.message, issues: problem.issues.length ? problem.issues : undefined }, 'request refused');
   if (res.headersSent) return res.end();
