@@ -28,8 +28,33 @@ function candidates(origin: NormalisedEvent['origin'], id: string): string[] {
   return origin === 'canvas' ? canvasIdCandidates(id) : [id];
 }
 
-export async function resolveMapping<T>(dbAny: Kysely<T>, props: { platformId: string | null; event: NormalisedEvent }): Promise<Mapping> {
-  const db = dbAny as unknown as Kysely<EventsDb>;
+// Found mappings, kept briefly per process: a busy course sends many events for the same learners,
+// and LMS ids never move to another Laurel learner. Misses are not cached, so a learner mapped by a
+// launch a second ago is found on the next event.
+const MAPPING_TTL_MS = 60_000;
+const MAPPING_CACHE_MAX = 50_000;
+const found = new Map<string, { mapping: Mapping; until: number }>();
+
+export function clearMappingCache(): void {
+  found.clear();
+}
+
+export async function resolveMapping<T>(dbAny: Kysely<T>, props: { platformId: string | null; event: NormalisedEvent; now?: Date }): Promise<Mapping> {
+  const { event, platformId } = props;
+  const now = (props.now ?? new Date()).getTime();
+  const key = JSON.stringify([platformId, event.origin, event.type, event.course.courseId, event.course.lmsCourseId, event.assignment.sourceKey, event.type === 'score' ? [event.learner.lmsUserId, event.learner.ltiUserId, event.learner.email] : null]);
+  const hit = found.get(key);
+  if (hit && hit.until > now) return hit.mapping;
+  const mapping = await lookUp(dbAny as unknown as Kysely<EventsDb>, props);
+  const complete = mapping.courseId !== null && (event.type === 'assignment' || mapping.learnerId !== null);
+  if (complete) {
+    if (found.size >= MAPPING_CACHE_MAX) found.clear();
+    found.set(key, { mapping, until: now + MAPPING_TTL_MS });
+  }
+  return mapping;
+}
+
+async function lookUp(db: Kysely<EventsDb>, props: { platformId: string | null; event: NormalisedEvent }): Promise<Mapping> {
   const { event, platformId } = props;
   const courseId = event.course.courseId ?? (platformId ? await findCourseId(db, platformId, event) : null);
   if (event.type !== 'score' || !courseId) return { courseId, learnerId: null };
