@@ -45,6 +45,8 @@ type TermTemplate =
 interface Template {
   quads: TermTemplate[][];
   iriLeaves: number[];
+  /** Values of constant terms: a leaf equal to one of them may collapse two quads into one. */
+  constValues: Set<string>;
 }
 
 interface Skeleton {
@@ -160,12 +162,14 @@ function skeletonize(value: unknown, key: string, inline: Set<string>, out: Skel
 async function buildTemplate(skeletonDoc: unknown, documentLoader: DocumentLoader): Promise<Template | 'stock'> {
   const dataset = await toRdf(skeletonDoc, documentLoader);
   const iriLeaves = new Set<number>();
+  const constValues = new Set<string>();
   const quads: TermTemplate[][] = [];
   for (const quad of dataset) {
     const row: TermTemplate[] = [];
     for (const term of [quad.subject, quad.predicate, quad.object, quad.graph]) {
       const mentions = term.value.includes(PH) || (term.datatype?.value ?? '').includes(PH) || (term.language ?? '').includes(PH);
       if (!mentions) {
+        constValues.add(term.value);
         row.push({ kind: 'const', term });
         continue;
       }
@@ -183,29 +187,38 @@ async function buildTemplate(skeletonDoc: unknown, documentLoader: DocumentLoade
     }
     quads.push(row);
   }
-  return { quads, iriLeaves: [...iriLeaves] };
+  return { quads, iriLeaves: [...iriLeaves], constValues };
 }
 
 function instantiate(template: Template, leaves: string[]): Quad[] {
+  // Distinct template quads can only become equal when a leaf equals another leaf or a constant;
+  // checking that is cheaper than keying every quad, and the usual credential has no such leaf.
+  const dedupe = new Set(leaves).size !== leaves.length || leaves.some((v) => template.constValues.has(v));
   const seen = new Set<string>();
   const out: Quad[] = [];
   for (const row of template.quads) {
+    // Constant terms are shared between documents: rdf-canonize reads its input and never mutates it.
     const [subject, predicate, object, graph] = row.map((slot): RdfTerm => {
-      if (slot.kind === 'const') return { ...slot.term };
+      if (slot.kind === 'const') return slot.term;
       if (slot.kind === 'iri') return { termType: 'NamedNode', value: leaves[slot.leaf] };
       const literal: RdfTerm = { termType: 'Literal', value: leaves[slot.leaf] };
-      if (slot.datatype) literal.datatype = { ...slot.datatype };
+      if (slot.datatype) literal.datatype = slot.datatype;
       if (slot.language !== undefined) literal.language = slot.language;
       return literal;
     });
-    const id = termKey(subject) + ' ' + termKey(predicate) + ' ' + termKey(object) + ' ' + termKey(graph);
-    if (seen.has(id)) continue;
-    seen.add(id);
+    if (dedupe) {
+      const id = termKey(subject) + termKey(predicate) + termKey(object) + termKey(graph);
+      if (seen.has(id)) continue;
+      seen.add(id);
+    }
     out.push({ subject, predicate, object, graph });
   }
   return out;
 }
 
+/** Length-prefixed, so no two different terms share a key whatever characters their values hold. */
 function termKey(term: RdfTerm): string {
-  return JSON.stringify([term.termType, term.value, term.datatype?.value ?? '', term.language ?? '']);
+  const datatype = term.datatype?.value ?? '';
+  const language = term.language ?? '';
+  return `${term.termType[0]}${term.value.length}:${term.value}${datatype.length}:${datatype}${language.length}:${language}`;
 }

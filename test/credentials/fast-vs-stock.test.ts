@@ -44,6 +44,8 @@ describe('fast canonicalisation equals stock @digitalbazaar/vc output', () => {
       { '@context': ['https://www.w3.org/ns/credentials/v2'], id: 'relative/id', type: ['VerifiableCredential'], issuer: 'https://a.example/i', validFrom: '2026-01-01T00:00:00Z', credentialSubject: { id: 'https://a.example/s' } },
       { '@context': ['https://www.w3.org/ns/credentials/v2'], id: 'urn:uuid:1', type: ['VerifiableCredential'], issuer: 'https://a.example/i', validFrom: '2026-01-01T00:00:00Z', credentialSubject: { id: 'https://a.example/i' } },
       { '@context': ['https://www.w3.org/ns/credentials/v2'], id: 'https://a.example/../x/./y', type: ['VerifiableCredential'], issuer: 'https://a.example/i', validFrom: 'not a date', credentialSubject: { id: '_:b7' } },
+      // equal values collapse nodes and quads that distinct placeholders kept apart
+      { '@context': ['https://www.w3.org/ns/credentials/v2'], id: 'urn:uuid:2', type: ['VerifiableCredential'], issuer: 'https://a.example/i', validFrom: '2026-01-01T00:00:00Z', name: 'Same', description: 'Same', credentialSubject: [{ id: 'https://a.example/s', name: 'Same' }, { id: 'https://a.example/s', name: 'Same' }] },
       { '@context': ['https://www.w3.org/ns/credentials/v2'], id: 'urn:x-laurel-ph:0', type: ['VerifiableCredential'], issuer: 'https://a.example/i', validFrom: '2026-01-01T00:00:00Z', credentialSubject: { id: 'https://a.example/s' } },
     ];
     for (const doc of docs) {
