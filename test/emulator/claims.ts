@@ -29,8 +29,11 @@ export const CLAIM = {
   basicOutcome: 'https://purl.imsglobal.org/spec/lti-bo/claim/basicoutcome',
 } as const;
 
+const CANVAS_PROGRESS_SCOPE = 'https://canvas.instructure.com/lti-ags/progress/scope/show';
+
+/** The tool's scopes; a tool registered without any gets every LTI Advantage scope (and Canvas's progress scope). */
 function scopesOf(tool: ToolRegistration): string[] {
-  return tool.scopes.length ? tool.scopes : ALL_SCOPES;
+  return tool.scopes.length ? tool.scopes : [...ALL_SCOPES, CANVAS_PROGRESS_SCOPE];
 }
 
 /** Values for `$Variable` custom parameters. Variables the LMS cannot expand are sent literally. */
@@ -121,7 +124,7 @@ export function buildIdToken(core: Core, tool: ToolRegistration, launch: Pending
     lineItemUrlValue = item.url;
   }
   const ags = agsScopes.length
-    ? { scope: moodle ? agsScopes : [...agsScopes, 'https://canvas.instructure.com/lti-ags/progress/scope/show'], lineitems: lineItemsUrl(core, tool, o.context.id), ...(lineItemUrlValue ? { lineitem: lineItemUrlValue } : {}) }
+    ? { scope: moodle || !scopes.includes(CANVAS_PROGRESS_SCOPE) ? agsScopes : [...agsScopes, CANVAS_PROGRESS_SCOPE], lineitems: lineItemsUrl(core, tool, o.context.id), ...(lineItemUrlValue ? { lineitem: lineItemUrlValue } : {}) }
     : undefined;
   const nrps = scopes.includes(SCOPES.nrps)
     ? { context_memberships_url: nrpsUrl, service_versions: moodle ? ['1.0', '2.0'] : ['2.0'] }

@@ -42,7 +42,7 @@ export async function startFakeTool(): Promise<FakeTool> {
   const publicJwk: JWK = { ...(await exportJWK(publicKey)), kid, alg: 'RS256', use: 'sig' };
   const pending = new Map<string, string>(); // state -> nonce
   const usedNonces = new Set<string>();
-  let platformKeys: JWTVerifyGetKey | undefined;
+  const platformKeys = new Map<string, JWTVerifyGetKey>(); // by JWKS URL: tests swap platforms
   const app = express();
   app.use(express.urlencoded({ extended: false }));
   const tool: FakeTool = {
@@ -128,10 +128,11 @@ export async function startFakeTool(): Promise<FakeTool> {
       if (!cookieState || cookieState !== state || !pending.has(state)) return fail('state_mismatch');
       const p = tool.platform;
       if (!p) return fail('unknown_platform');
-      platformKeys ??= createRemoteJWKSet(new URL(p.jwksUrl), { cooldownDuration: 0 });
+      const keys = platformKeys.get(p.jwksUrl) ?? createRemoteJWKSet(new URL(p.jwksUrl), { cooldownDuration: 0 });
+      platformKeys.set(p.jwksUrl, keys);
       let verified: { payload: JWTPayload; protectedHeader: Record<string, unknown> };
       try {
-        verified = await jwtVerify(String(req.body.id_token), platformKeys, { issuer: p.issuer, audience: p.clientId, algorithms: ['RS256'] });
+        verified = await jwtVerify(String(req.body.id_token), keys, { issuer: p.issuer, audience: p.clientId, algorithms: ['RS256'] });
       } catch (e) {
         if (e instanceof errors.JWSSignatureVerificationFailed) return fail('bad_signature');
         if (e instanceof errors.JWKSNoMatchingKey) return fail('unknown_kid');
