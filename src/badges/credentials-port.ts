@@ -16,6 +16,7 @@ import {
   setStatus,
   type CredentialFacts,
   type CredentialSigner,
+  type IssuerProfile,
   type Verifier,
 } from '../credentials';
 import { LaurelError } from '../errors';
@@ -29,6 +30,8 @@ export interface CredentialPortOptions {
   config: Config;
 }
 
+const PROFILE_CACHE_MS = 30_000;
+
 /** The badges port on the real credentials engine (src/credentials). Signer and verifier are made once. */
 export function createCredentialPort(options: CredentialPortOptions): CredentialPort {
   const { db, config } = options;
@@ -40,6 +43,19 @@ export function createCredentialPort(options: CredentialPortOptions): Credential
     throw error;
   }));
   const verifierOf = () => (verifier ??= signerOf().then((s) => createVerifier({ db, config, signer: s })));
+  // Issuer profiles change rarely (an admin edit); caching them saves a round trip per credential.
+  const profiles = new Map<string, { profile: Promise<IssuerProfile>; at: number }>();
+  const profileOf = (issuerId: string): Promise<IssuerProfile> => {
+    const cached = profiles.get(issuerId);
+    if (cached && Date.now() - cached.at < PROFILE_CACHE_MS) return cached.profile;
+    const profile = getIssuer(db, issuerId).then((issuer) => {
+      if (!issuer) throw new LaurelError('ERR_KEY_UNAVAILABLE', `No issuer ${issuerId}`);
+      return issuerProfile(issuer, config);
+    });
+    profile.catch(() => profiles.delete(issuerId));
+    profiles.set(issuerId, { profile, at: Date.now() });
+    return profile;
+  };
 
   return {
     defaultIssuerId() {
@@ -55,12 +71,14 @@ export function createCredentialPort(options: CredentialPortOptions): Credential
       const profile = issuerProfile(issuer, config);
       return { id: profile.id, name: profile.name, url: profile.url, image: profile.image?.id };
     },
-    async sign(trx, facts) {
-      const issuer = await getIssuer(trx, facts.issuerId);
-      if (!issuer) throw new LaurelError('ERR_KEY_UNAVAILABLE', `No issuer ${facts.issuerId}`);
-      // Allocated on the issuing transaction: a failed signature rolls the entry back with it.
-      const status = await allocateStatusEntry(trx, facts.issuerId, config);
-      const unsigned = buildOpenBadgeCredential(credentialFacts(config.BASE_URL, facts, issuerProfile(issuer, config), status));
+    async sign(_trx, facts) {
+      const profile = await profileOf(facts.issuerId);
+      // Allocated in its own short statement on the pool, not on the issuing transaction: the
+      // allocation locks the issuer's status-list row, and holding that lock through signing and
+      // commit would serialise all issuing. A rolled-back issue leaves an unused index (a gap, never
+      // a reuse), which is harmless: no credential points at it and its bit stays 0.
+      const status = await allocateStatusEntry(db, facts.issuerId, config);
+      const unsigned = buildOpenBadgeCredential(credentialFacts(config.BASE_URL, facts, profile, status));
       const signed = await (await signerOf()).sign(facts.issuerId, unsigned);
       return { document: signed.credential, jws: signed.jws, keyIds: signed.keyIds, statusListId: status.listId, statusIndex: status.statusListIndex };
     },

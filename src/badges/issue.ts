@@ -50,18 +50,15 @@ export async function issueCredential(deps: BadgesDeps, props: { awardId: string
 }
 
 async function loadFacts(trx: BadgesTrx, deps: BadgesDeps, award: Selectable<BadgeTables['awards']>): Promise<AwardFacts> {
+  // One round trip for everything the credential says about the achievement and the learner.
   const row = await trx
     .selectFrom('achievements')
     .innerJoin('courses', 'courses.id', 'achievements.course_id')
-    .selectAll('achievements')
-    .select(['courses.title as course_title', 'courses.context_id'])
-    .where('achievements.id', '=', award.achievement_id)
-    .executeTakeFirstOrThrow();
-  const learner = await trx
-    .selectFrom('learners')
+    .innerJoin('learners', (join) => join.on('learners.id', '=', award.learner_id))
     .leftJoin('platforms', 'platforms.id', 'learners.platform_id')
-    .select(['learners.id', 'learners.email', 'learners.name', 'learners.lti_user_id', 'platforms.issuer as platform_issuer'])
-    .where('learners.id', '=', award.learner_id)
+    .selectAll('achievements')
+    .select(['courses.title as course_title', 'courses.context_id', 'learners.email', 'learners.name as learner_name', 'learners.lti_user_id', 'platforms.issuer as platform_issuer'])
+    .where('achievements.id', '=', award.achievement_id)
     .executeTakeFirstOrThrow();
   const now = clock(deps);
   return {
@@ -78,12 +75,12 @@ async function loadFacts(trx: BadgesTrx, deps: BadgesDeps, award: Selectable<Bad
       courseTitle: row.course_title,
     },
     recipient: {
-      learnerId: learner.id,
-      email: learner.email,
-      name: learner.name,
-      ltiUserId: learner.lti_user_id,
+      learnerId: award.learner_id,
+      email: row.email,
+      name: row.learner_name,
+      ltiUserId: row.lti_user_id,
       ltiContextId: row.context_id,
-      platformIssuer: learner.platform_issuer,
+      platformIssuer: row.platform_issuer,
     },
     score: award.score === null ? null : Number(award.score),
     evidence: award.evidence,

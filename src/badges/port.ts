@@ -12,8 +12,8 @@ export interface CredentialPort {
   /** The issuer's public profile, for pages. */
   issuerProfile<T>(db: Kysely<T>, issuerId: string): Promise<IssuerSummary | undefined>;
   /**
-   * Allocates a status-list entry, builds the OpenBadgeCredential and signs it with both proofs, all
-   * on `trx` so a rollback also releases the status entry.
+   * Allocates a status-list entry, builds the OpenBadgeCredential and signs it with both proofs.
+   * Reads go through `trx`; the status entry is taken outside it (see the adapter for why).
    */
   sign<T>(trx: Kysely<T>, facts: AwardFacts): Promise<SignedCredential>;
   /** Sets or clears the revocation bit of a status-list entry, on `trx`. */

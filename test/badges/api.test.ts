@@ -12,6 +12,8 @@ let eventsToken: string;
 
 beforeAll(async () => {
   ctx = await createTestContext();
+  // Rate limiters load their Redis scripts while the app is built.
+  if (ctx.redis.status !== 'ready') await new Promise((resolve) => ctx.redis.once('ready', resolve));
   app = await createApp(ctx);
   token = (await createToken(ctx.database.db, { name: 'ci', scopes: ['admin'] })).token;
   eventsToken = (await createToken(ctx.database.db, { name: 'ev', scopes: ['events'] })).token;

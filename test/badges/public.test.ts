@@ -11,6 +11,8 @@ let app: Express;
 
 beforeAll(async () => {
   ctx = await createTestContext({ BASE_URL: 'https://badges.example.edu' });
+  // Rate limiters load their Redis scripts while the app is built.
+  if (ctx.redis.status !== 'ready') await new Promise((resolve) => ctx.redis.once('ready', resolve));
   app = await createApp(ctx);
 });
 afterAll(() => ctx.close());
