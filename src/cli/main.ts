@@ -5,6 +5,7 @@ import { bootstrapSteps } from './bootstrap';
 import * as tokens from './tokens';
 import * as keys from './keys';
 import * as verify from './verify';
+import * as events from './events';
 
 /** `laurel`: administration from the command line. Each subcommand family lives in its own file. */
 export function buildProgram(): Command {
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
   tokens.register(program);
   keys.register(program);
   verify.register(program);
+  events.register(program);
   return program;
 }
 
