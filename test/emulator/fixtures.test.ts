@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { projectRoot } from '../../src/paths';
 import { startFakeTool, type FakeTool } from './fake-tool';
-import { browse, startPlatform, type Platform } from './index';
+import { browse, MEDIA, SCOPES, startPlatform, type Platform } from './index';
 
 const fixtures = join(projectRoot, '..', 'shared', 'fixtures');
 const have = existsSync(join(fixtures, 'moodle-4.5')) && existsSync(join(fixtures, 'canvas', 'lti'));
@@ -90,5 +90,81 @@ async function launchPayload(platform: Platform, tool: FakeTool, custom: Record<
     } finally {
       await platform.close();
     }
+  });
+});
+
+interface Exchange {
+  label: string;
+  response: { status: number; headers: [string, string][]; body: unknown };
+}
+
+(have ? describe : describe.skip)('Moodle service answers match the recorded exchanges', () => {
+  let tool: FakeTool;
+  let platform: Platform;
+  let clientId: string;
+  const exchanges = (file: string): Exchange[] => (read('moodle-4.5', file) as { exchanges: Exchange[] }).exchanges;
+  const recorded = (file: string, label: string): Exchange['response'] => {
+    const found = exchanges(file).find((e) => e.label === label);
+    if (!found) throw new Error(`no exchange "${label}" in ${file}`);
+    return found.response;
+  };
+  const contentType = (r: Exchange['response']) => r.headers.find(([k]) => k.toLowerCase() === 'content-type')?.[1];
+
+  beforeAll(async () => {
+    [tool, platform] = await Promise.all([startFakeTool(), startPlatform({ profile: 'moodle' })]);
+    ({ clientId } = platform.addTool({ loginUrl: `${tool.url}/login`, launchUrl: `${tool.url}/launch`, jwksUrl: `${tool.url}/jwks` }));
+    platform.nrps.setMembers('2', [
+      { id: '4', name: 'Sam Student', givenName: 'Sam', familyName: 'Student', email: 'student1@example.com', username: 'student1', roles: 'Learner' },
+      { id: '5', name: 'Sue Student', givenName: 'Sue', familyName: 'Student', email: 'student2@example.com', username: 'student2', roles: 'Learner' },
+      { id: '3', name: 'Terry Teacher', givenName: 'Terry', familyName: 'Teacher', email: 'teacher1@example.com', username: 'teacher1', roles: 'Instructor' },
+    ], { label: 'LTILAB', title: 'LTI Lab Course' });
+  });
+  afterAll(async () => {
+    await Promise.all([tool.close(), platform.close()]);
+  });
+
+  it('NRPS: same container, member shapes and media type', async () => {
+    const expected = recorded('06-nrps.json', 'nrps: GET memberships');
+    const token = platform.issueAccessToken(clientId, [SCOPES.nrps]);
+    const response = await fetch(platform.nrps.url(clientId, '2'), { headers: { authorization: `Bearer ${token}`, accept: MEDIA.membership } });
+    expect(response.headers.get('content-type')).toBe(contentType(expected));
+    const body = (await response.json()) as { members: unknown[] };
+    expect(shape(body)).toEqual(shape(expected.body));
+    expect(body.members).toEqual((expected.body as { members: unknown[] }).members);
+  });
+
+  it('AGS: same line item, score and result answers', async () => {
+    const item = platform.ags.createLineItem({ contextId: '2', clientId, label: 'Capture Activity', scoreMaximum: 50, resourceLinkId: '10' });
+    const token = platform.issueAccessToken(clientId, [SCOPES.lineItem, SCOPES.score, SCOPES.resultReadonly]);
+    const auth = { authorization: `Bearer ${token}` };
+    const single = recorded('05-ags.json', 'ags: GET single lineitem (activity)');
+    const got = await fetch(item.url, { headers: { ...auth, accept: MEDIA.lineItem } });
+    expect(got.headers.get('content-type')).toBe(contentType(single));
+    expect(shape(await got.json())).toEqual(shape(single.body));
+
+    const scored = recorded('05-ags.json', 'ags: POST score student1 7/10');
+    const posted = await fetch(item.url.replace('?', '/scores?'), { method: 'POST', headers: { ...auth, 'content-type': MEDIA.score }, body: JSON.stringify({ userId: '4', scoreGiven: 7, scoreMaximum: 10, comment: 'Good work', activityProgress: 'Completed', gradingProgress: 'FullyGraded', timestamp: new Date().toISOString() }) });
+    expect(posted.status).toBe(scored.status);
+    expect(posted.headers.get('content-type')).toBe(contentType(scored));
+    expect(await posted.text()).toBe('');
+
+    const results = recorded('05-ags.json', 'ags: GET results ?user_id=4');
+    const answer = await fetch(`${item.url.replace('?', '/results?')}&user_id=4`, { headers: { ...auth, accept: MEDIA.resultContainer } });
+    expect(answer.headers.get('content-type')).toBe(contentType(results));
+    const body = (await answer.json()) as Record<string, unknown>[];
+    expect(shape(body)).toEqual(shape(results.body));
+    expect(body[0]).toMatchObject({ resultScore: 35, resultMaximum: 50, comment: 'Good work', userId: '4' });
+    expect(String(body[0]?.timestamp)).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00$/);
+  });
+
+  it('token endpoint: same answer keys and content type', async () => {
+    const expected = (read('moodle-4.5', '04-token-endpoint.json') as { exchanges: Exchange[] }).exchanges[0]!.response;
+    tool.platform = { issuer: platform.issuer, clientId, deploymentIds: [], authUrl: platform.endpoints.auth, tokenUrl: platform.endpoints.token, jwksUrl: platform.endpoints.jwks };
+    const response = await fetch(platform.endpoints.token, {
+      method: 'POST',
+      body: new URLSearchParams({ grant_type: 'client_credentials', client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: await tool.assertion(), scope: SCOPES.score }),
+    });
+    expect(response.headers.get('content-type')).toBe(contentType(expected));
+    expect(shape(await response.json())).toEqual(shape(expected.body));
   });
 });
