@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { sql, type Kysely } from 'kysely';
 import type { Config } from '../config';
@@ -38,10 +39,11 @@ export async function allocateStatusEntry<T>(trx: Kysely<T>, issuerId: string, c
           .whereRef('next_index', '<', 'size').orderBy('created_at', 'desc').limit(1).forUpdate(),
       )
       .where('next_index', '<', (eb) => eb.ref('size'))
-      .returning(['id', 'next_index'])
+      .returning(['id', 'next_index', 'size'])
       .executeTakeFirst();
     if (row) {
-      return { listId: row.id, statusListIndex: row.next_index - 1, statusListCredential: statusListUrl(config, row.id) };
+      const statusListIndex = scatter(row.next_index - 1, row.size, row.id);
+      return { listId: row.id, statusListIndex, statusListCredential: statusListUrl(config, row.id) };
     }
     await db
       .insertInto('status_lists')
@@ -49,6 +51,19 @@ export async function allocateStatusEntry<T>(trx: Kysely<T>, issuerId: string, c
       .execute();
   }
   throw new LaurelError('ERR_UNAVAILABLE', 'Could not allocate a status list entry');
+}
+
+const MULTIPLIER = 2654435761n; // odd prime: a bijection modulo any size it does not divide
+
+/**
+ * Maps the n-th allocation of a list to its index by a per-list affine permutation, so neighbouring
+ * credentials do not get neighbouring bits (the spec asks for positions that do not reveal issue
+ * order) while every index is still used exactly once before the list is full.
+ */
+export function scatter(n: number, size: number, listId: string): number {
+  if (size % Number(MULTIPLIER) === 0) return n;
+  const offset = BigInt(createHash('sha256').update(listId).digest().readUInt32BE(0));
+  return Number((BigInt(n) * MULTIPLIER + offset) % BigInt(size));
 }
 
 /** Sets (revoked) or clears a bit. Bit 0 is the most significant bit of byte 0 (spec order). */
