@@ -1,5 +1,7 @@
+import { startBadgesMaintenance } from '../badges';
 import type { AppContext } from '../context';
 import { startEventRelay } from '../events';
+import { startLtiBackground } from '../lti';
 
 /**
  * Periodic work of the worker role that is not a queued job (relays, purges). Feature modules add
@@ -9,6 +11,8 @@ export type BackgroundStarter = (ctx: AppContext) => Promise<() => Promise<void>
 
 export const backgroundStarters: BackgroundStarter[] = [
   (ctx) => startEventRelay(ctx),
+  (ctx) => startLtiBackground(ctx),
+  (ctx) => startBadgesMaintenance(ctx),
 ];
 
 export interface BackgroundTasks {
