@@ -25,7 +25,7 @@ export { registerPlatform, listPlatforms, removePlatform, setPlatformStatus, typ
 export { createProvider, toolKeys, ltijsEncryptionKey } from './provider';
 export { PgLtiStore, type LtiStoreTtl } from './storage';
 export { registrationRequest, canvasJsonConfiguration, customParameters, SCOPES, CANVAS_DATA_SERVICES_SCOPES } from './tool-config';
-export { rosterSyncJob, rosterSyncAllJob, scheduleRosterSync, ROSTER_SYNC_JOB, ROSTER_SYNC_ALL_JOB, type RosterSyncPayload } from './jobs/roster-sync';
+export { rosterSyncJob, rosterSyncAllJob, scheduleRosterSync, startLtiBackground, ROSTER_SYNC_JOB, ROSTER_SYNC_ALL_JOB, type RosterSyncPayload } from './jobs/roster-sync';
 export type { LtiOptions } from './runtime';
 
 /** What the LTI side needs from the application context. */

@@ -1,5 +1,6 @@
 import { issueCredentialJob } from '../badges';
 import { evaluateEventJob } from '../events';
+import { rosterSyncAllJob, rosterSyncJob } from '../lti';
 import type { JobDefinition } from '../queue';
 
 /**
@@ -9,4 +10,6 @@ import type { JobDefinition } from '../queue';
 export const jobs: JobDefinition<any>[] = [
   issueCredentialJob,
   evaluateEventJob,
+  rosterSyncJob,
+  rosterSyncAllJob,
 ];

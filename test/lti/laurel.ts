@@ -28,6 +28,8 @@ export async function startLaurel(): Promise<RunningLaurel> {
     },
   });
   const ctx: TestContext = { ...base, logger: pino({ level: 'info' }, sink) };
+  // Rate limiters load their Redis scripts when the app is built, and the producer connection does not queue.
+  if (base.redis.status !== 'ready') await new Promise((resolve) => base.redis.once('ready', resolve));
   const app = await createApp(ctx);
   server.on('request', app);
   return {

@@ -1,6 +1,7 @@
-import { sql } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { z } from 'zod';
 import { findCourse } from '../../courses';
+import type { Logger } from '../../log';
 import { defineJob, UnrecoverableError, type Queues } from '../../queue';
 import { syncRoster } from '../nrps';
 import { findPlatformById } from '../platforms';
@@ -53,4 +54,20 @@ function hourBucket(): string {
 /** Schedules the periodic re-sync (idempotent: BullMQ keys repeatable jobs by name and interval). */
 export async function scheduleRosterSync(queues: Queues, everyMs: number = 6 * 3600_000): Promise<void> {
   await queues.enqueue(rosterSyncAllJob, {}, { jobId: ROSTER_SYNC_ALL_JOB, repeat: { every: everyMs } });
+}
+
+/**
+ * The LTI side's background work in the worker role: the periodic roster re-sync is (re)scheduled, and
+ * expired nonces, states and tokens are purged (web processes purge too; deleting twice is harmless).
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any Kysely handle (the store runs raw SQL)
+export async function startLtiBackground(ctx: { database: { db: Kysely<any> }; queues: Queues; logger: Logger }, options: { resyncEveryMs?: number; purgeEveryMs?: number } = {}): Promise<() => Promise<void>> {
+  await scheduleRosterSync(ctx.queues, options.resyncEveryMs).catch((error: unknown) => ctx.logger.warn({ err: error }, 'roster re-sync not scheduled'));
+  const store = new PgLtiStore(ctx.database.db);
+  await store.setup();
+  const timer = setInterval(() => {
+    store.purgeExpired().catch((error: unknown) => ctx.logger.warn({ err: error }, 'LTI store purge failed'));
+  }, options.purgeEveryMs ?? 60_000);
+  timer.unref();
+  return async () => clearInterval(timer);
 }
