@@ -57,13 +57,15 @@ function buildApp(core: Core): express.Express {
 export async function startPlatform(options: StartPlatformOptions): Promise<Platform> {
   const profile = options.profile;
   if (profile !== 'canvas' && profile !== 'moodle') throw new TypeError(`profile must be 'canvas' or 'moodle', got ${String(profile)}`);
+  const keys = await KeyStore.create(profile);
   const core: Core = {
     profile,
     url: '',
     issuer: '',
     paths: PATHS[profile],
-    keys: await KeyStore.create(profile),
-    dataServices: { subscriptions: new Map(), keys: await KeyStore.create(profile) },
+    keys,
+    // Live Events are signed with their own keys (not the LTI ones); only Canvas has them.
+    dataServices: { subscriptions: new Map(), keys: profile === 'canvas' ? await KeyStore.create(profile) : keys },
     state: new PlatformState(),
     nrpsDefaultLimit: options.nrpsDefaultLimit,
     storageTarget: options.storageTarget ?? profile === 'canvas',
