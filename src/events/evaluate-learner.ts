@@ -99,7 +99,7 @@ interface AwardsView {
   awards: { achievement_id: string; learner_id: string; status: string; expires_at: Date | null };
 }
 
-function defaultAwarder(ctx: AppContext): Awarder {
+export function defaultAwarder(ctx: AppContext): Awarder {
   return async (request) => {
     const deps = badgesDepsFor(ctx);
     const { award, created } = await awardBadge(deps, {

@@ -28,3 +28,4 @@ export { signMoodleBody, verifyMoodleSignature } from './verify/moodle-hmac';
 export { verifyCanvasJwt, clearJwksCache, configureCanvasJwks } from './verify/canvas-jwt';
 export { canvasIdCandidates } from './mapping';
 export { relayStalledEvents, startEventRelay, type EventRelayOptions } from './relay';
+export { dryRunRule, backfillAchievement, backfillAchievementJob, loadCourseFacts, type DryRunRow } from './backfill';

@@ -1,5 +1,5 @@
 import { issueCredentialJob } from '../badges';
-import { evaluateEventJob } from '../events';
+import { backfillAchievementJob, evaluateEventJob } from '../events';
 import { rosterSyncAllJob, rosterSyncJob } from '../lti';
 import type { JobDefinition } from '../queue';
 
@@ -10,6 +10,7 @@ import type { JobDefinition } from '../queue';
 export const jobs: JobDefinition<any>[] = [
   issueCredentialJob,
   evaluateEventJob,
+  backfillAchievementJob,
   rosterSyncJob,
   rosterSyncAllJob,
 ];

@@ -3,7 +3,7 @@ import type { Express } from 'express';
 import { useCredentialPort } from '../../src/badges/context';
 import type { CredentialPort } from '../../src/badges';
 import { createManualCourse, type Course } from '../../src/courses';
-import { evaluateEventJob, type IngestResult } from '../../src/events';
+import { backfillAchievement, dryRunRule, evaluateEventJob, type IngestResult } from '../../src/events';
 import type { JobRun } from '../../src/queue';
 import type { RuleNode } from '../../src/rules';
 import { createToken } from '../../src/tokens';
@@ -117,6 +117,23 @@ describe('generic API events through the evaluate job', () => {
     const res = await post(event({ email: 'tiers@example.com', assignment: 'EXAM', given: 40, max: 50, at: '2026-11-20T10:00:00Z', courseId: c.id }));
     const outcome = await perform(res);
     expect(new Set(outcome.awarded as string[])).toEqual(new Set([bronze, silver, both]));
+  });
+
+  it('dry-runs a new rule over existing scores, then backfills it exactly once', async () => {
+    const c = await createManualCourse(ctx.database.db, { title: 'Backfill course' });
+    for (const [email, given] of [['b1@example.com', 90], ['b2@example.com', 79], ['b3@example.com', 80]] as const) {
+      await perform(await post(event({ email, assignment: 'FINAL', given, at: '2026-11-20T10:00:00Z', courseId: c.id })));
+    }
+    const condition: RuleNode = { kind: 'score', assignmentId: 'FINAL', minPercent: 80 };
+    const dry = await dryRunRule(ctx.database.db, { courseId: c.id, condition, now: new Date() });
+    expect(dry.wouldEarn).toBe(2);
+    expect(dry.learners.find((l) => l.email === 'b2@example.com')?.evaluation.reason).toBe('Not yet: Quiz FINAL: 79% of the 80% required.');
+    expect(await awardsOf('b1@example.com')).toEqual([]);
+
+    const achievementId = await achievement('Final 80', condition, c.id);
+    expect(await backfillAchievement(ctx, { achievementId, now: new Date() })).toEqual({ evaluated: 3, earned: 2, awarded: 2 });
+    expect(await backfillAchievement(ctx, { achievementId, now: new Date() })).toEqual({ evaluated: 3, earned: 0, awarded: 0 });
+    expect(await awardsOf('b3@example.com')).toEqual([{ achievement_id: achievementId, score: 80 }]);
   });
 
   it('skips a parked or unknown event without failing', async () => {
