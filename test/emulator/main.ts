@@ -9,6 +9,7 @@ interface CliOptions {
   profile: ProfileName;
   port?: string;
   host: string;
+  hostname?: string;
   tool: string;
   register: boolean;
   activate: boolean;
@@ -23,13 +24,14 @@ async function main(argv: string[]): Promise<void> {
     .addOption(new Option('--profile <name>', 'which LMS to imitate').choices(['canvas', 'moodle']).default('canvas'))
     .option('--port <port>', 'port to listen on (default 8401 canvas, 8402 moodle)')
     .option('--host <host>', 'address to bind', '127.0.0.1')
+    .option('--hostname <name>', 'host name in the emulator URLs (e.g. localhost, to be same-site with a Laurel on localhost)')
     .option('--tool <url>', "Laurel's base URL", 'http://localhost:3000')
     .option('--register', 'run Dynamic Registration against <tool>/lti/register at start', false)
     .option('--activate', 'activate the registered tool at once (Moodle leaves it pending)', false)
     .parse(argv);
   const o = program.opts<CliOptions>();
   const port = o.port ? Number(o.port) : DEFAULT_PORTS[o.profile];
-  const platform = await startPlatform({ profile: o.profile, port, host: o.host });
+  const platform = await startPlatform({ profile: o.profile, port, host: o.host, ...(o.hostname ? { hostname: o.hostname } : {}) });
   platform.nrps.setMembers(DEMO.context.id, DEMO.members, DEMO.context);
   const registrationUrl = `${o.tool.replace(/\/$/, '')}/lti/register`;
   const out = (line = ''): boolean => process.stdout.write(`${line}\n`);
