@@ -5,7 +5,9 @@ import { bootstrapSteps } from './bootstrap';
 import * as tokens from './tokens';
 import * as keys from './keys';
 import * as verify from './verify';
+import * as exportCli from './export';
 import * as events from './events';
+import * as platform from './platform';
 
 /** `laurel`: administration from the command line. Each subcommand family lives in its own file. */
 export function buildProgram(): Command {
@@ -30,7 +32,9 @@ export function buildProgram(): Command {
   tokens.register(program);
   keys.register(program);
   verify.register(program);
+  exportCli.register(program);
   events.register(program);
+  platform.register(program);
   return program;
 }
 

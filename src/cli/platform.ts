@@ -1,0 +1,118 @@
+import type { Command } from 'commander';
+import { z } from 'zod';
+import type { Database } from '../db';
+import type { Config } from '../config';
+import { createProvider, listPlatforms, registerPlatform, removePlatform } from '../lti';
+import { fail, withDatabase } from './context';
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+const addOptions = z.object({
+  issuer: z.string().min(1, '--issuer is required'),
+  clientId: z.string().min(1, '--client-id is required'),
+  name: z.string().trim().min(1).max(200).optional(),
+  lms: z.enum(['canvas', 'moodle', 'other'], { error: '--lms must be canvas, moodle or other' }).default('other'),
+  authEndpoint: z.url({ error: '--auth-endpoint must be a URL' }),
+  tokenEndpoint: z.url({ error: '--token-endpoint must be a URL' }),
+  jwksUrl: z.url({ error: '--jwks-url must be a URL' }),
+  authorizationServer: z.string().optional(),
+  deployment: z.array(z.string().min(1)).default([]),
+  acceptNewDeployments: z.boolean().default(false),
+});
+
+/** The LTI provider (for the tool key pair ltijs makes per platform) on the command's database. */
+async function withLti<T>(work: (deps: { database: Database; config: Config; lti: Awaited<ReturnType<typeof createProvider>>['lti'] }) => Promise<T>): Promise<T> {
+  return withDatabase(async (database, config) => {
+    const { lti } = await createProvider({
+      db: database.db,
+      keyEncryptionKey: config.KEY_ENCRYPTION_KEY,
+      secureCookies: config.BASE_URL.startsWith('https:'),
+      tokenMaxAgeSeconds: 90,
+      nonceTtlSeconds: 130,
+      routes: { launch: '/launch', login: '/login', keys: '/keys', register: '/register' },
+    });
+    try {
+      return await work({ database, config, lti });
+    } finally {
+      await lti.close({ silent: true }).catch(() => undefined);
+    }
+  });
+}
+
+/** `laurel platform add|list|remove`: manual registration of LMS platforms and their deployments. */
+export function register(program: Command): void {
+  const platform = program.command('platform').description('manage the LMS platforms (LTI 1.3) Laurel accepts launches from');
+  platform
+    .command('add')
+    .description('register a platform manually (or update it); prints what to enter in the LMS')
+    .requiredOption('--issuer <url>', 'the platform issuer (Canvas: https://canvas.instructure.com; Moodle: its URL)')
+    .requiredOption('--client-id <id>', 'client id the LMS gave Laurel (Canvas developer key id; Moodle tool client id)')
+    .requiredOption('--auth-endpoint <url>', 'OIDC authorization endpoint')
+    .requiredOption('--token-endpoint <url>', 'OAuth2 token endpoint')
+    .requiredOption('--jwks-url <url>', "the platform's public key set")
+    .option('--authorization-server <aud>', 'audience of client assertions when not the token endpoint (Canvas)')
+    .option('--name <name>', 'a name for people')
+    .option('--lms <lms>', 'canvas, moodle or other', 'other')
+    .option('--deployment <id>', 'a deployment id (repeatable)', collect, [])
+    .option('--accept-new-deployments', 'record deployments of this client on their first signed launch')
+    .action(async (raw: Record<string, unknown>) => {
+      const parsed = addOptions.safeParse(raw);
+      if (!parsed.success) fail(parsed.error.issues[0]!.message, 64);
+      const o = parsed.data;
+      await withLti(async ({ database, config, lti }) => {
+        const row = await registerPlatform(
+          { db: database.db, lti },
+          {
+            issuer: o.issuer,
+            clientId: o.clientId,
+            name: o.name ?? `${o.lms === 'other' ? 'LMS' : o.lms} ${new URL(o.authEndpoint).host}`,
+            lms: o.lms,
+            authEndpoint: o.authEndpoint,
+            tokenEndpoint: o.tokenEndpoint,
+            jwksUrl: o.jwksUrl,
+            ...(o.authorizationServer ? { authorizationServer: o.authorizationServer } : {}),
+            deploymentIds: o.deployment,
+            status: 'active',
+            acceptNewDeployments: o.acceptNewDeployments,
+            details: { registeredBy: 'cli', registeredAt: new Date().toISOString() },
+          },
+        );
+        const root = `${config.BASE_URL}/lti`;
+        process.stdout.write(
+          [
+            `platform ${row.id} registered (${row.status})`,
+            `  Login (OIDC initiation) URL: ${root}/login`,
+            `  Launch / redirect URL:       ${root}/launch`,
+            `  Public key set (JWKS) URL:   ${root}/keys`,
+            ...(o.lms === 'canvas' ? [`  Canvas JSON configuration:   ${root}/canvas.json`] : []),
+            '',
+          ].join('\n'),
+        );
+      });
+    });
+  platform
+    .command('list')
+    .description('list registered platforms and their deployments')
+    .option('--json', 'print JSON')
+    .action(async (options: { json?: boolean }) => {
+      await withDatabase(async ({ db }) => {
+        const platforms = await listPlatforms(db);
+        if (options.json) return void process.stdout.write(`${JSON.stringify(platforms, null, 2)}\n`);
+        for (const p of platforms) {
+          process.stdout.write(`${p.id}  ${p.status}  ${p.lms}  ${p.name}\n  issuer ${p.issuer}  client ${p.client_id}  deployments ${p.deploymentIds.join(', ') || '(none)'}${p.registration.acceptNewDeployments === true ? ' + new ones' : ''}\n`);
+        }
+      });
+    });
+  platform
+    .command('remove')
+    .description('stop accepting launches from a platform (its courses and badges are kept)')
+    .requiredOption('--issuer <url>', 'the platform issuer')
+    .requiredOption('--client-id <id>', 'the client id')
+    .action(async (options: { issuer: string; clientId: string }) => {
+      await withLti(async ({ database, lti }) => {
+        const removed = await removePlatform({ db: database.db, lti }, { issuer: options.issuer, clientId: options.clientId });
+        if (!removed) fail(`no platform with issuer ${options.issuer} and client id ${options.clientId}`, 2);
+        process.stdout.write('platform disabled; its tool key was deleted\n');
+      });
+    });
+}
