@@ -5,7 +5,6 @@ import { bootstrapSteps } from './bootstrap';
 import * as tokens from './tokens';
 import * as keys from './keys';
 import * as verify from './verify';
-import * as exportCli from './export';
 import * as events from './events';
 import * as platform from './platform';
 
@@ -32,7 +31,6 @@ export function buildProgram(): Command {
   tokens.register(program);
   keys.register(program);
   verify.register(program);
-  exportCli.register(program);
   events.register(program);
   platform.register(program);
   return program;
