@@ -1,0 +1,72 @@
+// Accessibility of the public credential and achievement pages: axe-core in Debian's Chromium.
+// Skips when Chromium is not installed.
+import { existsSync, readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Browser } from 'playwright-core';
+import { awardBadge, badgesDepsFor, createAchievement, issueCredential, revokeAward } from '../../src/badges';
+import { createManualCourse, upsertManualLearner } from '../../src/courses';
+import { createApp } from '../../src/web';
+import { CHROMIUM_PATH, launchBrowser } from '../support/browser';
+import { createTestContext, type TestContext } from '../support/context';
+
+const haveChromium = existsSync(CHROMIUM_PATH);
+if (!haveChromium) console.warn(`SKIP accessibility tests: no Chromium at ${CHROMIUM_PATH}`);
+
+interface AxeViolation { id: string; impact: string; help: string; nodes: { target: string[] }[] }
+
+(haveChromium ? describe : describe.skip)('public badge pages are accessible', () => {
+  let ctx: TestContext;
+  let server: Server;
+  let browser: Browser;
+  let base: string;
+  const axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+
+  beforeAll(async () => {
+    ctx = await createTestContext();
+    if (ctx.redis.status !== 'ready') await new Promise((resolve) => ctx.redis.once('ready', resolve));
+    server = createServer(await createApp(ctx));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await new Promise((resolve) => server?.close(resolve));
+    await ctx?.close();
+  });
+
+  async function violations(path: string): Promise<AxeViolation[]> {
+    // bypassCSP only so the test can inject axe; the page itself runs under its real CSP otherwise.
+    const context = await browser.newContext({ bypassCSP: true });
+    const page = await context.newPage();
+    const response = await page.goto(`${base}${path}`);
+    expect(response?.status()).toBe(200);
+    await page.addScriptTag({ content: axeSource });
+    const result = (await page.evaluate(async () => (window as unknown as { axe: { run(): Promise<{ violations: unknown[] }> } }).axe.run())) as { violations: AxeViolation[] };
+    await context.close();
+    return result.violations;
+  }
+
+  it('has no axe violations on valid, revoked and private credential pages and the achievement page', async () => {
+    const deps = badgesDepsFor(ctx);
+    const course = await createManualCourse(ctx.database.db, { title: 'Art history' });
+    const achievement = await createAchievement(deps, {
+      courseId: course.id, name: 'Baroque Expert', description: 'Recognises Baroque works.', criteriaNarrative: 'At least 75% on the Baroque quiz.',
+      rule: { kind: 'score', assignmentId: 'baroque', minPercent: 75 }, alignments: [{ targetName: 'Art periods', targetUrl: 'https://skills.example/art' }], actor: 'test',
+    });
+    const ids: string[] = [];
+    for (const [i, visibility] of (['public', 'public', 'private'] as const).entries()) {
+      const learner = await upsertManualLearner(ctx.database.db, { email: `a11y${i}@example.edu`, name: `Learner ${i}` });
+      const { award } = await awardBadge(deps, { achievementId: achievement.id, learnerId: learner.id, score: 80 + i, evidence: [{ name: 'Baroque quiz' }], visibility, actor: 't', source: 'rule' });
+      ids.push((await issueCredential(deps, { awardId: award.id })).credential.id);
+      if (i === 1) await revokeAward(deps, { awardId: award.id, reason: 'test', actor: 't' });
+    }
+    const found: Record<string, AxeViolation[]> = {};
+    for (const path of [...ids.map((id) => `/credentials/${id}`), `/achievements/${achievement.id}`]) {
+      const v = await violations(path);
+      if (v.length) found[path] = v;
+    }
+    expect(found).toEqual({});
+  });
+});
