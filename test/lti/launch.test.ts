@@ -103,6 +103,25 @@ describe.each<ProfileName>(['moodle', 'canvas'])('LTI launches through the %s em
     expect(page.body).toContain('data-role="admin"');
   });
 
+  it('offers a working "open in a new window" path when the frame blocks Laurel’s cookies', async () => {
+    // A jar that drops Laurel's cookies plays a browser blocking third-party cookies inside the LMS frame.
+    class BlockingJar extends CookieJar {
+      override store(url: string, setCookies: string[]): void {
+        if (!url.startsWith(laurel.url)) super.store(url, setCookies);
+      }
+    }
+    const framed = await launch({ user: student, roles: 'Learner', jar: new BlockingJar() });
+    expect(framed.status).toBe(200);
+    expect(framed.body).toContain('Open Laurel in a new window');
+    expect(framed.body).toContain('target="_blank"');
+    const fields = [...framed.body.matchAll(/<input type="hidden" name="([^"]*)" value="([^"]*)">/g)].map((m) => [m[1]!, m[2]!.replace(/&quot;/g, '"').replace(/&amp;/g, '&').replace(/&#x3D;/g, '=')]);
+    expect(fields.map(([name]) => name)).not.toContain('laurel_cc');
+    // The new window is a first-party context: the same login, replayed there, completes.
+    const inWindow = await browse(`${laurel.url}/lti/login?${new URLSearchParams(fields).toString()}`, { jar: new CookieJar() });
+    expect(inWindow.status).toBe(200);
+    expect(inWindow.url).toMatch(/\/learner$/);
+  });
+
   it.each<[string, LaunchTamper, number, string]>([
     ['bad signature', { badSignature: true }, 401, 'BAD_SIGNATURE'],
     ['unknown kid', { unknownKid: true }, 401, 'UNKNOWN_KID'],
