@@ -43,7 +43,7 @@ interface AxeViolation { id: string; impact: string; help: string; nodes: { targ
     const response = await page.goto(`${base}${path}`);
     expect(response?.status()).toBe(200);
     await page.addScriptTag({ content: axeSource });
-    const result = (await page.evaluate(async () => (window as unknown as { axe: { run(): Promise<{ violations: unknown[] }> } }).axe.run())) as { violations: AxeViolation[] };
+    const result = (await page.evaluate(async () => (globalThis as unknown as { axe: { run(): Promise<{ violations: unknown[] }> } }).axe.run())) as { violations: AxeViolation[] };
     await context.close();
     return result.violations;
   }
