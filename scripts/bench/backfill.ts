@@ -1,0 +1,86 @@
+// Backfill benchmark: a rule published on a course that already holds scores is applied to every
+// learner (one read of the course, in-memory evaluation, exactly-once awards, issue jobs queued).
+// Prints one JSON line:
+//   backfill.seconds   wall time of backfillAchievement, params {scores, learners, assignments, awarded}
+// Private PostgreSQL schema and BullMQ prefix, dropped at the end.
+// Usage: node dist/scripts/bench/backfill.js [--learners 10000] [--assignments 20] [--concurrency 16]
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { config as loadEnv } from 'dotenv';
+import { Pool } from 'pg';
+import { parseConfig } from '../../src/config';
+import { closeContext, createContext } from '../../src/context';
+import { createManualCourse } from '../../src/courses';
+import { createDatabase, migrate } from '../../src/db';
+import { backfillAchievement } from '../../src/events';
+import { createLogger } from '../../src/log';
+import { projectRoot } from '../../src/paths';
+import { createRedis, Queues } from '../../src/queue';
+
+function arg(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : fallback;
+}
+
+async function main(): Promise<void> {
+  loadEnv({ path: join(projectRoot, '.env'), quiet: true });
+  const learners = arg('learners', 10_000);
+  const assignments = arg('assignments', 20);
+  const prefix = `bench-${randomBytes(4).toString('hex')}`;
+  const schema = `bench_${randomBytes(4).toString('hex')}`;
+  const config = parseConfig({ ...process.env, LOG_LEVEL: 'silent', QUEUE_PREFIX: prefix });
+  const admin = new Pool({ connectionString: config.DATABASE_URL, max: 1 });
+  await admin.query(`create schema ${schema}`);
+  const database = createDatabase({ url: config.DATABASE_URL, schema, max: 20 });
+  const redis = createRedis(config.REDIS_URL, 'producer');
+  const ctx = createContext(config, { database, redis, queues: new Queues({ connection: redis, prefix }), logger: createLogger({ level: 'silent' }) });
+  try {
+    await migrate(database.pool);
+    const course = await createManualCourse(database.db, { title: 'Backfill bench' });
+    const q = (text: string, values: unknown[] = []) => database.pool.query(text, values);
+    await q(`insert into learners (email, name) select 'learner' || g || '@bench.example', 'Learner ' || g from generate_series(1, $1::int) g`, [learners]);
+    await q(`insert into enrollments (course_id, learner_id, source) select $1, id, 'api' from learners`, [course.id]);
+    await q(`insert into assignments (course_id, source_key, name, points_possible) select $1, 'api:A' || g, 'Assignment ' || g, 100 from generate_series(1, $2::int) g`, [course.id, assignments]);
+    // Scores 0-99 spread by a hash, so about half the learners reach 50% on A1.
+    await q(
+      `insert into learner_scores (course_id, learner_id, assignment_id, score_given, score_maximum, occurred_at)
+       select $1, l.id, a.id, abs(hashtext(l.id::text || a.id::text)) % 100, 100, now() from learners l cross join assignments a`,
+      [course.id],
+    );
+    const scores = Number((await q('select count(*) from learner_scores')).rows[0].count);
+    const achievementId = (
+      await q(`insert into achievements (course_id, name, description, criteria_narrative, rule, status) values ($1, 'Half', 'd', 'c', $2, 'published') returning id`, [
+        course.id,
+        JSON.stringify({ kind: 'score', assignmentId: 'A1', minPercent: 50 }),
+      ])
+    ).rows[0].id as string;
+    await q('analyze');
+    const start = performance.now();
+    const result = await backfillAchievement(ctx, { achievementId, now: new Date(), concurrency: arg('concurrency', 16) });
+    const seconds = (performance.now() - start) / 1000;
+    console.log(JSON.stringify({
+      name: 'backfill.seconds',
+      value: Math.round(seconds * 100) / 100,
+      unit: 's',
+      params: { scores, learners, assignments, evaluated: result.evaluated, awarded: result.awarded },
+    }));
+  } finally {
+    await closeContext(ctx).catch(() => undefined);
+    await admin.query(`drop schema if exists ${schema} cascade`);
+    await admin.end();
+    const cleaner = createRedis(config.REDIS_URL, 'producer');
+    await new Promise((resolve) => cleaner.once('ready', resolve));
+    let cursor = '0';
+    do {
+      const [next, keys] = await cleaner.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+      if (keys.length) await cleaner.del(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+    cleaner.disconnect();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
