@@ -15,11 +15,11 @@ export interface RunningLaurel {
   close(): Promise<void>;
 }
 
-export async function startLaurel(): Promise<RunningLaurel> {
+export async function startLaurel(overrides: { FRAME_ANCESTORS?: string } = {}): Promise<RunningLaurel> {
   const server: Server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const base = await createTestContext({ BASE_URL: url, LOG_LEVEL: 'info' });
+  const base = await createTestContext({ BASE_URL: url, LOG_LEVEL: 'info', ...overrides });
   const logs: Array<Record<string, unknown>> = [];
   const sink = new Writable({
     write(chunk: Buffer, _enc, done) {
