@@ -5,6 +5,7 @@ import { bootstrapSteps } from './bootstrap';
 import * as tokens from './tokens';
 import * as keys from './keys';
 import * as verify from './verify';
+import * as exportCli from './export';
 import * as events from './events';
 import * as platform from './platform';
 
@@ -31,6 +32,7 @@ export function buildProgram(): Command {
   tokens.register(program);
   keys.register(program);
   verify.register(program);
+  exportCli.register(program);
   events.register(program);
   platform.register(program);
   return program;

@@ -4,6 +4,7 @@ import type { AppContext } from '../context';
 import { createCredentialsRouter } from '../credentials';
 import { createEventsRouter } from '../events';
 import { createLti } from '../lti';
+import { createTranscriptsRouter } from '../transcripts';
 
 /**
  * Feature routers, mounted in this order after the foundation's own routes. Each feature module adds
@@ -15,4 +16,5 @@ export async function mountRoutes(app: Express, ctx: AppContext): Promise<void> 
   app.use('/api/v1', createBadgesApiRouter(ctx));
   app.use(createPublicBadgesRouter(ctx));
   app.use('/lti', (await createLti(ctx)).router);
+  app.use(createTranscriptsRouter(ctx));
 }

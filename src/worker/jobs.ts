@@ -2,6 +2,7 @@ import { issueCredentialJob } from '../badges';
 import { backfillAchievementJob, evaluateEventJob } from '../events';
 import { rosterSyncAllJob, rosterSyncJob } from '../lti';
 import type { JobDefinition } from '../queue';
+import { exportCourseJob } from '../transcripts';
 
 /**
  * Every job type this codebase runs, in one explicit map (no discovery by file name).
@@ -13,4 +14,5 @@ export const jobs: JobDefinition<any>[] = [
   backfillAchievementJob,
   rosterSyncJob,
   rosterSyncAllJob,
+  exportCourseJob,
 ];

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Ajv2019 from 'ajv/dist/2019';
 import addFormats from 'ajv-formats';
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { createLocalJWKSet, jwtVerify, decodeProtectedHeader } from 'jose';
 import { awardBadge, createAchievement, createCredentialPort, issueCredential, type BadgesDeps } from '../../src/badges';
 import type { Config } from '../../src/config';
@@ -102,4 +102,22 @@ export async function verifyClr(db: Kysely<unknown>, config: Config, credential:
     jwks: () => jwks(db),
     now: new Date(),
   });
+}
+
+/**
+ * Adds `count` learners to a seeded course whose badge credentials are copies of `template`'s signed
+ * documents (bulk SQL, no signing): for export tests that need many learners quickly.
+ */
+export async function cloneLearners(db: Kysely<unknown>, props: { courseId: string; templateLearnerId: string; count: number; namePrefix?: string }): Promise<void> {
+  await sql`with l as (
+      insert into learners (email, name) select 'clone' || g || '.' || md5(random()::text) || '@example.edu', ${props.namePrefix ?? 'Clone'} || ' ' || g from generate_series(1, ${props.count}::int) g returning id
+    ), e as (insert into enrollments (course_id, learner_id, source) select ${props.courseId}, id, 'api' from l)
+    insert into awards (achievement_id, learner_id, course_id, score, evidence, source, awarded_by)
+    select a.achievement_id, l.id, a.course_id, a.score, '[]', 'manual', 'test' from l cross join awards a where a.learner_id = ${props.templateLearnerId} and a.course_id = ${props.courseId}`.execute(db);
+  await sql`insert into credentials (id, award_id, issuer_id, document, jws, issued_at)
+    select gen_random_uuid(), aw.id, t.issuer_id, t.document, t.jws, now()
+    from awards aw join awards src on src.achievement_id = aw.achievement_id and src.learner_id = ${props.templateLearnerId}
+    join credentials t on t.award_id = src.id
+    where aw.course_id = ${props.courseId} and aw.learner_id <> ${props.templateLearnerId} and not exists (select 1 from credentials c where c.award_id = aw.id)`.execute(db);
+  await sql`update awards set credential_id = c.id from credentials c where c.award_id = awards.id and awards.credential_id is null`.execute(db);
 }

@@ -1,0 +1,19 @@
+import type { Kysely } from 'kysely';
+import type { AppContext } from '../context';
+import type { TranscriptsDeps } from './deps';
+import { transcriptOptions } from './options';
+import { createClrSigner } from './signing';
+
+const cache = new WeakMap<AppContext, TranscriptsDeps>();
+
+/** The transcripts dependencies of one process context, built once (one signer): routers and jobs use this. */
+export function transcriptsDepsFor(ctx: AppContext): TranscriptsDeps {
+  let deps = cache.get(ctx);
+  if (!deps) {
+    const db = ctx.database.db as unknown as Kysely<unknown>;
+    const options = transcriptOptions();
+    deps = { db, config: ctx.config, options, signer: createClrSigner({ db, config: ctx.config, clrContext: options.clrContext }) };
+    cache.set(ctx, deps);
+  }
+  return deps;
+}
