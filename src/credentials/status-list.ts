@@ -95,6 +95,13 @@ export async function getStatusList<T>(db: Kysely<T>, listId: string): Promise<S
   return row && { id: row.id, issuerId: row.issuer_id, purpose: row.purpose, bits: row.bits, version: String(row.version), updatedAt: row.updated_at };
 }
 
+/** The list's change counter alone (no bits), for cache validation. */
+export async function statusListVersion<T>(db: Kysely<T>, listId: string): Promise<string | undefined> {
+  if (!/^[0-9a-f-]{36}$/i.test(listId)) return undefined;
+  const row = await on(db).selectFrom('status_lists').select('version').where('id', '=', listId).executeTakeFirst();
+  return row && String(row.version);
+}
+
 /** GZIP then multibase base64url (`u` prefix, no padding), as `encodedList` requires. */
 export function encodeStatusList(bits: Buffer): string {
   return 'u' + gzipSync(bits).toString('base64url');

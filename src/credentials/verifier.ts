@@ -9,7 +9,7 @@ import { didDocument, listIssuers } from './issuers';
 import { jwks } from './keys';
 import { createSchemaValidator, directorySchemaLoader, type SchemaLoader } from './schema';
 import type { CredentialSigner } from './signer';
-import { getStatusList, statusListCredential } from './status-list';
+import { statusListCredential, statusListVersion } from './status-list';
 import { verifyCredential, type VerificationResult } from './verify';
 
 /**
@@ -32,6 +32,7 @@ export interface VerifierOptions<T = unknown> {
 }
 
 export type Verifier = (input: unknown) => Promise<VerificationResult>;
+const DID_CACHE_MS = 60000;
 
 /** A verifier that resolves our own issuers' DIDs and status lists from the database. */
 export function createVerifier<T>(options: VerifierOptions<T>): Verifier {
@@ -41,20 +42,30 @@ export function createVerifier<T>(options: VerifierOptions<T>): Verifier {
   const listCache = new Map<string, { version: string; credential: Record<string, unknown> }>();
   const statusPrefix = `${config.BASE_URL}/status-lists/`;
 
-  async function resolveDid(did: string): Promise<DidDocument | undefined> {
+  // Our DID documents change only on rotation; a short cache spares the database on every
+  // verification, and resolveVerificationMethod refreshes it when a key id is not found.
+  const didCache = new Map<string, { at: number; doc: DidDocument | undefined }>();
+  async function resolveDid(did: string, opts: { refresh?: boolean } = {}): Promise<DidDocument | undefined> {
+    const hit = didCache.get(did);
+    if (hit && !opts.refresh && Date.now() - hit.at < DID_CACHE_MS) return hit.doc;
     const issuer = (await listIssuers(db)).find((i) => i.did === did);
-    return issuer && didDocument(db, issuer);
+    const doc = issuer && (await didDocument(db, issuer));
+    if (didCache.size > 1000) didCache.clear();
+    didCache.set(did, { at: Date.now(), doc });
+    return doc;
   }
 
   async function loadStatusList(url: string): Promise<Record<string, unknown> | undefined> {
     if (!url.startsWith(statusPrefix)) return undefined;
     const listId = url.slice(statusPrefix.length);
-    const row = await getStatusList(db, listId);
-    if (!row) return undefined;
+    // Read the version on every verification (a revocation must show at once), the bits only when changed.
+    const version = await statusListVersion(db, listId);
+    if (version === undefined) return undefined;
     const cached = listCache.get(listId);
-    if (cached?.version === row.version) return cached.credential;
+    if (cached?.version === version) return cached.credential;
     const signed = await statusListCredential(db, listId, config, signer);
     if (!signed) return undefined;
+    if (listCache.size > 1000) listCache.clear();
     listCache.set(listId, { version: signed.version, credential: signed.credential });
     return signed.credential;
   }
@@ -63,7 +74,7 @@ export function createVerifier<T>(options: VerifierOptions<T>): Verifier {
     verifyCredential(input, {
       canonizer,
       resolveDid,
-      jwks: () => jwks(db),
+      jwks: () => jwks(db), // only for a JWS kid that is not a DID URL (not ours): rare
       loadStatusList,
       schemas,
       now: options.now?.() ?? new Date(),

@@ -179,6 +179,24 @@ function checkDates(credential: Json, deps: VerifyDeps, add: Add): void {
   }
 }
 
+/**
+ * Status list credentials already verified, by object identity: a loader that serves the same
+ * object for an unchanged list (ours caches per list version) is not re-verified on every request.
+ */
+const verifiedLists = new WeakMap<object, { issuer: string | undefined; ok: boolean }>();
+
+async function listSignedBy(list: Json, issuerId: string | undefined, deps: VerifyDeps): Promise<boolean> {
+  const proofs = ([] as unknown[]).concat(list.proof ?? []) as Json[];
+  if (idOf(list.issuer) !== issuerId || proofs.length === 0) return false;
+  for (const proof of proofs) {
+    const key = await resolveVerificationMethod(deps.resolveDid, String(proof.verificationMethod ?? ''));
+    if (!key || key.controller !== issuerId) return false;
+    const ok = await verifyDataIntegrityProof({ document: list, proof, publicKey: key.publicKey, canonizer: deps.canonizer }).catch(() => false);
+    if (!ok) return false;
+  }
+  return true;
+}
+
 async function checkStatus(credential: Json, issuerId: string | undefined, deps: VerifyDeps, add: Add): Promise<void> {
   for (const entry of ([] as unknown[]).concat(credential.credentialStatus ?? []) as Json[]) {
     if (entry?.type !== 'BitstringStatusListEntry') {
@@ -192,13 +210,12 @@ async function checkStatus(credential: Json, issuerId: string | undefined, deps:
       add('status', true, `Not checked: status list ${url} is not reachable from this verifier`);
       continue;
     }
-    const listProofs = ([] as unknown[]).concat(list.proof ?? []) as Json[];
-    let signed = idOf(list.issuer) === issuerId && listProofs.length > 0;
-    for (const proof of listProofs) {
-      const key = await resolveVerificationMethod(deps.resolveDid, String(proof.verificationMethod ?? ''));
-      signed &&= !!key && key.controller === issuerId && (await verifyDataIntegrityProof({ document: list, proof, publicKey: key.publicKey, canonizer: deps.canonizer }));
+    let signed = verifiedLists.get(list);
+    if (signed === undefined || signed.issuer !== issuerId) {
+      signed = { issuer: issuerId, ok: await listSignedBy(list, issuerId, deps) };
+      verifiedLists.set(list, signed);
     }
-    if (!signed) {
+    if (!signed.ok) {
       add('status', false, `Status list ${url} is not signed by the issuer`);
       continue;
     }

@@ -5,7 +5,7 @@ import { ed25519PublicKeyFromRaw } from '../ed25519';
 import { ed25519RawFromMultibase } from '../multibase';
 
 /** Resolves DIDs without the network: our own did:web issuers (from the database) and did:key. */
-export type DidResolver = (did: string) => Promise<DidDocument | undefined>;
+export type DidResolver = (did: string, options?: { refresh?: boolean }) => Promise<DidDocument | undefined>;
 
 export interface ResolvedKey {
   id: string;
@@ -32,7 +32,9 @@ export function resolveDidKey(did: string): DidDocument | undefined {
 export async function resolveVerificationMethod(resolver: DidResolver, vmId: string): Promise<ResolvedKey | undefined> {
   if (typeof vmId !== 'string' || !vmId.includes('#')) return undefined;
   const did = vmId.split('#')[0];
-  const doc = did.startsWith('did:key:') ? resolveDidKey(did) : await resolver(did);
+  let doc = did.startsWith('did:key:') ? resolveDidKey(did) : await resolver(did);
+  // A cached document may predate a key rotation: look once more, bypassing the cache.
+  if (!did.startsWith('did:key:') && !doc?.verificationMethod.some((vm) => vm.id === vmId)) doc = await resolver(did, { refresh: true });
   if (!doc) return undefined;
   const method = doc.verificationMethod.find((vm) => vm.id === vmId);
   if (!method) return undefined;
@@ -46,7 +48,19 @@ export async function resolveVerificationMethod(resolver: DidResolver, vmId: str
   };
 }
 
+// Parsing keys is a measurable share of a verification; DID documents repeat the same few keys.
+const keyCache = new Map<string, KeyObject | undefined>();
+
 function publicKeyOf(method: Record<string, unknown>): KeyObject | undefined {
+  const cacheKey = JSON.stringify([method.publicKeyMultibase, method.publicKeyJwk]);
+  if (keyCache.has(cacheKey)) return keyCache.get(cacheKey);
+  const key = parsePublicKey(method);
+  if (keyCache.size >= 1000) keyCache.clear();
+  keyCache.set(cacheKey, key);
+  return key;
+}
+
+function parsePublicKey(method: Record<string, unknown>): KeyObject | undefined {
   try {
     if (typeof method.publicKeyMultibase === 'string') {
       const raw = ed25519RawFromMultibase(method.publicKeyMultibase);
