@@ -8,7 +8,7 @@ load_env
 bash scripts/services.sh ensure >&2
 npm run --silent build >&2
 # Ordered cheapest first; each file is scripts/bench/<name>.ts compiled to dist/.
-all=(credentials issue ingest pipeline backfill export)
+all=(credentials credentials-verify issue ingest pipeline backfill export)
 selected=("${@:-${all[@]}}")
 for name in "${selected[@]}"; do
   file="dist/scripts/bench/$name.js"
