@@ -37,6 +37,10 @@ export const configSchema = z.object({
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(300),
   /** How long shutdown waits for in-flight requests and jobs before closing anyway. */
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).default(10000),
+  /** How often the worker role looks for accepted events that never reached the queue (Redis was down, a web replica died). */
+  EVENT_RELAY_INTERVAL_MS: z.coerce.number().int().min(100).default(30000),
+  /** How old an unqueued event must be before the relay re-enqueues it. */
+  EVENT_RELAY_GRACE_MS: z.coerce.number().int().min(0).default(60000),
   /** Concurrency of each BullMQ worker in this process. */
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
 });
