@@ -8,6 +8,7 @@ import { errorHandler, notFound } from './errors';
 import { healthRouter } from './health';
 import { createMetrics } from './metrics';
 import { mountRoutes } from './routes';
+import { FrameAncestors } from './frame-ancestors';
 import { securityHeaders } from './security';
 import { renderPage } from './views';
 
@@ -32,7 +33,10 @@ export async function createApp(ctx: AppContext): Promise<Express> {
       customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
     }),
   );
-  app.use(securityHeaders(ctx.config));
+  const frameAncestors = new FrameAncestors(ctx.database.db, { configured: ctx.config.FRAME_ANCESTORS });
+  await frameAncestors.refresh();
+  app.locals.frameAncestors = frameAncestors;
+  app.use(securityHeaders(ctx.config, frameAncestors));
   const metrics = createMetrics(ctx);
   app.use(metrics.observe);
   app.use(healthRouter(ctx));

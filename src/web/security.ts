@@ -1,13 +1,14 @@
 import helmet from 'helmet';
 import type { RequestHandler } from 'express';
 import type { Config } from '../config';
+import type { FrameAncestors } from './frame-ancestors';
 
 /**
  * Security headers. Laurel lives in LMS iframes, so instead of X-Frame-Options it sends a CSP
- * `frame-ancestors` naming the LMS origins (FRAME_ANCESTORS). Scripts and styles only from our own
- * origin: no inline code anywhere, so an injected string cannot run.
+ * `frame-ancestors` naming the LMS origins (FRAME_ANCESTORS plus registered platforms). Scripts and
+ * styles only from our own origin: no inline code anywhere, so an injected string cannot run.
  */
-export function securityHeaders(config: Config): RequestHandler {
+export function securityHeaders(config: Config, ancestors: FrameAncestors): RequestHandler {
   const frameAncestors = config.FRAME_ANCESTORS.split(/\s+/).filter(Boolean);
   // LTI answers (deep-linking responses) are form posts to the platform, so forms may target the LMS.
   const formTargets = ["'self'", ...frameAncestors.filter((a) => a !== "'self'"), ...(config.NODE_ENV === 'production' ? ['https:'] : ['https:', 'http:'])];
@@ -24,7 +25,7 @@ export function securityHeaders(config: Config): RequestHandler {
         objectSrc: ["'none'"],
         baseUri: ["'self'"],
         formAction: formTargets,
-        frameAncestors,
+        frameAncestors: [(req) => ancestors.forRequest(req)],
         ...(config.BASE_URL.startsWith('https:') ? { upgradeInsecureRequests: [] } : {}),
       },
     },

@@ -3,6 +3,7 @@ import request from 'supertest';
 import { z } from 'zod';
 import { LaurelError } from '../../src/errors';
 import { createApp, validateBody } from '../../src/web';
+import { upsertPlatform } from '../../src/courses';
 import { errorHandler } from '../../src/web/errors';
 import { createTestContext, type TestContext } from '../support/context';
 
@@ -67,5 +68,22 @@ describe('errors', () => {
     expect(csp).toContain("frame-ancestors 'self' https://canvas.example.edu");
     expect(res.headers['x-frame-options']).toBeUndefined();
     await framed.close();
+  });
+
+  it('lets registered platforms frame Laurel and any LMS frame the registration page', async () => {
+    await upsertPlatform(ctx.database.db, {
+      issuer: 'https://moodle.school.edu', clientId: 'c1', name: 'School Moodle', lms: 'moodle',
+      authEndpoint: 'https://moodle.school.edu/mod/lti/auth.php', tokenEndpoint: 'https://moodle.school.edu/mod/lti/token.php', jwksUrl: 'https://moodle.school.edu/mod/lti/certs.php',
+    });
+    await upsertPlatform(ctx.database.db, {
+      issuer: 'https://canvas.instructure.com', clientId: '10000000000001', name: 'Canvas', lms: 'canvas',
+      authEndpoint: 'https://sso.canvaslms.com/api/lti/authorize_redirect', tokenEndpoint: 'https://sso.canvaslms.com/login/oauth2/token', jwksUrl: 'https://sso.canvaslms.com/api/lti/security/jwks',
+    });
+    const app = await createApp(ctx);
+    const csp = (await request(app).get('/')).headers['content-security-policy'] as string;
+    const ancestors = /frame-ancestors ([^;]*)/.exec(csp)![1]!.split(' ');
+    expect(ancestors).toEqual(expect.arrayContaining(["'self'", 'https://moodle.school.edu', 'https://*.instructure.com']));
+    const registration = (await request(app).get('/lti/register')).headers['content-security-policy'] as string;
+    expect(registration).toContain('frame-ancestors *');
   });
 });
