@@ -1,6 +1,9 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { createEventSource, listEventSources } from '../events';
+import type { Kysely } from 'kysely';
+import type { CourseTables } from '../courses';
+import { createEventSource, listEventSources, subscribeLiveEvents } from '../events';
+import { PgLtiStore, serviceClients, userAgentOf } from '../lti';
 import { fail, withDatabase } from './context';
 
 const addOptions = z.object({
@@ -37,6 +40,30 @@ export function register(program: Command): void {
         });
         process.stdout.write(`id: ${created.id}\nurl: ${config.BASE_URL}/events/${created.kind}/${created.id}\n`);
         if (created.secret) process.stdout.write(`secret: ${created.secret}\n`);
+      });
+    });
+  events
+    .command('canvas-subscribe')
+    .description("subscribe Laurel to a Canvas account's Live Events through the Data Services API (uses Laurel's LTI token)")
+    .requiredOption('--source <id>', 'the Canvas event source (laurel events source add --kind canvas)')
+    .requiredOption('--account <id>', 'the Canvas root account to subscribe')
+    .option('--format <format>', 'live-event or caliper', 'live-event')
+    .option('--api-base <url>', "the institution's Canvas origin (default: the origin of the platform's token endpoint)")
+    .action(async (o: { source: string; account: string; format: string; apiBase?: string }) => {
+      if (o.format !== 'live-event' && o.format !== 'caliper') fail('--format must be live-event or caliper', 64);
+      await withDatabase(async ({ db }, config) => {
+        const source = (await listEventSources(db)).find((s) => s.id === o.source && s.kind === 'canvas');
+        if (!source?.platform_id) fail('no Canvas event source with this id is bound to a platform', 2);
+        const platform = await (db as unknown as Kysely<CourseTables>).selectFrom('platforms').selectAll().where('id', '=', source.platform_id).executeTakeFirst();
+        if (!platform) fail('the source\'s platform no longer exists', 2);
+        const clients = serviceClients({ store: new PgLtiStore(db), keyEncryptionKey: config.KEY_ENCRYPTION_KEY, userAgent: userAgentOf(config.BASE_URL) }, platform);
+        const { subscription, created } = await subscribeLiveEvents(clients, {
+          apiBase: o.apiBase ?? new URL(platform.token_endpoint).origin,
+          accountId: o.account,
+          deliveryUrl: `${config.BASE_URL}/events/canvas/${source.id}`,
+          format: o.format as 'live-event' | 'caliper',
+        });
+        process.stdout.write(`${created ? 'created' : 'already subscribed'}: ${subscription.Id}\n`);
       });
     });
   source

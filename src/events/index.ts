@@ -29,3 +29,4 @@ export { verifyCanvasJwt, clearJwksCache, configureCanvasJwks } from './verify/c
 export { canvasIdCandidates } from './mapping';
 export { relayStalledEvents, startEventRelay, type EventRelayOptions } from './relay';
 export { dryRunRule, backfillAchievement, backfillAchievementJob, loadCourseFacts, type DryRunRow } from './backfill';
+export { subscribeLiveEvents, LIVE_EVENT_TYPES, DATA_SERVICES_SCOPES as CANVAS_DATA_SERVICES_SCOPES, type SubscriptionDeps, type SubscribeProps, type LiveEventsSubscription } from './canvas-subscription';
