@@ -86,8 +86,17 @@ async function courseOf(rt: LtiRuntime, req: Request) {
 function sameOrigin(rt: LtiRuntime): express.RequestHandler {
   const origin = new URL(rt.config.BASE_URL).origin;
   return (req, _res, next) => {
-    const claimed = req.get('origin') ?? (req.get('referer') ? new URL(req.get('referer')!).origin : undefined);
+    const claimed = req.get('origin') ?? originOf(req.get('referer'));
     if (claimed !== origin) return next(new LaurelError('ERR_FORBIDDEN', 'This form must be sent from a Laurel page.'));
     next();
   };
+}
+
+function originOf(url: string | undefined): string | undefined {
+  if (!url) return undefined;
+  try {
+    return new URL(url).origin;
+  } catch {
+    return undefined;
+  }
 }

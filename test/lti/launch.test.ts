@@ -114,7 +114,7 @@ describe.each<ProfileName>(['moodle', 'canvas'])('LTI launches through the %s em
     expect(framed.status).toBe(200);
     expect(framed.body).toContain('Open Laurel in a new window');
     expect(framed.body).toContain('target="_blank"');
-    const fields = [...framed.body.matchAll(/<input type="hidden" name="([^"]*)" value="([^"]*)">/g)].map((m) => [m[1]!, m[2]!.replace(/&quot;/g, '"').replace(/&amp;/g, '&').replace(/&#x3D;/g, '=')]);
+    const fields: Array<[string, string]> = [...framed.body.matchAll(/<input type="hidden" name="([^"]*)" value="([^"]*)">/g)].map((m): [string, string] => [m[1]!, m[2]!.replace(/&quot;/g, '"').replace(/&amp;/g, '&').replace(/&#x3D;/g, '=')]);
     expect(fields.map(([name]) => name)).not.toContain('laurel_cc');
     // The new window is a first-party context: the same login, replayed there, completes.
     const inWindow = await browse(`${laurel.url}/lti/login?${new URLSearchParams(fields).toString()}`, { jar: new CookieJar() });
