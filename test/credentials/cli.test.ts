@@ -1,0 +1,76 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildProgram } from '../../src/cli/main';
+import { allocateStatusEntry, bakePng, buildOpenBadgeCredential, createSigner, defaultBadgePng, ensureDefaultIssuer, issuerProfile } from '../../src/credentials';
+import { testConfig } from '../support/config';
+import { createTestDatabase, type TestDatabase } from '../support/db';
+import { sampleFacts } from './support/facts';
+
+describe('laurel keys list|rotate and laurel verify FILE', () => {
+  let tdb: TestDatabase;
+  let savedUrl: string | undefined;
+  let dir: string;
+
+  beforeAll(async () => {
+    tdb = await createTestDatabase();
+    savedUrl = process.env.DATABASE_URL;
+    // The CLI reads DATABASE_URL: point it at this suite's schema.
+    process.env.DATABASE_URL = `${savedUrl}${savedUrl!.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${tdb.schema}`)}`;
+    dir = mkdtempSync(join(tmpdir(), 'laurel-verify-'));
+  });
+  afterAll(async () => {
+    process.env.DATABASE_URL = savedUrl;
+    rmSync(dir, { recursive: true, force: true });
+    await tdb.close();
+  });
+
+  async function run(...args: string[]): Promise<{ out: string; exitCode: number }> {
+    const out: string[] = [];
+    const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      out.push(String(chunk));
+      return true;
+    });
+    process.exitCode = undefined;
+    try {
+      await buildProgram().parseAsync(['node', 'laurel', ...args]);
+    } finally {
+      spy.mockRestore();
+    }
+    const exitCode = Number(process.exitCode ?? 0);
+    process.exitCode = undefined;
+    return { out: out.join(''), exitCode };
+  }
+
+  test('keys rotate retires the active pair and creates a new one; keys list shows both generations', async () => {
+    const rotated = await run('keys', 'rotate');
+    expect(rotated.out).toMatch(/^retired did:web:.*#ed25519-/m);
+    expect(rotated.out).toMatch(/^created did:web:.*#rsa-/m);
+    const listed = JSON.parse((await run('keys', 'list', '--json')).out) as { algorithm: string; status: string }[];
+    expect(listed.map((k) => k.status).sort()).toEqual(['active', 'active', 'retired', 'retired']);
+    expect(JSON.stringify(listed)).not.toMatch(/"d"|private/);
+  });
+
+  test('verify exits 0 for a valid credential (JSON, JWS, PNG) and 1 for a tampered one', async () => {
+    const config = testConfig();
+    const issuer = await ensureDefaultIssuer(tdb.db, config);
+    const status = await allocateStatusEntry(tdb.db, issuer.id, config);
+    const signer = await createSigner(tdb.db, config);
+    const facts = sampleFacts(issuerProfile(issuer, config), { status, validFrom: new Date(Date.now() - 60000), validUntil: undefined });
+    const { credential, jws } = await signer.sign(issuer.id, buildOpenBadgeCredential(facts));
+    const files = {
+      json: JSON.stringify(credential),
+      jwt: jws,
+      png: bakePng(defaultBadgePng({ name: 'CLI' }), jws),
+      bad: JSON.stringify({ ...credential, name: 'Forged' }),
+    };
+    for (const [ext, content] of Object.entries(files)) writeFileSync(join(dir, `c.${ext}`), content);
+    for (const ext of ['json', 'jwt', 'png']) {
+      const result = await run('verify', join(dir, `c.${ext}`));
+      expect({ ext, exitCode: result.exitCode, last: result.out.trim().split('\n').pop() }).toEqual({ ext, exitCode: 0, last: 'verified' });
+    }
+    const bad = await run('verify', join(dir, 'c.bad'));
+    expect(bad.exitCode).toBe(1);
+    expect(bad.out).toMatch(/FAIL\s+proof\.data-integrity/);
+  });
+});
