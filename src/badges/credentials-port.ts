@@ -71,12 +71,9 @@ export function createCredentialPort(options: CredentialPortOptions): Credential
       const profile = issuerProfile(issuer, config);
       return { id: profile.id, name: profile.name, url: profile.url, image: profile.image?.id };
     },
-    async sign(_trx, facts) {
+    async sign(_db, facts) {
       const profile = await profileOf(facts.issuerId);
-      // Allocated in its own short statement on the pool, not on the issuing transaction: the
-      // allocation locks the issuer's status-list row, and holding that lock through signing and
-      // commit would serialise all issuing. A rolled-back issue leaves an unused index (a gap, never
-      // a reuse), which is harmless: no credential points at it and its bit stays 0.
+      // Its own short statement: the allocation locks the issuer's status-list row only for itself.
       const status = await allocateStatusEntry(db, facts.issuerId, config);
       const unsigned = buildOpenBadgeCredential(credentialFacts(config.BASE_URL, facts, profile, status));
       const signed = await (await signerOf()).sign(facts.issuerId, unsigned);

@@ -3,31 +3,38 @@ import type { Selectable } from 'kysely';
 import { isUuid } from '../courses';
 import { LaurelError } from '../errors';
 import { achievementImageUrl, requiredPercentOf } from './achievements';
-import { badgesDb, clock, type BadgesDeps, type BadgesTrx } from './deps';
+import { badgesDb, clock, type BadgesDeps, type BadgesHandle } from './deps';
 import type { AwardFacts } from './port';
-import type { BadgeTables, BadgesDb } from './tables';
+import type { BadgeTables } from './tables';
 
 export type CredentialRow = Selectable<BadgeTables['credentials']>;
 
 /**
  * Signs and stores the credential of an award. Idempotent: an award that already has a credential
- * gets it back (`created: false`). The award row is locked for the whole transaction, so concurrent
- * runs of the issue job (at-least-once delivery) sign once; status entry, signature and storage
- * commit or roll back together.
+ * gets it back (`created: false`).
+ *
+ * Signing happens outside any transaction, and the store is a short transaction that locks the award
+ * and re-checks it. Why: signing reads keys and takes a status-list entry through the pool; doing
+ * that while holding a pooled connection in a transaction can exhaust the pool under load (every
+ * holder waiting for one more connection), and holding the status-list lock through signing would
+ * serialise all issuing. The price of a lost race (two runs of the same award at once, rare since
+ * the issue job id is the award id) is one discarded signature and an unused status index, never a
+ * second stored credential: the locked re-check and the unique award_id decide.
  */
 export async function issueCredential(deps: BadgesDeps, props: { awardId: string }): Promise<{ credential: CredentialRow; created: boolean }> {
   if (!isUuid(props.awardId)) throw new LaurelError('ERR_NOT_FOUND', 'No award has this id.');
-  return badgesDb(deps.db).transaction().execute(async (trx) => {
-    const award = await trx.selectFrom('awards').selectAll().where('id', '=', props.awardId).forUpdate().executeTakeFirst();
-    if (!award) throw new LaurelError('ERR_NOT_FOUND', 'No award has this id.', { details: { awardId: props.awardId } });
-    if (award.credential_id) {
-      const existing = await trx.selectFrom('credentials').selectAll().where('id', '=', award.credential_id).executeTakeFirstOrThrow();
-      return { credential: existing, created: false };
-    }
-    if (award.status === 'revoked') throw new LaurelError('ERR_AWARD_REVOKED', 'A revoked award is not issued.', { details: { awardId: award.id } });
+  const db = badgesDb(deps.db);
+  const award = await db.selectFrom('awards').selectAll().where('id', '=', props.awardId).executeTakeFirst();
+  if (!award) throw new LaurelError('ERR_NOT_FOUND', 'No award has this id.', { details: { awardId: props.awardId } });
+  if (award.credential_id) return { credential: await credentialById(db, award.credential_id), created: false };
+  if (award.status === 'revoked') throw revoked(award.id);
 
-    const facts = await loadFacts(trx, deps, award);
-    const signed = await deps.credentials.sign<BadgesDb>(trx, facts);
+  const facts = await loadFacts(db, deps, award);
+  const signed = await deps.credentials.sign(deps.db, facts);
+  return db.transaction().execute(async (trx) => {
+    const current = await trx.selectFrom('awards').select(['credential_id', 'status']).where('id', '=', award.id).forUpdate().executeTakeFirstOrThrow();
+    if (current.credential_id) return { credential: await credentialById(trx, current.credential_id), created: false };
+    if (current.status === 'revoked') throw revoked(award.id);
     const credential = await trx
       .insertInto('credentials')
       .values({
@@ -49,7 +56,15 @@ export async function issueCredential(deps: BadgesDeps, props: { awardId: string
   });
 }
 
-async function loadFacts(trx: BadgesTrx, deps: BadgesDeps, award: Selectable<BadgeTables['awards']>): Promise<AwardFacts> {
+function revoked(awardId: string): LaurelError {
+  return new LaurelError('ERR_AWARD_REVOKED', 'A revoked award is not issued.', { details: { awardId } });
+}
+
+function credentialById(db: BadgesHandle, id: string): Promise<CredentialRow> {
+  return db.selectFrom('credentials').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+}
+
+async function loadFacts(trx: BadgesHandle, deps: BadgesDeps, award: Selectable<BadgeTables['awards']>): Promise<AwardFacts> {
   // One round trip for everything the credential says about the achievement and the learner.
   const row = await trx
     .selectFrom('achievements')
@@ -63,7 +78,7 @@ async function loadFacts(trx: BadgesTrx, deps: BadgesDeps, award: Selectable<Bad
   const now = clock(deps);
   return {
     credentialId: randomUUID(),
-    issuerId: row.issuer_id ?? (await deps.credentials.defaultIssuerId<BadgesDb>(trx)),
+    issuerId: row.issuer_id ?? (await deps.credentials.defaultIssuerId(deps.db)),
     achievement: {
       id: row.id,
       name: row.name,

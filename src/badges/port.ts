@@ -12,10 +12,10 @@ export interface CredentialPort {
   /** The issuer's public profile, for pages. */
   issuerProfile<T>(db: Kysely<T>, issuerId: string): Promise<IssuerSummary | undefined>;
   /**
-   * Allocates a status-list entry, builds the OpenBadgeCredential and signs it with both proofs.
-   * Reads go through `trx`; the status entry is taken outside it (see the adapter for why).
+   * Takes a status-list entry, builds the OpenBadgeCredential and signs it with both proofs. Called
+   * outside any transaction (see issueCredential): it may use several pooled connections.
    */
-  sign<T>(trx: Kysely<T>, facts: AwardFacts): Promise<SignedCredential>;
+  sign<T>(db: Kysely<T>, facts: AwardFacts): Promise<SignedCredential>;
   /** Sets or clears the revocation bit of a status-list entry, on `trx`. */
   setRevoked<T>(trx: Kysely<T>, entry: { listId: string; index: number }, revoked: boolean): Promise<void>;
   /** Verifies a stored credential as any verifier would (proofs, schema, dates, status, key provenance). */

@@ -1,6 +1,7 @@
 import { createManualCourse, upsertManualLearner } from '../../src/courses';
 import { isLaurelError } from '../../src/errors';
 import { getStatusList } from '../../src/credentials';
+import { createDatabase } from '../../src/db';
 import { awardBadge, createAchievement, createCredentialPort, expireAwards, issueCredential, listAwards, revokeAward, type AwardFacts, type BadgesDeps, type CredentialPort } from '../../src/badges';
 import { testConfig } from '../support/config';
 import { createTestDatabase, type TestDatabase } from '../support/db';
@@ -77,13 +78,16 @@ describe('issueCredential', () => {
   it('is idempotent, also when runs race', async () => {
     const achievement = await newAchievement();
     const { award } = await awardBadge(deps, { achievementId: achievement.id, learnerId: (await newLearner()).id, actor: 'test', source: 'manual' });
-    const before = signed.length;
     const runs = await Promise.all(Array.from({ length: 5 }, () => issueCredential(deps, { awardId: award.id })));
     expect(runs.filter((r) => r.created)).toHaveLength(1);
     expect(new Set(runs.map((r) => r.credential.id)).size).toBe(1);
-    expect(signed.length - before).toBe(1);
+    const stored = await tdb.db.withTables<{ credentials: { id: string; award_id: string } }>().selectFrom('credentials').select('id').where('award_id', '=', award.id).execute();
+    expect(stored).toEqual([{ id: runs[0]!.credential.id }]);
+    // Once stored, a repeat does not sign again.
+    const before = signed.length;
     const again = await issueCredential(deps, { awardId: award.id });
     expect(again).toMatchObject({ created: false, credential: { id: runs[0]!.credential.id } });
+    expect(signed.length).toBe(before);
     const [listed] = await listAwards(deps, { achievementId: achievement.id });
     expect(listed!.credentialId).toBe(runs[0]!.credential.id);
   });
@@ -112,6 +116,33 @@ describe('issueCredential', () => {
     expect(credential.key_ids).toHaveLength(2);
     expect(doc.credentialStatus).toMatchObject({ statusListIndex: String(credential.status_index), statusListCredential: `http://laurel.test/status-lists/${credential.status_list_id}` });
     expect((await port.verify(tdb.db, doc)).verified).toBe(true);
+  });
+
+  it('does not store a credential for an award revoked while it was being signed', async () => {
+    const { award } = await awardBadge(deps, { achievementId: (await newAchievement()).id, learnerId: (await newLearner()).id, actor: 'test', source: 'manual' });
+    const racing: BadgesDeps = { ...deps, credentials: { ...port, sign: async (db, facts) => {
+      const result = await port.sign(db, facts);
+      await revokeAward(deps, { awardId: award.id, reason: 'revoked mid-flight', actor: 'test' });
+      return result;
+    } } };
+    expect(await codeOf(issueCredential(racing, { awardId: award.id }))).toBe('ERR_AWARD_REVOKED');
+    const stored = await tdb.db.withTables<{ credentials: { award_id: string } }>().selectFrom('credentials').selectAll().where('award_id', '=', award.id).execute();
+    expect(stored).toHaveLength(0);
+  });
+
+  it('issues many awards at once through a small pool without starving it', async () => {
+    // A two-connection pool on the suite's schema: signing must never wait for a connection while
+    // holding one, or concurrent issues starve the pool (each holder waiting for one more).
+    const tiny = createDatabase({ url: process.env.DATABASE_URL!, schema: tdb.schema, max: 2 });
+    try {
+      const tinyDeps: BadgesDeps = { ...deps, db: tiny.db, credentials: createCredentialPort({ db: tiny.db as never, config: testConfig({ BASE_URL: 'http://laurel.test' }) }) };
+      const achievement = await newAchievement();
+      const awards = await Promise.all(Array.from({ length: 6 }, async () => (await awardBadge(deps, { achievementId: achievement.id, learnerId: (await newLearner()).id, actor: 't', source: 'manual' })).award.id));
+      const results = await Promise.all(awards.map((awardId) => issueCredential(tinyDeps, { awardId })));
+      expect(results.every((r) => r.created)).toBe(true);
+    } finally {
+      await tiny.close();
+    }
   });
 
   it('refuses unknown and revoked awards', async () => {
