@@ -5,6 +5,7 @@ import { createCredentialsRouter } from '../credentials';
 import { createEventsRouter } from '../events';
 import { createLti } from '../lti';
 import { createTranscriptsRouter } from '../transcripts';
+import { createCoursePagesRouter } from '../ui';
 
 /**
  * Feature routers, mounted in this order after the foundation's own routes. Each feature module adds
@@ -15,6 +16,7 @@ export async function mountRoutes(app: Express, ctx: AppContext): Promise<void> 
   app.use(createCredentialsRouter(ctx));
   app.use('/api/v1', createBadgesApiRouter(ctx));
   app.use(createPublicBadgesRouter(ctx));
+  app.use('/lti/courses/:courseId', createCoursePagesRouter(ctx));
   app.use('/lti', (await createLti(ctx)).router);
   app.use(createTranscriptsRouter(ctx));
 }

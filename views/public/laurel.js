@@ -27,4 +27,29 @@
       if (status) status.textContent = 'Copied.';
     });
   });
+
+  // Badge form: the generated image's preview follows name, colour, shape and initials as they change.
+  var preview = document.getElementById('badge-preview');
+  if (preview && window.URLSearchParams) {
+    var form = preview.closest('form');
+    var timer;
+    var update = function () {
+      var value = function (selector) { var el = form.querySelector(selector); return el ? el.value : ''; };
+      var query = new URLSearchParams({ name: value('#name') || 'Badge', color: value('#color'), shape: value('input[name="shape"]:checked') || 'circle' });
+      if (/^[A-Za-z0-9]{1,3}$/.test(value('#initials'))) query.set('initials', value('#initials'));
+      preview.src = preview.getAttribute('data-preview') + '?' + query.toString();
+    };
+    form.addEventListener('input', function (event) {
+      if (!event.target.matches('#name, #color, #initials, input[name="shape"]')) return;
+      clearTimeout(timer);
+      timer = setTimeout(update, 250);
+    });
+    form.addEventListener('change', function (event) {
+      if (event.target.matches('input[name="shape"], #color')) update();
+    });
+  }
+
+  // After a failed submit, move focus to the summary of problems so screen readers announce it.
+  var problems = document.getElementById('form-errors');
+  if (problems) { problems.setAttribute('tabindex', '-1'); problems.focus(); }
 })();

@@ -1,0 +1,5 @@
+// Publishing: the use-cases behind the instructor and learner course pages (dry run, publish with a
+// version bump and an audit entry, backfill, manual awards from the roster, visibility) and their read models.
+export { dryRunAchievement, publishAchievement, rerunBackfill, awardToRosterLearner, setAwardVisibility, type DryRunResult, type PublishProps } from './publish';
+export { courseBadgeCounts, learnerBadges, type BadgeCounts, type EarnedBadge, type PendingBadge } from './overview';
+export { sanitiseSvg, checkBadgeImage, MAX_BADGE_IMAGE_BYTES, type BadgeImage } from './images';

@@ -1,0 +1,88 @@
+import express, { type Request, type Response, type Router } from 'express';
+import { z } from 'zod';
+import type { AppContext } from '../context';
+import { badgesDepsFor, createAchievement, listAchievements } from '../badges';
+import { listAssignments } from '../courses';
+import { defaultBadgeSvg } from '../credentials';
+import { requireCourseRole } from '../lti';
+import { courseBadgeCounts, MAX_BADGE_IMAGE_BYTES } from '../publishing';
+import { handle, renderPage } from '../web';
+import { parseBadgeForm, type BadgeFormValues, type FieldErrors } from './badge-form';
+import { actorOf, sessionOf, type CsrfTokens } from './csrf';
+import { badgeFormView } from './form-view';
+import { multipartForm } from './multipart';
+import { base, courseNav, courseOf, noticeOf } from './page-data';
+import { describeRule, capitalise } from './rule-text';
+import { badgeDetailRoutes } from './badge-detail';
+
+/** The instructor's course page: the course's badges with counts, and the "Create badge" form. */
+export function instructorRouter(ctx: AppContext, csrf: CsrfTokens): Router {
+  const router = express.Router({ mergeParams: true });
+  router.use(requireCourseRole('instructor'));
+
+  router.get('/', handle(async (req, res) => {
+    await renderInstructorPage(ctx, csrf, req, res, { values: {}, errors: {} });
+  }));
+
+  router.get('/preview.svg', (req, res) => {
+    const q = previewQuery.safeParse(req.query);
+    const props = q.success ? q.data : { name: 'Badge', shape: 'circle' as const };
+    res.type('image/svg+xml').set('Cache-Control', 'no-store').send(defaultBadgeSvg(props));
+  });
+
+  router.post('/badges', ...multipartForm({ limitBytes: MAX_BADGE_IMAGE_BYTES + 64 * 1024 }), csrf.verify(), handle(async (req, res) => {
+    const course = await courseOf(ctx, req);
+    const [assignments, badges] = await Promise.all([listAssignments(ctx.database.db, course.id), listAchievements({ db: ctx.database.db }, { courseId: course.id })]);
+    const values = req.body as BadgeFormValues;
+    const files = res.locals.files as Record<string, { bytes: Buffer }>;
+    const { draft, errors } = parseBadgeForm({ values, ...(files.imageFile ? { file: files.imageFile } : {}), assignments, badges });
+    if (!draft) {
+      res.status(422);
+      return renderInstructorPage(ctx, csrf, req, res, { values, errors });
+    }
+    const row = await createAchievement(badgesDepsFor(ctx), { ...draft, courseId: course.id, status: 'draft', actor: actorOf(res) });
+    res.redirect(303, `${base(course.id)}/badges/${row.id}?done=created`);
+  }));
+
+  badgeDetailRoutes(router, ctx, csrf);
+  return router;
+}
+
+const previewQuery = z.object({
+  name: z.string().trim().min(1).max(200).catch('Badge'),
+  color: z.string().regex(/^#[0-9a-fA-F]{6}$/).optional().catch(undefined),
+  shape: z.enum(['circle', 'hexagon', 'shield']).catch('circle'),
+  initials: z.string().regex(/^[A-Za-z0-9]{1,3}$/).optional().catch(undefined),
+});
+
+async function renderInstructorPage(ctx: AppContext, csrf: CsrfTokens, req: Request, res: Response, form: { values: BadgeFormValues; errors: FieldErrors }): Promise<void> {
+  const course = await courseOf(ctx, req);
+  const now = new Date();
+  const [counts, assignments] = await Promise.all([courseBadgeCounts(ctx, { courseId: course.id, now }), listAssignments(ctx.database.db, course.id)]);
+  const names = Object.fromEntries([...assignments.map((a) => [a.id, a.name]), ...counts.map((c) => [c.achievement.id, c.achievement.name])]);
+  const session = sessionOf(res);
+  renderPage(res, 'ui-instructor', {
+    title: form.errors && Object.keys(form.errors).length ? `Fix ${Object.keys(form.errors).length} problem(s): ${course.title} badges` : `${course.title}: badges`,
+    embedded: true,
+    course,
+    tabs: courseNav(course.id, session.roles, 'instructor'),
+    notice: noticeOf(req),
+    csrf: csrf.tokenFor(session),
+    action: `${base(course.id)}/badges`,
+    previewUrl: `${base(course.id)}/preview.svg`,
+    badges: counts.map((c) => ({
+      id: c.achievement.id,
+      name: c.achievement.name,
+      imageUrl: c.achievement.image_url ?? `/achievements/${c.achievement.id}/image`,
+      draft: c.achievement.status === 'draft',
+      status: c.achievement.status,
+      earned: c.earned,
+      inProgress: c.inProgress,
+      revoked: c.revoked,
+      rule: c.achievement.rule ? capitalise(describeRule(c.achievement.rule as never, names)) : 'Awarded by hand only (no rule).',
+      href: `${base(course.id)}/badges/${c.achievement.id}`,
+    })),
+    hasAssignments: assignments.length > 0,
+    form: badgeFormView({ ...form, assignments, badges: counts.map((c) => c.achievement) }),
+  });
+}

@@ -1,0 +1,40 @@
+import type { Request } from 'express';
+import type { AppContext } from '../context';
+import { findCourse, type Course } from '../courses';
+import { LaurelError } from '../errors';
+import type { CourseRole } from '../lti';
+
+/** Links between the role pages of one course, for people who hold several roles (an instructor who is also an admin). */
+export function courseNav(courseId: string, roles: readonly CourseRole[], current: CourseRole): Array<{ href: string; label: string; current: boolean }> {
+  const labels: Record<CourseRole, string> = { instructor: 'Course badges', learner: 'My badges', admin: 'Administration' };
+  const tabs = (['instructor', 'learner', 'admin'] as const).filter((r) => roles.includes(r));
+  return tabs.length < 2 ? [] : tabs.map((r) => ({ href: `/lti/courses/${courseId}/${r}`, label: labels[r], current: r === current }));
+}
+
+// Messages after a redirect (post/redirect/get): only these fixed texts, never text from the URL.
+const NOTICES: Record<string, string> = {
+  created: 'Draft saved. Check the dry run below, then publish.',
+  published: 'Published. Learners who already qualify are being awarded now.',
+  backfill: 'The rule is being applied again to everyone in the course.',
+  awarded: 'Badge awarded. The credential is being signed.',
+  'already-awarded': 'This learner already holds the badge.',
+  revoked: 'Badge revoked. Its public page and every verifier now report it as revoked.',
+  public: 'Your badge is now public.',
+  private: 'Your badge is now private: its public page only says that it exists and is valid.',
+  rotated: 'Signing keys rotated. New credentials are signed with the new keys; earlier ones still verify.',
+  'token-revoked': 'API token revoked.',
+};
+
+export function noticeOf(req: Request): string | undefined {
+  const done = typeof req.query.done === 'string' ? req.query.done : '';
+  return NOTICES[done];
+}
+
+export const base = (courseId: string) => `/lti/courses/${courseId}/instructor`;
+
+export async function courseOf(ctx: AppContext, req: Request): Promise<Course> {
+  const course = await findCourse(ctx.database.db, String(req.params.courseId));
+  if (!course) throw new LaurelError('ERR_NOT_FOUND', 'No such course.');
+  return course;
+}
+

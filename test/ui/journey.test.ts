@@ -1,0 +1,175 @@
+// The in-course journey in a real browser through the Moodle emulator: an instructor builds a badge
+// with a rule, dry-runs and publishes it; a score event arrives and the workers issue; the learner
+// downloads it and its public page verifies; the instructor revokes it; an admin rotates keys and reads
+// the audit log. axe-core checks every page type on the way. Skips without Debian's Chromium.
+import { existsSync, readFileSync } from 'node:fs';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { sql } from 'kysely';
+import { startWorkers, type WorkerHost } from '../../src/queue';
+import { createToken } from '../../src/tokens';
+import { jobs } from '../../src/worker/jobs';
+import { startPlatform, type Platform } from '../emulator';
+import { startLaurel, type RunningLaurel } from '../lti/laurel';
+import { CHROMIUM_PATH, launchBrowser } from '../support/browser';
+import { eventually, seriousViolations } from './support';
+
+const haveChromium = existsSync(CHROMIUM_PATH);
+if (!haveChromium) console.warn(`SKIP in-course browser tests: no Chromium at ${CHROMIUM_PATH}`);
+
+const course = { id: '2', label: 'STAT200', title: 'Statistics 200' };
+const teacher = { id: '3', name: 'Terry Teacher', email: 'teacher1@example.com' };
+const sam = { id: '4', name: 'Sam Student', email: 'student1@example.com' };
+const ada = { id: '5', name: 'Ada Early', email: 'ada@example.com' };
+const admin = { id: '2', name: 'Alex Admin', email: 'admin@example.com' };
+
+(haveChromium ? describe : describe.skip)('in-course pages in a browser', () => {
+  let laurel: RunningLaurel;
+  let platform: Platform;
+  let browser: Browser;
+  let workers: WorkerHost;
+  let clientId: string;
+  let token: string;
+  let courseId: string;
+  const contexts: BrowserContext[] = [];
+
+  beforeAll(async () => {
+    [laurel, platform, browser] = await Promise.all([startLaurel(), startPlatform({ profile: 'moodle' }), launchBrowser()]);
+    workers = startWorkers(laurel.ctx, { jobs, concurrency: 2 });
+    clientId = (await platform.registerTool({ registrationUrl: `${laurel.url}/lti/register` })).clientId;
+    platform.activateTool(clientId);
+    token = (await createToken(laurel.ctx.database.db, { name: 'ui-test', scopes: ['admin'] })).token;
+  });
+  afterAll(async () => {
+    await Promise.all(contexts.map((c) => c.close().catch(() => undefined)));
+    await workers?.close(5000);
+    await Promise.all([browser?.close(), platform?.close()]);
+    await laurel?.close();
+  });
+
+  /** One browser context per person (each holds its own course session cookie). axe needs CSP bypassed. */
+  async function launchAs(user: typeof sam, roles: 'Instructor' | 'Learner' | 'Administrator'): Promise<Page> {
+    const context = await browser.newContext({ bypassCSP: true, acceptDownloads: true });
+    contexts.push(context);
+    const page = await context.newPage();
+    page.on('dialog', (dialog) => void dialog.accept());
+    await page.goto(platform.launchUrl({ clientId, user, roles, context: course, resourceLink: { id: '10', title: 'Badges' } }));
+    await page.waitForURL(/\/lti\/courses\/[0-9a-f-]{36}\/(instructor|learner|admin)$/);
+    courseId = /courses\/([0-9a-f-]{36})/.exec(page.url())![1]!;
+    return page;
+  }
+
+  async function scoreEvent(props: { id: string; user: typeof sam; given: number }): Promise<void> {
+    const res = await fetch(`${laurel.url}/api/v1/events`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ id: props.id, courseId, learner: { id: platform.ltiUserId(props.user), email: props.user.email, name: props.user.name }, assignment: { id: 'quiz-2', name: 'Quiz 2' }, scoreGiven: props.given, scoreMaximum: 100, occurredAt: new Date().toISOString() }),
+    });
+    expect(res.status).toBe(202);
+  }
+
+  const awardOf = (user: typeof sam) =>
+    sql<{ id: string; status: string; credential_id: string | null }>`
+      select a.id, a.status, a.credential_id from awards a join learners l on l.id = a.learner_id where l.email = ${user.email}`
+      .execute(laurel.ctx.database.db).then((r) => r.rows[0]);
+
+  jest.setTimeout(60_000);
+  const step = (name: string) => process.env.UI_TEST_TRACE && console.log(`${new Date().toISOString()} ${name}`);
+
+  it('instructor creates, dry-runs and publishes; a score event issues; learner downloads; revocation shows everywhere; admin rotates keys', async () => {
+    step('start');
+    // Learners open Laurel once (Laurel learns who they are); Ada already has a passing grade.
+    const learner = await launchAs(sam, 'Learner');
+    await launchAs(ada, 'Learner');
+    step('learners launched');
+    await scoreEvent({ id: 'ev-ada-1', user: ada, given: 91 });
+    await eventually(() => sql`select 1 from learner_scores`.execute(laurel.ctx.database.db).then((r) => r.rows.length > 0), 'the first score');
+    expect(await learner.locator('h1').textContent()).toBe(`Your badges in ${course.title}`);
+    expect(await seriousViolations(learner)).toEqual([]);
+
+    // Instructor: a form error first (server-side, field-level), then a valid badge with a rule.
+    step('learner page checked');
+    const teach = await launchAs(teacher, 'Instructor');
+    expect(await seriousViolations(teach)).toEqual([]);
+    await teach.getByRole('button', { name: 'Save draft and see the dry run' }).click();
+    expect(await teach.locator('#name').getAttribute('aria-invalid')).toBe('true');
+    expect(await teach.locator('#name-error').textContent()).toBe('Enter a name.');
+    expect(await seriousViolations(teach)).toEqual([]);
+    step('form error shown');
+    await teach.fill('#name', 'Quiz 2 master');
+    await teach.fill('#description', 'Scored at least 80% on Quiz 2.');
+    await teach.fill('#criteria', 'Score 80% or more on Quiz 2.');
+    await teach.fill('#initials', 'Q2');
+    const quiz = (await sql<{ id: string }>`select id from assignments where name = 'Quiz 2'`.execute(laurel.ctx.database.db)).rows[0]!;
+    await teach.selectOption('#ruleAssignment0', quiz.id);
+    await teach.fill('#ruleMin0', '80');
+    await teach.getByRole('button', { name: 'Save draft and see the dry run' }).click();
+    await teach.waitForURL(/\/instructor\/badges\/[0-9a-f-]{36}\?done=created$/);
+    expect(await teach.locator('.ui-big').textContent()).toMatch(/^1 of 3 people in the course would earn/);
+    expect(await teach.getByText('Ada Early').count()).toBe(1);
+    expect(await seriousViolations(teach)).toEqual([]);
+    step('dry run shown');
+    await teach.getByRole('button', { name: 'Publish and award 1 learner(s)' }).click();
+    await teach.waitForURL(/\?done=published$/);
+    const ada1 = await eventually(() => awardOf(ada), 'the backfill award for Ada');
+    expect(ada1.status).toBe('issued');
+
+    // Sam passes: the event goes through evaluate -> award -> issue.
+    step('published and backfilled');
+    await scoreEvent({ id: 'ev-sam-1', user: sam, given: 85 });
+    const samAward = await eventually(() => awardOf(sam).then((a) => (a?.credential_id ? a : undefined)), "Sam's signed credential", 20_000);
+
+    step('sam issued');
+    await learner.reload();
+    const card = learner.locator(`#award-${samAward.id}`);
+    expect(await card.locator('h3').textContent()).toBe('Quiz 2 master');
+    expect(await card.locator('.status').textContent()).toBe('Valid');
+    const [download] = await Promise.all([learner.waitForEvent('download'), card.getByRole('link', { name: /^Download PNG/ }).click()]);
+    const png = readFileSync((await download.path())!);
+    expect(png.subarray(1, 4).toString()).toBe('PNG');
+    expect(png.includes(Buffer.from('openbadgecredential'))).toBe(true);
+    // CSRF: a form post without the page's token is refused.
+    const forged = await learner.request.post(`${laurel.url}/lti/courses/${courseId}/learner/awards/${samAward.id}/visibility`, { form: { visibility: 'private' }, maxRedirects: 0 });
+    expect(forged.status()).toBe(403);
+
+    const publicPage = await learner.context().newPage();
+    await publicPage.goto(`${laurel.url}/credentials/${samAward.credential_id}`);
+    expect(await publicPage.locator('#verification-title + p').textContent()).toMatch(/^This credential verifies/);
+    expect(await seriousViolations(publicPage)).toEqual([]);
+    const achievementId = (await sql<{ id: string }>`select id from achievements`.execute(laurel.ctx.database.db)).rows[0]!.id;
+    await publicPage.goto(`${laurel.url}/achievements/${achievementId}`);
+    expect(await seriousViolations(publicPage)).toEqual([]);
+
+    step('public pages checked');
+    // Instructor revokes Sam's badge with a reason.
+    await teach.goto(`${laurel.url}/lti/courses/${courseId}/instructor/badges/${achievementId}`);
+    await teach.fill(`#reason-${samAward.id}`, 'Grade entered in error');
+    await teach.locator(`#award-${samAward.id}`).getByRole('button', { name: /^Revoke/ }).click();
+    await teach.waitForURL(/\?done=revoked$/);
+    expect((await awardOf(sam))!.status).toBe('revoked');
+
+    await learner.reload();
+    expect(await learner.locator(`#award-${samAward.id} .status`).textContent()).toMatch(/^Revoked on \d{4}-\d{2}-\d{2}$/);
+    expect(await learner.getByText('Reason given: Grade entered in error').count()).toBe(1);
+    await publicPage.goto(`${laurel.url}/credentials/${samAward.credential_id}`);
+    expect(await publicPage.locator('p.status').textContent()).toMatch(/Revoked/i);
+
+    step('revoked');
+    // Admin rotates the keys (confirmed) and sees it, and the revocation, in the audit log.
+    const console_ = await launchAs(admin, 'Administrator');
+    expect(await console_.locator('h1').textContent()).toBe('Laurel administration');
+    expect(await seriousViolations(console_)).toEqual([]);
+    const activeBefore = await console_.locator('#keys tbody .status-ok').count();
+    await console_.getByRole('button', { name: /^Rotate keys/ }).first().click();
+    await console_.waitForURL(/\?done=rotated#keys$/);
+    expect(await console_.locator('#keys tbody .status-ok').count()).toBe(activeBefore);
+    expect(await console_.locator('#keys tbody .status-pending').count()).toBeGreaterThanOrEqual(activeBefore);
+    const actions = await console_.locator('#audit tbody td:nth-child(3)').allTextContents();
+    expect(actions).toEqual(expect.arrayContaining(['keys.rotated', 'award.revoke', 'rule.published', 'achievement.create']));
+
+    // The error page (a course without a session) is accessible too.
+    const lost = await console_.context().newPage();
+    const res = await lost.goto(`${laurel.url}/lti/courses/00000000-0000-4000-8000-000000000000/instructor`, { waitUntil: 'load' });
+    expect(res?.status()).toBe(401);
+    expect(await seriousViolations(lost)).toEqual([]);
+  });
+});
