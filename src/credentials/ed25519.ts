@@ -15,6 +15,7 @@ export function ed25519PublicKeyFromRaw(raw: Uint8Array): KeyObject {
 }
 
 export function ed25519RawPublicKey(key: KeyObject): Buffer {
-  const der = createPublicKey(key).export({ format: 'der', type: 'spki' });
+  const pub = key.type === 'public' ? key : createPublicKey(key);
+  const der = pub.export({ format: 'der', type: 'spki' });
   return der.subarray(SPKI_PREFIX.length);
 }

@@ -33,7 +33,13 @@ export function parseInput(input: unknown): ParsedInput {
   }
   if (typeof input === 'string') return fromText(input, 'json');
   if (input !== null && typeof input === 'object' && !Array.isArray(input)) {
-    if (JSON.stringify(input).length > MAX_CREDENTIAL_BYTES) throw invalid('Credential too large', 'format');
+    let size: number;
+    try {
+      size = JSON.stringify(input).length;
+    } catch (error) {
+      throw invalid('The credential cannot be serialised (too deeply nested?)', 'format', error);
+    }
+    if (size > MAX_CREDENTIAL_BYTES) throw invalid('Credential too large', 'format');
     return { kind: 'json', credential: input as Record<string, unknown>, source: 'json' };
   }
   throw invalid('Expected a credential object, compact JWS, PNG or SVG', 'format');
