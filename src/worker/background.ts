@@ -1,6 +1,6 @@
 import { startBadgesMaintenance } from '../badges';
 import type { AppContext } from '../context';
-import { startEventRelay } from '../events';
+import { startEventsBackground } from '../events';
 import { startLtiBackground } from '../lti';
 
 /**
@@ -10,7 +10,7 @@ import { startLtiBackground } from '../lti';
 export type BackgroundStarter = (ctx: AppContext) => Promise<() => Promise<void>> | (() => Promise<void>);
 
 export const backgroundStarters: BackgroundStarter[] = [
-  (ctx) => startEventRelay(ctx, { intervalMs: ctx.config.EVENT_RELAY_INTERVAL_MS, graceMs: ctx.config.EVENT_RELAY_GRACE_MS }),
+  (ctx) => startEventsBackground(ctx, { intervalMs: ctx.config.EVENT_RELAY_INTERVAL_MS, graceMs: ctx.config.EVENT_RELAY_GRACE_MS }),
   (ctx) => startLtiBackground(ctx),
   (ctx) => startBadgesMaintenance(ctx),
 ];

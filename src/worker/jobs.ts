@@ -1,5 +1,5 @@
 import { issueCredentialJob } from '../badges';
-import { backfillAchievementJob, evaluateEventJob } from '../events';
+import { backfillAchievementJob, evaluateEventJob, pollAgsAllJob, pollAgsJob } from '../events';
 import { rosterSyncAllJob, rosterSyncJob } from '../lti';
 import type { JobDefinition } from '../queue';
 import { exportCourseJob } from '../transcripts';
@@ -12,6 +12,8 @@ export const jobs: JobDefinition<any>[] = [
   issueCredentialJob,
   evaluateEventJob,
   backfillAchievementJob,
+  pollAgsJob,
+  pollAgsAllJob,
   rosterSyncJob,
   rosterSyncAllJob,
   exportCourseJob,
