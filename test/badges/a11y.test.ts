@@ -29,7 +29,7 @@ interface AxeViolation { id: string; impact: string; help: string; nodes: { targ
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     browser = await launchBrowser();
-  });
+  }, 60_000);
   afterAll(async () => {
     await browser?.close();
     await new Promise((resolve) => server?.close(resolve));
@@ -68,5 +68,6 @@ interface AxeViolation { id: string; impact: string; help: string; nodes: { targ
       if (v.length) found[path] = v;
     }
     expect(found).toEqual({});
-  });
+    // Generous: a browser, signing and live verification share two cores with the rest of the suite.
+  }, 90_000);
 });
