@@ -8,6 +8,7 @@ import { errorHandler, notFound } from './errors';
 import { healthRouter } from './health';
 import { createMetrics } from './metrics';
 import { mountRoutes } from './routes';
+import { queueDashboardRouter } from './queue-dashboard';
 import { FrameAncestors } from './frame-ancestors';
 import { securityHeaders } from './security';
 import { renderPage } from './views';
@@ -43,6 +44,7 @@ export async function createApp(ctx: AppContext): Promise<Express> {
   app.use(metrics.router);
   app.use('/assets', express.static(paths.publicAssets, { maxAge: ctx.config.NODE_ENV === 'production' ? '1d' : 0, index: false }));
   app.use(cookieParser(ctx.config.SESSION_SECRET));
+  app.use(queueDashboardRouter(ctx));
   app.get('/', (_req, res) => renderPage(res, 'home', { title: 'Laurel', registrationUrl: `${ctx.config.BASE_URL}/lti/register` }));
   // Routers that need the raw body (signed webhooks, uploads) parse it themselves before these run.
   await mountRoutes(app, ctx);

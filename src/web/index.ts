@@ -4,3 +4,4 @@ export { validateBody, validateQuery, handle } from './validate';
 export { publicRateLimit } from './rate-limit';
 export { renderPage, renderToString, type PageData } from './views';
 export { statusOf } from './errors';
+export { issueAdminSession, requireAdmin } from './admin-session';
