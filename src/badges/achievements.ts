@@ -74,7 +74,9 @@ function parseImage(image: string | undefined): { bytes: Buffer | null; mime: 'i
   // The bytes are served back from our origin, so check they are what they claim to be.
   const isPng = bytes.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
   const isSvg = /^\s*(<\?xml[^>]*>\s*)?(<!--[\s\S]*?-->\s*)*<svg[\s>]/.test(bytes.toString('utf8', 0, 2048));
-  if ((mime === 'image/png' && !isPng) || (mime === 'image/svg+xml' && !isSvg)) {
+  // DOCTYPE/ENTITY declarations serve no badge and are how XML entity attacks start: refuse them.
+  const hasDtd = mime === 'image/svg+xml' && /<!(DOCTYPE|ENTITY)/i.test(bytes.toString('utf8'));
+  if ((mime === 'image/png' && !isPng) || (mime === 'image/svg+xml' && (!isSvg || hasDtd))) {
     throw new LaurelError('ERR_VALIDATION', 'The image is not a valid PNG or SVG.', { issues: [{ field: 'image', message: `content is not ${mime}` }] });
   }
   return { bytes, mime, url: null };

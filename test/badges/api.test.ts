@@ -76,6 +76,11 @@ describe('POST /courses and /achievements', () => {
     expect([unknownCourse.status, unknownCourse.body.code]).toEqual([404, 'ERR_NOT_FOUND']);
     const badRule = await post('/achievements', { courseId: await course(), name: 'x', description: 'x', criteria: { narrative: 'x' }, rule: { kind: 'score', assignmentId: 'A1', minPercent: 180 } });
     expect([badRule.status, badRule.body.code]).toEqual([422, 'ERR_VALIDATION']);
+    const fakePng = await post('/achievements', { courseId: await course(), name: 'x', description: 'x', criteria: { narrative: 'x' }, image: `data:image/png;base64,${Buffer.from('<svg></svg>').toString('base64')}` });
+    expect([fakePng.status, fakePng.body.code, fakePng.body.errors[0].field]).toEqual([422, 'ERR_VALIDATION', 'image']);
+    const dtd = '<!DOCTYPE svg [<!ENTITY x SYSTEM "file:///etc/passwd">]><svg xmlns="http://www.w3.org/2000/svg">&x;</svg>';
+    const entitySvg = await post('/achievements', { courseId: await course(), name: 'x', description: 'x', criteria: { narrative: 'x' }, image: `data:image/svg+xml;base64,${Buffer.from(dtd).toString('base64')}` });
+    expect([entitySvg.status, entitySvg.body.code]).toEqual([422, 'ERR_VALIDATION']);
     const badQuery = await get('/achievements?courseId=nope');
     expect([badQuery.status, badQuery.body.code]).toEqual([422, 'ERR_VALIDATION']);
   });

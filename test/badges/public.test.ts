@@ -2,7 +2,7 @@ import request from 'supertest';
 import type { Express } from 'express';
 import { createManualCourse, upsertManualLearner } from '../../src/courses';
 import { awardBadge, badgesDepsFor, createAchievement, issueCredential, revokeAward } from '../../src/badges';
-import { extractFromPng, extractFromSvg } from '../../src/credentials';
+import { defaultBadgePng, extractFromPng, extractFromSvg } from '../../src/credentials';
 import { createApp } from '../../src/web';
 import { createTestContext, type TestContext } from '../support/context';
 
@@ -17,12 +17,12 @@ beforeAll(async () => {
 });
 afterAll(() => ctx.close());
 
-async function issued(props: { visibility?: 'public' | 'private' } = {}) {
+async function issued(props: { visibility?: 'public' | 'private'; image?: string } = {}) {
   const deps = badgesDepsFor(ctx);
   const course = await createManualCourse(ctx.database.db, { title: 'Biology' });
   const achievement = await createAchievement(deps, {
     courseId: course.id, name: 'Cell Explorer', description: 'Knows the parts of a cell.', criteriaNarrative: 'Score at least 70% on the cells quiz.',
-    rule: { kind: 'score', assignmentId: 'cells', minPercent: 70 }, alignments: [{ targetName: 'Cell biology', targetUrl: 'https://skills.example/cells' }], actor: 'test',
+    rule: { kind: 'score', assignmentId: 'cells', minPercent: 70 }, image: props.image, alignments: [{ targetName: 'Cell biology', targetUrl: 'https://skills.example/cells' }], actor: 'test',
   });
   const learner = await upsertManualLearner(ctx.database.db, { email: `c${Math.random()}@example.edu`, name: 'Rosalind Franklin' });
   const { award } = await awardBadge(deps, { achievementId: achievement.id, learnerId: learner.id, score: 86.5, evidence: [{ name: 'Cells quiz', narrative: 'Attempt 1' }], visibility: props.visibility, actor: 'test', source: 'rule' });
@@ -114,6 +114,17 @@ describe('badge images and achievements', () => {
     expect(svg.headers['content-type']).toMatch(/image\/svg\+xml/);
     expect(svg.headers['content-security-policy']).toContain('sandbox');
     expect(extractFromSvg((svg.body as Buffer).toString('utf8'))).toBe(credential.jws);
+  });
+
+  it('bakes an uploaded PNG and serves it as the achievement image', async () => {
+    const uploaded = defaultBadgePng({ name: 'Uploaded art', color: '#123456' });
+    const { path, credential, achievement } = await issued({ image: `data:image/png;base64,${uploaded.toString('base64')}` });
+    const image = await request(app).get(`/achievements/${achievement.id}/image`).buffer(true).parse(rawBody);
+    expect(image.headers['content-type']).toBe('image/png');
+    expect(Buffer.compare(image.body as Buffer, uploaded)).toBe(0);
+    const baked = await request(app).get(`${path}/badge.png`).buffer(true).parse(rawBody);
+    expect(extractFromPng(baked.body as Buffer)).toBe(credential.jws);
+    expect((baked.body as Buffer).length).toBeGreaterThan(uploaded.length);
   });
 
   it('serves the Achievement as OB 3.0 JSON and as a page', async () => {
