@@ -71,11 +71,30 @@ async function hashData(props: {
   const { proof: _proof, ...unsecured } = props.document;
   // The proof configuration is canonicalised under the document's contexts (as stock does).
   const config = { '@context': props.document['@context'], ...props.proofConfig };
-  const [proofCanon, documentCanon] = await Promise.all([
-    props.canonizer.canonize(config),
+  const [proofHash, documentCanon] = await Promise.all([
+    proofConfigHash(config, props.canonizer),
     props.canonizer.canonize(unsecured),
   ]);
-  return Buffer.concat([sha256(proofCanon), sha256(documentCanon)]);
+  return Buffer.concat([proofHash, sha256(documentCanon)]);
+}
+
+/**
+ * Proof configurations repeat: every credential signed in the same second by the same key has the
+ * same one. Their hash is a pure function of the JSON, so it is memoised (bounded, per canonizer).
+ */
+const proofHashes = new WeakMap<Canonizer, Map<string, Promise<Buffer>>>();
+function proofConfigHash(config: Record<string, unknown>, canonizer: Canonizer): Promise<Buffer> {
+  let memo = proofHashes.get(canonizer);
+  if (!memo) proofHashes.set(canonizer, (memo = new Map()));
+  const key = JSON.stringify(config);
+  let hash = memo.get(key);
+  if (!hash) {
+    if (memo.size >= 64) memo.clear();
+    hash = canonizer.canonize(config).then(sha256);
+    hash.catch(() => memo.delete(key));
+    memo.set(key, hash);
+  }
+  return hash;
 }
 
 function sha256(text: string): Buffer {
