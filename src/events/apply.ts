@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import type { NormalisedEvent } from './model';
+import { normalisedEventSchema, type NormalisedEvent } from './model';
 import type { EventsDb } from './tables';
 import { getEvent } from './inbox';
 
@@ -12,7 +12,8 @@ import { getEvent } from './inbox';
 export type ApplyOutcome =
   | { kind: 'score'; courseId: string; learnerId: string; assignmentId: string; changed: boolean }
   | { kind: 'assignment'; courseId: string; assignmentId: string }
-  | { kind: 'skipped'; reason: 'unknown' | 'parked' | 'failed' };
+  | { kind: 'skipped'; reason: 'unknown' | 'parked' | 'failed' }
+  | { kind: 'poison'; error: string };
 
 const on = <T>(db: Kysely<T>): Kysely<EventsDb> => db as unknown as Kysely<EventsDb>;
 
@@ -22,7 +23,11 @@ export async function applyEvent<T>(dbAny: Kysely<T>, props: { eventId: string }
   if (!row) return { kind: 'skipped', reason: 'unknown' };
   if (row.status === 'parked' || row.status === 'failed') return { kind: 'skipped', reason: row.status };
   if (!row.course_id) return { kind: 'skipped', reason: 'parked' };
-  const event = row.payload as NormalisedEvent;
+  // The payload was valid when stored; one that no longer parses (a manual edit, a bad migration) can
+  // never be applied: report it as poison instead of retrying it forever.
+  const parsed = normalisedEventSchema.safeParse(row.payload);
+  if (!parsed.success) return { kind: 'poison', error: `stored payload is not a valid event: ${parsed.error.issues[0]?.message ?? 'invalid'}` };
+  const event: NormalisedEvent = parsed.data;
   const courseId = row.course_id;
   return db.transaction().execute(async (trx) => {
     if (event.type === 'assignment') {

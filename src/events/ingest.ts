@@ -27,7 +27,7 @@ export interface IngestResult {
   status?: 'pending' | 'parked' | 'processed' | 'failed';
 }
 
-type Deps = Pick<AppContext, 'database' | 'queues' | 'logger'>;
+type Deps = Pick<AppContext, 'database' | 'queues' | 'logger'> & Partial<Pick<AppContext, 'redis'>>;
 
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 

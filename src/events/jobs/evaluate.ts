@@ -30,6 +30,10 @@ export const evaluateEventJob = defineJob<EvaluateEventPayload>({
       }
       throw error;
     }
+    if (outcome.kind === 'poison') {
+      await markFailed(ctx.database.db, { eventId: payload.eventId, error: outcome.error });
+      throw new UnrecoverableError(`event ${payload.eventId}: ${outcome.error}`);
+    }
     if (outcome.kind === 'skipped') return outcome;
     if (outcome.kind === 'assignment') return outcome;
     const awards = await evaluateLearner(ctx, { courseId: outcome.courseId, learnerId: outcome.learnerId, now: new Date() });
@@ -41,7 +45,12 @@ export const evaluateEventJob = defineJob<EvaluateEventPayload>({
 // re-enqueues it after its grace period.
 const ENQUEUE_TIMEOUT_MS = 2000;
 
-export async function enqueueEvaluation(deps: Pick<AppContext, 'queues' | 'logger'>, eventId: string): Promise<boolean> {
+export async function enqueueEvaluation(deps: Pick<AppContext, 'queues' | 'logger'> & { redis?: Pick<AppContext['redis'], 'status'> }, eventId: string): Promise<boolean> {
+  // Redis known to be down: do not make the LMS wait for a timeout; the relay queues it later.
+  if (deps.redis && deps.redis.status !== 'ready') {
+    deps.logger.warn({ eventId, redis: deps.redis.status }, 'Redis unavailable; evaluate job left to the relay');
+    return false;
+  }
   let timer: NodeJS.Timeout | undefined;
   try {
     await Promise.race([
