@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import type { Database } from '../db';
 import type { Config } from '../config';
-import { createProvider, listPlatforms, registerPlatform, removePlatform } from '../lti';
+import { listPlatforms, PgLtiStore, registerPlatform, removePlatform, type PlatformRegistry } from '../lti';
 import { fail, withDatabase } from './context';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -20,22 +20,12 @@ const addOptions = z.object({
   acceptNewDeployments: z.boolean().default(false),
 });
 
-/** The LTI provider (for the tool key pair ltijs makes per platform) on the command's database. */
-async function withLti<T>(work: (deps: { database: Database; config: Config; lti: Awaited<ReturnType<typeof createProvider>>['lti'] }) => Promise<T>): Promise<T> {
+/** The ltijs store (tool key pairs, ltijs's platform records) on the command's database. */
+async function withStore<T>(work: (deps: { database: Database; config: Config; registry: PlatformRegistry }) => Promise<T>): Promise<T> {
   return withDatabase(async (database, config) => {
-    const { lti } = await createProvider({
-      db: database.db,
-      keyEncryptionKey: config.KEY_ENCRYPTION_KEY,
-      secureCookies: config.BASE_URL.startsWith('https:'),
-      tokenMaxAgeSeconds: 90,
-      nonceTtlSeconds: 130,
-      routes: { launch: '/launch', login: '/login', keys: '/keys', register: '/register' },
-    });
-    try {
-      return await work({ database, config, lti });
-    } finally {
-      await lti.close({ silent: true }).catch(() => undefined);
-    }
+    const store = new PgLtiStore(database.db);
+    await store.setup();
+    return work({ database, config, registry: { db: database.db, store, keyEncryptionKey: config.KEY_ENCRYPTION_KEY } });
   });
 }
 
@@ -59,9 +49,9 @@ export function register(program: Command): void {
       const parsed = addOptions.safeParse(raw);
       if (!parsed.success) fail(parsed.error.issues[0]!.message, 64);
       const o = parsed.data;
-      await withLti(async ({ database, config, lti }) => {
+      await withStore(async ({ config, registry }) => {
         const row = await registerPlatform(
-          { db: database.db, lti },
+          registry,
           {
             issuer: o.issuer,
             clientId: o.clientId,
@@ -109,8 +99,8 @@ export function register(program: Command): void {
     .requiredOption('--issuer <url>', 'the platform issuer')
     .requiredOption('--client-id <id>', 'the client id')
     .action(async (options: { issuer: string; clientId: string }) => {
-      await withLti(async ({ database, lti }) => {
-        const removed = await removePlatform({ db: database.db, lti }, { issuer: options.issuer, clientId: options.clientId });
+      await withStore(async ({ registry }) => {
+        const removed = await removePlatform(registry, { issuer: options.issuer, clientId: options.clientId });
         if (!removed) fail(`no platform with issuer ${options.issuer} and client id ${options.clientId}`, 2);
         process.stdout.write('platform disabled; its tool key was deleted\n');
       });

@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import { z } from 'zod';
-import { enroll, upsertLtiLearner, type Course } from '../courses';
+import type { Course, CourseTables } from '../courses';
 import { LaurelError } from '../errors';
 import { parseLinks, readJson, type PlatformHttp } from './http';
 import type { AccessTokenSource } from './service-token';
@@ -56,7 +56,8 @@ export interface RosterSyncResult {
 
 /**
  * Stores a course's roster from Names and Roles so badges can go to learners who never opened Laurel.
- * Each page is written in one transaction; names and emails the platform withholds never erase known ones.
+ * Each page is written in one transaction with two statements (learners, then enrolments), with the
+ * same rules as a launch: names and emails the platform withholds never erase known ones.
  */
 export async function syncRoster<T>(deps: { db: Kysely<T>; http: PlatformHttp; tokens: AccessTokenSource }, course: Pick<Course, 'id' | 'platform_id' | 'nrps_url'>): Promise<RosterSyncResult> {
   if (!course.nrps_url || !course.platform_id) throw new LaurelError('ERR_CONFLICT', 'This course has no Names and Roles service: open Laurel from the course once first.');
@@ -66,15 +67,41 @@ export async function syncRoster<T>(deps: { db: Kysely<T>; http: PlatformHttp; t
   for await (const page of membershipPages(deps, course.nrps_url)) {
     pages++;
     members += page.length;
+    if (page.length === 0) continue;
+    // One row per user: a platform listing someone twice must not make the upsert touch a row twice.
+    const unique = [...new Map(page.map((m) => [m.user_id, m])).values()];
     await deps.db.transaction().execute(async (trx) => {
-      for (const member of page) {
-        const name = member.name || [member.given_name, member.family_name].filter(Boolean).join(' ') || null;
-        const learner = await upsertLtiLearner(trx, { platformId, ltiUserId: member.user_id, email: member.email || null, name });
-        const status = member.status === 'Inactive' ? 'inactive' : member.status === 'Deleted' ? 'deleted' : 'active';
-        await enroll(trx, { courseId: course.id, learnerId: learner.id, roles: member.roles, status, source: 'roster' });
-      }
+      const db = trx as unknown as Kysely<CourseTables>;
+      const learners = await db
+        .insertInto('learners')
+        .values(unique.map((m) => ({ platform_id: platformId, lti_user_id: m.user_id, email: m.email || null, name: displayName(m) })))
+        .onConflict((oc) =>
+          oc.columns(['platform_id', 'lti_user_id']).doUpdateSet((eb) => ({
+            email: eb.fn.coalesce('excluded.email', 'learners.email'),
+            name: eb.fn.coalesce('excluded.name', 'learners.name'),
+            updated_at: sql`now()`,
+          })),
+        )
+        .returning(['id', 'lti_user_id'])
+        .execute();
+      const idOf = new Map(learners.map((l) => [l.lti_user_id, l.id]));
+      await db
+        .insertInto('enrollments')
+        .values(unique.map((m) => ({ course_id: course.id, learner_id: idOf.get(m.user_id)!, roles: m.roles, status: statusOf(m), source: 'roster' as const })))
+        .onConflict((oc) =>
+          oc.columns(['course_id', 'learner_id']).doUpdateSet((eb) => ({ roles: eb.ref('excluded.roles'), status: eb.ref('excluded.status'), updated_at: sql`now()` })),
+        )
+        .execute();
     });
   }
   await sql`update courses set roster_synced_at = now() where id = ${course.id}`.execute(deps.db);
   return { pages, members };
+}
+
+function displayName(member: Member): string | null {
+  return member.name || [member.given_name, member.family_name].filter(Boolean).join(' ') || null;
+}
+
+function statusOf(member: Member): 'active' | 'inactive' | 'deleted' {
+  return member.status === 'Inactive' ? 'inactive' : member.status === 'Deleted' ? 'deleted' : 'active';
 }

@@ -1,7 +1,9 @@
+import { generateKeyPair, randomBytes } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
-import type { Provider as LtiProvider } from 'ltijs';
 import { findDeployment, upsertDeployment, upsertPlatform, type CourseTables, type Lms, type Platform } from '../courses';
 import { LaurelError } from '../errors';
+import { ltijsEncryptionKey } from './provider';
+import type { AnyKysely, PgLtiStore } from './storage';
 import type { PlatformDirectory } from './verify';
 
 /** Any Kysely handle that can see the course tables. */
@@ -27,22 +29,45 @@ export interface PlatformRegistrationProps {
   details?: Record<string, unknown>;
 }
 
+/** What registering needs: the ltijs store (tool keys, ltijs's platform record) and its key. */
+export interface PlatformRegistry {
+  db: AnyKysely;
+  store: PgLtiStore;
+  /** KEY_ENCRYPTION_KEY (ltijs's encryption key derives from it). */
+  keyEncryptionKey: string;
+}
+
 /**
- * Registers a platform with both halves of Laurel's LTI side: ltijs (which makes the tool's RSA key
- * pair for this platform and needs the endpoints for the OIDC login and service tokens) and the
- * `platforms`/`deployments` tables (which Laurel's launch checks and everything else key on).
+ * Registers a platform with both halves of Laurel's LTI side: ltijs's records (the tool's RSA key pair
+ * for this platform, and the endpoints for the OIDC login and service tokens), written to the store in
+ * exactly ltijs's format, and the `platforms`/`deployments` tables Laurel's launch checks key on.
+ *
+ * Keys are made here rather than by `lti.registerPlatform`: ltijs generates 4096-bit keys with
+ * `generateKeyPairSync`, which blocks the web process for seconds; 2048-bit RSA (what LMSs use
+ * themselves) is generated on the thread pool.
  */
-export async function registerPlatform<T>(deps: { db: Db<T>; lti: LtiProvider }, props: PlatformRegistrationProps): Promise<Platform> {
-  await deps.lti.registerPlatform({
-    url: props.issuer,
-    clientId: props.clientId,
-    name: props.name,
-    authenticationEndpoint: props.authEndpoint,
+export async function registerPlatform(deps: PlatformRegistry, props: PlatformRegistrationProps): Promise<Platform> {
+  const query = { platformUrl: props.issuer, clientId: props.clientId };
+  const record = {
+    platformName: props.name,
+    authEndpoint: props.authEndpoint,
     accesstokenEndpoint: props.tokenEndpoint,
     authorizationServer: props.authorizationServer ?? props.tokenEndpoint,
     // ltijs fetches this only when Laurel's own verification did not hand it the key (see provider.ts).
     authConfig: { method: 'JWK_SET', key: props.jwksUrl },
-  });
+  };
+  const existing = await deps.store.Get(false, 'platform', query);
+  if (existing) {
+    await deps.store.Modify(false, 'platform', query, record);
+  } else {
+    const kid = randomBytes(16).toString('hex');
+    const { publicKey, privateKey } = await generateRsaKeyPair();
+    const key = ltijsEncryptionKey(deps.keyEncryptionKey);
+    const index = { kid, ...query };
+    await deps.store.Replace(key, 'publickey', query, { key: publicKey, kid }, index);
+    await deps.store.Replace(key, 'privatekey', query, { key: privateKey, kid }, index);
+    await deps.store.Replace(false, 'platform', query, { ...query, ...record, kid });
+  }
   const platform = await upsertPlatform(deps.db, {
     issuer: props.issuer,
     clientId: props.clientId,
@@ -60,6 +85,16 @@ export async function registerPlatform<T>(deps: { db: Db<T>; lti: LtiProvider },
   });
   for (const deploymentId of props.deploymentIds) await upsertDeployment(deps.db, { platformId: platform.id, deploymentId });
   return platform;
+}
+
+function generateRsaKeyPair(): Promise<{ publicKey: string; privateKey: string }> {
+  return new Promise((resolve, reject) => {
+    generateKeyPair(
+      'rsa',
+      { modulusLength: 2048, publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs1', format: 'pem' } },
+      (error, publicKey, privateKey) => (error ? reject(error) : resolve({ publicKey, privateKey })),
+    );
+  });
 }
 
 export interface PlatformListing extends Platform {
@@ -82,11 +117,19 @@ export async function setPlatformStatus<T>(db: Db<T>, props: { platformId: strin
 }
 
 /**
- * Removes a platform: its ltijs registration (and so the tool key pair it used) is deleted and the
- * Laurel row is disabled, not deleted, because courses, learners and issued badges refer to it.
+ * Removes a platform: its ltijs records (and so the tool key pair it used) are deleted and the Laurel
+ * row is disabled, not deleted, because courses, learners and issued badges refer to it.
  */
-export async function removePlatform<T>(deps: { db: Db<T>; lti: LtiProvider }, props: { issuer: string; clientId: string }): Promise<boolean> {
-  await deps.lti.deletePlatform(props.issuer, props.clientId);
+export async function removePlatform(deps: PlatformRegistry, props: { issuer: string; clientId: string }): Promise<boolean> {
+  const query = { platformUrl: props.issuer, clientId: props.clientId };
+  const records = await deps.store.Get(false, 'platform', query);
+  for (const record of records || []) {
+    if (typeof record.kid !== 'string') continue;
+    await deps.store.Delete('publickey', { kid: record.kid });
+    await deps.store.Delete('privatekey', { kid: record.kid });
+    await deps.store.Delete('platformStatus', { id: record.kid });
+  }
+  await deps.store.Delete('platform', query);
   const result = await on(deps.db)
     .updateTable('platforms')
     .set({ status: 'disabled', updated_at: sql`now()` })

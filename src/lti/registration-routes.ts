@@ -47,7 +47,7 @@ export function installationRoutes(rt: LtiRuntime): Router {
     }
     try {
       const outcome = await registerDynamically(
-        { db: rt.db, lti: rt.lti, urls: rt.urls, userAgent: rt.userAgent, fetch: rt.fetch },
+        { db: rt.db, store: rt.store, keyEncryptionKey: rt.config.KEY_ENCRYPTION_KEY, urls: rt.urls, userAgent: rt.userAgent, fetch: rt.fetch },
         { openidConfigurationUrl: query.data.openid_configuration, ...(query.data.registration_token ? { registrationToken: query.data.registration_token } : {}) },
       );
       rt.logger.info({ platformId: outcome.platform.id, issuer: outcome.platform.issuer, clientId: outcome.clientId, deploymentId: outcome.deploymentId, lms: outcome.lms }, 'LTI dynamic registration');

@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import type { Kysely } from 'kysely';
-import type { Provider as LtiProvider } from 'ltijs';
 import type { Lms, Platform } from '../courses';
 import { LaurelError } from '../errors';
 import { registerPlatform } from './platforms';
+import type { PgLtiStore } from './storage';
 import { lmsOf, PLATFORM_CONFIGURATION, registrationRequest, TOOL_CONFIGURATION, type ToolUrls } from './tool-config';
 
 const id = z.union([z.string().min(1), z.number()]).transform(String);
@@ -38,7 +38,8 @@ const registrationResponseSchema = z
 
 export interface RegistrationDeps<T> {
   db: Kysely<T>;
-  lti: LtiProvider;
+  store: PgLtiStore;
+  keyEncryptionKey: string;
   urls: ToolUrls;
   userAgent: string;
   fetch?: typeof fetch;

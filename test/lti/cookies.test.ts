@@ -17,7 +17,7 @@ describe('LTI cookies and login over HTTPS', () => {
     app = express();
     app.use('/lti', handle.router);
     await registerPlatform(
-      { db: ctx.database.db, lti: handle.lti },
+      { db: ctx.database.db, store: handle.store, keyEncryptionKey: ctx.config.KEY_ENCRYPTION_KEY },
       {
         issuer: 'https://canvas.instructure.com',
         clientId: '10000000000123',
