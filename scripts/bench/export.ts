@@ -9,7 +9,7 @@
 // reuse those 5 signed documents unchanged (same shape and size as real ones; their embedded proofs
 // stay valid, only their ids repeat).
 // Runs in a private PostgreSQL schema that is dropped afterwards.
-// Usage: node dist/scripts/bench/export.js [--learners 10000] [--badges 5]
+// Usage: node dist/scripts/bench/export.js [--learners 10000] [--badges 5] [--threads N (signing threads; default cores, max 4)]
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,7 +20,7 @@ import { awardBadge, createAchievement, createCredentialPort, issueCredential, t
 import { loadConfig } from '../../src/config';
 import { createManualCourse, enroll, upsertManualLearner } from '../../src/courses';
 import { createDatabase, migrate } from '../../src/db';
-import { createClrSigner, exportCourse, transcriptOptions } from '../../src/transcripts';
+import { createProcessClrSigner, exportCourse, transcriptOptions } from '../../src/transcripts';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -31,7 +31,8 @@ async function main(): Promise<void> {
   const learners = arg('learners', 10000);
   const badges = arg('badges', 5);
   const config = loadConfig();
-  const options = transcriptOptions();
+  const defaults = transcriptOptions();
+  const options = { ...defaults, signThreads: arg('threads', defaults.signThreads) };
   if (!options.clrContext) throw new Error('CLR 2.0.1 context not found: set CLR_CONTEXT_FILE');
   const schema = `bench_${randomBytes(5).toString('hex')}`;
   const admin = new Pool({ connectionString: config.DATABASE_URL, max: 1 });
@@ -71,7 +72,8 @@ async function main(): Promise<void> {
     await database.pool.query('analyze');
     process.stderr.write(`seeded ${learners} learners x ${badges} badges in ${((Date.now() - seedStart) / 1000).toFixed(1)} s\n`);
 
-    const deps = { db, config, options, signer: createClrSigner({ db, config, clrContext: options.clrContext }) };
+    const signer = createProcessClrSigner({ db, config, options, schema });
+    const deps = { db, config, options, signer };
     let peak = process.memoryUsage().rss;
     const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50);
     const start = process.hrtime.bigint();
@@ -84,11 +86,12 @@ async function main(): Promise<void> {
     clearInterval(sampler);
     peak = Math.max(peak, process.memoryUsage().rss);
     process.stderr.write(`\n${result.credentialsWritten} CLRs, files ${result.files.map((f) => `${f.name} ${(f.bytes / 1e6).toFixed(1)} MB`).join(', ')}\n`);
-    const params = { learners, badges };
+    const params = { learners, badges, signThreads: options.signThreads };
     const out = (name: string, value: number, unit: string) => process.stdout.write(`${JSON.stringify({ name, value: Number(value.toFixed(3)), unit, params })}\n`);
     out('export.seconds', seconds, 's');
     out('export.peak_mb', peak / 1048576, 'MB');
     out('export.clr_per_s', result.credentialsWritten / seconds, '1/s');
+    await signer.close?.();
   } finally {
     rmSync(outDir, { recursive: true, force: true });
     await database.close();

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import { isLaurelError } from '../errors';
-import { createClrSigner, exportCourse, transcriptOptions } from '../transcripts';
+import { createProcessClrSigner, exportCourse, transcriptOptions } from '../transcripts';
 import { fail, withDatabase } from './context';
 
 const argsSchema = z.object({ course: z.uuid({ error: 'must be a course id (UUID)' }), out: z.string().min(1), includeExpired: z.boolean().optional() });
@@ -28,7 +28,8 @@ export function register(program: Command): void {
       await withDatabase(async (database, config) => {
         const db = database.db as unknown as Kysely<unknown>;
         const options = transcriptOptions();
-        const deps = { db, config, options, signer: createClrSigner({ db, config, clrContext: options.clrContext }) };
+        const signer = createProcessClrSigner({ db, config, options });
+        const deps = { db, config, options, signer };
         try {
           const result = await exportCourse(deps, {
             courseId: args.course,
@@ -41,6 +42,8 @@ export function register(program: Command): void {
         } catch (error) {
           if (isLaurelError(error)) fail(`${error.code}: ${error.message}`);
           throw error;
+        } finally {
+          await signer.close?.();
         }
       });
     });

@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { AppContext } from '../context';
 import type { TranscriptsDeps } from './deps';
 import { transcriptOptions } from './options';
-import { createClrSigner } from './signing';
+import { createProcessClrSigner } from './signing';
 
 const cache = new WeakMap<AppContext, TranscriptsDeps>();
 
@@ -12,7 +12,7 @@ export function transcriptsDepsFor(ctx: AppContext): TranscriptsDeps {
   if (!deps) {
     const db = ctx.database.db as unknown as Kysely<unknown>;
     const options = transcriptOptions();
-    deps = { db, config: ctx.config, options, signer: createClrSigner({ db, config: ctx.config, clrContext: options.clrContext }) };
+    deps = { db, config: ctx.config, options, signer: createProcessClrSigner({ db, config: ctx.config, options }) };
     cache.set(ctx, deps);
   }
   return deps;

@@ -7,6 +7,7 @@ import { buildClrCredential } from './clr';
 import { csvRow } from './csv';
 import { clock, issuerProfiles, type TranscriptsDeps } from './deps';
 import { countCourseLearners, learnerPage, loadBadges, loadCourseOutline, type BadgeRecord, type LearnerRecord } from './records';
+import type { SerialisingClrSigner } from './sign-pool';
 import type { ExportFile } from './tables';
 
 export const EXPORT_FILES = { clr: 'clr.jsonl', summary: 'summary.csv' } as const;
@@ -51,25 +52,44 @@ export async function exportCourse(deps: TranscriptsDeps, props: CourseExportPro
   const progress: ExportProgress = { learnersDone: 0, learnersTotal: await countCourseLearners(deps.db, props.courseId), credentialsWritten: 0 };
   try {
     await write(csv, `\uFEFF${csvRow(CSV_HEADER)}`);
-    let after: string | null = null;
-    for (;;) {
+    const fetchBatch = async (after: string | null) => {
       const learners: LearnerRecord[] = await learnerPage(deps.db, { courseId: props.courseId, after, limit: deps.options.batchSize });
-      if (learners.length === 0) break;
-      after = learners[learners.length - 1]!.id;
       const badges = await loadBadges(deps.db, { baseUrl, learnerIds: learners.map((l) => l.id), courseId: props.courseId, now });
-      const byLearner = groupBy(badges, (b) => b.learnerId);
-      for (const learner of learners) {
+      return { learners, byLearner: groupBy(badges, (b) => b.learnerId) };
+    };
+    const serialising = 'signToJson' in deps.signer ? (deps.signer as SerialisingClrSigner) : undefined;
+    let next = fetchBatch(null);
+    for (;;) {
+      const { learners, byLearner } = await next;
+      if (learners.length === 0) break;
+      // Read the next batch while this one is signed: PostgreSQL and the signing threads overlap.
+      next = fetchBatch(learners[learners.length - 1]!.id);
+      next.catch(() => undefined);
+      // Signing threads take the whole batch at once; in-process signing goes one by one, since
+      // concurrent first signatures of a new document shape would each take the slow stock path.
+      const lines = await mapBatch(learners, serialising ? learners.length : 1, async (learner) => {
+        const own = byLearner.get(learner.id) ?? [];
+        const issuerId = clrIssuerId(own, defaultIssuer);
+        const facts = clrFacts({ learner, badges: own, outlines: [outline], issuer: await issuers.get(issuerId), now, includeExpired: props.includeExpired ?? false });
+        const built = buildClrCredential(facts);
+        if (!built) return undefined;
+        if (serialising) {
+          const signed = await serialising.signToJson(issuerId, built.credential);
+          // A compact JWS is base64url and dots only: safe inside a JSON string as is.
+          return `{"learnerId":${JSON.stringify(learner.id)},"credential":${signed.credentialJson},"jws":"${signed.jws}"}\n`;
+        }
+        const signed = await deps.signer.sign(issuerId, built.credential);
+        return `${JSON.stringify({ learnerId: learner.id, credential: signed.credential, jws: signed.jws })}\n`;
+      });
+      for (const [i, learner] of learners.entries()) {
         const own = byLearner.get(learner.id) ?? [];
         const rows = own.length
           ? own.map((b) => [learner.id, learner.name, learner.email, b.name, b.score, b.awardedAt.toISOString(), b.credentialUrl ? b.status : 'pending', b.credentialUrl])
           : [[learner.id, learner.name, learner.email, null, null, null, 'none', null]];
         await write(csv, rows.map(csvRow).join(''));
-        const issuerId = clrIssuerId(own, defaultIssuer);
-        const facts = clrFacts({ learner, badges: own, outlines: [outline], issuer: await issuers.get(issuerId), now, includeExpired: props.includeExpired ?? false });
-        const built = buildClrCredential(facts);
-        if (built) {
-          const signed = await deps.signer.sign(issuerId, built.credential);
-          await write(jsonl, `${JSON.stringify({ learnerId: learner.id, credential: signed.credential, jws: signed.jws })}\n`);
+        const line = lines[i];
+        if (line) {
+          await write(jsonl, line);
           progress.credentialsWritten += 1;
         }
         progress.learnersDone += 1;
@@ -107,4 +127,18 @@ function groupBy(badges: BadgeRecord[], key: (b: BadgeRecord) => string): Map<st
     else map.set(key(badge), [badge]);
   }
   return map;
+}
+
+/** `Promise.all(items.map(fn))` with at most `concurrency` calls running; results in input order. */
+async function mapBatch<T, R>(items: T[], concurrency: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array<R>(items.length);
+  let nextIndex = 0;
+  const lanes = Array.from({ length: Math.min(concurrency, items.length) }, async () => {
+    while (nextIndex < items.length) {
+      const i = nextIndex++;
+      results[i] = await fn(items[i]!);
+    }
+  });
+  await Promise.all(lanes);
+  return results;
 }

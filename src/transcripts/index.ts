@@ -12,7 +12,8 @@ export {
   type ClrOmissions,
   type BadgeStatus,
 } from './clr';
-export { createClrSigner, type ClrSigner, type SignedClr } from './signing';
+export { createClrSigner, createProcessClrSigner, type ClrSigner, type SignedClr } from './signing';
+export { createClrSignerPool, defaultSignThreads, type SerialisingClrSigner } from './sign-pool';
 export { transcriptOptions, DEFAULT_CLR_CONTEXT_FILE, type TranscriptOptions } from './options';
 export type { TranscriptsDeps } from './deps';
 export { learnerClr, type LearnerClr, type LearnerClrProps } from './learner-clr';

@@ -2,12 +2,15 @@ import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { z } from 'zod';
 import { projectRoot } from '../paths';
+import { defaultSignThreads } from './sign-pool';
 
 /**
  * Transcript settings, read from the environment once (they are not part of the shared config):
  * - `TRANSCRIPTS_EXPORT_DIR`: where course exports are written. Default `<project>/.data/exports`.
  * - `TRANSCRIPTS_EXPORT_TTL_HOURS`: how long an export can be downloaded, then its files go. Default 24.
  * - `TRANSCRIPTS_BATCH_SIZE`: learners read and signed per batch by an export. Default 200.
+ * - `TRANSCRIPTS_SIGN_THREADS`: worker threads that sign CLRs (0 = in the calling thread). Default: the
+ *   number of cores, at most 4, in the compiled build; 0 under ts-jest (no .js worker entry point).
  * - `CLR_CONTEXT_FILE`: the CLR 2.0.1 JSON-LD context (no npm package ships it, and contexts are never
  *   fetched from the network). CLRs are signed only when it is available. Default: the 1EdTech copy in
  *   `../shared/spec/clr-v2p0/context/context-2.0.1.json` next to the project, when present.
@@ -16,6 +19,7 @@ export interface TranscriptOptions {
   exportDir: string;
   exportTtlHours: number;
   batchSize: number;
+  signThreads: number;
   /** The parsed CLR context, or undefined when none could be loaded. */
   clrContext: object | undefined;
 }
@@ -24,6 +28,7 @@ const envSchema = z.object({
   TRANSCRIPTS_EXPORT_DIR: z.string().min(1).optional(),
   TRANSCRIPTS_EXPORT_TTL_HOURS: z.coerce.number().positive().max(24 * 30, 'must be at most 720 hours').default(24),
   TRANSCRIPTS_BATCH_SIZE: z.coerce.number().int().min(1).max(5000).default(200),
+  TRANSCRIPTS_SIGN_THREADS: z.coerce.number().int().min(0).max(64).optional(),
   CLR_CONTEXT_FILE: z.string().min(1).optional(),
 });
 
@@ -45,6 +50,7 @@ export function transcriptOptions(env: NodeJS.ProcessEnv = process.env): Transcr
     exportDir: isAbsolute(dir) ? dir : join(projectRoot, dir),
     exportTtlHours: e.TRANSCRIPTS_EXPORT_TTL_HOURS,
     batchSize: e.TRANSCRIPTS_BATCH_SIZE,
+    signThreads: e.TRANSCRIPTS_SIGN_THREADS ?? defaultSignThreads(),
     clrContext: loadClrContext(e.CLR_CONTEXT_FILE),
   };
   if (env === process.env) cached = options;

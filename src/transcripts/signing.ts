@@ -3,6 +3,7 @@ import type { Config } from '../config';
 import { createSigner, type CredentialSigner } from '../credentials';
 import { LaurelError } from '../errors';
 import { CLR_CONTEXT, type ClrCredential } from './clr';
+import { createClrSignerPool } from './sign-pool';
 
 /** A signed CLR: the credential with its Data Integrity proof, and the VC-JWT of that credential. */
 export interface SignedClr {
@@ -38,4 +39,12 @@ export function createClrSigner(props: { db: Kysely<unknown>; config: Config; cl
       return { credential: signed.credential, jws: signed.jws };
     },
   };
+}
+
+/** The signer a process uses: signing threads when configured (and the CLR context is known), else in-process. */
+export function createProcessClrSigner(props: { db: Kysely<unknown>; config: Config; options: { signThreads: number; clrContext: object | undefined }; schema?: string }): ClrSigner & { close?(): Promise<void> } {
+  if (props.options.signThreads > 0 && props.options.clrContext) {
+    return createClrSignerPool({ threads: props.options.signThreads, config: props.config, schema: props.schema, clrContext: props.options.clrContext });
+  }
+  return createClrSigner({ db: props.db, config: props.config, clrContext: props.options.clrContext });
 }

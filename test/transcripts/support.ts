@@ -34,7 +34,7 @@ export function clrSchemaValidator(): (document: unknown) => string[] {
 }
 
 export function testOptions(exportDir: string, overrides: Partial<TranscriptOptions> = {}): TranscriptOptions {
-  return { exportDir, exportTtlHours: 24, batchSize: 7, clrContext: clrContext(), ...overrides };
+  return { exportDir, exportTtlHours: 24, batchSize: 7, signThreads: 0, clrContext: clrContext(), ...overrides };
 }
 
 export function transcriptsDeps(db: Kysely<unknown>, config: Config, options: TranscriptOptions): TranscriptsDeps {

@@ -1,0 +1,26 @@
+// Entry point of a CLR signing thread (see sign-pool.ts). Each thread has its own signer and a
+// one-connection pool to read the issuer's keys.
+import { parentPort, workerData } from 'node:worker_threads';
+import type { Kysely } from 'kysely';
+import { createDatabase } from '../db';
+import { isLaurelError } from '../errors';
+import type { SignRequest, SignResponse, SignWorkerData } from './sign-pool';
+import { createClrSigner } from './signing';
+
+const data = workerData as SignWorkerData;
+const database = createDatabase({ url: data.config.DATABASE_URL, schema: data.schema, max: 1 });
+const signer = createClrSigner({ db: database.db as unknown as Kysely<unknown>, config: data.config, clrContext: data.clrContext });
+
+// One request at a time: signing is CPU-bound anyway, and the canonicalizer learns a document shape
+// on its first use; concurrent first uses would each pay the slow stock JSON-LD path.
+let queue: Promise<unknown> = Promise.resolve();
+parentPort!.on('message', (request: SignRequest) => {
+  queue = queue.then(() => signOne(request));
+});
+
+function signOne(request: SignRequest): Promise<void> {
+  return signer.sign(request.issuerId, request.clr).then(
+    (signed) => parentPort!.postMessage({ id: request.id, credentialJson: JSON.stringify(signed.credential), jws: signed.jws } satisfies SignResponse),
+    (error: unknown) => parentPort!.postMessage({ id: request.id, error: { message: (error as Error).message, code: isLaurelError(error) ? error.code : undefined } } satisfies SignResponse),
+  );
+}
