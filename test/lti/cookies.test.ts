@@ -68,6 +68,11 @@ describe('LTI cookies and login over HTTPS', () => {
     const unknownDeployment = await request(app).get('/lti/login').query({ ...login, lti_deployment_id: '2:zzz' });
     expect(unknownDeployment.status).toBe(403);
     expect(unknownDeployment.text).toContain('<code>UNKNOWN_DEPLOYMENT</code>');
+    await sql`update platforms set status = 'pending'`.execute(ctx.database.db);
+    const pending = await request(app).get('/lti/login').query(login);
+    await sql`update platforms set status = 'active'`.execute(ctx.database.db);
+    expect(pending.status).toBe(401);
+    expect(pending.text).toContain('<code>PLATFORM_INACTIVE</code>');
   });
 
   it('serves Laurel’s key set with the platform’s tool key and answers a launch without an id_token with a clear page', async () => {

@@ -106,6 +106,15 @@ describe.each<ProfileName>(['moodle', 'canvas'])('LTI launches through the %s em
     expect(page.body).toMatch(/<h1[^>]*>Laurel administration<\/h1>/);
   });
 
+  it('follows a platform key rotation: an unknown kid triggers a JWKS refetch and the launch succeeds', async () => {
+    // The verifier refetches on a kid miss at most every 5 s (forged kids must not make Laurel hammer the LMS).
+    await new Promise((resolve) => setTimeout(resolve, 5_100));
+    await platform.rotateKey({ dropPrevious: true });
+    const page = await launch({ user: student, roles: 'Learner' });
+    expect(page.status).toBe(200);
+    expect(page.url).toMatch(/\/learner$/);
+  });
+
   it('offers a working "open in a new window" path when the frame blocks Laurel’s cookies', async () => {
     // A jar that drops Laurel's cookies plays a browser blocking third-party cookies inside the LMS frame.
     class BlockingJar extends CookieJar {
