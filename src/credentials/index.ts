@@ -51,4 +51,4 @@ export { createVerifier, defaultSchemaLoader, type Verifier, type VerifierOption
 export { createSchemaValidator, directorySchemaLoader, type SchemaLoader, type SchemaValidator } from './schema';
 export { createDocumentLoader, builtInContexts, type ContextMap } from './contexts';
 export type { PublicJwk, KeyAlgorithm } from './tables';
-export { createCredentialsRouter, MAX_UPLOAD } from './web/router';
+export { createCredentialsRouter, MAX_UPLOAD, type CredentialsRouterOptions } from './web/router';

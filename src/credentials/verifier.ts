@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely';
 import type { Config } from '../config';
 import { projectRoot } from '../paths';
 import { createCanonizer } from './canonize';
-import { createDocumentLoader } from './contexts';
+import { createDocumentLoader, type ContextMap } from './contexts';
 import type { DidDocument } from './did';
 import { didDocument, listIssuers } from './issuers';
 import { jwks } from './keys';
@@ -28,6 +28,8 @@ export interface VerifierOptions<T = unknown> {
   /** Signs our status list credentials (they are verified like any other issuer's). */
   signer: CredentialSigner;
   schemaLoader?: SchemaLoader;
+  /** Extra JSON-LD contexts (e.g. CLR 2.0.1) so such credentials can be verified too. */
+  contexts?: ContextMap;
   now?: () => Date;
 }
 
@@ -37,7 +39,7 @@ const DID_CACHE_MS = 60000;
 /** A verifier that resolves our own issuers' DIDs and status lists from the database. */
 export function createVerifier<T>(options: VerifierOptions<T>): Verifier {
   const { db, config, signer } = options;
-  const canonizer = createCanonizer({ documentLoader: createDocumentLoader(), maxTemplates: 128 });
+  const canonizer = createCanonizer({ documentLoader: createDocumentLoader(options.contexts), maxTemplates: 128 });
   const schemas = createSchemaValidator(options.schemaLoader ?? defaultSchemaLoader());
   const listCache = new Map<string, { version: string; credential: Record<string, unknown> }>();
   const statusPrefix = `${config.BASE_URL}/status-lists/`;

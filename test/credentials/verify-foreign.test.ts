@@ -7,6 +7,7 @@ import { ed25519RawPublicKey } from '../../src/credentials/ed25519';
 import { jwtClaimsFor } from '../../src/credentials/jwt';
 import { ed25519PublicKeyMultibase } from '../../src/credentials/multibase';
 import { sampleFacts } from './support/facts';
+import { describeWithSpec, readSpecJson, testContexts } from './support/spec';
 
 describe('verifying another issuer\'s credential (did:key, offline)', () => {
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');
@@ -44,4 +45,28 @@ describe('verifying another issuer\'s credential (did:key, offline)', () => {
     const result = await verifyCredential(unsigned, deps);
     expect(result.checks).toContainEqual({ check: 'proof', ok: false, message: 'The credential has no proof' });
   });
+});
+
+describeWithSpec('the published 1EdTech signed vectors verify with our verifier', () => {
+  for (const [name, dir, prefix] of [['OB 3.0', 'ob-v3p0/test-vectors', 'ob'], ['CLR 2.0', 'clr-v2p0/test-vectors', 'clr']]) {
+    test(`${name} signed credential: valid; one changed value: invalid`, async () => {
+      const keys = readSpecJson(`${dir}/${prefix}-eddsa-rdfc-2022-keys-and-hashes.json`) as Record<string, string>;
+      const controllerDoc = {
+        '@context': ['https://www.w3.org/ns/did/v1'],
+        id: keys.controller,
+        verificationMethod: [{ id: keys.verificationMethod, type: 'Multikey', controller: keys.controller, publicKeyMultibase: keys.publicKeyMultibase }],
+        assertionMethod: [keys.verificationMethod],
+      };
+      const deps: VerifyDeps = {
+        canonizer: createCanonizer({ documentLoader: createDocumentLoader(testContexts()) }),
+        resolveDid: async (id) => (id === keys.controller ? controllerDoc : undefined),
+        now: new Date('2026-11-22T00:00:00Z'),
+      };
+      const signed = readSpecJson(`${dir}/${prefix}-signed-credential.json`);
+      const result = await verifyCredential(signed, deps);
+      expect(result.checks.filter((c) => !c.ok)).toEqual([]);
+      const tampered = await verifyCredential({ ...signed, validFrom: '2010-01-02T00:00:00Z' }, deps);
+      expect(tampered.checks.find((c) => c.check === 'proof.data-integrity')?.ok).toBe(false);
+    });
+  }
 });

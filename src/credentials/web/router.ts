@@ -3,7 +3,7 @@ import type { AppContext } from '../../context';
 import { LaurelError } from '../../errors';
 import { publicRateLimit } from '../../web/rate-limit';
 import { handle, validateBody } from '../../web/validate';
-import { OB_V3_CONTEXT, VC_V2_CONTEXT } from '../contexts';
+import { OB_V3_CONTEXT, VC_V2_CONTEXT, type ContextMap } from '../contexts';
 import { DEFAULT_ISSUER_ID, didDocument, ensureDefaultIssuer, getIssuer, issuerProfile } from '../issuers';
 import { jwks } from '../keys';
 import { createSigner, type CredentialSigner } from '../signer';
@@ -19,7 +19,12 @@ const UPLOAD_TYPES = ['image/png', 'image/svg+xml', 'application/octet-stream', 
  * Public credential endpoints: JWKS, DID documents, issuer Profiles, status lists and verification.
  * Every document here is public by design (it is what lets anyone verify a badge without asking us).
  */
-export function createCredentialsRouter(ctx: AppContext): Router {
+export interface CredentialsRouterOptions {
+  /** Extra JSON-LD contexts for `POST /api/v1/verify` (e.g. the CLR 2.0.1 context, which no npm package ships). */
+  contexts?: ContextMap;
+}
+
+export function createCredentialsRouter(ctx: AppContext, options: CredentialsRouterOptions = {}): Router {
   const db = ctx.database.db;
   const { config } = ctx;
   const router = Router();
@@ -30,7 +35,7 @@ export function createCredentialsRouter(ctx: AppContext): Router {
     signer = undefined;
     throw error;
   }));
-  const verifierOf = () => (verifier ??= signerOf().then((s) => createVerifier({ db, config, signer: s })));
+  const verifierOf = () => (verifier ??= signerOf().then((s) => createVerifier({ db, config, signer: s, contexts: options.contexts })));
   const lists = new Map<string, { version: string; body: string }>();
 
   router.get('/.well-known/jwks.json', limit, handle(async (_req, res) => {
