@@ -39,25 +39,25 @@ export function createCredentialsRouter(ctx: AppContext, options: CredentialsRou
   const lists = new Map<string, { version: string; body: string }>();
 
   router.get('/.well-known/jwks.json', limit, handle(async (_req, res) => {
-    res.set('Cache-Control', 'public, max-age=300').json(await jwks(db));
+    res.set('Cache-Control', 'public, max-age=60').json(await jwks(db));
   }));
 
   router.get('/.well-known/did.json', limit, handle(async (_req, res) => {
     const issuer = await ensureDefaultIssuer(db, config);
-    res.set('Cache-Control', 'public, max-age=300').type('application/did+json').send(JSON.stringify(await didDocument(db, issuer)));
+    res.set('Cache-Control', 'public, max-age=60').type('application/did+json').send(JSON.stringify(await didDocument(db, issuer)));
   }));
 
   router.get('/issuers/:id/did.json', limit, handle(async (req, res) => {
     const issuer = await findIssuer(req);
     // The default issuer's DID is the bare host: its document lives at /.well-known/did.json only.
     if (issuer.id === DEFAULT_ISSUER_ID) throw new LaurelError('ERR_NOT_FOUND');
-    res.set('Cache-Control', 'public, max-age=300').type('application/did+json').send(JSON.stringify(await didDocument(db, issuer)));
+    res.set('Cache-Control', 'public, max-age=60').type('application/did+json').send(JSON.stringify(await didDocument(db, issuer)));
   }));
 
   router.get('/issuers/:id', limit, handle(async (req, res) => {
     const issuer = await findIssuer(req);
     const profile = { '@context': [VC_V2_CONTEXT, OB_V3_CONTEXT], ...issuerProfile(issuer, config) };
-    res.set('Cache-Control', 'public, max-age=300');
+    res.set('Cache-Control', 'public, max-age=60');
     sendJsonLd(req, res, profile);
   }));
 
