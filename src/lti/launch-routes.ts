@@ -1,7 +1,7 @@
 import type { Request, RequestHandler, Response } from 'express';
 import type { LtiIdToken } from 'ltijs';
 import { renderPage } from '../web/views';
-import { recordLaunch } from './launch';
+import { recordLaunch, type LaunchOutcome } from './launch';
 import { refuse, refusalOf, refusalOfLtijs } from './refusals';
 import { courseRoles } from './roles';
 import type { LtiRuntime } from './runtime';
@@ -113,7 +113,7 @@ export function installLtijsCallbacks(rt: LtiRuntime, onDeepLinking: (token: Lti
       const outcome = await recordLaunch(rt.db, token);
       await rt.sessions.issue(res, outcome.session);
       rt.logger.info({ platformId: outcome.platform.id, courseId: outcome.course.id, learnerId: outcome.learner.id, roles: outcome.session.roles }, 'LTI launch');
-      res.redirect(303, `${rt.options.basePath}/courses/${outcome.course.id}/${outcome.landing}`);
+      res.redirect(303, landingPath(rt.options.basePath, outcome));
     } catch (error) {
       const refusal = refusalOf(error);
       if (!refusal) throw error;
@@ -140,6 +140,17 @@ export function installLtijsCallbacks(rt: LtiRuntime, onDeepLinking: (token: Lti
   rt.lti.onSessionTimeout(ltijsRefusal);
   rt.lti.onUnregisteredPlatform((req, res) => refuse(req, res, rt.logger, { reason: 'WRONG_ISS', status: 400 }));
   rt.lti.onInactivePlatform((req, res) => refuse(req, res, rt.logger, { reason: 'PLATFORM_INACTIVE', status: 401 }));
+}
+
+/**
+ * Where a launch lands: the role's page, or for a link Deep Linking placed on one badge, that badge's
+ * page for instructors (learners see it among their badges and progress).
+ */
+export function landingPath(basePath: string, outcome: Pick<LaunchOutcome, 'course' | 'landing' | 'target'>): string {
+  const page = `${basePath}/courses/${outcome.course.id}/${outcome.landing}`;
+  const badge = /^achievement:([0-9a-f-]{36})$/.exec(outcome.target)?.[1];
+  if (!badge) return page;
+  return outcome.landing === 'instructor' ? `${page}/badges/${badge}` : `${page}#achievement-${badge}`;
 }
 
 export function scriptUrl(rt: LtiRuntime): string {

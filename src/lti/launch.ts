@@ -68,7 +68,7 @@ export async function recordLaunch<T>(db: Kysely<T>, token: LtiIdToken): Promise
   let target = 'course';
   if (claims.resource?.id) {
     const placed = substituted(custom[CUSTOM.target]);
-    target = placed && /^(course|achievement:[\w-]{1,80})$/.test(placed) ? placed : 'course';
+    target = placed && /^(course|achievement:[0-9a-f-]{36})$/.test(placed) ? placed : 'course';
     await sql`
       insert into lti_resource_links (course_id, resource_link_id, title, lineitem_url, target)
       values (${course.id}, ${claims.resource.id}, ${claims.resource.title ?? null}, ${claims.endpoint?.lineitem ?? null}, ${target})
