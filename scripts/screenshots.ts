@@ -1,0 +1,153 @@
+// `npm run screenshots`: PNGs of the main pages (instructor, badge, learner, admin, public credential) in
+// screenshots/, for reviewers. Starts its own Laurel (private PostgreSQL schema and queue prefix on the
+// local services), workers and an emulated Moodle on free loopback ports, seeds a small course through the
+// real pipeline, photographs the pages with Debian's Chromium, then removes everything it created.
+import { randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { Pool } from 'pg';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { badgesDepsFor, createAchievement } from '../src/badges';
+import { loadConfig } from '../src/config';
+import { closeContext, createContext, type AppContext } from '../src/context';
+import { createDatabase, migrate, sql } from '../src/db';
+import { projectRoot } from '../src/paths';
+import { publishAchievement } from '../src/publishing';
+import { createRedis, Queues, startWorkers } from '../src/queue';
+import { createToken } from '../src/tokens';
+import { createApp } from '../src/web';
+import { jobs } from '../src/worker/jobs';
+import { browse, startPlatform, type Platform } from '../test/emulator';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const OUT = join(projectRoot, 'screenshots');
+const course = { id: '2', label: 'STAT200', title: 'Statistics 200' };
+const people = {
+  teacher: { id: '3', name: 'Terry Teacher', email: 'teacher1@example.com' },
+  sam: { id: '4', name: 'Sam Student', email: 'student1@example.com' },
+  ada: { id: '5', name: 'Ada Lovelace', email: 'ada@example.com' },
+  lin: { id: '6', name: 'Lin Chen', email: 'lin@example.com' },
+  admin: { id: '2', name: 'Alex Admin', email: 'admin@example.com' },
+};
+
+async function main(): Promise<void> {
+  loadConfig(); // fills process.env from .env, and fails early with a clear message when it is incomplete
+  const server: Server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const prefix = `shots-${randomBytes(4).toString('hex')}`;
+  const config = loadConfig({ ...process.env, BASE_URL: url, QUEUE_PREFIX: prefix, LOG_LEVEL: 'error', NODE_ENV: 'development' });
+  const schema = `shots_${randomBytes(6).toString('hex')}`;
+  const admin = new Pool({ connectionString: config.DATABASE_URL, max: 1 });
+  await admin.query(`create schema ${schema}`);
+  const database = createDatabase({ url: config.DATABASE_URL, schema, max: 5 });
+  let platform: Platform | undefined;
+  let browser: Browser | undefined;
+  const redis = createRedis(config.REDIS_URL, 'producer');
+  const ctx = createContext(config, { database, redis, queues: new Queues({ connection: redis, prefix }) });
+  const workers = startWorkers(ctx, { jobs, concurrency: 2 });
+  try {
+    await migrate(database.pool);
+    if (redis.status !== 'ready') await new Promise((resolve) => redis.once('ready', resolve));
+    server.on('request', await createApp(ctx));
+    platform = await startPlatform({ profile: 'moodle' });
+    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--headless', '--no-sandbox', '--disable-gpu'] });
+    await shoot(ctx, url, platform, browser);
+    console.log(`screenshots written to ${OUT}`);
+  } finally {
+    await workers.close(5000).catch(() => undefined);
+    await browser?.close();
+    await platform?.close();
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await closeContext(ctx);
+    await admin.query(`drop schema if exists ${schema} cascade`);
+    await admin.end();
+    await dropQueueKeys(config.REDIS_URL, prefix);
+  }
+}
+
+async function shoot(ctx: AppContext, url: string, platform: Platform, browser: Browser): Promise<void> {
+  const { clientId } = await platform.registerTool({ registrationUrl: `${url}/lti/register` });
+  platform.activateTool(clientId);
+  const launchUrl = (user: typeof people.sam, roles: 'Instructor' | 'Learner' | 'Administrator') => platform.launchUrl({ clientId, user, roles, context: course, resourceLink: { id: '10', title: 'Badges' } });
+  for (const p of [people.ada, people.lin]) await browse(launchUrl(p, 'Learner'));
+  const open = async (user: typeof people.sam, roles: 'Instructor' | 'Learner' | 'Administrator', width = 1100): Promise<Page> => {
+    const page = await (await browser.newContext({ viewport: { width, height: 900 } })).newPage();
+    await page.goto(launchUrl(user, roles));
+    await page.waitForURL(/\/lti\/courses\/[0-9a-f-]{36}\/(instructor|learner|admin)$/);
+    return page;
+  };
+  const learner = await open(people.sam, 'Learner');
+  const courseId = /courses\/([0-9a-f-]{36})/.exec(learner.url())![1]!;
+
+  const token = (await createToken(ctx.database.db, { name: 'screenshots', scopes: ['admin'] })).token;
+  let n = 0;
+  const score = async (user: typeof people.sam, assignment: { id: string; name: string }, given: number) => {
+    const res = await fetch(`${url}/api/v1/events`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ id: `shot-${++n}`, courseId, learner: { id: platform.ltiUserId(user), email: user.email, name: user.name }, assignment, scoreGiven: given, scoreMaximum: 100, occurredAt: new Date().toISOString() }),
+    });
+    if (res.status !== 202) throw new Error(`score event refused: ${res.status} ${await res.text()}`);
+  };
+  const quiz = { id: 'quiz-2', name: 'Quiz 2' };
+  const project = { id: 'project', name: 'Regression project' };
+  await score(people.ada, quiz, 91);
+  await score(people.ada, project, 88);
+  await score(people.lin, quiz, 64);
+  await until(async () => Number((await sql<{ n: string }>`select count(*) as n from learner_scores`.execute(ctx.database.db)).rows[0]!.n) >= 3);
+  const ids = Object.fromEntries((await sql<{ id: string; name: string }>`select id, name from assignments`.execute(ctx.database.db)).rows.map((r) => [r.name, r.id]));
+
+  const deps = badgesDepsFor(ctx);
+  const actor = 'screenshots';
+  const quizBadge = await createAchievement(deps, { courseId, name: 'Quiz 2 master', description: 'Scored at least 80% on Quiz 2 (descriptive statistics).', criteriaNarrative: 'Score 80% or more on Quiz 2.', rule: { kind: 'score', assignmentId: ids['Quiz 2']!, minPercent: 80 }, status: 'draft', actor, alignments: [{ targetName: 'Descriptive statistics', targetUrl: 'https://example.edu/skills/descriptive-statistics', targetFramework: 'STAT skills' }] });
+  const finisher = await createAchievement(deps, { courseId, name: 'Regression ready', description: 'Passed Quiz 2 and the regression project.', criteriaNarrative: 'At least 80% on Quiz 2 and 70% on the regression project.', rule: { kind: 'allOf', rules: [{ kind: 'score', assignmentId: ids['Quiz 2']!, minPercent: 80 }, { kind: 'score', assignmentId: ids['Regression project']!, minPercent: 70 }] }, status: 'draft', validForDays: 730, actor });
+  await createAchievement(deps, { courseId, name: 'Statistics star', description: 'Holds both course badges.', criteriaNarrative: 'Earn Quiz 2 master and Regression ready.', rule: { kind: 'badges', achievementIds: [quizBadge.id, finisher.id] }, status: 'draft', actor });
+  for (const a of [quizBadge, finisher]) await publishAchievement(ctx, { achievementId: a.id, actor, now: new Date() });
+  await score(people.sam, quiz, 85);
+  await score(people.sam, project, 55);
+  await until(async () => Number((await sql<{ n: string }>`select count(*) as n from awards where credential_id is not null`.execute(ctx.database.db)).rows[0]!.n) >= 3);
+
+  mkdirSync(OUT, { recursive: true });
+  const save = (page: Page, name: string) => page.screenshot({ path: join(OUT, `${name}.png`), fullPage: true });
+  const teacher = await open(people.teacher, 'Instructor');
+  await save(teacher, 'instructor');
+  await teacher.goto(`${url}/lti/courses/${courseId}/instructor/badges/${quizBadge.id}`);
+  await save(teacher, 'instructor-badge');
+  await learner.reload();
+  await save(learner, 'learner');
+  const phone = await open(people.sam, 'Learner', 390);
+  await save(phone, 'learner-phone');
+  const console_ = await open(people.admin, 'Administrator');
+  await save(console_, 'admin');
+  const credentialId = (await sql<{ credential_id: string }>`select a.credential_id from awards a join learners l on l.id = a.learner_id where l.email = ${people.sam.email} and a.credential_id is not null`.execute(ctx.database.db)).rows[0]!.credential_id;
+  await learner.goto(`${url}/credentials/${credentialId}`);
+  await save(learner, 'public-credential');
+}
+
+async function dropQueueKeys(url: string, prefix: string): Promise<void> {
+  const keys = createRedis(url, 'producer');
+  if (keys.status !== 'ready') await new Promise((resolve) => keys.once('ready', resolve));
+  const stale = await keys.keys(`${prefix}:*`);
+  if (stale.length) await keys.del(...stale);
+  keys.disconnect();
+}
+
+async function until(probe: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await probe())) {
+    if (Date.now() > deadline) throw new Error('timed out while seeding the course');
+    await new Promise((resolve) => setTimeout(resolve, 150));
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
