@@ -35,6 +35,12 @@ export async function recordLaunch<T>(db: Kysely<T>, token: LtiIdToken): Promise
   if (!platform || platform.status !== 'active') throw new LaurelError('ERR_LTI_LAUNCH_INVALID', 'This platform is not active in Laurel.', { details: { reason: 'PLATFORM_INACTIVE' } });
   const deploymentRowId = await findDeployment(db, { platformId: platform.id, deploymentId: String(token.deploymentId) });
   if (!deploymentRowId) throw new LaurelError('ERR_LTI_DEPLOYMENT_UNKNOWN', undefined, { details: { reason: 'UNKNOWN_DEPLOYMENT' } });
+  // A platform registered by hand as 'other' learns which LMS it is from its launches' tool_platform claim.
+  const family = token.platformInfo?.product_family_code;
+  if (platform.lms === 'other' && (family === 'canvas' || family === 'moodle')) {
+    await sql`update platforms set lms = ${family}, updated_at = now() where id = ${platform.id}`.execute(db);
+    platform.lms = family;
+  }
   const claims = token.platformContext;
   if (!claims.context?.id) {
     throw new LaurelError('ERR_LTI_LAUNCH_INVALID', 'Laurel opens inside a course: launch it from a course, not from an account or site page.', { details: { reason: 'MISSING_CLAIM' } });

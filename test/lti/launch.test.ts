@@ -59,7 +59,10 @@ describe.each<ProfileName>(['moodle', 'canvas'])('LTI launches through the %s em
   });
 
   it('sends an instructor to the instructor page and records course, person and services', async () => {
+    await sql`update platforms set lms = 'other'`.execute(laurel.ctx.database.db);
     const page = await launch({ user: teacher, roles: 'Instructor' });
+    const lms = await sql<{ lms: string }>`select lms from platforms`.execute(laurel.ctx.database.db);
+    expect(lms.rows[0]!.lms).toBe(profile);
     expect(page.status).toBe(200);
     expect(page.url).toMatch(/\/lti\/courses\/[0-9a-f-]{36}\/instructor$/);
     expect(page.body).toMatch(INSTRUCTOR_HEADING);
