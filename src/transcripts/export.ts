@@ -65,9 +65,9 @@ export async function exportCourse(deps: TranscriptsDeps, props: CourseExportPro
       // Read the next batch while this one is signed: PostgreSQL and the signing threads overlap.
       next = fetchBatch(learners[learners.length - 1]!.id);
       next.catch(() => undefined);
-      // Signing threads take the whole batch at once; in-process signing goes one by one, since
+      // Signing threads get a few requests each at a time; in-process signing goes one by one, since
       // concurrent first signatures of a new document shape would each take the slow stock path.
-      const lines = await mapBatch(learners, serialising ? learners.length : 1, async (learner) => {
+      const lines = await mapBatch(learners, serialising ? serialising.inFlight : 1, async (learner) => {
         const own = byLearner.get(learner.id) ?? [];
         const issuerId = clrIssuerId(own, defaultIssuer);
         const facts = clrFacts({ learner, badges: own, outlines: [outline], issuer: await issuers.get(issuerId), now, includeExpired: props.includeExpired ?? false });

@@ -19,6 +19,8 @@ export type SignResponse = { id: number; credentialJson: string; jws: string } |
 
 /** A signer whose output is already serialised: exports write it without another JSON.stringify. */
 export interface SerialisingClrSigner extends ClrSigner {
+  /** Requests worth keeping in flight to keep every thread busy without queueing a whole batch. */
+  readonly inFlight: number;
   signToJson(issuerId: string, clr: ClrCredential): Promise<{ credentialJson: string; jws: string }>;
   close(): Promise<void>;
 }
@@ -41,7 +43,9 @@ export function createClrSignerPool(props: { threads: number; config: Config; sc
   const workers: Worker[] = [];
   let nextId = 1;
   for (let i = 0; i < props.threads; i += 1) {
-    const worker = new Worker(join(__dirname, 'sign-worker.js'), { workerData });
+    // A bounded heap per thread: V8 otherwise lets each thread's heap grow far before collecting,
+    // which multiplies the export's peak memory by the number of threads.
+    const worker = new Worker(join(__dirname, 'sign-worker.js'), { workerData, resourceLimits: { maxOldGenerationSizeMb: 192, maxYoungGenerationSizeMb: 16 } });
     // Threads only keep the process alive while they have work (see `signToJson`).
     worker.unref();
     worker.on('message', (message: SignResponse) => {
@@ -70,6 +74,7 @@ export function createClrSignerPool(props: { threads: number; config: Config; sc
     });
   }
   return {
+    inFlight: props.threads * 4,
     signToJson,
     async sign(issuerId, clr): Promise<SignedClr> {
       const signed = await signToJson(issuerId, clr);
