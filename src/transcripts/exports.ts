@@ -51,7 +51,12 @@ export async function requestCourseExport(
   if (!course) throw new LaurelError('ERR_NOT_FOUND', 'No such course.');
   for (let attempt = 0; attempt < 5; attempt += 1) {
     const latest = await db.selectFrom('transcript_exports').selectAll().where('course_id', '=', course.id).orderBy('generation', 'desc').limit(1).executeTakeFirst();
-    if (latest && (latest.status === 'queued' || latest.status === 'running')) return { row: latest, created: false };
+    if (latest && (latest.status === 'queued' || latest.status === 'running')) {
+      // Same derived job id: BullMQ ignores the add while the job exists, and re-creates a job that
+      // was lost (Redis flushed), so an export can never stay "queued" forever.
+      await enqueue(latest).catch(() => undefined);
+      return { row: latest, created: false };
+    }
     if (latest && latest.status === 'done' && !props.refresh && latest.expires_at && latest.expires_at > now) return { row: latest, created: false };
     const generation = (latest?.generation ?? 0) + 1;
     const inserted = await db
