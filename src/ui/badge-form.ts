@@ -59,7 +59,9 @@ export function parseBadgeForm(props: {
   badges: readonly Pick<AchievementRow, 'id'>[];
 }): { draft?: BadgeDraft; errors: FieldErrors } {
   const errors: FieldErrors = {};
-  const flat = Object.fromEntries(Object.entries(props.values).filter(([k]) => k in badgeFormSchema.shape).map(([k, v]) => [k, one(v)]));
+  const flat: Record<string, string> = Object.fromEntries(Object.entries(props.values).filter(([k]) => k in badgeFormSchema.shape).map(([k, v]) => [k, one(v)]));
+  // Absent and empty are the same to a person filling the form: both get the "Enter ..." message.
+  for (const key of ['name', 'description', 'criteria']) flat[key] ??= '';
   const parsed = badgeFormSchema.safeParse(flat);
   if (!parsed.success) for (const issue of parsed.error.issues) errors[String(issue.path[0])] ??= issue.message;
   const rule = parseRuleRows(props, parsed.success ? parsed.data.ruleMode : 'allOf', errors);

@@ -8,7 +8,7 @@ import { sql } from 'kysely';
 import { startWorkers, type WorkerHost } from '../../src/queue';
 import { createToken } from '../../src/tokens';
 import { jobs } from '../../src/worker/jobs';
-import { startPlatform, type Platform } from '../emulator';
+import { browse, startPlatform, type Platform } from '../emulator';
 import { startLaurel, type RunningLaurel } from '../lti/laurel';
 import { CHROMIUM_PATH, launchBrowser } from '../support/browser';
 import { eventually, seriousViolations } from './support';
@@ -31,13 +31,21 @@ const admin = { id: '2', name: 'Alex Admin', email: 'admin@example.com' };
   let token: string;
   let courseId: string;
   const contexts: BrowserContext[] = [];
+  // Shared by the steps below, which run in order.
+  let learner: Page;
+  let teach: Page;
+  let publicPage: Page;
+  let samAward: { id: string; status: string; credential_id: string | null };
+  let achievementId: string;
 
   beforeAll(async () => {
+    const t0 = Date.now();
     [laurel, platform, browser] = await Promise.all([startLaurel(), startPlatform({ profile: 'moodle' }), launchBrowser()]);
     workers = startWorkers(laurel.ctx, { jobs, concurrency: 2 });
     clientId = (await platform.registerTool({ registrationUrl: `${laurel.url}/lti/register` })).clientId;
     platform.activateTool(clientId);
     token = (await createToken(laurel.ctx.database.db, { name: 'ui-test', scopes: ['admin'] })).token;
+    if (process.env.UI_TEST_TRACE) console.log(`setup took ${Date.now() - t0} ms`);
   });
   afterAll(async () => {
     await Promise.all(contexts.map((c) => c.close().catch(() => undefined)));
@@ -75,21 +83,20 @@ const admin = { id: '2', name: 'Alex Admin', email: 'admin@example.com' };
   jest.setTimeout(60_000);
   const step = (name: string) => process.env.UI_TEST_TRACE && console.log(`${new Date().toISOString()} ${name}`);
 
-  it('instructor creates, dry-runs and publishes; a score event issues; learner downloads; revocation shows everywhere; admin rotates keys', async () => {
+  it('instructor creates a badge with a rule, sees the dry run and publishes; the backfill awards', async () => {
     step('start');
     // Learners open Laurel once (Laurel learns who they are); Ada already has a passing grade.
-    const learner = await launchAs(sam, 'Learner');
-    await launchAs(ada, 'Learner');
+    learner = await launchAs(sam, 'Learner');
+    // Ada only needs to be known to Laurel: a plain HTTP launch is enough.
+    expect((await browse(platform.launchUrl({ clientId, user: ada, roles: 'Learner', context: course, resourceLink: { id: '10', title: 'Badges' } }))).status).toBe(200);
     step('learners launched');
     await scoreEvent({ id: 'ev-ada-1', user: ada, given: 91 });
     await eventually(() => sql`select 1 from learner_scores`.execute(laurel.ctx.database.db).then((r) => r.rows.length > 0), 'the first score');
     expect(await learner.locator('h1').textContent()).toBe(`Your badges in ${course.title}`);
-    expect(await seriousViolations(learner)).toEqual([]);
 
     // Instructor: a form error first (server-side, field-level), then a valid badge with a rule.
     step('learner page checked');
-    const teach = await launchAs(teacher, 'Instructor');
-    expect(await seriousViolations(teach)).toEqual([]);
+    teach = await launchAs(teacher, 'Instructor');
     await teach.getByRole('button', { name: 'Save draft and see the dry run' }).click();
     expect(await teach.locator('#name').getAttribute('aria-invalid')).toBe('true');
     expect(await teach.locator('#name-error').textContent()).toBe('Enter a name.');
@@ -113,16 +120,20 @@ const admin = { id: '2', name: 'Alex Admin', email: 'admin@example.com' };
     const ada1 = await eventually(() => awardOf(ada), 'the backfill award for Ada');
     expect(ada1.status).toBe('issued');
 
-    // Sam passes: the event goes through evaluate -> award -> issue.
     step('published and backfilled');
+  });
+
+  it('a score event issues; the learner sees and downloads the badge; its public pages verify', async () => {
+    // Sam passes: the event goes through evaluate -> award -> issue.
     await scoreEvent({ id: 'ev-sam-1', user: sam, given: 85 });
-    const samAward = await eventually(() => awardOf(sam).then((a) => (a?.credential_id ? a : undefined)), "Sam's signed credential", 20_000);
+    samAward = await eventually(() => awardOf(sam).then((a) => (a?.credential_id ? a : undefined)), "Sam's signed credential", 20_000);
 
     step('sam issued');
     await learner.reload();
     const card = learner.locator(`#award-${samAward.id}`);
     expect(await card.locator('h3').textContent()).toBe('Quiz 2 master');
     expect(await card.locator('.status').textContent()).toBe('Valid');
+    expect(await seriousViolations(learner)).toEqual([]);
     const [download] = await Promise.all([learner.waitForEvent('download'), card.getByRole('link', { name: /^Download PNG/ }).click()]);
     const png = readFileSync((await download.path())!);
     expect(png.subarray(1, 4).toString()).toBe('PNG');
@@ -131,15 +142,21 @@ const admin = { id: '2', name: 'Alex Admin', email: 'admin@example.com' };
     const forged = await learner.request.post(`${laurel.url}/lti/courses/${courseId}/learner/awards/${samAward.id}/visibility`, { form: { visibility: 'private' }, maxRedirects: 0 });
     expect(forged.status()).toBe(403);
 
-    const publicPage = await learner.context().newPage();
+    step('downloaded');
+    publicPage = await learner.context().newPage();
     await publicPage.goto(`${laurel.url}/credentials/${samAward.credential_id}`);
     expect(await publicPage.locator('#verification-title + p').textContent()).toMatch(/^This credential verifies/);
+    step('credential page');
     expect(await seriousViolations(publicPage)).toEqual([]);
-    const achievementId = (await sql<{ id: string }>`select id from achievements`.execute(laurel.ctx.database.db)).rows[0]!.id;
+    step('credential page axe');
+    achievementId = (await sql<{ id: string }>`select id from achievements`.execute(laurel.ctx.database.db)).rows[0]!.id;
     await publicPage.goto(`${laurel.url}/achievements/${achievementId}`);
     expect(await seriousViolations(publicPage)).toEqual([]);
 
     step('public pages checked');
+  });
+
+  it('the instructor revokes with a reason: learner and public pages say revoked; an admin rotates keys and reads the audit log', async () => {
     // Instructor revokes Sam's badge with a reason.
     await teach.goto(`${laurel.url}/lti/courses/${courseId}/instructor/badges/${achievementId}`);
     await teach.fill(`#reason-${samAward.id}`, 'Grade entered in error');
