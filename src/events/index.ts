@@ -33,3 +33,6 @@ export { subscribeLiveEvents, LIVE_EVENT_TYPES, DATA_SERVICES_SCOPES as CANVAS_D
 export { agsResultsToEvents, type AgsLineItem, type AgsResultRow } from './sources/ags';
 export { pollCourseResults, pollAgsJob, pollAgsAllJob, schedulePolling, POLL_EVERY_MS, type AgsReader } from './poll-ags';
 export { startEventsBackground } from './background';
+export { gradebookToEvents, detectGradebookFormat, type GradebookFormat } from './sources/gradebook';
+export { parseCsv } from './sources/csv';
+export { importGradebook, importGradebookJob, MAX_GRADEBOOK_BYTES, type ImportResult } from './import-gradebook';

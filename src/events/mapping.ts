@@ -106,12 +106,11 @@ async function findLearnerId(db: Kysely<EventsDb>, props: { platformId: string |
   // Moodle's LTI `sub` is its user id; API callers may send the LTI user id.
   if (learner.lmsUserId && origin !== 'canvas') ors.push({ col: 'lti_user_id' as const, id: learner.lmsUserId });
   if (learner.ltiUserId) ors.push({ col: 'lti_user_id' as const, id: learner.ltiUserId });
-  if (ors.length === 0) return null;
-  const row = await db
-    .selectFrom('learners')
-    .select('id')
-    .where('platform_id', '=', platformId)
-    .where((eb) => eb.or(ors.map((o) => eb(o.col, '=', o.id))))
-    .executeTakeFirst();
-  return row?.id ?? null;
+  const row = ors.length
+    ? await db.selectFrom('learners').select('id').where('platform_id', '=', platformId).where((eb) => eb.or(ors.map((o) => eb(o.col, '=', o.id)))).executeTakeFirst()
+    : undefined;
+  if (row || !learner.email) return row?.id ?? null;
+  // Gradebook exports (Moodle) identify learners by email only; launches and rosters record it.
+  const byEmail = await db.selectFrom('learners').select('id').where('platform_id', '=', platformId).where(sql`lower(email)`, '=', learner.email.toLowerCase()).executeTakeFirst();
+  return byEmail?.id ?? null;
 }

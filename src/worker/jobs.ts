@@ -1,5 +1,5 @@
 import { issueCredentialJob } from '../badges';
-import { backfillAchievementJob, evaluateEventJob, pollAgsAllJob, pollAgsJob } from '../events';
+import { backfillAchievementJob, evaluateEventJob, importGradebookJob, pollAgsAllJob, pollAgsJob } from '../events';
 import { rosterSyncAllJob, rosterSyncJob } from '../lti';
 import type { JobDefinition } from '../queue';
 import { exportCourseJob } from '../transcripts';
@@ -14,6 +14,7 @@ export const jobs: JobDefinition<any>[] = [
   backfillAchievementJob,
   pollAgsJob,
   pollAgsAllJob,
+  importGradebookJob,
   rosterSyncJob,
   rosterSyncAllJob,
   exportCourseJob,

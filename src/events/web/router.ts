@@ -3,7 +3,11 @@ import type { AppContext } from '../../context';
 import { LaurelError } from '../../errors';
 import { requireToken } from '../../web/auth';
 import { handle, validateBody } from '../../web/validate';
+import { z } from 'zod';
+import { findCourse } from '../../courses';
+import { importGradebookJob, MAX_GRADEBOOK_BYTES } from '../import-gradebook';
 import { ingestApiEvent, ingestCanvasDelivery, ingestMoodleDelivery } from '../ingest';
+import { detectGradebookFormat, gradebookToEvents } from '../sources/gradebook';
 import { apiEventSchema, type ApiEventBody } from '../sources/api';
 import { MOODLE_SIGNATURE_HEADER, MOODLE_TIMESTAMP_HEADER } from '../verify/moodle-hmac';
 
@@ -59,8 +63,40 @@ export function createEventsRouter(ctx: AppContext): Router {
     }),
   );
 
+  // Gradebook CSV import: checked now (so a wrong file is a 400 at once), processed as a job.
+  router.post(
+    '/api/v1/courses/:courseId/gradebook-imports',
+    requireToken(ctx, 'events'),
+    mediaType(['text/csv', 'application/csv', 'text/plain']),
+    express.text({ type: () => true, limit: MAX_GRADEBOOK_BYTES }),
+    handle(async (req, res) => {
+      const query = importQuery.safeParse(req.query);
+      if (!query.success) throw new LaurelError('ERR_VALIDATION', 'Invalid query: format must be canvas or moodle, exportedAt an ISO date.');
+      const course = await findCourse(ctx.database.db, req.params.courseId!);
+      if (!course) throw new LaurelError('ERR_NOT_FOUND', 'No course has this id.');
+      const csv = typeof req.body === 'string' ? req.body : '';
+      const format = query.data.format ?? detectGradebookFormat(csv);
+      const exportedAt = query.data.exportedAt ?? new Date().toISOString();
+      const scores = gradebookToEvents({ courseId: course.id, csv, format, exportedAt: new Date(exportedAt) }).length;
+      const jobId = await ctx.queues.enqueue(importGradebookJob, { courseId: course.id, csv, format, exportedAt });
+      res.status(202).json({ jobId, format, scores, status: `/api/v1/gradebook-imports/${jobId}` });
+    }),
+  );
+
+  router.get(
+    '/api/v1/gradebook-imports/:jobId',
+    requireToken(ctx, 'events'),
+    handle(async (req, res) => {
+      const job = await ctx.queues.get('import').getJob(req.params.jobId!);
+      if (!job || job.name !== importGradebookJob.name) throw new LaurelError('ERR_NOT_FOUND', 'No gradebook import has this id.');
+      res.json({ jobId: job.id, state: await job.getState(), progress: job.progress, result: job.returnvalue ?? null, error: job.failedReason ?? null });
+    }),
+  );
+
   return router;
 }
+
+const importQuery = z.object({ format: z.enum(['canvas', 'moodle']).optional(), exportedAt: z.iso.datetime({ offset: true }).optional() });
 
 function mediaType(allowed: string[], options: { optional?: boolean } = {}): RequestHandler {
   return (req, _res, next) => {
