@@ -2,6 +2,8 @@
 //   export.seconds   wall time of exportCourse for the whole course (params.learners)
 //   export.peak_mb   peak resident memory (RSS) of this process during the export
 //   export.clr_per_s signed CLRs written per second
+//   export.cpu_seconds CPU time of this process (all threads) during the export: on a shared, loaded
+//                    machine wall time mostly measures the neighbours, CPU time / cores does not
 // What it measures: the real export path (keyset-paginated reads from PostgreSQL, CLR building, BOTH
 // proofs on every CLR (eddsa-rdfc-2022 Data Integrity and RS256 VC-JWT) by the credentials engine,
 // JSON Lines + CSV written to disk). What it does not: badge issuing. The course is seeded in SQL:
@@ -11,7 +13,7 @@
 // Runs in a private PostgreSQL schema that is dropped afterwards.
 // Usage: node dist/scripts/bench/export.js [--learners 10000] [--badges 5] [--threads N (signing threads; default cores, max 4)]
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
@@ -76,6 +78,7 @@ async function main(): Promise<void> {
     const deps = { db, config, options, signer };
     let peak = process.memoryUsage().rss;
     const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50);
+    const cpuStart = process.cpuUsage();
     const start = process.hrtime.bigint();
     const result = await exportCourse(deps, {
       courseId: course.id,
@@ -83,6 +86,7 @@ async function main(): Promise<void> {
       onProgress: (p) => void process.stderr.write(`\r${p.learnersDone}/${p.learnersTotal}`),
     });
     const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+    const cpu = process.cpuUsage(cpuStart);
     clearInterval(sampler);
     peak = Math.max(peak, process.memoryUsage().rss);
     process.stderr.write(`\n${result.credentialsWritten} CLRs, files ${result.files.map((f) => `${f.name} ${(f.bytes / 1e6).toFixed(1)} MB`).join(', ')}\n`);
@@ -91,6 +95,8 @@ async function main(): Promise<void> {
     out('export.seconds', seconds, 's');
     out('export.peak_mb', peak / 1048576, 'MB');
     out('export.clr_per_s', result.credentialsWritten / seconds, '1/s');
+    out('export.cpu_seconds', (cpu.user + cpu.system) / 1e6, 's');
+    process.stderr.write(`load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} on ${availableParallelism()} cores\n`);
     await signer.close?.();
   } finally {
     rmSync(outDir, { recursive: true, force: true });
