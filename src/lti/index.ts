@@ -11,7 +11,7 @@ import { platformDirectory } from './platforms';
 import { createProvider } from './provider';
 import { installationRoutes } from './registration-routes';
 import { DEFAULT_LTI_OPTIONS, type LtiOptions, type LtiRuntime } from './runtime';
-import { LtiSessions, useSessions } from './session';
+import { LtiSessions, sessionStanding, useSessions } from './session';
 import { userAgentOf } from './services';
 import type { PgLtiStore } from './storage';
 
@@ -66,7 +66,7 @@ export async function createLti(ctx: LtiContext, options: LtiOptions = {}): Prom
   const userAgent = userAgentOf(ctx.config.BASE_URL);
   const doFetch = options.fetch ?? globalThis.fetch;
   const sessions = new LtiSessions({ secret: ctx.config.SESSION_SECRET, secure });
-  useSessions(sessions);
+  useSessions(sessions, sessionStanding(ctx.database.db));
   const rt: LtiRuntime = {
     config: ctx.config,
     logger: ctx.logger,

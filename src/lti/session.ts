@@ -2,7 +2,9 @@ import { createHash } from 'node:crypto';
 import type { CookieOptions, Request, RequestHandler, Response } from 'express';
 import { jwtVerify, SignJWT } from 'jose';
 import { LaurelError } from '../errors';
+import { sql } from 'kysely';
 import { isUuid } from '../courses';
+import type { AnyKysely } from './storage';
 import type { CourseRole } from './roles';
 
 /** A Laurel session inside one course, created by a verified LTI launch. */
@@ -92,11 +94,31 @@ function readCookie(req: Request, name: string): string | undefined {
   return undefined;
 }
 
-let registered: LtiSessions | undefined;
+/** Whether a session's standing still holds in the database (see requireCourseRole). */
+export type SessionStanding = (session: LtiSession) => Promise<boolean>;
 
-/** Called once by `createLti`; `requireCourseRole` needs the session keys. */
-export function useSessions(sessions: LtiSessions): void {
-  registered = sessions;
+let registered: { sessions: LtiSessions; standing: SessionStanding } | undefined;
+
+/** Called once by `createLti`; `requireCourseRole` needs the session keys and the standing check. */
+export function useSessions(sessions: LtiSessions, standing: SessionStanding): void {
+  registered = { sessions, standing };
+}
+
+/**
+ * A session stands while its platform is active and the person's enrolment in the course is active:
+ * disabling a platform or a roster sync that drops someone ends their sessions at the next request,
+ * not when the cookie expires.
+ */
+export function sessionStanding(db: AnyKysely): SessionStanding {
+  return async (session) => {
+    const { rows } = await sql<{ ok: boolean }>`
+      select (p.status = 'active' and e.status = 'active') as ok
+      from courses c
+      join platforms p on p.id = c.platform_id
+      join enrollments e on e.course_id = c.id and e.learner_id = ${session.learnerId}
+      where c.id = ${session.courseId} and p.id = ${session.platformId}`.execute(db);
+    return rows[0]?.ok === true;
+  };
 }
 
 /**
@@ -107,20 +129,18 @@ export function useSessions(sessions: LtiSessions): void {
  */
 export function requireCourseRole(role: CourseRole): RequestHandler {
   return (req, res, next) => {
-    const sessions = registered;
-    if (!sessions) return next(new TypeError('requireCourseRole used before createLti()'));
+    const current = registered;
+    if (!current) return next(new TypeError('requireCourseRole used before createLti()'));
     const courseId = req.params.courseId;
     if (typeof courseId !== 'string' || !isUuid(courseId)) return next(new LaurelError('ERR_NOT_FOUND'));
-    sessions
-      .read(req, courseId)
-      .then((session) => {
-        if (!session) throw new LaurelError('ERR_UNAUTHENTICATED', 'Your Laurel session for this course has ended: open Laurel again from your course.');
-        // The cookie name selects the course, but the signed claim is what binds it.
-        if (session.courseId !== courseId) throw new LaurelError('ERR_FORBIDDEN', 'This session belongs to another course.');
-        if (!session.roles.includes(role)) throw new LaurelError('ERR_FORBIDDEN', `This page is for the course's ${role === 'admin' ? 'administrators' : `${role}s`}.`);
-        res.locals.ltiSession = session;
-        next();
-      })
-      .catch(next);
+    (async () => {
+      const session = await current.sessions.read(req, courseId);
+      if (!session) throw new LaurelError('ERR_UNAUTHENTICATED', 'Your Laurel session for this course has ended: open Laurel again from your course.');
+      // The cookie name selects the course, but the signed claim is what binds it.
+      if (session.courseId !== courseId) throw new LaurelError('ERR_FORBIDDEN', 'This session belongs to another course.');
+      if (!session.roles.includes(role)) throw new LaurelError('ERR_FORBIDDEN', `This page is for the course's ${role === 'admin' ? 'administrators' : `${role}s`}.`);
+      if (!(await current.standing(session))) throw new LaurelError('ERR_FORBIDDEN', 'Your access to this course in Laurel has ended: open Laurel again from your course.');
+      res.locals.ltiSession = session;
+    })().then(() => next(), next);
   };
 }

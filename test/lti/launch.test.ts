@@ -100,6 +100,16 @@ describe.each<ProfileName>(['moodle', 'canvas'])('LTI launches through the %s em
     const forged = await get(`/lti/courses/${otherId}/learner`, `laurel_lti_${otherId}=${stolen}`);
     expect(forged.status).toBe(403);
     expect((await get(`/lti/courses/${courseId}/learner`, `laurel_lti_${courseId}=${stolen.slice(0, -3)}abc`)).status).toBe(401);
+
+    // Standing is checked on every request: a dropped enrolment or a disabled platform ends the session.
+    const db = laurel.ctx.database.db;
+    await sql`update enrollments set status = 'deleted' where course_id = ${courseId}`.execute(db);
+    expect((await get(`/lti/courses/${courseId}/learner`)).status).toBe(403);
+    await sql`update enrollments set status = 'active' where course_id = ${courseId}`.execute(db);
+    await sql`update platforms set status = 'disabled'`.execute(db);
+    expect((await get(`/lti/courses/${courseId}/learner`)).status).toBe(403);
+    await sql`update platforms set status = 'active'`.execute(db);
+    expect((await get(`/lti/courses/${courseId}/learner`)).status).toBe(200);
   });
 
   it('sends an administrator to the admin console', async () => {
