@@ -5,6 +5,7 @@ import type { AppContext } from '../context';
 import { audit, listAudit } from '../audit';
 import { listIssuers, listKeys, rotateKeys } from '../credentials';
 import type { FoundationTables } from '../db';
+import { findLearner } from '../courses';
 import { listEventSources } from '../events';
 import { listPlatforms, requireCourseRole } from '../lti';
 import { createToken, listTokens, revokeToken, SCOPES } from '../tokens';
@@ -68,6 +69,7 @@ async function renderAdmin(ctx: AppContext, csrf: CsrfTokens, req: Request, res:
     listPlatforms(db), listIssuers(db), listKeys(db), listEventSources(db), listTokens(db as unknown as Kysely<FoundationTables>), listAudit(db, { limit: 100 }),
   ]);
   const courseId = String(req.params.courseId);
+  const who = await actorNames(db, entries.map((e) => e.actor));
   renderPage(res, 'ui-admin', {
     title: 'Laurel administration',
     embedded: true,
@@ -84,10 +86,21 @@ async function renderAdmin(ctx: AppContext, csrf: CsrfTokens, req: Request, res:
     })),
     tokens: tokens.map((t) => ({ ...t, revoked: t.revokedAt !== null, scopes: t.scopes.join(', ') })),
     scopes: SCOPES.map((s) => ({ value: s })),
-    audit: entries.map((e) => ({ ...e, at: e.at.toISOString(), when: `${e.at.toISOString().slice(0, 16).replace('T', ' ')} UTC`, details: JSON.stringify(e.details) })),
+    audit: entries.map((e) => ({ ...e, actor: who.get(e.actor) ?? e.actor, at: e.at.toISOString(), when: `${e.at.toISOString().slice(0, 16).replace('T', ' ')} UTC`, details: JSON.stringify(e.details) })),
     errors: extras.errors ?? {},
     values: extras.values ?? { name: '' },
     newToken: extras.newToken,
     queuesUrl: '/admin/queues',
   });
+}
+
+/** `lti:<learner id>` actors shown as the person's name (and email), so the log says who, not which id. */
+async function actorNames(db: AppContext['database']['db'], actors: readonly string[]): Promise<Map<string, string>> {
+  const names = new Map<string, string>();
+  for (const actor of new Set(actors)) {
+    const id = /^lti:([0-9a-f-]{36})$/.exec(actor)?.[1];
+    const person = id ? await findLearner(db, id) : undefined;
+    if (person) names.set(actor, person.name ? `${person.name}${person.email ? ` (${person.email})` : ''}` : (person.email ?? actor));
+  }
+  return names;
 }

@@ -31,6 +31,8 @@ const admin = { id: '2', name: 'Alex Admin', email: 'admin@example.com' };
   let token: string;
   let courseId: string;
   const contexts: BrowserContext[] = [];
+  /** Console errors of our pages (a CSP refusal of an inline script or style would show here). */
+  const consoleErrors: string[] = [];
   // Shared by the steps below, which run in order.
   let learner: Page;
   let teach: Page;
@@ -60,6 +62,9 @@ const admin = { id: '2', name: 'Alex Admin', email: 'admin@example.com' };
     contexts.push(context);
     const page = await context.newPage();
     page.on('dialog', (dialog) => void dialog.accept());
+    page.on('console', (message) => {
+      if (message.type() === 'error' && !/favicon/.test(message.location().url)) consoleErrors.push(message.text());
+    });
     await page.goto(platform.launchUrl({ clientId, user, roles, context: course, resourceLink: { id: '10', title: 'Badges' } }));
     await page.waitForURL(/\/lti\/courses\/[0-9a-f-]{36}\/(instructor|learner|admin)$/);
     courseId = /courses\/([0-9a-f-]{36})/.exec(page.url())![1]!;
@@ -154,6 +159,13 @@ const admin = { id: '2', name: 'Alex Admin', email: 'admin@example.com' };
     expect(await seriousViolations(publicPage)).toEqual([]);
 
     step('public pages checked');
+
+    // Private: the public page then says only that the credential exists and is valid.
+    await learner.locator(`#award-${samAward.id}`).getByRole('button', { name: /^Make private/ }).click();
+    await learner.waitForURL(/\?done=private#award-/);
+    expect(await learner.locator('p.notice').textContent()).toMatch(/^Your badge is now private/);
+    await publicPage.goto(`${laurel.url}/credentials/${samAward.credential_id}`);
+    expect(await publicPage.locator('h1').textContent()).toBe('Private credential');
   });
 
   it('the instructor revokes with a reason: learner and public pages say revoked; an admin rotates keys and reads the audit log', async () => {
@@ -188,5 +200,6 @@ const admin = { id: '2', name: 'Alex Admin', email: 'admin@example.com' };
     const res = await lost.goto(`${laurel.url}/lti/courses/00000000-0000-4000-8000-000000000000/instructor`, { waitUntil: 'load' });
     expect(res?.status()).toBe(401);
     expect(await seriousViolations(lost)).toEqual([]);
+    expect(consoleErrors.filter((e) => /Content Security Policy|Refused/.test(e))).toEqual([]);
   });
 });
