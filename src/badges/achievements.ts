@@ -7,7 +7,14 @@ import { badgesDb, urls, type BadgesDeps } from './deps';
 import type { RuleSpec } from './schema';
 import type { AchievementStatus, AlignmentValue, BadgeTables, BadgesDb } from './tables';
 
-export type AchievementRow = Selectable<BadgeTables['achievements']>;
+/** An achievement without its uploaded image bytes (those load only where served: `achievementImage`). */
+export type AchievementRow = Omit<Selectable<BadgeTables['achievements']>, 'image_bytes'>;
+type AchievementColumn = Exclude<keyof BadgeTables['achievements'], 'image_bytes'>;
+
+const COLUMNS: readonly AchievementColumn[] = [
+  'id', 'course_id', 'issuer_id', 'name', 'description', 'criteria_narrative', 'image_mime', 'image_url', 'primary_color',
+  'secondary_color', 'alignments', 'required_percent', 'valid_for_days', 'rule', 'rule_version', 'status', 'created_at', 'updated_at',
+];
 
 export interface CreateAchievementProps {
   courseId: string;
@@ -53,7 +60,7 @@ export async function createAchievement(deps: BadgesDeps, props: CreateAchieveme
         rule: rule ? JSON.stringify(rule) : null,
         status: props.status ?? 'published',
       })
-      .returningAll()
+      .returning(COLUMNS)
       .executeTakeFirstOrThrow();
     await audit<BadgesDb>(trx, { actor: props.actor, action: 'achievement.create', subjectType: 'achievement', subjectId: row.id, courseId: course.id, details: { name: row.name } });
     return row;
@@ -83,15 +90,22 @@ function parseImage(image: string | undefined): { bytes: Buffer | null; mime: 'i
 }
 
 export async function listAchievements(deps: Pick<BadgesDeps, 'db'>, filter: { courseId?: string } = {}): Promise<AchievementRow[]> {
-  let query = badgesDb(deps.db).selectFrom('achievements').selectAll();
+  let query = badgesDb(deps.db).selectFrom('achievements').select(COLUMNS);
   if (filter.courseId) query = query.where('course_id', '=', filter.courseId);
   return query.orderBy('created_at').orderBy('id').limit(1000).execute();
 }
 
 export async function getAchievement(deps: Pick<BadgesDeps, 'db'>, id: string): Promise<AchievementRow> {
-  const row = isUuid(id) ? await badgesDb(deps.db).selectFrom('achievements').selectAll().where('id', '=', id).executeTakeFirst() : undefined;
+  const row = isUuid(id) ? await badgesDb(deps.db).selectFrom('achievements').select(COLUMNS).where('id', '=', id).executeTakeFirst() : undefined;
   if (!row) throw new LaurelError('ERR_NOT_FOUND', 'No achievement has this id.');
   return row;
+}
+
+/** The uploaded image of an achievement, if any. */
+export async function achievementImage(deps: Pick<BadgesDeps, 'db'>, id: string): Promise<{ bytes: Buffer; mime: 'image/png' | 'image/svg+xml' } | undefined> {
+  if (!isUuid(id)) return undefined;
+  const row = await badgesDb(deps.db).selectFrom('achievements').select(['image_bytes', 'image_mime']).where('id', '=', id).executeTakeFirst();
+  return row?.image_bytes && row.image_mime ? { bytes: row.image_bytes, mime: row.image_mime } : undefined;
 }
 
 /** The URL of the achievement's image: the external one, or ours serving the upload or generated art. */

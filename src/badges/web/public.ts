@@ -66,7 +66,7 @@ export function createPublicBadgesRouter(ctx: AppContext): Router {
   router.get('/credentials/:id/badge.png', limit, handle(async (req, res) => {
     const loaded = await loadPublicCredential(deps(), String(req.params.id));
     assertPublic(loaded);
-    const png = (await badgeArt(deps().credentials, loaded.achievement, 'png')) as Buffer;
+    const png = (await badgeArt(deps(), loaded.achievement, 'png')) as Buffer;
     res.set({ ...IMAGE_HEADERS, 'Cache-Control': 'no-cache', 'Content-Disposition': `inline; filename="badge-${loaded.credential.id}.png"` });
     res.type('image/png').send(deps().credentials.bakePng(png, loaded.credential.jws));
   }));
@@ -74,7 +74,7 @@ export function createPublicBadgesRouter(ctx: AppContext): Router {
   router.get('/credentials/:id/badge.svg', limit, handle(async (req, res) => {
     const loaded = await loadPublicCredential(deps(), String(req.params.id));
     assertPublic(loaded);
-    const svg = (await badgeArt(deps().credentials, loaded.achievement, 'svg')) as string;
+    const svg = (await badgeArt(deps(), loaded.achievement, 'svg')) as string;
     res.set({ ...IMAGE_HEADERS, 'Cache-Control': 'no-cache', 'Content-Disposition': `inline; filename="badge-${loaded.credential.id}.svg"` });
     res.type('image/svg+xml').send(deps().credentials.bakeSvg(svg, loaded.credential.jws, `${baseUrl}/credentials/${loaded.credential.id}`));
   }));
@@ -106,8 +106,8 @@ export function createPublicBadgesRouter(ctx: AppContext): Router {
 
   router.get('/achievements/:id/image', limit, handle(async (req, res) => {
     const achievement = await getAchievement(deps(), String(req.params.id));
-    const useSvg = achievement.image_mime === 'image/svg+xml' || !achievement.image_bytes;
-    const art = await badgeArt(deps().credentials, achievement, useSvg ? 'svg' : 'png');
+    const useSvg = achievement.image_mime !== 'image/png';
+    const art = await badgeArt(deps(), achievement, useSvg ? 'svg' : 'png');
     res.set(IMAGE_HEADERS).type(useSvg ? 'image/svg+xml' : 'image/png').send(art);
   }));
 
