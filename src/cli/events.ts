@@ -3,7 +3,6 @@ import { z } from 'zod';
 import type { Kysely } from 'kysely';
 import type { CourseTables } from '../courses';
 import { createEventSource, listEventSources, subscribeLiveEvents } from '../events';
-import { PgLtiStore, serviceClients, userAgentOf } from '../lti';
 import { fail, withDatabase } from './context';
 
 const addOptions = z.object({
@@ -56,6 +55,8 @@ export function register(program: Command): void {
         if (!source?.platform_id) fail('no Canvas event source with this id is bound to a platform', 2);
         const platform = await (db as unknown as Kysely<CourseTables>).selectFrom('platforms').selectAll().where('id', '=', source.platform_id).executeTakeFirst();
         if (!platform) fail('the source\'s platform no longer exists', 2);
+        // Loaded on use, so other `laurel` commands do not pay for ltijs.
+        const { PgLtiStore, serviceClients, userAgentOf } = require('../lti') as typeof import('../lti');
         const clients = serviceClients({ store: new PgLtiStore(db), keyEncryptionKey: config.KEY_ENCRYPTION_KEY, userAgent: userAgentOf(config.BASE_URL) }, platform);
         const { subscription, created } = await subscribeLiveEvents(clients, {
           apiBase: o.apiBase ?? new URL(platform.token_endpoint).origin,

@@ -2,7 +2,6 @@ import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import type { AppContext } from '../context';
 import { findCourse, type CourseTables } from '../courses';
-import { PgLtiStore, serviceClients, userAgentOf } from '../lti';
 import { defineJob, UnrecoverableError, type Queues } from '../queue';
 import { storeEvent } from './inbox';
 import { enqueueEvaluation } from './jobs/evaluate';
@@ -51,6 +50,8 @@ export const pollAgsJob = defineJob<z.infer<typeof pollAgsPayload>>({
     if (!course?.platform_id || !course.ags_lineitems_url) throw new UnrecoverableError(`course ${payload.courseId} has no AGS line items service`);
     const platform = await (db as unknown as Kysely<CourseTables>).selectFrom('platforms').selectAll().where('id', '=', course.platform_id).executeTakeFirst();
     if (!platform || platform.status !== 'active') throw new UnrecoverableError(`the platform of course ${payload.courseId} is not active`);
+    // Loaded on use: ltijs is heavy, and every process that imports the events module would pay for it.
+    const { PgLtiStore, serviceClients, userAgentOf } = require('../lti') as typeof import('../lti');
     const store = new PgLtiStore(db);
     const clients = serviceClients({ store, keyEncryptionKey: ctx.config.KEY_ENCRYPTION_KEY, userAgent: userAgentOf(ctx.config.BASE_URL) }, platform);
     return pollCourseResults({ ...ctx, ags: clients.ags }, { courseId: course.id, lineItemsUrl: course.ags_lineitems_url, now: new Date() });

@@ -46,8 +46,9 @@ export const evaluateEventJob = defineJob<EvaluateEventPayload>({
 const ENQUEUE_TIMEOUT_MS = 2000;
 
 export async function enqueueEvaluation(deps: Pick<AppContext, 'queues' | 'logger'> & { redis?: Pick<AppContext['redis'], 'status'> }, eventId: string): Promise<boolean> {
-  // Redis known to be down: do not make the LMS wait for a timeout; the relay queues it later.
-  if (deps.redis && deps.redis.status !== 'ready') {
+  // Redis known to be down (not merely still connecting): do not make the LMS wait for a timeout;
+  // the relay queues the event later.
+  if (deps.redis && ['reconnecting', 'close', 'end'].includes(deps.redis.status)) {
     deps.logger.warn({ eventId, redis: deps.redis.status }, 'Redis unavailable; evaluate job left to the relay');
     return false;
   }
