@@ -6,6 +6,7 @@ import type { Express } from 'express';
 import { SignJWT } from 'jose';
 import type { Kysely } from 'kysely';
 import request from 'supertest';
+import { upsertPlatform } from '../../src/courses';
 import { createToken } from '../../src/tokens';
 import { performExportCourse, transcriptsDepsFor } from '../../src/transcripts';
 import { createApp } from '../../src/web';
@@ -20,11 +21,12 @@ let app: Express;
 let tokens: Record<'admin' | 'transcripts' | 'events', string>;
 let course: SeededCourse;
 let otherCourse: SeededCourse;
+let platformId: string;
 
 /** A Laurel LTI session cookie as a verified launch would set it (HS256, course-bound). */
 async function ltiCookie(props: { cookieCourseId: string; courseId: string; learnerId: string; roles: string[] }): Promise<string> {
   const key = createHash('sha256').update(`laurel-lti-session:${ctx.config.SESSION_SECRET}`).digest();
-  const jwt = await new SignJWT({ plt: '00000000-0000-4000-8000-000000000009', crs: props.courseId, roles: props.roles })
+  const jwt = await new SignJWT({ plt: platformId, crs: props.courseId, roles: props.roles })
     .setProtectedHeader({ alg: 'HS256' }).setSubject(props.learnerId).setAudience('laurel:lti-session').setIssuedAt().setExpirationTime('1h').sign(key);
   return `laurel_lti_${props.cookieCourseId}=${jwt}`;
 }
@@ -42,6 +44,13 @@ describeWithClrSpec('transcripts HTTP', () => {
     };
     course = await seedCourse(badgesDepsOf(db, ctx.config), { title: 'Geology', badges: 2, learners: 2 });
     otherCourse = await seedCourse(badgesDepsOf(db, ctx.config), { title: 'Music', badges: 1, learners: 1 });
+    // LTI sessions stand only for courses of an active platform where the person is enrolled.
+    platformId = (await upsertPlatform(ctx.database.db, {
+      issuer: 'https://lms.example.edu', clientId: 'c1', name: 'LMS', authEndpoint: 'https://lms.example.edu/auth',
+      tokenEndpoint: 'https://lms.example.edu/token', jwksUrl: 'https://lms.example.edu/jwks', status: 'active',
+    })).id;
+    await ctx.database.db.withTables<{ courses: { id: string; platform_id: string | null } }>()
+      .updateTable('courses').set({ platform_id: platformId }).where('id', 'in', [course.courseId, otherCourse.courseId]).execute();
   }, 60000);
   afterAll(() => ctx.close());
 
@@ -117,5 +126,9 @@ describeWithClrSpec('transcripts HTTP', () => {
     const learnerOnInstructorRoute = await request(app).get(`/transcripts/courses/${course.courseId}/export`)
       .set('Cookie', await ltiCookie({ cookieCourseId: course.courseId, courseId: course.courseId, learnerId: learner.id, roles: ['learner'] }));
     expect(learnerOnInstructorRoute.status).toBe(403);
+    const instructor = await request(app).get(`/transcripts/courses/${course.courseId}/export`)
+      .set('Cookie', await ltiCookie({ cookieCourseId: course.courseId, courseId: course.courseId, learnerId: course.learners[0]!.id, roles: ['instructor'] }));
+    expect([200, 202]).toContain(instructor.status);
+    expect(instructor.body.courseId).toBe(course.courseId);
   }, 30000);
 });
