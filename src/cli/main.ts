@@ -1,16 +1,26 @@
 import { Command, CommanderError } from 'commander';
 import { migrate } from '../db';
 import { withDatabase } from './context';
-import { bootstrapSteps } from './bootstrap';
-import * as tokens from './tokens';
-import * as keys from './keys';
-import * as verify from './verify';
-import * as exportCli from './export';
-import * as events from './events';
-import * as platform from './platform';
+
+type Family = { register(program: Command): void };
+
+/**
+ * Subcommand families, loaded only when asked for: a family pulls in heavy modules (JSON-LD, ltijs,
+ * crypto suites) that `laurel token list` should not pay for. `--help` loads them all.
+ */
+/* eslint-disable @typescript-eslint/no-require-imports */
+const families: Record<string, () => Family> = {
+  token: () => require('./tokens'),
+  keys: () => require('./keys'),
+  verify: () => require('./verify'),
+  export: () => require('./export'),
+  events: () => require('./events'),
+  platform: () => require('./platform'),
+};
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 /** `laurel`: administration from the command line. Each subcommand family lives in its own file. */
-export function buildProgram(): Command {
+export function buildProgram(argv: string[] = process.argv): Command {
   const program = new Command('laurel').description('Laurel: Open Badges 3.0 for Canvas and Moodle').exitOverride();
   program
     .command('migrate')
@@ -25,16 +35,16 @@ export function buildProgram(): Command {
     .command('bootstrap')
     .description('create what a fresh installation needs (default issuer, signing keys); idempotent')
     .action(async () => {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { bootstrapSteps } = require('./bootstrap') as typeof import('./bootstrap');
       await withDatabase(async (database, config) => {
         for (const step of bootstrapSteps) process.stdout.write(`${await step(database, config)}\n`);
       });
     });
-  tokens.register(program);
-  keys.register(program);
-  verify.register(program);
-  exportCli.register(program);
-  events.register(program);
-  platform.register(program);
+  const asked = argv[2];
+  for (const [name, load] of Object.entries(families)) {
+    if (asked === undefined || asked === name || !(asked in families)) load().register(program);
+  }
   return program;
 }
 

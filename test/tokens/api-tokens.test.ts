@@ -9,6 +9,8 @@ import { createTestContext, type TestContext } from '../support/context';
 const run = promisify(execFile);
 const cli = join(__dirname, '..', '..', 'bin', 'laurel');
 
+jest.setTimeout(90_000);
+
 describe('API tokens', () => {
   let ctx: TestContext;
   let env: NodeJS.ProcessEnv;
