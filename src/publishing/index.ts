@@ -3,3 +3,4 @@
 export { dryRunAchievement, publishAchievement, rerunBackfill, awardToRosterLearner, setAwardVisibility, type DryRunResult, type PublishProps } from './publish';
 export { courseBadgeCounts, learnerBadges, type BadgeCounts, type EarnedBadge, type PendingBadge } from './overview';
 export { sanitiseSvg, checkBadgeImage, MAX_BADGE_IMAGE_BYTES, type BadgeImage } from './images';
+export { updateAchievement, type BadgeChanges } from './edit';

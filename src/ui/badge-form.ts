@@ -21,7 +21,7 @@ export const badgeFormSchema = z.object({
   name: required(200, 'a name'),
   description: required(4000, 'a description'),
   criteria: required(8000, 'the criteria learners must meet'),
-  imageMode: z.enum(['generated', 'upload']).default('generated'),
+  imageMode: z.enum(['generated', 'upload', 'keep']).default('generated'),
   color: z.string().regex(/^#[0-9a-fA-F]{6}$/, 'Choose a colour like #1d5e3a.').default('#1d5e3a'),
   shape: z.enum(['circle', 'hexagon', 'shield']).default('circle'),
   initials: z.string().trim().regex(/^[A-Za-z0-9]{0,3}$/, 'Use up to 3 letters or digits.').default(''),
@@ -41,7 +41,8 @@ export interface BadgeDraft {
   name: string;
   description: string;
   criteriaNarrative: string;
-  image: string;
+  /** Absent when the instructor keeps the current image (edit). */
+  image?: string;
   colors: { primary: string };
   alignments: AlignmentValue[];
   validForDays?: number;
@@ -82,14 +83,14 @@ export function parseBadgeForm(props: {
         errors.imageFile = error.message;
       }
     }
-  } else if (f) {
+  } else if (f && f.imageMode === 'generated') {
     image = `data:image/svg+xml;base64,${Buffer.from(defaultBadgeSvg({ name: f.name, color: f.color, shape: f.shape, ...(f.initials ? { initials: f.initials } : {}) })).toString('base64')}`;
   }
-  if (!f || !image || Object.keys(errors).length > 0) return { errors };
+  if (!f || (!image && f.imageMode !== 'keep') || Object.keys(errors).length > 0) return { errors };
   const alignments: AlignmentValue[] = f.alignName ? [{ targetName: f.alignName, targetUrl: f.alignUrl, ...(f.alignFramework ? { targetFramework: f.alignFramework } : {}), ...(f.alignCode ? { targetCode: f.alignCode } : {}) }] : [];
   return {
     draft: {
-      name: f.name, description: f.description, criteriaNarrative: f.criteria, image, colors: { primary: f.color }, alignments,
+      name: f.name, description: f.description, criteriaNarrative: f.criteria, ...(image ? { image } : {}), colors: { primary: f.color }, alignments,
       ...(f.validForDays === '' ? {} : { validForDays: f.validForDays }),
       ...(rule ? { rule } : {}),
     },
@@ -129,4 +130,37 @@ function parseRuleRows(props: { values: BadgeFormValues; assignments: readonly A
     errors.ruleMode = 'This rule is not valid: check the conditions.';
     return undefined;
   }
+}
+
+/**
+ * The form values that show an existing badge (for editing). Rules the builder cannot show (nested
+ * deeper than one all-of/any-of, or more rows than it has) come back with `unsupported`.
+ */
+export function valuesFromAchievement(row: AchievementRow, assignments: readonly Assignment[]): { values: BadgeFormValues; unsupported: boolean } {
+  // Rules written through the API may name an assignment by the LMS's or the caller's id.
+  const known = (id: string) => assignments.find((a) => a.id === id || a.source_key === id || a.source_key.endsWith(`:${id}`))?.id;
+  const alignment = row.alignments[0];
+  const values: BadgeFormValues = {
+    name: row.name, description: row.description, criteria: row.criteria_narrative, imageMode: 'keep',
+    color: row.primary_color ?? '#1d5e3a',
+    alignName: alignment?.targetName ?? '', alignUrl: alignment?.targetUrl ?? '', alignFramework: alignment?.targetFramework ?? '', alignCode: alignment?.targetCode ?? '',
+    validForDays: row.valid_for_days === null ? '' : String(row.valid_for_days),
+  };
+  const rule = row.rule as RuleNode | null;
+  if (rule === null) return { values, unsupported: false };
+  const children = rule.kind === 'allOf' || rule.kind === 'anyOf' ? rule.rules : [rule];
+  values.ruleMode = rule.kind === 'anyOf' ? 'anyOf' : 'allOf';
+  const scores = children.filter((c) => c.kind === 'score');
+  const badges = children.filter((c) => c.kind === 'badges');
+  const unsupported = scores.length + badges.length !== children.length || scores.length > RULE_ROWS || badges.length > 1 || (rule.kind === 'anyOf' && (rule.min ?? 1) !== 1);
+  scores.slice(0, RULE_ROWS).forEach((c, i) => {
+    values[`ruleAssignment${i}`] = known(c.assignmentId) ?? c.assignmentId;
+    values[`ruleMin${i}`] = String(c.minPercent ?? c.minPoints ?? '');
+    values[`ruleUnit${i}`] = c.minPoints !== undefined ? 'points' : 'percent';
+  });
+  if (badges[0]) {
+    values.ruleBadges = badges[0].achievementIds;
+    values.ruleBadgesMin = badges[0].min === undefined ? '' : String(badges[0].min);
+  }
+  return { values, unsupported };
 }

@@ -41,6 +41,7 @@ export function badgeFormView(props: { values: BadgeFormValues; errors: FieldErr
     anyOf: mode === 'anyOf',
     generated: imageMode === 'generated',
     upload: imageMode === 'upload',
+    keep: imageMode === 'keep',
     rows,
     badges: props.badges.filter((b) => b.status === 'published').map((b) => ({ id: b.id, name: b.name, checked: chosenBadges.has(b.id) })),
     errorCount: Object.keys(errors).length,

@@ -14,6 +14,7 @@ import { multipartForm } from './multipart';
 import { base, courseNav, courseOf, noticeOf } from './page-data';
 import { describeRule, capitalise } from './rule-text';
 import { badgeDetailRoutes } from './badge-detail';
+import { badgeEditRoutes } from './badge-edit';
 
 /** The instructor's course page: the course's badges with counts, and the "Create badge" form. */
 export function instructorRouter(ctx: AppContext, csrf: CsrfTokens): Router {
@@ -45,6 +46,7 @@ export function instructorRouter(ctx: AppContext, csrf: CsrfTokens): Router {
   }));
 
   badgeDetailRoutes(router, ctx, csrf);
+  badgeEditRoutes(router, ctx, csrf);
   return router;
 }
 

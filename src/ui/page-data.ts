@@ -14,6 +14,8 @@ export function courseNav(courseId: string, roles: readonly CourseRole[], curren
 // Messages after a redirect (post/redirect/get): only these fixed texts, never text from the URL.
 const NOTICES: Record<string, string> = {
   created: 'Draft saved. Check the dry run below, then publish.',
+  saved: 'Changes saved.',
+  'rule-changed': 'Rule changed: it has a new version, and everyone who now qualifies is being awarded.',
   published: 'Published. Learners who already qualify are being awarded now.',
   backfill: 'The rule is being applied again to everyone in the course.',
   awarded: 'Badge awarded. The credential is being signed.',

@@ -1,5 +1,5 @@
 import type { Assignment } from '../../src/courses';
-import { parseBadgeForm } from '../../src/ui/badge-form';
+import { parseBadgeForm, valuesFromAchievement } from '../../src/ui/badge-form';
 import { CsrfTokens } from '../../src/ui/csrf';
 import { awardsCsv } from '../../src/ui/csv';
 
@@ -25,7 +25,7 @@ describe('the badge form', () => {
     expect(draft!.rule).toEqual({ kind: 'score', assignmentId: assignments[0]!.id, minPercent: 80 });
     expect(draft!.alignments).toEqual([{ targetName: 'Statistics', targetUrl: 'https://example.edu/s' }]);
     expect(draft!.validForDays).toBe(365);
-    const svg = Buffer.from(draft!.image.replace('data:image/svg+xml;base64,', ''), 'base64').toString();
+    const svg = Buffer.from(draft!.image!.replace('data:image/svg+xml;base64,', ''), 'base64').toString();
     expect(svg).toContain('#123456');
     expect(svg).toContain('QM');
   });
@@ -55,7 +55,7 @@ describe('the badge form', () => {
     const bad = parseBadgeForm({ values: { ...base, imageMode: 'upload' }, file: { bytes: Buffer.from('hello') }, assignments, badges: [] });
     expect(bad.errors.imageFile).toBe('Upload a PNG or an SVG image.');
     const good = parseBadgeForm({ values: { ...base, imageMode: 'upload' }, file: { bytes: Buffer.from('<svg><script>x</script><rect/></svg>') }, assignments, badges: [] });
-    expect(Buffer.from(good.draft!.image.split(',')[1]!, 'base64').toString()).toBe('<svg><rect/></svg>');
+    expect(Buffer.from(good.draft!.image!.split(',')[1]!, 'base64').toString()).toBe('<svg><rect/></svg>');
   });
 });
 
@@ -76,5 +76,26 @@ describe('awards CSV', () => {
   it('quotes cells and neutralises spreadsheet formulas', () => {
     const csv = awardsCsv([{ id: 'a', achievementId: 'b', courseId: 'c', status: 'issued', credentialId: 'cred', score: 91, awardedAt: new Date('2026-01-02T03:04:05Z'), learner: { id: 'l', email: 'x@example.com', name: '=HYPERLINK("http://evil")' } }], 'https://laurel.example');
     expect(csv.split('\r\n')[1]).toBe('"\'=HYPERLINK(""http://evil"")",x@example.com,issued,2026-01-02T03:04:05.000Z,91,https://laurel.example/credentials/cred');
+  });
+});
+
+describe('editing a badge', () => {
+  const row = (rule: unknown) => ({ name: 'N', description: 'D', criteria_narrative: 'C', primary_color: '#101010', alignments: [], valid_for_days: 30, rule }) as never;
+
+  it('shows a rule in the builder rows and reads the same rule back', () => {
+    const rule = { kind: 'allOf', rules: [{ kind: 'score', assignmentId: 'quiz-2', minPercent: 80 }, { kind: 'score', assignmentId: assignments[1]!.id, minPoints: 7 }] };
+    const quiz = { ...assignments[0]!, source_key: 'api:quiz-2' };
+    const { values, unsupported } = valuesFromAchievement(row(rule), [quiz, assignments[1]!]);
+    expect(unsupported).toBe(false);
+    expect(values).toMatchObject({ imageMode: 'keep', ruleMode: 'allOf', ruleAssignment0: quiz.id, ruleMin0: '80', ruleUnit0: 'percent', ruleUnit1: 'points', validForDays: '30' });
+    const { draft, errors } = parseBadgeForm({ values, assignments: [quiz, assignments[1]!], badges: [] });
+    expect(errors).toEqual({});
+    expect(draft!.image).toBeUndefined();
+    expect(draft!.rule).toEqual({ kind: 'allOf', rules: [{ kind: 'score', assignmentId: quiz.id, minPercent: 80 }, { kind: 'score', assignmentId: assignments[1]!.id, minPoints: 7 }] });
+  });
+
+  it('flags rules nested deeper than the builder shows', () => {
+    const nested = { kind: 'anyOf', rules: [{ kind: 'allOf', rules: [{ kind: 'score', assignmentId: 'a', minPercent: 1 }] }] };
+    expect(valuesFromAchievement(row(nested), assignments).unsupported).toBe(true);
   });
 });

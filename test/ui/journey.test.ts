@@ -125,6 +125,16 @@ const admin = { id: '2', name: 'Alex Admin', email: 'admin@example.com' };
     const ada1 = await eventually(() => awardOf(ada), 'the backfill award for Ada');
     expect(ada1.status).toBe('issued');
 
+    // Editing keeps the image and the rule (no new version) when only the words change.
+    await teach.getByRole('link', { name: 'Edit badge' }).click();
+    expect(await teach.locator('#imageMode-keep').isChecked()).toBe(true);
+    expect(await teach.locator('#ruleMin0').inputValue()).toBe('80');
+    await teach.fill('#description', 'Scored at least 80% on Quiz 2 (descriptive statistics).');
+    await teach.getByRole('button', { name: 'Save changes' }).click();
+    await teach.waitForURL(/\?done=saved$/);
+    const edited = (await sql<{ description: string; rule_version: number }>`select description, rule_version from achievements`.execute(laurel.ctx.database.db)).rows[0]!;
+    expect(edited).toEqual({ description: 'Scored at least 80% on Quiz 2 (descriptive statistics).', rule_version: 2 });
+
     step('published and backfilled');
   });
 
