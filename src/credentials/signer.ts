@@ -23,6 +23,11 @@ export interface CredentialSigner {
   sign(issuerId: string, unsigned: UnsignedCredential | Record<string, unknown>): Promise<SignedOutput>;
   /** Data Integrity proof only (status list credentials, CLR). */
   signDataIntegrity(issuerId: string, unsigned: Record<string, unknown>): Promise<Record<string, unknown>>;
+  /**
+   * VC-JWT alone, for documents whose JSON-LD contexts are not available offline (a Data Integrity
+   * proof needs them to canonicalise; a JWS signs the bytes and does not).
+   */
+  signJwt(issuerId: string, unsigned: Record<string, unknown>): Promise<SignedOutput>;
   /** Forgets cached keys (after `rotateKeys` in this process). */
   refresh(): void;
   canonizer: Canonizer;
@@ -95,6 +100,13 @@ export async function createSigner<T>(db: Kysely<T>, config: Config, options: Si
       const keys = await keysFor(issuerId);
       const jws = await signVcJwt(credential, { kid: keys.rsa.id, privateKey: keys.rsa.privateKey });
       return { credential, jws, keyIds: [keys.ed25519.id, keys.rsa.id] };
+    },
+    async signJwt(issuerId, unsigned) {
+      const keys = await keysFor(issuerId);
+      assertIssuer(unsigned, keys.did);
+      const { proof: _existing, ...credential } = unsigned;
+      const jws = await signVcJwt(credential, { kid: keys.rsa.id, privateKey: keys.rsa.privateKey });
+      return { credential, jws, keyIds: [keys.rsa.id] };
     },
     refresh: () => cache.clear(),
   };

@@ -1,7 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Config } from '../config';
 import { createSigner, type CredentialSigner } from '../credentials';
-import { LaurelError } from '../errors';
 import { CLR_CONTEXT, type ClrCredential } from './clr';
 import { createClrSignerPool } from './sign-pool';
 
@@ -19,23 +18,22 @@ export interface ClrSigner {
 /**
  * CLRs are signed like badges (eddsa-rdfc-2022 Data Integrity, then an RS256 VC-JWT with `kid`, `typ:
  * JWT` and `iss`/`jti`/`sub`/`nbf`) by the credentials engine, with the issuer's active keys (published
- * in /.well-known/jwks.json and the did:web document). The engine signs JSON-LD only with contexts it
- * holds offline, and no npm package ships the CLR 2.0.1 context: without `clrContext` every signature
- * is refused with ERR_UNAVAILABLE rather than producing an unsigned or mis-signed document.
+ * in /.well-known/jwks.json and the did:web document). A Data Integrity proof needs every JSON-LD
+ * context offline and no npm package ships the CLR 2.0.1 context: without `clrContext` (CLR_CONTEXT_FILE)
+ * the CLR is signed as a VC-JWT only, which the CLR spec allows and verifiers accept.
  */
 export function createClrSigner(props: { db: Kysely<unknown>; config: Config; clrContext: object | undefined }): ClrSigner {
   let signer: Promise<CredentialSigner> | undefined;
   const { clrContext } = props;
+  const contexts = clrContext ? new Map([[CLR_CONTEXT, clrContext]]) : undefined;
   return {
     async sign(issuerId, clr) {
-      if (!clrContext) {
-        throw new LaurelError('ERR_UNAVAILABLE', 'CLR signing needs the CLR 2.0.1 JSON-LD context offline: set CLR_CONTEXT_FILE.');
-      }
-      signer ??= createSigner(props.db, props.config, { contexts: new Map([[CLR_CONTEXT, clrContext]]) }).catch((error: unknown) => {
+      signer ??= createSigner(props.db, props.config, { contexts }).catch((error: unknown) => {
         signer = undefined;
         throw error;
       });
-      const signed = await (await signer).sign(issuerId, clr);
+      const ready = await signer;
+      const signed = clrContext ? await ready.sign(issuerId, clr) : await ready.signJwt(issuerId, clr);
       return { credential: signed.credential, jws: signed.jws };
     },
   };
