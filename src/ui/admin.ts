@@ -9,7 +9,7 @@ import { findLearner } from '../courses';
 import { listEventSources } from '../events';
 import { listPlatforms, requireCourseRole } from '../lti';
 import { createToken, listTokens, revokeToken, SCOPES } from '../tokens';
-import { handle, renderPage } from '../web';
+import { handle, issueAdminSession, renderPage } from '../web';
 import { actorOf, sessionOf, type CsrfTokens } from './csrf';
 import { courseNav, noticeOf } from './page-data';
 
@@ -21,7 +21,11 @@ export function adminRouter(ctx: AppContext, csrf: CsrfTokens): Router {
   const db = ctx.database.db as unknown as Kysely<FoundationTables>;
   const here = (req: Request) => `/lti/courses/${String(req.params.courseId)}/admin`;
 
-  router.get('/', handle(async (req, res) => renderAdmin(ctx, csrf, req, res, {})));
+  router.get('/', handle(async (req, res) => {
+    // The queue dashboard lives outside the course URL space: it accepts this short admin session.
+    await issueAdminSession(res, ctx.config, actorOf(res));
+    await renderAdmin(ctx, csrf, req, res, {});
+  }));
 
   router.post('/keys/rotate', form, csrf.verify(), handle(async (req, res) => {
     const issuerId = z.string().min(1).max(200).parse((req.body as { issuerId?: unknown }).issuerId ?? 'default');

@@ -202,6 +202,9 @@ const admin = { id: '2', name: 'Alex Admin', email: 'admin@example.com' };
     await console_.waitForURL(/\?done=rotated#keys$/);
     expect(await console_.locator('#keys tbody .status-ok').count()).toBe(activeBefore);
     expect(await console_.locator('#keys tbody .status-pending').count()).toBeGreaterThanOrEqual(activeBefore);
+    // The queue dashboard opens with the admin session the console handed out.
+    const queues = await console_.context().request.get(`${laurel.url}/admin/queues`);
+    expect(queues.status()).toBe(200);
     const actions = await console_.locator('#audit tbody td:nth-child(3)').allTextContents();
     expect(actions).toEqual(expect.arrayContaining(['keys.rotated', 'award.revoke', 'rule.published', 'achievement.create']));
 
