@@ -42,7 +42,9 @@ const admin = { id: '2', name: 'Alex Admin', email: 'admin@example.com' };
 
   beforeAll(async () => {
     const t0 = Date.now();
-    [laurel, platform, browser] = await Promise.all([startLaurel(), startPlatform({ profile: 'moodle' }), launchBrowser()]);
+    [platform, browser] = await Promise.all([startPlatform({ profile: 'moodle' }), launchBrowser()]);
+    // The emulated LMS shows Laurel in its own frame, so it must be an allowed frame ancestor.
+    laurel = await startLaurel({ FRAME_ANCESTORS: `'self' ${platform.url}` });
     workers = startWorkers(laurel.ctx, { jobs, concurrency: 2 });
     clientId = (await platform.registerTool({ registrationUrl: `${laurel.url}/lti/register` })).clientId;
     platform.activateTool(clientId);
@@ -214,5 +216,15 @@ const admin = { id: '2', name: 'Alex Admin', email: 'admin@example.com' };
     expect(res?.status()).toBe(401);
     expect(await seriousViolations(lost)).toEqual([]);
     expect(consoleErrors.filter((e) => /Content Security Policy|Refused/.test(e))).toEqual([]);
+  });
+
+  it('works inside the LMS frame', async () => {
+    const context = await browser.newContext();
+    contexts.push(context);
+    const page = await context.newPage();
+    await page.goto(platform.framedLaunchUrl({ clientId, user: sam, roles: 'Learner', context: course, resourceLink: { id: '10', title: 'Badges' } }));
+    const frame = page.frameLocator('#contentframe');
+    await frame.getByRole('heading', { level: 1, name: `Your badges in ${course.title}` }).waitFor({ timeout: 15_000 });
+    expect(await frame.locator('.status-revoked').count()).toBe(1);
   });
 });
