@@ -183,6 +183,7 @@ const admin = { id: '2', name: 'Alex Admin', email: 'admin@example.com' };
   it('the instructor revokes with a reason: learner and public pages say revoked; an admin rotates keys and reads the audit log', async () => {
     // Instructor revokes Sam's badge with a reason.
     await teach.goto(`${laurel.url}/lti/courses/${courseId}/instructor/badges/${achievementId}`);
+    expect(await seriousViolations(teach)).toEqual([]);
     await teach.fill(`#reason-${samAward.id}`, 'Grade entered in error');
     await teach.locator(`#award-${samAward.id}`).getByRole('button', { name: /^Revoke/ }).click();
     await teach.waitForURL(/\?done=revoked$/);
@@ -204,6 +205,15 @@ const admin = { id: '2', name: 'Alex Admin', email: 'admin@example.com' };
     await console_.waitForURL(/\?done=rotated#keys$/);
     expect(await console_.locator('#keys tbody .status-ok').count()).toBe(activeBefore);
     expect(await console_.locator('#keys tbody .status-pending').count()).toBeGreaterThanOrEqual(activeBefore);
+    // API tokens: the secret is shown once, then the token can be revoked.
+    await console_.fill('#token-name', 'Gradebook bridge');
+    await console_.check('#scope-events');
+    await console_.getByRole('button', { name: 'Create token' }).click();
+    expect(await console_.locator('#new-token').inputValue()).toMatch(/^lrl_/);
+    await console_.getByRole('button', { name: 'Revoke Gradebook bridge' }).click();
+    await console_.waitForURL(/\?done=token-revoked#tokens$/);
+    expect(await console_.locator('#tokens tbody tr', { hasText: 'Gradebook bridge' }).locator('.status-revoked').count()).toBe(1);
+
     // The queue dashboard opens with the admin session the console handed out.
     const queues = await console_.context().request.get(`${laurel.url}/admin/queues`);
     expect(queues.status()).toBe(200);
