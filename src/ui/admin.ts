@@ -3,9 +3,10 @@ import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import type { AppContext } from '../context';
 import { audit, listAudit } from '../audit';
-import { listIssuers, listKeys, rotateKeys } from '../credentials';
+import { getIssuer, listIssuers, listKeys, rotateKeys, upsertIssuer } from '../credentials';
 import type { FoundationTables } from '../db';
 import { findLearner } from '../courses';
+import { LaurelError } from '../errors';
 import { listEventSources } from '../events';
 import { listPlatforms, requireCourseRole } from '../lti';
 import { createToken, listTokens, revokeToken, SCOPES } from '../tokens';
@@ -34,6 +35,22 @@ export function adminRouter(ctx: AppContext, csrf: CsrfTokens): Router {
     res.redirect(303, `${here(req)}?done=rotated#keys`);
   }));
 
+  router.post('/issuers/:issuerId', form, csrf.verify(), handle(async (req, res) => {
+    const issuer = await getIssuer(ctx.database.db, String(req.params.issuerId));
+    if (!issuer) throw new LaurelError('ERR_NOT_FOUND', 'No issuer has this id.');
+    const body = req.body as Record<string, unknown>;
+    const posted = { name: String(body.name ?? ''), url: String(body.url ?? ''), email: String(body.email ?? '') };
+    const parsed = issuerForm.safeParse(posted);
+    if (!parsed.success) {
+      const errors = Object.fromEntries(parsed.error.issues.map((i) => [String(i.path[0]), i.message]));
+      return renderAdmin(ctx, csrf, req, res.status(422), { issuerForm: { id: issuer.id, errors, values: posted } });
+    }
+    const { name, url, email } = parsed.data;
+    await upsertIssuer(ctx.database.db, ctx.config, { id: issuer.id, name, ...(url ? { url } : {}), ...(email ? { email } : {}), ...(issuer.description ? { description: issuer.description } : {}), ...(issuer.image_url ? { imageUrl: issuer.image_url } : {}), ...(issuer.platform_id ? { platformId: issuer.platform_id } : {}) });
+    await audit(db, { actor: actorOf(res), action: 'issuer.updated', subjectType: 'issuer', subjectId: issuer.id, platformId: sessionOf(res).platformId, details: { name, url, email } });
+    res.redirect(303, `${here(req)}?done=issuer-saved#keys`);
+  }));
+
   router.post('/tokens', form, csrf.verify(), handle(async (req, res) => {
     const body = req.body as { name?: unknown; scopes?: unknown };
     const parsed = z.object({
@@ -60,7 +77,14 @@ export function adminRouter(ctx: AppContext, csrf: CsrfTokens): Router {
   return router;
 }
 
+const issuerForm = z.object({
+  name: z.string().trim().min(1, 'Enter the institution name shown on every badge.').max(300),
+  url: z.union([z.literal(''), z.url({ protocol: /^https?$/, message: 'Enter a web address starting with https://.' }).max(2000)]),
+  email: z.union([z.literal(''), z.email('Enter an email address like badges@example.edu.').max(320)]),
+});
+
 interface AdminExtras {
+  issuerForm?: { id: string; errors: Record<string, string>; values: { name: string; url: string; email: string } };
   errors?: Record<string, string>;
   values?: { name: string };
   newToken?: { value: string; name: string };
@@ -83,7 +107,10 @@ async function renderAdmin(ctx: AppContext, csrf: CsrfTokens, req: Request, res:
     here: `/lti/courses/${courseId}/admin`,
     // An LMS administrator sees the platforms of their own LMS only.
     platforms: platforms.filter((p) => p.id === session.platformId).map((p) => ({ ...p, active: p.status === 'active' })),
-    issuers: issuers.map((i) => ({ ...i, keys: keys.filter((k) => k.issuerId === i.id).map((k) => ({ ...k, active: k.status === 'active' })), profileUrl: `/issuers/${i.id}` })),
+    issuers: issuers.map((i) => ({
+      ...i,
+      form: issuerFormView(i, extras.issuerForm?.id === i.id ? extras.issuerForm : undefined),
+      keys: keys.filter((k) => k.issuerId === i.id).map((k) => ({ ...k, active: k.status === 'active' })), profileUrl: `/issuers/${i.id}` })),
     sources: sources.filter((s) => s.platform_id === null || s.platform_id === session.platformId).map((s) => ({
       ...s, moodle: s.kind === 'moodle', hasSecret: Boolean(s.secret),
       status: s.last_error && (!s.last_event_at || (s.last_error_at && s.last_error_at > s.last_event_at)) ? 'error' : s.last_event_at ? 'receiving' : 'waiting',
@@ -107,4 +134,16 @@ async function actorNames(db: AppContext['database']['db'], actors: readonly str
     if (person) names.set(actor, person.name ? `${person.name}${person.email ? ` (${person.email})` : ''}` : (person.email ?? actor));
   }
   return names;
+}
+
+function issuerFormView(issuer: { id: string; name: string; url: string | null; email: string | null }, posted?: { errors: Record<string, string>; values: { name: string; url: string; email: string } }) {
+  const values = posted?.values ?? { name: issuer.name, url: issuer.url ?? '', email: issuer.email ?? '' };
+  const field = (fieldName: 'name' | 'url' | 'email', label: string, type: string, required: boolean) => ({
+    id: `issuer-${issuer.id}-${fieldName}`, fieldName, label, type, required, optional: !required,
+    f: { value: values[fieldName], error: posted?.errors[fieldName] },
+  });
+  return {
+    open: Boolean(posted),
+    fields: [field('name', 'Institution name', 'text', true), field('url', 'Web site', 'url', false), field('email', 'Contact email', 'email', false)],
+  };
 }

@@ -214,11 +214,23 @@ const admin = { id: '2', name: 'Alex Admin', email: 'admin@example.com' };
     await console_.waitForURL(/\?done=token-revoked#tokens$/);
     expect(await console_.locator('#tokens tbody tr', { hasText: 'Gradebook bridge' }).locator('.status-revoked').count()).toBe(1);
 
+    // Issuer profile: field-level message first, then saved.
+    await console_.locator('#keys summary', { hasText: 'Edit the issuer profile' }).click();
+    await console_.fill('#issuer-default-email', 'not-an-email');
+    await console_.getByRole('button', { name: 'Save issuer profile' }).click();
+    expect(await console_.locator('#issuer-default-email-error').textContent()).toBe('Enter an email address like badges@example.edu.');
+    expect(await console_.locator('#issuer-default-email').getAttribute('aria-invalid')).toBe('true');
+    await console_.fill('#issuer-default-name', 'Example University');
+    await console_.fill('#issuer-default-email', 'badges@example.edu');
+    await console_.getByRole('button', { name: 'Save issuer profile' }).click();
+    await console_.waitForURL(/\?done=issuer-saved#keys$/);
+    expect(await console_.locator('#keys h3').first().textContent()).toBe('Example University');
+
     // The queue dashboard opens with the admin session the console handed out.
     const queues = await console_.context().request.get(`${laurel.url}/admin/queues`);
     expect(queues.status()).toBe(200);
     const actions = await console_.locator('#audit tbody td:nth-child(3)').allTextContents();
-    expect(actions).toEqual(expect.arrayContaining(['keys.rotated', 'award.revoke', 'rule.published', 'achievement.create']));
+    expect(actions).toEqual(expect.arrayContaining(['keys.rotated', 'issuer.updated', 'token.created', 'token.revoked', 'award.revoke', 'rule.published', 'achievement.create']));
 
     // The error page (a course without a session) is accessible too.
     const lost = await console_.context().newPage();
