@@ -22,7 +22,7 @@ export { ingestCanvasDelivery, ingestMoodleDelivery, ingestApiEvent, type Ingest
 export { applyEvent, type ApplyOutcome } from './apply';
 export { evaluateLearner, loadFacts, type Awarder, type AwardRequest } from './evaluate-learner';
 export { evaluateEventJob, enqueueEvaluation, EVALUATE_EVENT_JOB } from './jobs/evaluate';
-export { processParkedEvents } from './parked';
+export { processParkedEvents, sweepParkedEvents, startParkedEventsSweep } from './parked';
 export { createEventsRouter } from './web/router';
 export { signMoodleBody, verifyMoodleSignature } from './verify/moodle-hmac';
 export { verifyCanvasJwt, clearJwksCache, configureCanvasJwks } from './verify/canvas-jwt';

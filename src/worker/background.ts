@@ -1,6 +1,6 @@
 import { startBadgesMaintenance } from '../badges';
 import type { AppContext } from '../context';
-import { startEventsBackground } from '../events';
+import { startEventsBackground, startParkedEventsSweep } from '../events';
 import { startLtiBackground } from '../lti';
 
 /**
@@ -11,6 +11,7 @@ export type BackgroundStarter = (ctx: AppContext) => Promise<() => Promise<void>
 
 export const backgroundStarters: BackgroundStarter[] = [
   (ctx) => startEventsBackground(ctx, { intervalMs: ctx.config.EVENT_RELAY_INTERVAL_MS, graceMs: ctx.config.EVENT_RELAY_GRACE_MS }),
+  (ctx) => startParkedEventsSweep(ctx, { intervalMs: ctx.config.EVENT_RELAY_INTERVAL_MS }),
   (ctx) => startLtiBackground(ctx),
   (ctx) => startBadgesMaintenance(ctx),
 ];
