@@ -155,6 +155,12 @@ const admin = { id: '2', name: 'Alex Admin', email: 'admin@example.com' };
     const png = readFileSync((await download.path())!);
     expect(png.subarray(1, 4).toString()).toBe('PNG');
     expect(png.includes(Buffer.from('openbadgecredential'))).toBe(true);
+    // Roles and ownership: a learner cannot open instructor pages nor another person's QR code.
+    expect((await learner.request.get(`${laurel.url}/lti/courses/${courseId}/instructor`)).status()).toBe(403);
+    const adaAward = (await awardOf(ada))!;
+    expect((await learner.request.get(`${laurel.url}/lti/courses/${courseId}/learner/awards/${adaAward.id}/qr.svg`)).status()).toBe(404);
+    const qr = await learner.request.get(`${laurel.url}/lti/courses/${courseId}/learner/awards/${samAward.id}/qr.svg`);
+    expect(qr.headers()['content-type']).toMatch(/^image\/svg\+xml/);
     // CSRF: a form post without the page's token is refused.
     const forged = await learner.request.post(`${laurel.url}/lti/courses/${courseId}/learner/awards/${samAward.id}/visibility`, { form: { visibility: 'private' }, maxRedirects: 0 });
     expect(forged.status()).toBe(403);
