@@ -15,6 +15,7 @@ import { base, courseNav, courseOf, noticeOf } from './page-data';
 import { describeRule, capitalise } from './rule-text';
 import { badgeDetailRoutes } from './badge-detail';
 import { badgeEditRoutes } from './badge-edit';
+import { importRoutes } from './imports';
 
 /** The instructor's course page: the course's badges with counts, and the "Create badge" form. */
 export function instructorRouter(ctx: AppContext, csrf: CsrfTokens): Router {
@@ -47,6 +48,7 @@ export function instructorRouter(ctx: AppContext, csrf: CsrfTokens): Router {
 
   badgeDetailRoutes(router, ctx, csrf);
   badgeEditRoutes(router, ctx, csrf);
+  importRoutes(router, ctx, csrf);
   return router;
 }
 
@@ -71,6 +73,7 @@ async function renderInstructorPage(ctx: AppContext, csrf: CsrfTokens, req: Requ
     notice: noticeOf(req),
     csrf: csrf.tokenFor(session),
     action: `${base(course.id)}/badges`,
+    importAction: `${base(course.id)}/imports`,
     previewUrl: `${base(course.id)}/preview.svg`,
     badges: counts.map((c) => ({
       id: c.achievement.id,

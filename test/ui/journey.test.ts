@@ -246,6 +246,22 @@ const admin = { id: '2', name: 'Alex Admin', email: 'admin@example.com' };
     expect(consoleErrors.filter((e) => /Content Security Policy|Refused/.test(e))).toEqual([]);
   });
 
+  it('imports a gradebook CSV export and shows the progress', async () => {
+    const csv = [
+      '"First name","Last name","ID number",Institution,Department,"Email address","Quiz: Quiz 3 (Real)","Last downloaded from this course"',
+      `Ada,Early,,,,${ada.email},9.00,1763796405`,
+    ].join('\n');
+    await teach.goto(`${laurel.url}/lti/courses/${courseId}/instructor`);
+    await teach.setInputFiles('#gradebook', { name: 'grades.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+    await teach.getByRole('button', { name: 'Import grades' }).click();
+    await teach.waitForURL(/\/instructor\/imports\/[^/?]+\?scores=1$/);
+    // The page's script polls and reloads once the import job is done.
+    await teach.getByRole('heading', { level: 2, name: 'Import finished' }).waitFor({ timeout: 20_000 });
+    expect(await teach.locator('progress').getAttribute('value')).toBe('1');
+    expect(await teach.locator('.ui-import-text').textContent()).toMatch(/^1 of 1 grade\(s\): 1 new/);
+    expect(await seriousViolations(teach)).toEqual([]);
+  });
+
   it('works inside the LMS frame', async () => {
     const context = await browser.newContext();
     contexts.push(context);

@@ -52,4 +52,23 @@
   // After a failed submit, move focus to the summary of problems so screen readers announce it.
   var problems = document.getElementById('form-errors');
   if (problems) { problems.setAttribute('tabindex', '-1'); problems.focus(); }
+
+  // Grade import: refresh the progress bar until the job is done.
+  var importStatus = document.querySelector('[data-poll]');
+  if (importStatus && !importStatus.hasAttribute('data-finished') && window.fetch) {
+    var poll = function () {
+      fetch(importStatus.getAttribute('data-poll'), { credentials: 'same-origin', headers: { accept: 'application/json' } })
+        .then(function (response) { return response.ok ? response.json() : null; })
+        .then(function (status) {
+          if (!status) return;
+          var bar = importStatus.querySelector('progress');
+          bar.max = status.total || 1;
+          bar.value = status.done;
+          if (status.finished) { window.location.reload(); return; }
+          importStatus.querySelector('.ui-import-text').textContent = status.done + ' of ' + status.total + ' grade(s).';
+          setTimeout(poll, 1000);
+        });
+    };
+    setTimeout(poll, 1000);
+  }
 })();
