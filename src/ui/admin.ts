@@ -12,6 +12,7 @@ import { listPlatforms, requireCourseRole } from '../lti';
 import { createToken, listTokens, revokeToken, SCOPES } from '../tokens';
 import { handle, issueAdminSession, renderPage } from '../web';
 import { actorOf, sessionOf, type CsrfTokens } from './csrf';
+import { emptyPlatformForm, platformFormView, readPlatformForm, registerPlatformFromForm, type PlatformFormValues, type ToolUrls } from './admin-platforms';
 import { courseNav, noticeOf } from './page-data';
 
 /** The admin console for an LMS administrator: platforms, issuer, keys, event sources, API tokens, audit log. */
@@ -51,6 +52,14 @@ export function adminRouter(ctx: AppContext, csrf: CsrfTokens): Router {
     res.redirect(303, `${here(req)}?done=issuer-saved#keys`);
   }));
 
+  router.post('/platforms', form, csrf.verify(), handle(async (req, res) => {
+    const values = readPlatformForm(req.body as Record<string, unknown>);
+    const outcome = await registerPlatformFromForm(ctx, values, actorOf(res));
+    if (!outcome.ok) return renderAdmin(ctx, csrf, req, res.status(422), { platformForm: { values, errors: outcome.errors } });
+    await audit(db, { actor: actorOf(res), action: 'platform.registered', subjectType: 'platform', subjectId: outcome.platform.id, platformId: sessionOf(res).platformId, details: { issuer: values.issuer, clientId: values.clientId, lms: values.lms } });
+    return renderAdmin(ctx, csrf, req, res.status(201), { newPlatform: { name: outcome.platform.name, ...outcome.toolUrls } });
+  }));
+
   router.post('/tokens', form, csrf.verify(), handle(async (req, res) => {
     const body = req.body as { name?: unknown; scopes?: unknown };
     const parsed = z.object({
@@ -88,6 +97,8 @@ interface AdminExtras {
   errors?: Record<string, string>;
   values?: { name: string };
   newToken?: { value: string; name: string };
+  platformForm?: { values: PlatformFormValues; errors: Partial<Record<string, string>> };
+  newPlatform?: { name: string } & ToolUrls;
 }
 
 async function renderAdmin(ctx: AppContext, csrf: CsrfTokens, req: Request, res: Response, extras: AdminExtras): Promise<void> {
@@ -121,6 +132,8 @@ async function renderAdmin(ctx: AppContext, csrf: CsrfTokens, req: Request, res:
     errors: extras.errors ?? {},
     values: extras.values ?? { name: '' },
     newToken: extras.newToken,
+    platformForm: platformFormView(extras.platformForm?.values ?? emptyPlatformForm(), extras.platformForm?.errors),
+    newPlatform: extras.newPlatform,
     queuesUrl: '/admin/queues',
   });
 }
