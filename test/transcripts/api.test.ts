@@ -130,5 +130,11 @@ describeWithClrSpec('transcripts HTTP', () => {
       .set('Cookie', await ltiCookie({ cookieCourseId: course.courseId, courseId: course.courseId, learnerId: course.learners[0]!.id, roles: ['instructor'] }));
     expect([200, 202]).toContain(instructor.status);
     expect(instructor.body.courseId).toBe(course.courseId);
+    // A browser gets the progress page for the same export, polling this URL for JSON.
+    const page = await request(app).get(`/transcripts/courses/${course.courseId}/export`).set('Accept', 'text/html')
+      .set('Cookie', await ltiCookie({ cookieCourseId: course.courseId, courseId: course.courseId, learnerId: course.learners[0]!.id, roles: ['instructor'] }));
+    expect([200, 202]).toContain(page.status);
+    expect(page.text).toMatch(/<progress id="export-progress" max="\d+" value="\d+">/);
+    expect(page.text).toContain(`data-export-poll="/transcripts/courses/${course.courseId}/export"`);
   }, 30000);
 });

@@ -71,4 +71,23 @@
     };
     setTimeout(poll, 1000);
   }
+
+  // Transcript export: the same URL answers JSON (an ExportView) while the export runs.
+  var exportStatus = document.querySelector('[data-export-poll]');
+  if (exportStatus && !exportStatus.hasAttribute('data-finished') && window.fetch) {
+    var pollExport = function () {
+      fetch(exportStatus.getAttribute('data-export-poll'), { credentials: 'same-origin', headers: { accept: 'application/json' } })
+        .then(function (response) { return response.ok ? response.json() : null; })
+        .then(function (view) {
+          if (!view) return;
+          var bar = exportStatus.querySelector('progress');
+          bar.max = view.progress.learnersTotal || 1;
+          bar.value = view.progress.learnersDone;
+          if (view.status === 'done' || view.status === 'failed') { window.location.reload(); return; }
+          exportStatus.querySelector('.export-text').textContent = view.progress.learnersDone + ' of ' + (view.progress.learnersTotal || '?') + ' learner(s).';
+          setTimeout(pollExport, 1000);
+        });
+    };
+    setTimeout(pollExport, 1000);
+  }
 })();

@@ -4,7 +4,7 @@ import express, { type Request, type Response, type Router } from 'express';
 import type { AppContext } from '../../context';
 import { LaurelError } from '../../errors';
 import { requireCourseRole, type LtiSession } from '../../lti';
-import { handle, requireToken, tokenActor, validateQuery } from '../../web';
+import { handle, renderPage, requireToken, tokenActor, validateQuery } from '../../web';
 import { transcriptsDepsFor } from '../context';
 import { clock, type TranscriptsDeps } from '../deps';
 import { exportDir, exportView, getExport, requestCourseExport, type ExportRow } from '../exports';
@@ -51,9 +51,11 @@ export function createTranscriptsRouter(ctx: AppContext): Router {
     sendClr(req, res, clr, 'json');
   }));
 
-  router.get('/transcripts/courses/:courseId/export', requireCourseRole('instructor'), handle(async (_req, res) => {
+  router.get('/transcripts/courses/:courseId/export', requireCourseRole('instructor'), handle(async (req, res) => {
     const session = res.locals.ltiSession as LtiSession;
     const { row } = await requestCourseExport(deps(), { courseId: session.courseId, actor: `lti:${session.learnerId}` }, enqueue);
+    // Browsers get a page whose progress bar polls this same URL for JSON (a running export is returned, not restarted).
+    if (req.accepts(['json', 'html']) === 'html') return renderExportPage(res, deps(), row);
     answerExport(res, deps(), row);
   }));
 
@@ -93,6 +95,21 @@ function sendClr(req: Request, res: Response, clr: LearnerClr, format: 'json' | 
     return;
   }
   res.type(req.accepts(['application/json', 'application/ld+json']) === 'application/ld+json' ? 'application/ld+json' : 'application/json').send(JSON.stringify(clr.credential));
+}
+
+function renderExportPage(res: Response, deps: TranscriptsDeps, row: ExportRow): void {
+  const view = exportView(deps, row);
+  const finished = view.status === 'done' || view.status === 'failed';
+  res.set('Cache-Control', 'private, no-store');
+  renderPage(res.status(finished ? 200 : 202), 'transcripts-export', {
+    title: 'Course transcripts export',
+    embedded: true,
+    export: view,
+    finished,
+    failed: view.status === 'failed',
+    total: view.progress.learnersTotal ?? 0,
+    back: `/lti/courses/${view.courseId}/instructor`,
+  });
 }
 
 function answerExport(res: Response, deps: TranscriptsDeps, row: ExportRow): void {
