@@ -62,7 +62,9 @@ export class PrivatePostgres {
 
   /** A fast restart: every connection is cut, as in a failover. */
   restart(): void {
-    run(pgBin('pg_ctl'), ['-D', this.dataDir, '-m', 'fast', '-w', 'restart'], { asPostgres: true });
+    // `-l` again: without it the new postmaster would inherit our stdout pipe and spawnSync would
+    // wait for it forever.
+    run(pgBin('pg_ctl'), ['-D', this.dataDir, '-l', join(this.dataDir, 'log.txt'), '-m', 'fast', '-w', 'restart'], { asPostgres: true });
   }
 
   stop(): void {

@@ -5,7 +5,7 @@
 // Usage: npm run test:faults [-- --events 10000 --only baseline,kill-worker,redis-restart,postgres-restart,poison]
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { config as loadDotenv } from 'dotenv';
@@ -36,10 +36,10 @@ interface Harness {
 }
 
 function spawnLaurel(role: 'web' | 'worker', env: NodeJS.ProcessEnv, root: string, n: number): ChildProcess {
-  const out = createWriteStream(join(root, `${role}-${n}.log`));
-  const child = spawn(process.execPath, [main], { env: { ...env, ROLE: role }, stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stdout!.pipe(out);
-  child.stderr!.pipe(out);
+  // Logs go straight to a file: a pipe through this process would stall Laurel whenever we block.
+  const log = openSync(join(root, `${role}-${n}.log`), 'a');
+  const child = spawn(process.execPath, [main], { env: { ...env, ROLE: role }, stdio: ['ignore', log, log] });
+  closeSync(log);
   return child;
 }
 
@@ -227,6 +227,7 @@ async function start(): Promise<number> {
   const selected = flags.only ? flags.only.split(',') : Object.keys(scenarios);
   let passed = 0;
   let failed = 0;
+  let completed = false;
   try {
     for (const name of selected) {
       const run = scenarios[name];
@@ -236,12 +237,13 @@ async function start(): Promise<number> {
       process.stdout.write(`${JSON.stringify(result)}\n`);
       result.ok ? (passed += 1) : (failed += 1);
     }
+    completed = true;
   } finally {
     for (const p of processes) p.kill('SIGKILL');
     await h.db.end();
     await redis.stop();
     pg.stop();
-    if (!flags.keep && failed === 0) removeDir(root);
+    if (!flags.keep && completed && failed === 0) removeDir(root);
     else log(`logs kept in ${root}`);
   }
   process.stdout.write(`${passed} passed, ${failed} failed\n`);

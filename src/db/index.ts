@@ -36,8 +36,13 @@ export function createDatabase(options: DatabaseOptions): Database {
   };
   if (options.schema) config.options = `-c search_path=${quoteIdent(options.schema)}`;
   const pool = new Pool(config);
-  // An idle client losing its connection (PostgreSQL restart) must not crash the process.
+  // A client losing its connection (PostgreSQL restart, failover) must not crash the process.
+  // pg-pool guards only idle clients; one checked out between two queries (inside a transaction)
+  // would emit an unhandled 'error'. Its next query fails instead, and the pool discards it.
   pool.on('error', () => undefined);
+  pool.on('connect', (client) => {
+    client.on('error', () => undefined);
+  });
   const db = new Kysely<FoundationTables>({ dialect: new PostgresDialect({ pool }) });
   let closed = false;
   return {
