@@ -10,7 +10,8 @@ node_major="$(node -p 'process.versions.node.split(".")[0]')"
 need=()
 ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || need+=(postgresql)
 command -v redis-server >/dev/null || need+=(redis-server)
-command -v chromium >/dev/null || need+=(chromium)
+# Fonts are only a recommendation of chromium: without them pages render as empty boxes.
+command -v chromium >/dev/null || need+=(chromium fonts-liberation)
 command -v php >/dev/null || need+=(php-cli)
 if [ ${#need[@]} -gt 0 ]; then
   if command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
