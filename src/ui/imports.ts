@@ -35,7 +35,7 @@ export function importRoutes(router: Router, ctx: AppContext, csrf: CsrfTokens):
   router.get('/imports/:jobId', handle(async (req, res) => renderImport(ctx, csrf, req, res, { job: await jobOf(ctx, req) })));
 
   router.get('/imports/:jobId/status.json', handle(async (req, res) => {
-    res.set('Cache-Control', 'no-store').json(await statusOf(await jobOf(ctx, req)));
+    res.set('Cache-Control', 'no-store').json(await statusOf(ctx, await jobOf(ctx, req)));
   }));
 }
 
@@ -48,8 +48,10 @@ async function jobOf(ctx: AppContext, req: Request): Promise<Job> {
   return job;
 }
 
-async function statusOf(job: Job) {
-  const state = await job.getState();
+async function statusOf(ctx: AppContext, first: Job) {
+  const state = await first.getState();
+  // The job may have finished after it was read: read it again so its result matches its state.
+  const job = state === 'completed' || state === 'failed' ? ((await ctx.queues.get('import').getJob(first.id!)) ?? first) : first;
   const result = (job.returnvalue ?? null) as { events: number; stored: number; duplicates: number; parked: number } | null;
   const progress = (typeof job.progress === 'object' && job.progress !== null ? job.progress : {}) as { done?: number; total?: number };
   const total = result?.events ?? progress.total ?? 0;
@@ -59,7 +61,7 @@ async function statusOf(job: Job) {
 
 async function renderImport(ctx: AppContext, csrf: CsrfTokens, req: Request, res: Response, props: { job?: Job; error?: string }): Promise<void> {
   const course = await courseOf(ctx, req);
-  const status = props.job ? await statusOf(props.job) : undefined;
+  const status = props.job ? await statusOf(ctx, props.job) : undefined;
   renderPage(res, 'ui-import', {
     title: props.error ? `Import refused: ${course.title}` : `Grade import: ${course.title}`,
     embedded: true,
