@@ -16,6 +16,7 @@ import { backfillAchievement } from '../../src/events';
 import { createLogger } from '../../src/log';
 import { projectRoot } from '../../src/paths';
 import { createRedis, Queues } from '../../src/queue';
+import { dropScratch } from './scratch';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -66,17 +67,7 @@ async function main(): Promise<void> {
     }));
   } finally {
     await closeContext(ctx).catch(() => undefined);
-    await admin.query(`drop schema if exists ${schema} cascade`);
-    await admin.end();
-    const cleaner = createRedis(config.REDIS_URL, 'producer');
-    await new Promise((resolve) => cleaner.once('ready', resolve));
-    let cursor = '0';
-    do {
-      const [next, keys] = await cleaner.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      if (keys.length) await cleaner.del(...keys);
-      cursor = next;
-    } while (cursor !== '0');
-    cleaner.disconnect();
+    await dropScratch({ admin, schema, redisUrl: config.REDIS_URL, prefix });
   }
 }
 

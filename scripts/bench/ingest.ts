@@ -20,6 +20,7 @@ import { createLogger } from '../../src/log';
 import { projectRoot } from '../../src/paths';
 import { createRedis, Queues } from '../../src/queue';
 import { createApp } from '../../src/web/app';
+import { dropScratch } from './scratch';
 
 interface LoadJob {
   url: string;
@@ -116,17 +117,7 @@ async function main(): Promise<void> {
     }));
   } finally {
     await closeContext(ctx).catch(() => undefined);
-    await admin.query(`drop schema if exists ${schema} cascade`);
-    await admin.end();
-    const cleaner = createRedis(config.REDIS_URL, 'producer');
-    await new Promise((resolve) => cleaner.once('ready', resolve));
-    let cursor = '0';
-    do {
-      const [nextCursor, keys] = await cleaner.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      if (keys.length) await cleaner.del(...keys);
-      cursor = nextCursor;
-    } while (cursor !== '0');
-    cleaner.disconnect();
+    await dropScratch({ admin, schema, redisUrl: config.REDIS_URL, prefix });
   }
 }
 

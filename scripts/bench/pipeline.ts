@@ -22,6 +22,7 @@ import { projectRoot } from '../../src/paths';
 import { createRedis, Queues, startWorkers } from '../../src/queue';
 import { createToken } from '../../src/tokens';
 import { createApp } from '../../src/web/app';
+import { dropScratch } from './scratch';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -112,17 +113,7 @@ async function main(): Promise<void> {
   } finally {
     await workers?.close(5000).catch(() => undefined);
     await closeContext(ctx).catch(() => undefined);
-    await admin.query(`drop schema if exists ${schema} cascade`);
-    await admin.end();
-    const cleaner = createRedis(config.REDIS_URL, 'producer');
-    await new Promise((resolve) => cleaner.once('ready', resolve));
-    let cursor = '0';
-    do {
-      const [next, keys] = await cleaner.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      if (keys.length) await cleaner.del(...keys);
-      cursor = next;
-    } while (cursor !== '0');
-    cleaner.disconnect();
+    await dropScratch({ admin, schema, redisUrl: config.REDIS_URL, prefix });
   }
 }
 
