@@ -4,19 +4,14 @@
 //   backfill.seconds   wall time of backfillAchievement, params {scores, learners, assignments, awarded}
 // Private PostgreSQL schema and BullMQ prefix, dropped at the end.
 // Usage: node dist/scripts/bench/backfill.js [--learners 10000] [--assignments 20] [--concurrency 16]
-import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { config as loadEnv } from 'dotenv';
-import { Pool } from 'pg';
-import { parseConfig } from '../../src/config';
-import { closeContext, createContext } from '../../src/context';
+import { closeContext } from '../../src/context';
 import { createManualCourse } from '../../src/courses';
-import { createDatabase, migrate } from '../../src/db';
+import { migrate } from '../../src/db';
 import { backfillAchievement } from '../../src/events';
-import { createLogger } from '../../src/log';
 import { projectRoot } from '../../src/paths';
-import { createRedis, Queues } from '../../src/queue';
-import { dropScratch } from './scratch';
+import { createScratch, dropScratch } from './scratch';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -27,14 +22,7 @@ async function main(): Promise<void> {
   loadEnv({ path: join(projectRoot, '.env'), quiet: true });
   const learners = arg('learners', 10_000);
   const assignments = arg('assignments', 20);
-  const prefix = `bench-${randomBytes(4).toString('hex')}`;
-  const schema = `bench_${randomBytes(4).toString('hex')}`;
-  const config = parseConfig({ ...process.env, LOG_LEVEL: 'silent', QUEUE_PREFIX: prefix });
-  const admin = new Pool({ connectionString: config.DATABASE_URL, max: 1 });
-  await admin.query(`create schema ${schema}`);
-  const database = createDatabase({ url: config.DATABASE_URL, schema, max: 20 });
-  const redis = createRedis(config.REDIS_URL, 'producer');
-  const ctx = createContext(config, { database, redis, queues: new Queues({ connection: redis, prefix }), logger: createLogger({ level: 'silent' }) });
+  const { prefix, schema, config, admin, database, ctx } = await createScratch();
   try {
     await migrate(database.pool);
     const course = await createManualCourse(database.db, { title: 'Backfill bench' });

@@ -10,17 +10,13 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { config as loadEnv } from 'dotenv';
-import { Pool } from 'pg';
-import { parseConfig } from '../../src/config';
-import { createContext, closeContext } from '../../src/context';
+import { closeContext } from '../../src/context';
 import { upsertLtiCourse, upsertLtiLearner, upsertPlatform } from '../../src/courses';
-import { createDatabase, migrate } from '../../src/db';
+import { migrate } from '../../src/db';
 import { createEventSource } from '../../src/events';
-import { createLogger } from '../../src/log';
 import { projectRoot } from '../../src/paths';
-import { createRedis, Queues } from '../../src/queue';
 import { createApp } from '../../src/web/app';
-import { dropScratch } from './scratch';
+import { createScratch, dropScratch } from './scratch';
 
 interface LoadJob {
   url: string;
@@ -81,14 +77,7 @@ async function main(): Promise<void> {
   const events = arg('events', 6000);
   const concurrency = arg('concurrency', 64);
   const learners = 500;
-  const prefix = `bench-${randomBytes(4).toString('hex')}`;
-  const schema = `bench_${randomBytes(4).toString('hex')}`;
-  const config = parseConfig({ ...process.env, LOG_LEVEL: 'silent', QUEUE_PREFIX: prefix });
-  const admin = new Pool({ connectionString: config.DATABASE_URL, max: 1 });
-  await admin.query(`create schema ${schema}`);
-  const database = createDatabase({ url: config.DATABASE_URL, schema, max: 20 });
-  const redis = createRedis(config.REDIS_URL, 'producer');
-  const ctx = createContext(config, { database, redis, queues: new Queues({ connection: redis, prefix }), logger: createLogger({ level: 'silent' }) });
+  const { prefix, schema, config, admin, database, ctx } = await createScratch();
   try {
     await migrate(database.pool);
     const db = database.db;

@@ -5,24 +5,20 @@
 //   pipeline.p50_ms, pipeline.p99_ms   params {rate, seconds, events, awarding, completed}
 // Real PostgreSQL, Redis, workers and signing in this process; private schema and queue prefix.
 // Usage: node dist/scripts/bench/pipeline.js [--rates 100,500] [--seconds 10] [--drain 120]
-import { randomBytes } from 'node:crypto';
 import { createServer, Agent, request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { config as loadEnv } from 'dotenv';
-import { Pool } from 'pg';
 import { issueCredentialJob } from '../../src/badges';
-import { parseConfig } from '../../src/config';
-import { closeContext, createContext } from '../../src/context';
+import { closeContext } from '../../src/context';
 import { createManualCourse } from '../../src/courses';
-import { createDatabase, migrate } from '../../src/db';
+import { migrate } from '../../src/db';
 import { evaluateEventJob } from '../../src/events';
-import { createLogger } from '../../src/log';
 import { projectRoot } from '../../src/paths';
-import { createRedis, Queues, startWorkers } from '../../src/queue';
+import { startWorkers } from '../../src/queue';
 import { createToken } from '../../src/tokens';
 import { createApp } from '../../src/web/app';
-import { dropScratch } from './scratch';
+import { createScratch, dropScratch } from './scratch';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -39,14 +35,7 @@ async function main(): Promise<void> {
   const rates = arg('rates', '100,500').split(',').map(Number);
   const seconds = Number(arg('seconds', '10'));
   const drainMs = Number(arg('drain', '120')) * 1000;
-  const prefix = `bench-${randomBytes(4).toString('hex')}`;
-  const schema = `bench_${randomBytes(4).toString('hex')}`;
-  const config = parseConfig({ ...process.env, LOG_LEVEL: 'silent', QUEUE_PREFIX: prefix });
-  const admin = new Pool({ connectionString: config.DATABASE_URL, max: 1 });
-  await admin.query(`create schema ${schema}`);
-  const database = createDatabase({ url: config.DATABASE_URL, schema, max: 20 });
-  const redis = createRedis(config.REDIS_URL, 'producer');
-  const ctx = createContext(config, { database, redis, queues: new Queues({ connection: redis, prefix }), logger: createLogger({ level: 'silent' }) });
+  const { prefix, schema, config, admin, database, redis, ctx } = await createScratch();
   let workers: ReturnType<typeof startWorkers> | undefined;
   try {
     await migrate(database.pool);

@@ -1,5 +1,26 @@
-import type { Pool } from 'pg';
-import { createRedis } from '../../src/queue';
+import { randomBytes } from 'node:crypto';
+import { Pool } from 'pg';
+import { parseConfig } from '../../src/config';
+import { createContext } from '../../src/context';
+import { createDatabase } from '../../src/db';
+import { createLogger } from '../../src/log';
+import { createRedis, Queues } from '../../src/queue';
+
+/**
+ * A benchmark's private world on the local services: its own PostgreSQL schema (created, not yet
+ * migrated) and BullMQ prefix, and an AppContext over them. Pair with `dropScratch`.
+ */
+export async function createScratch() {
+  const prefix = `bench-${randomBytes(4).toString('hex')}`;
+  const schema = `bench_${randomBytes(4).toString('hex')}`;
+  const config = parseConfig({ ...process.env, LOG_LEVEL: 'silent', QUEUE_PREFIX: prefix });
+  const admin = new Pool({ connectionString: config.DATABASE_URL, max: 1 });
+  await admin.query(`create schema ${schema}`);
+  const database = createDatabase({ url: config.DATABASE_URL, schema, max: 20 });
+  const redis = createRedis(config.REDIS_URL, 'producer');
+  const ctx = createContext(config, { database, redis, queues: new Queues({ connection: redis, prefix }), logger: createLogger({ level: 'silent' }) });
+  return { prefix, schema, config, admin, database, redis, ctx };
+}
 
 /** Removes what a benchmark created: its PostgreSQL schema and every Redis key under its queue prefix. */
 export async function dropScratch(props: { admin: Pool; schema: string; redisUrl: string; prefix: string }): Promise<void> {
