@@ -28,3 +28,4 @@ export {
   type ProgressStatus,
 } from './evaluate';
 export { referencedAssignmentIds, referencedAchievementIds } from './refs';
+export { tierRule, uniformThreshold, sameShape, checkTiers, MIN_TIERS, MAX_TIERS, MAX_TIER_NAME, type Threshold, type ThresholdUnit, type TierSpec, type TierProblem } from './tiers';
