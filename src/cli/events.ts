@@ -36,6 +36,7 @@ export function register(program: Command): void {
           platformId: o.platform ?? null,
           jwksUrl: o.kind === 'canvas' ? (o.jwksUrl ?? null) : null,
           allowUnsigned: o.allowUnsigned ?? false,
+          keyEncryptionKey: config.KEY_ENCRYPTION_KEY,
         });
         process.stdout.write(`id: ${created.id}\nurl: ${config.BASE_URL}/events/${created.kind}/${created.id}\n`);
         if (created.secret) process.stdout.write(`secret: ${created.secret}\n`);

@@ -1,4 +1,5 @@
-import { createCipheriv, createDecipheriv, createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
+import { openBytes, sealBytes, SealError } from '../crypto';
 import type { Kysely, Selectable } from 'kysely';
 import type { Config } from '../config';
 import { LaurelError } from '../errors';
@@ -36,22 +37,14 @@ export interface KeySummary {
  * kid) fails to decrypt instead of signing with the wrong key.
  */
 export function sealPrivateKey(der: Buffer, keyId: string, kek: Buffer): string {
-  const iv = randomBytes(12);
-  const cipher = createCipheriv('aes-256-gcm', kek, iv);
-  cipher.setAAD(Buffer.from(keyId, 'utf8'));
-  const body = Buffer.concat([cipher.update(der), cipher.final()]);
-  return ['v1', iv, cipher.getAuthTag(), body].map((p) => (typeof p === 'string' ? p : p.toString('base64url'))).join('.');
+  return sealBytes({ plaintext: der, associatedData: keyId, kek });
 }
 
 export function openPrivateKey(sealed: string, keyId: string, kek: Buffer): Buffer {
-  const [version, iv, tag, body] = sealed.split('.');
-  if (version !== 'v1' || !iv || !tag || !body) throw new LaurelError('ERR_KEY_UNAVAILABLE', `Key ${keyId} is not in a known format`);
   try {
-    const decipher = createDecipheriv('aes-256-gcm', kek, Buffer.from(iv, 'base64url'));
-    decipher.setAAD(Buffer.from(keyId, 'utf8'));
-    decipher.setAuthTag(Buffer.from(tag, 'base64url'));
-    return Buffer.concat([decipher.update(Buffer.from(body, 'base64url')), decipher.final()]);
+    return openBytes({ sealed, associatedData: keyId, kek });
   } catch (cause) {
+    if (cause instanceof SealError && cause.reason === 'format') throw new LaurelError('ERR_KEY_UNAVAILABLE', `Key ${keyId} is not in a known format`);
     throw new LaurelError('ERR_KEY_UNAVAILABLE', `Key ${keyId} cannot be decrypted: is KEY_ENCRYPTION_KEY the one it was sealed with?`, { cause });
   }
 }

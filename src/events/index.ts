@@ -17,6 +17,7 @@ export { parseMoodleEvent, moodlePayloadSchema, type MoodlePayload } from './sou
 export { apiEventSchema, normaliseApiEvent, type ApiEventBody } from './sources/api';
 export type { EventTables, EventsDb, EventSourceKind, ScoreEventStatus } from './tables';
 export { createEventSource, listEventSources, requireEventSource, clearEventSourceCache, type EventSource, type CreateEventSourceProps } from './sources-store';
+export { findEventSource, rotateSourceSecret, deleteEventSource, openSourceSecret, sealSourceSecret, sealPlaintextSecrets, setPlatformSourcesEnabled } from './sources-store';
 export { storeEvent, getEvent, findStalledEvents, type ScoreEventRow, type StoreEventResult } from './inbox';
 export { ingestCanvasDelivery, ingestMoodleDelivery, ingestApiEvent, type IngestResult } from './ingest';
 export { applyEvent, type ApplyOutcome } from './apply';

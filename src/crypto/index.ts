@@ -1,0 +1,2 @@
+/** Small cryptographic building blocks shared by modules (sealing secrets at rest). */
+export { sealBytes, openBytes, isSealed, SealError } from './seal';
