@@ -13,4 +13,5 @@ export { createCredentialPort, credentialFacts } from './credentials-port';
 export { issueCredentialJob, ISSUE_CREDENTIAL_JOB } from './jobs/issue-credential';
 export { createBadgesApiRouter } from './web/api';
 export { createPublicBadgesRouter } from './web/public';
+export { linkedInAddToProfile } from './web/page';
 export { runBadgesMaintenance, startBadgesMaintenance, type BadgesMaintenanceOptions } from './maintenance';

@@ -1,6 +1,7 @@
 import express, { type Request, type Response, type Router } from 'express';
 import { sql } from 'kysely';
 import { z } from 'zod';
+import { instructorAnalytics } from '../analytics';
 import type { AppContext } from '../context';
 import { badgesDepsFor, getAchievement, getAward, listAwards, revokeAward, type AchievementRow } from '../badges';
 import { listAssignments } from '../courses';
@@ -117,5 +118,6 @@ async function renderBadge(ctx: AppContext, csrf: CsrfTokens, req: Request, res:
     awardCount: awards.length,
     roster: roster.rows.filter((r) => !holders.has(r.id)).map((r) => ({ id: r.id, label: r.name ? `${r.name}${r.email ? ` (${r.email})` : ''}` : (r.email ?? r.id) })),
     learnerError: errors.learnerId,
+    analytics: await instructorAnalytics(ctx, { courseId: course.id, achievementId: achievement.id, now }),
   });
 }

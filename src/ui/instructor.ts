@@ -1,5 +1,6 @@
 import express, { type Request, type Response, type Router } from 'express';
 import { z } from 'zod';
+import { instructorAnalytics } from '../analytics';
 import type { AppContext } from '../context';
 import { badgesDepsFor, createAchievement, listAchievements } from '../badges';
 import { listAssignments } from '../courses';
@@ -89,5 +90,6 @@ async function renderInstructorPage(ctx: AppContext, csrf: CsrfTokens, req: Requ
     })),
     hasAssignments: assignments.length > 0,
     form: badgeFormView({ ...form, assignments, badges: counts.map((c) => c.achievement) }),
+    analytics: await instructorAnalytics(ctx, { courseId: course.id, now, badgeHref: (id) => `${base(course.id)}/badges/${id}` }),
   });
 }

@@ -81,7 +81,7 @@ function earnedView(baseUrl: string, here: string, e: EarnedBadge, issuerName: s
     visibilityAction: `${here}/awards/${e.awardId}/visibility`,
     qrUrl: e.credentialId ? `${here}/awards/${e.awardId}/qr.svg` : null,
     downloads: local ? { png: `${local}/badge.png`, svg: `${local}/badge.svg`, json: `${local}?format=json`, jwt: `${local}?format=jwt`, page: local } : null,
-    linkedInUrl: publicUrl ? linkedIn({ name: e.achievement.name, issuerName, issuedAt: e.awardedAt, url: publicUrl, id: e.credentialId! }) : null,
+    linkedInUrl: publicUrl ? (e.visibility === 'public' && e.status === 'issued' ? `${publicUrl}/linkedin` : linkedIn({ name: e.achievement.name, issuerName, issuedAt: e.awardedAt, url: publicUrl, id: e.credentialId! })) : null, // public and valid: counted redirect (src/analytics)
   };
 }
 

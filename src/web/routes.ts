@@ -1,4 +1,5 @@
 import type { Express } from 'express';
+import { createAnalyticsRouter } from '../analytics';
 import { createBadgesApiRouter, createPublicBadgesRouter } from '../badges';
 import type { AppContext } from '../context';
 import { createCredentialsRouter } from '../credentials';
@@ -16,6 +17,7 @@ export async function mountRoutes(app: Express, ctx: AppContext): Promise<void> 
   app.use(createCredentialsRouter(ctx));
   app.use('/api/v1', createBadgesApiRouter(ctx));
   app.use(createPublicBadgesRouter(ctx));
+  app.use(createAnalyticsRouter(ctx));
   app.use('/lti/courses/:courseId', createCoursePagesRouter(ctx));
   app.use('/lti', (await createLti(ctx)).router);
   app.use(createTranscriptsRouter(ctx));

@@ -42,7 +42,12 @@ describe('GET /credentials/:id', () => {
     }
     expect(res.text).toContain(`<meta property="og:url" content="https://badges.example.edu/credentials/${credential.id}">`);
     expect(res.text).toContain(`<meta property="og:image" content="https://badges.example.edu/credentials/${credential.id}/badge.png">`);
-    const href = /href="(https:\/\/www\.linkedin\.com\/profile\/add\?[^"]+)"/.exec(res.text)![1]!.replace(/&#x3D;/g, '=').replace(/&amp;/g, '&');
+    // The page links to Laurel's counted redirect (src/analytics), which answers LinkedIn's add-to-profile URL.
+    expect(res.text).toContain(`href="https://badges.example.edu/credentials/${credential.id}/linkedin"`);
+    const redirect = await request(app).get(`${path}/linkedin`);
+    expect(redirect.status).toBe(302);
+    const href = redirect.headers.location!;
+    expect(href.startsWith('https://www.linkedin.com/profile/add?')).toBe(true);
     const linkedIn = new URL(href).searchParams;
     expect(Object.fromEntries(linkedIn)).toMatchObject({ startTask: 'CERTIFICATION_NAME', name: 'Cell Explorer', organizationName: 'badges.example.edu', certUrl: `https://badges.example.edu/credentials/${credential.id}`, certId: credential.id });
     expect(res.text).toContain('This credential verifies');

@@ -47,7 +47,7 @@ export function credentialPage(baseUrl: string, loaded: PublicCredential, verifi
     status: statusView,
     verification: verificationView(verification),
     downloads: { json: `${url}?format=json`, jwt: `${url}?format=jwt`, png: pngUrl, svg: `${url}/badge.svg` },
-    linkedInUrl: status === 'issued' ? linkedInAddToProfile({ name: achievement.name, issuerName, issuedAt: credential.issued_at, validUntil: credential.valid_until, url, id: credential.id }) : null,
+    linkedInUrl: status === 'issued' ? `${url}/linkedin` : null, // counted, then redirected to linkedInAddToProfile(...) (src/analytics)
     meta: [
       { property: 'og:type', content: 'website' },
       { property: 'og:title', content: title },

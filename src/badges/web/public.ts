@@ -1,4 +1,5 @@
 import { Router, type Request, type RequestHandler } from 'express';
+import { countCredentialDownload, countCredentialView } from '../../analytics';
 import type { AppContext } from '../../context';
 import { LaurelError } from '../../errors';
 import { publicRateLimit } from '../../web/rate-limit';
@@ -54,9 +55,11 @@ export function createPublicBadgesRouter(ctx: AppContext): Router {
     res.vary('Accept').set('Cache-Control', 'no-cache');
     if (representation === 'html') {
       const verification = await deps().credentials.verify(ctx.database.db, loaded.credential.document).catch(() => undefined);
+      countCredentialView(ctx, req, loaded.award);
       return renderPage(res, 'public-credential', credentialPage(baseUrl, loaded, verification));
     }
     assertPublic(loaded);
+    if (req.query.format === 'json' || req.query.format === 'jwt') countCredentialDownload(ctx, req, loaded.award);
     if (representation === 'jwt' || representation === 'text') {
       return res.type(representation === 'jwt' ? 'application/vc+jwt' : 'text/plain').send(loaded.credential.jws);
     }
@@ -66,6 +69,7 @@ export function createPublicBadgesRouter(ctx: AppContext): Router {
   router.get('/credentials/:id/badge.png', limit, handle(async (req, res) => {
     const loaded = await loadPublicCredential(deps(), String(req.params.id));
     assertPublic(loaded);
+    countCredentialDownload(ctx, req, loaded.award);
     const png = (await badgeArt(deps(), loaded.achievement, 'png')) as Buffer;
     res.set({ ...IMAGE_HEADERS, 'Cache-Control': 'no-cache', 'Content-Disposition': `inline; filename="badge-${loaded.credential.id}.png"` });
     res.type('image/png').send(deps().credentials.bakePng(png, loaded.credential.jws));
@@ -74,6 +78,7 @@ export function createPublicBadgesRouter(ctx: AppContext): Router {
   router.get('/credentials/:id/badge.svg', limit, handle(async (req, res) => {
     const loaded = await loadPublicCredential(deps(), String(req.params.id));
     assertPublic(loaded);
+    countCredentialDownload(ctx, req, loaded.award);
     const svg = (await badgeArt(deps(), loaded.achievement, 'svg')) as string;
     res.set({ ...IMAGE_HEADERS, 'Cache-Control': 'no-cache', 'Content-Disposition': `inline; filename="badge-${loaded.credential.id}.svg"` });
     res.type('image/svg+xml').send(deps().credentials.bakeSvg(svg, loaded.credential.jws, `${baseUrl}/credentials/${loaded.credential.id}`));

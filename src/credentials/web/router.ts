@@ -1,4 +1,5 @@
 import express, { Router, type Request, type Response } from 'express';
+import { countStatusListFetch, countVerification } from '../../analytics';
 import type { AppContext } from '../../context';
 import { LaurelError } from '../../errors';
 import { publicRateLimit } from '../../web/rate-limit';
@@ -65,6 +66,7 @@ export function createCredentialsRouter(ctx: AppContext, options: CredentialsRou
     const id = listId.safeParse(req.params.id);
     const row = id.success ? await getStatusList(db, id.data) : undefined;
     if (!row) throw new LaurelError('ERR_NOT_FOUND', 'No such status list');
+    countStatusListFetch(ctx, row.id);
     const etag = `"${row.id}-${row.version}"`;
     // no-cache = revalidate every time: a revocation must be visible to the very next verifier,
     // while the ETag keeps unchanged lists to a 304.
@@ -95,6 +97,7 @@ export function createCredentialsRouter(ctx: AppContext, options: CredentialsRou
     handle(async (req, res) => {
       const input: unknown = Buffer.isBuffer(req.body) ? req.body : (req.body as { credential: unknown }).credential;
       const result = await (await verifierOf())(input);
+      countVerification(ctx, result);
       res.set('Cache-Control', 'no-store').json(result);
     }),
   );
