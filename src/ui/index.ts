@@ -17,3 +17,4 @@ export function createCoursePagesRouter(ctx: AppContext): Router {
 }
 
 export { CsrfTokens } from './csrf';
+export { createAdminApiRouter } from './admin-api';

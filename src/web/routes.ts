@@ -6,7 +6,7 @@ import { createCredentialsRouter } from '../credentials';
 import { createEventsRouter } from '../events';
 import { createLti } from '../lti';
 import { createTranscriptsRouter } from '../transcripts';
-import { createCoursePagesRouter } from '../ui';
+import { createAdminApiRouter, createCoursePagesRouter } from '../ui';
 
 /**
  * Feature routers, mounted in this order after the foundation's own routes. Each feature module adds
@@ -21,4 +21,5 @@ export async function mountRoutes(app: Express, ctx: AppContext): Promise<void> 
   app.use('/lti/courses/:courseId', createCoursePagesRouter(ctx));
   app.use('/lti', (await createLti(ctx)).router);
   app.use(createTranscriptsRouter(ctx));
+  app.use(createAdminApiRouter(ctx));
 }

@@ -1,0 +1,100 @@
+import type { Request, Response } from 'express';
+import type { Kysely } from 'kysely';
+import type { AppContext } from '../context';
+import { listAudit } from '../audit';
+import { listIssuers, listKeys } from '../credentials';
+import type { FoundationTables } from '../db';
+import { findLearner } from '../courses';
+import { listPlatforms } from '../lti';
+import { listTokens, SCOPES } from '../tokens';
+import { renderPage } from '../web';
+import { sessionOf, type CsrfTokens } from './csrf';
+import { emptyPlatformForm, platformFormView, type PlatformFormValues, type ToolUrls } from './admin-platforms';
+import { issuerFormView, type IssuerFormPost } from './admin-issuer';
+import { sourcesView, type SourcesExtras } from './admin-sources-view';
+import { courseNav, noticeOf } from './page-data';
+
+/** The admin console page: every section, with whatever a failed or finished post wants to show. */
+export interface AdminExtras {
+  issuerForm?: IssuerFormPost;
+  errors?: Record<string, string>;
+  values?: { name: string };
+  newToken?: { value: string; name: string };
+  platformForm?: { values: PlatformFormValues; errors: Partial<Record<string, string>> };
+  newPlatform?: { name: string } & ToolUrls;
+  sources?: SourcesExtras;
+}
+
+export const adminHere = (req: Request) => `/lti/courses/${String(req.params.courseId)}/admin`;
+
+export async function renderAdmin(ctx: AppContext, csrf: CsrfTokens, req: Request, res: Response, extras: AdminExtras): Promise<void> {
+  const session = sessionOf(res);
+  const db = ctx.database.db;
+  const [platforms, issuers, keys, tokens, entries, sources] = await Promise.all([
+    listPlatforms(db), listIssuers(db), listKeys(db), listTokens(db as unknown as Kysely<FoundationTables>), listAudit(db, { limit: 100 }),
+    sourcesView(ctx, { platformId: session.platformId, here: adminHere(req) }, extras.sources ?? {}),
+  ]);
+  const courseId = String(req.params.courseId);
+  const who = await actorNames(db, entries.map((e) => e.actor));
+  const problems = Object.keys(extras.errors ?? {}).length + Object.keys(extras.issuerForm?.errors ?? {}).length + Object.keys(extras.platformForm?.errors ?? {}).length + sources.problemCount;
+  // Secrets shown once must not be kept by the browser or a proxy.
+  if (extras.newToken || extras.sources?.newSource?.secret) res.set('Cache-Control', 'no-store');
+  renderPage(res, 'ui-admin', {
+    title: problems ? `Fix ${problems} problem(s): Laurel administration` : 'Laurel administration',
+    embedded: true,
+    tabs: courseNav(courseId, session.roles, 'admin'),
+    notice: noticeOf(req),
+    csrf: csrf.tokenFor(session),
+    here: adminHere(req),
+    // An LMS administrator sees the platforms of their own LMS only.
+    platforms: platforms.filter((p) => p.id === session.platformId).map((p) => ({ ...p, active: p.status === 'active', statusText: PLATFORM_STATUS[p.status] ?? p.status })),
+    issuers: issuers.map((i) => ({
+      ...i,
+      form: issuerFormView(i, extras.issuerForm?.id === i.id ? extras.issuerForm : undefined),
+      keys: keys.filter((k) => k.issuerId === i.id).map((k) => ({ ...k, active: k.status === 'active' })), profileUrl: `/issuers/${i.id}` })),
+    sources,
+    baseUrl: ctx.config.BASE_URL,
+    tokens: tokens.map((t) => ({ ...t, revoked: t.revokedAt !== null, scopes: t.scopes.join(', ') })),
+    scopes: SCOPES.map((s) => ({ value: s })),
+    audit: entries.map((e) => ({ ...e, actor: who.get(e.actor) ?? e.actor, at: e.at.toISOString(), when: `${e.at.toISOString().slice(0, 16).replace('T', ' ')} UTC`, details: JSON.stringify(e.details) })),
+    errors: extras.errors ?? {},
+    values: extras.values ?? { name: '' },
+    newToken: extras.newToken,
+    platformForm: platformFormView(extras.platformForm?.values ?? emptyPlatformForm(), extras.platformForm?.errors),
+    newPlatform: extras.newPlatform,
+    queuesUrl: '/admin/queues',
+  });
+}
+
+const PLATFORM_STATUS: Record<string, string> = {
+  active: 'active: launches are accepted',
+  pending: 'pending: waiting for activation in the LMS',
+  disabled: 'removed: launches are refused',
+};
+
+/** `lti:<learner id>` actors shown as the person's name (and email), so the log says who, not which id. */
+async function actorNames(db: AppContext['database']['db'], actors: readonly string[]): Promise<Map<string, string>> {
+  const names = new Map<string, string>();
+  for (const actor of new Set(actors)) {
+    const id = /^lti:([0-9a-f-]{36})$/.exec(actor)?.[1];
+    const person = id ? await findLearner(db, id) : undefined;
+    if (person) names.set(actor, person.name ? `${person.name}${person.email ? ` (${person.email})` : ''}` : (person.email ?? actor));
+  }
+  return names;
+}
+
+/** A "are you sure?" page for destructive actions: works without script, by keyboard, in the LMS frame. */
+export function renderConfirm(res: Response, props: {
+  csrf: string; title: string; question: string; consequences: string[]; action: string; confirmLabel: string; cancelUrl: string; hidden?: Record<string, string>;
+}): void {
+  renderPage(res, 'ui-admin-confirm', {
+    ...props,
+    embedded: true,
+    hidden: Object.entries(props.hidden ?? {}).map(([name, value]) => ({ name, value })),
+  });
+}
+
+/** True when the post carries the confirmation step's answer. */
+export function confirmed(req: Request): boolean {
+  return (req.body as Record<string, unknown> | undefined)?.confirm === 'yes';
+}

@@ -1,0 +1,70 @@
+import type { AppContext } from '../context';
+import { listPlatforms } from '../lti';
+import { listSourcesFor, type SourceDescription, type SubscriptionOutcome } from './admin-source-actions';
+import { CANVAS_LIVE_EVENTS_JWKS_URL } from './admin-source-schema';
+
+/** View model of the console's "Event sources" section (views/partials/admin-sources.hbs). */
+
+type Values = Record<string, string>;
+type Errors = Record<string, string>;
+
+export interface SourcesExtras {
+  moodleForm?: { values: Values; errors: Errors };
+  canvasForm?: { values: Values; errors: Errors };
+  /** Just created or rotated: the plaintext secret (Moodle), shown on this response only. */
+  newSource?: { source: SourceDescription; secret: string | null; rotated?: boolean };
+  /** The outcome of "Create Canvas Live Events subscription", or its form's field errors. */
+  subscription?: { sourceId: string; values: Values; errors?: Errors; outcome?: SubscriptionOutcome };
+}
+
+const field = (prefix: string, name: string, label: string, values: Values, errors: Errors, more: Record<string, unknown> = {}) => ({
+  id: `${prefix}-${name}`, fieldName: name, label, f: { value: values[name] ?? '', error: errors[name] }, ...more,
+});
+
+export async function sourcesView(ctx: Pick<AppContext, 'config' | 'database'>, props: { platformId: string; here: string }, extras: SourcesExtras) {
+  const scope = { platformId: props.platformId };
+  const [sources, platforms] = await Promise.all([listSourcesFor(ctx, scope), listPlatforms(ctx.database.db)]);
+  const platform = platforms.find((p) => p.id === scope.platformId);
+  // Canvas's API host is the institution's; the token endpoint's origin is the best guess Laurel has.
+  const apiBaseGuess = platform ? new URL(platform.token_endpoint).origin : '';
+  const sub = extras.subscription;
+  const moodle = extras.moodleForm ?? { values: {}, errors: {} };
+  const canvas = extras.canvasForm ?? { values: { jwksUrl: CANVAS_LIVE_EVENTS_JWKS_URL }, errors: {} };
+  const list = sources.map((s) => {
+    const mine = sub?.sourceId === s.id;
+    const subValues = mine ? sub.values : { accountId: '', apiBase: apiBaseGuess, format: 'live-event' };
+    const subErrors = (mine ? sub.errors : undefined) ?? {};
+    return {
+      ...s,
+      label: s.name || (s.kind === 'moodle' ? 'Moodle site' : 'Canvas account'),
+      moodle: s.kind === 'moodle',
+      canvas: s.kind === 'canvas',
+      failing: s.status === 'error',
+      pluginUrl: `${props.here}/sources/${s.id}/plugin.zip`,
+      subscribe: s.kind === 'canvas' && {
+        open: mine,
+        outcome: mine ? sub.outcome : undefined,
+        fields: [
+          field(`sub-${s.id}`, 'accountId', 'Canvas account id', subValues, subErrors, { hint: 'The root account, usually 1 (Admin > the account: the number in its address).', required: true }),
+          field(`sub-${s.id}`, 'apiBase', 'Canvas address', subValues, subErrors, { type: 'url', required: true }),
+        ],
+        formats: [{ value: 'live-event', label: 'Canvas format' }, { value: 'caliper', label: 'Caliper 1.1' }].map((f) => ({ ...f, id: `sub-${s.id}-format-${f.value}`, checked: (subValues.format || 'live-event') === f.value })),
+        formatError: subErrors.format,
+      },
+    };
+  });
+  return {
+    list,
+    newSource: extras.newSource && { ...extras.newSource, pluginUrl: `${props.here}/sources/${extras.newSource.source.id}/plugin.zip` },
+    moodleForm: { open: Object.keys(moodle.errors).length > 0, fields: [field('moodle-source', 'name', 'Name', moodle.values, moodle.errors, { optional: true, hint: 'For you, e.g. "Biology Moodle".' })] },
+    canvasForm: {
+      open: Object.keys(canvas.errors).length > 0,
+      fields: [
+        field('canvas-source', 'name', 'Name', canvas.values, canvas.errors, { optional: true }),
+        field('canvas-source', 'jwksUrl', 'Live Events signing keys (JWKS URL)', canvas.values, canvas.errors, { type: 'url', required: true, hint: 'The Canvas Data Services default is filled in; change it only for a self-hosted Canvas.' }),
+      ],
+      allowUnsigned: canvas.values.allowUnsigned === 'on',
+    },
+    problemCount: Object.keys(moodle.errors).length + Object.keys(canvas.errors).length + Object.keys(sub?.errors ?? {}).length,
+  };
+}
