@@ -1,0 +1,122 @@
+import express, { type Express } from 'express';
+import request from 'supertest';
+import { enroll, upsertDeployment, upsertLtiCourse, upsertLtiLearner, upsertPlatform } from '../../src/courses';
+import { clearEventSourceCache, createEventSource, signMoodleBody } from '../../src/events';
+import { LtiSessions } from '../../src/lti/session';
+import { MAX_BADGE_IMAGE_BYTES } from '../../src/publishing';
+import { createApp } from '../../src/web';
+import { createTestContext, type TestContext } from '../support/context';
+
+jest.setTimeout(60_000);
+
+// The smallest valid PNG header (magic + IHDR), enough for the byte-level check.
+const PNG = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.from('0000000d49484452000000010000000108060000001f15c489', 'hex')]);
+
+/** Admin console: issuer profile with logo (size-limited, field messages) and platform removal after confirmation. */
+describe('admin console: issuer profile and platform removal', () => {
+  let ctx: TestContext;
+  let app: Express;
+  let cookie: string;
+  let courseId: string;
+  let platformId: string;
+
+  beforeAll(async () => {
+    ctx = await createTestContext();
+    await new Promise<void>((resolve) => (ctx.redis.status === 'ready' ? resolve() : ctx.redis.once('ready', () => resolve())));
+    app = await createApp(ctx);
+    const db = ctx.database.db;
+    const platform = await upsertPlatform(db, { issuer: 'https://moodle.school.edu', clientId: 'abc', name: 'School Moodle', lms: 'moodle', authEndpoint: 'https://moodle.school.edu/mod/lti/auth.php', tokenEndpoint: 'https://moodle.school.edu/mod/lti/token.php', jwksUrl: 'https://moodle.school.edu/mod/lti/certs.php' });
+    platformId = platform.id;
+    const deployment = await upsertDeployment(db, { platformId: platform.id, deploymentId: '1' });
+    const course = await upsertLtiCourse(db, { platformId: platform.id, deploymentRowId: deployment, contextId: 'ctx-1', title: 'Biology' });
+    const admin = await upsertLtiLearner(db, { platformId: platform.id, ltiUserId: 'admin-1', name: 'Ada Admin' });
+    await enroll(db, { courseId: course.id, learnerId: admin.id, roles: ['http://purl.imsglobal.org/vocab/lis/v2/system/person#Administrator'], source: 'launch' });
+    courseId = course.id;
+    const sessions = new LtiSessions({ secret: ctx.config.SESSION_SECRET, secure: false });
+    const minter = express().get('/mint', async (_req, res) => {
+      await sessions.issue(res, { platformId: platform.id, courseId: course.id, learnerId: admin.id, roles: ['admin'] });
+      res.end();
+    });
+    cookie = (await request(minter).get('/mint')).headers['set-cookie']![0]!.split(';')[0]!;
+    // The default issuer exists once the console has been opened (bootstrap makes it in production).
+    await request(app).get('/.well-known/did.json');
+  });
+  afterAll(() => ctx.close());
+
+  const admin = () => `/lti/courses/${courseId}/admin`;
+  async function csrfToken(): Promise<string> {
+    const page = await request(app).get(admin()).set('Cookie', cookie).set('Accept', 'text/html');
+    expect(page.status).toBe(200);
+    return /name="_csrf" value="([^"]+)"/.exec(page.text)![1]!;
+  }
+  const saveIssuer = async (fields: Record<string, string>, logo?: { bytes: Buffer; name: string }) => {
+    const req = request(app).post(`${admin()}/issuers/default`).set('Cookie', cookie).set('Accept', 'text/html').field('_csrf', await csrfToken());
+    for (const [k, v] of Object.entries(fields)) req.field(k, v);
+    if (logo) req.attach('logoFile', logo.bytes, { filename: logo.name, contentType: 'image/png' });
+    return req;
+  };
+
+  it('refuses an oversized logo with a field message and keeps what was typed', async () => {
+    const big = Buffer.concat([PNG, Buffer.alloc(Math.round(3.2 * 1024 * 1024) - PNG.length)]);
+    const res = await saveIssuer({ name: 'Example University', description: 'Badges for real skills', url: 'https://example.edu', email: 'badges@example.edu' }, { bytes: big, name: 'logo.png' });
+    expect(res.status).toBe(422);
+    expect(res.text).toContain(`The logo is 3.2 MB; the limit is ${MAX_BADGE_IMAGE_BYTES / 1024} KB.`);
+    expect(res.text).toMatch(/id="issuer-default-logoFile"[^>]*aria-invalid="true"/);
+    expect(res.text).toMatch(/id="issuer-default-name"[^>]*value="Example University"/);
+    expect(res.text).toContain('Badges for real skills</textarea>');
+    expect(res.text).toContain('<title>Fix 1 problem(s)');
+  });
+
+  it('refuses a file that is not PNG or SVG, and an SVG with script is served without it', async () => {
+    const res = await saveIssuer({ name: 'Example University' }, { bytes: Buffer.from('GIF89a...'), name: 'logo.gif' });
+    expect(res.status).toBe(422);
+    expect(res.text).toContain('Upload a PNG or an SVG image.');
+    const svg = Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><script>alert(1)</script><circle r="4" onload="alert(2)"/></svg>');
+    const ok = await saveIssuer({ name: 'Example University' }, { bytes: svg, name: 'logo.svg' });
+    expect(ok.status).toBe(303);
+    const logo = await request(app).get('/issuers/default/logo');
+    expect(logo.status).toBe(200);
+    expect(logo.headers['content-type']).toMatch(/^image\/svg\+xml/);
+    expect(logo.headers['content-security-policy']).toContain('sandbox');
+    expect(String(logo.body ?? logo.text)).not.toMatch(/script|onload/);
+  });
+
+  it('saves name, description and a PNG logo: the public issuer profile carries them', async () => {
+    const res = await saveIssuer({ name: 'Example University', description: 'Badges for real skills', url: 'https://example.edu', email: 'badges@example.edu' }, { bytes: PNG, name: 'logo.png' });
+    expect(res.status).toBe(303);
+    expect(res.headers.location).toBe(`${admin()}?done=issuer-saved#keys`);
+    const profile = await request(app).get('/issuers/default').set('Accept', 'application/json');
+    expect(profile.body).toMatchObject({ name: 'Example University', description: 'Badges for real skills', url: 'https://example.edu', email: 'badges@example.edu', image: { id: expect.stringMatching(new RegExp(`^${ctx.config.BASE_URL}/issuers/default/logo\\?v=[0-9a-f]{12}$`)), type: 'Image' } });
+    const logo = await request(app).get('/issuers/default/logo');
+    expect(logo.headers['content-type']).toBe('image/png');
+    expect(Buffer.compare(logo.body as Buffer, PNG)).toBe(0);
+    const page = await request(app).get(admin()).set('Cookie', cookie).set('Accept', 'text/html');
+    expect(page.text).toContain('alt="Logo of Example University"');
+  });
+
+  it('removes the platform only after confirmation: launches and its event sources stop, the row stays', async () => {
+    const source = await createEventSource(ctx.database.db, { kind: 'moodle', platformId, keyEncryptionKey: ctx.config.KEY_ENCRYPTION_KEY });
+    const page = await request(app).get(admin()).set('Cookie', cookie).set('Accept', 'text/html');
+    expect(page.text).toContain('active: launches are accepted');
+    const _csrf = await csrfToken();
+    const ask = await request(app).post(`${admin()}/platforms/${platformId}/remove`).set('Cookie', cookie).set('Accept', 'text/html').type('form').send({ _csrf });
+    expect(ask.status).toBe(200);
+    expect(ask.text).toContain('Remove this LMS from Laurel?');
+    expect(ask.text).toContain('Credentials already issued stay valid');
+    expect((await ctx.tdb.pool.query('select status from platforms where id = $1', [platformId])).rows[0].status).toBe('active');
+
+    const done = await request(app).post(`${admin()}/platforms/${platformId}/remove`).set('Cookie', cookie).set('Accept', 'text/html').type('form').send({ _csrf, confirm: 'yes' });
+    expect(done.status).toBe(200);
+    expect(done.text).toContain('School Moodle is no longer connected to Laurel');
+    expect((await ctx.tdb.pool.query('select status from platforms where id = $1', [platformId])).rows[0].status).toBe('disabled');
+    const { rows } = await ctx.tdb.pool.query(`select action from audit_log where action = 'platform.removed' and subject_id = $1`, [platformId]);
+    expect(rows).toHaveLength(1);
+    // The session of the removed platform no longer opens the console; its sources refuse events.
+    expect((await request(app).get(admin()).set('Cookie', cookie).set('Accept', 'text/html')).status).toBe(403);
+    clearEventSourceCache();
+    const timestamp = Math.floor(Date.now() / 1000);
+    const delivery = await request(app).post(`/events/moodle/${source.id}`).set('Content-Type', 'application/json').set('X-Laurel-Timestamp', String(timestamp))
+      .set('X-Laurel-Signature', signMoodleBody({ secret: source.secret!, timestamp, body: '{}' })).send('{}');
+    expect(delivery.status).toBe(404);
+  });
+});
