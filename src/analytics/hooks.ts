@@ -7,7 +7,7 @@ import { AnalyticsRecorder } from './recorder';
 // not the context object, because some callers pass copies of the context.
 const recorders = new WeakMap<object, AnalyticsRecorder>();
 
-/** The process's analytics recorder for this context (tests await `.idle()` before reading counts). */
+/** The process's analytics recorder for this context (tests await `.flush()` before reading counts). */
 export function analyticsRecorder(ctx: Pick<AppContext, 'database' | 'logger'>): AnalyticsRecorder {
   let recorder = recorders.get(ctx.database);
   if (!recorder) {

@@ -6,5 +6,5 @@ export { AnalyticsRecorder, type RecorderOptions } from './recorder';
 export { courseReport, type CourseReport, type BadgeReport, type ReportProps } from './report';
 export { analyticsRecorder, countCredentialView, countCredentialDownload, countVerification, countStatusListFetch, type AwardRef } from './hooks';
 export { instructorAnalytics, type AnalyticsSection } from './pages';
-export { createAnalyticsRouter, linkedInRedirectPath } from './web';
+export { createAnalyticsRouter } from './web';
 export type { AnalyticsTables } from './tables';

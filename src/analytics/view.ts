@@ -8,8 +8,6 @@ export interface KindView {
   recent: number;
   allTime: number;
   chart: BarChart;
-  /** Shown under the chart when the number needs a word of explanation. */
-  note?: string;
 }
 
 /** View model of views/partials/analytics-section.hbs. */
@@ -27,13 +25,6 @@ export interface AnalyticsSectionView {
   badgeHeaders?: string[];
 }
 
-const NOTES: Partial<Record<Kind, string>> = {
-  viewed: 'Views of the public credential page by browsers; not counted: people signed in to this course (holder, instructors, classmates) and crawlers or link previews that say what they are.',
-  downloaded: 'Baked PNG and SVG images, JSON and JWT downloads.',
-  verified: 'Calls to Laurel’s verification API with a correctly signed credential of this course.',
-  statusList: 'Fetches of the issuer’s revocation lists that hold this course’s credentials. Verifiers fetch a whole list, which other courses of the same issuer share, so this number is not this course’s alone.',
-};
-
 /** Charts, totals and tables for the course page (every kind, every badge) or one badge (no status lists). */
 export function analyticsSection(report: CourseReport, props: { scope: 'course' | 'badge'; badgeHref?: (id: string) => string }): AnalyticsSectionView {
   const kinds = props.scope === 'course' ? [...KINDS] : [...BADGE_KINDS];
@@ -50,7 +41,6 @@ export function analyticsSection(report: CourseReport, props: { scope: 'course' 
       recent: report.totals[kind],
       allTime: report.allTime[kind],
       chart: barChart({ title: KIND_LABELS[kind], days, values: report.daily.map((d) => d[kind]) }),
-      note: NOTES[kind],
     })),
     table: {
       headers: kinds.map((k) => KIND_LABELS[k]),

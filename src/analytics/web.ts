@@ -9,11 +9,9 @@ import { analyticsRecorder } from './hooks';
 import { courseReport } from './report';
 import { analyticsParams, analyticsQuery, credentialParams, type AnalyticsQuery } from './schema';
 
-/** The path of a credential's counted LinkedIn "Add to profile" link (pages link here, not to LinkedIn). */
-export const linkedInRedirectPath = (credentialId: string) => `/credentials/${credentialId}/linkedin`;
-
 /**
- * Analytics routes: the LinkedIn redirect that counts a click, and the course analytics API.
+ * Analytics routes: the LinkedIn redirect that counts a click (`GET /credentials/:id/linkedin`: the
+ * public credential page and the learner page link here instead of to LinkedIn), and the course analytics API.
  * Mounted at the application root (paths are absolute).
  */
 export function createAnalyticsRouter(ctx: AppContext): Router {

@@ -5,6 +5,7 @@ import request from 'supertest';
 import type { Express } from 'express';
 import { analyticsRecorder, AnalyticsRecorder, type CourseReport } from '../../src/analytics';
 import { createManualCourse } from '../../src/courses';
+import { createDatabase } from '../../src/db';
 import { createToken } from '../../src/tokens';
 import { createApp } from '../../src/web';
 import { createTestContext, type TestContext } from '../support/context';
@@ -32,7 +33,7 @@ afterAll(() => ctx.close());
 
 const browser = (path: string) => request(app).get(path).set('User-Agent', BROWSER_UA);
 const report = async (query = '', token = adminToken) => {
-  await analyticsRecorder(ctx).idle();
+  await analyticsRecorder(ctx).flush();
   return request(app).get(`/api/v1/courses/${fx.courseId}/analytics${query}`).set('Authorization', `Bearer ${token}`);
 };
 const badgeOf = (body: CourseReport, id: string) => body.achievements.find((a) => a.id === id)!;
@@ -93,20 +94,37 @@ describe('counting what happens to issued badges', () => {
 
   it('accumulates on one row per badge, day and kind', async () => {
     await Promise.all(Array.from({ length: 20 }, () => browser(`/credentials/${fx.credentials[0]}/badge.svg`)));
-    await analyticsRecorder(ctx).idle();
+    await analyticsRecorder(ctx).flush();
     const { rows } = await sql<{ n: string; count: string }>`
       select count(*)::text as n, sum(count)::text as count from analytics_daily where achievement_id = ${fx.achievementId} and kind = 'downloaded'`.execute(ctx.database.db);
     expect(rows[0]).toEqual({ n: '1', count: '26' });
   });
 
-  it('never fails the request when a count cannot be recorded, and logs instead', async () => {
+  it('never throws when counts cannot be written: logs, keeps them for the next flush, drops vanished badges', async () => {
     const warnings: unknown[] = [];
     const logger = { warn: (...args: unknown[]) => warnings.push(args) } as unknown as TestContext['logger'];
-    const recorder = new AnalyticsRecorder({ db: ctx.database.db, logger });
-    // An achievement that does not exist violates the foreign key: the count is dropped, not thrown.
-    expect(() => recorder.count({ courseId: fx.courseId, achievementId: '00000000-0000-4000-8000-000000000000', kind: 'viewed' })).not.toThrow();
-    await recorder.idle();
-    expect(warnings).toHaveLength(1);
+    const down = createDatabase({ url: 'postgres://laurel@127.0.0.1:1/laurel' });
+    try {
+      const recorder = new AnalyticsRecorder({ db: down.db, logger });
+      expect(() => recorder.count({ courseId: fx.courseId, achievementId: fx.achievementId, kind: 'viewed' })).not.toThrow();
+      await recorder.flush();
+      await recorder.flush();
+      expect(warnings).toHaveLength(2); // the count was kept and tried again
+      await recorder.close(); // a last attempt
+      expect(warnings).toHaveLength(3);
+    } finally {
+      await down.close();
+    }
+    // A badge that no longer exists: its count is dropped by the write, not an error for the batch.
+    const live = new AnalyticsRecorder({ db: ctx.database.db, logger });
+    live.count({ courseId: fx.courseId, achievementId: '00000000-0000-4000-8000-000000000000', kind: 'viewed' });
+    live.count({ courseId: fx.courseId, achievementId: fx.otherAchievementId, kind: 'linkedin' });
+    await live.close();
+    expect(warnings).toHaveLength(3);
+    const { rows } = await sql<{ kind: string; count: string }>`
+      select kind, count::text from analytics_daily where course_id = ${fx.courseId} and achievement_id <> ${fx.achievementId}`.execute(ctx.database.db);
+    expect(rows).toEqual([{ kind: 'linkedin', count: '1' }]);
+    await sql`delete from analytics_daily where achievement_id = ${fx.otherAchievementId}`.execute(ctx.database.db);
   });
 });
 
@@ -144,7 +162,7 @@ describe('instructor pages', () => {
   const page = (path: string) => request(app).get(path).set('Cookie', `${fx.cookie.name}=${fx.cookie.value}`).set('Accept', 'text/html');
 
   it('show the course numbers with an accessible chart per kind and a per-badge table', async () => {
-    await analyticsRecorder(ctx).idle();
+    await analyticsRecorder(ctx).flush();
     const res = await page(`/lti/courses/${fx.courseId}/instructor`);
     expect(res.status).toBe(200);
     expect(res.text).toContain('<h2 id="analytics-title">Analytics</h2>');
