@@ -101,9 +101,9 @@ export async function subscribeCanvasSource(deps: Deps, props: {
   if (source.kind !== 'canvas') return { ok: false, message: 'Only Canvas sources can subscribe to Live Events.' };
   const platform = source.platform_id ? (await listPlatforms(deps.database.db)).find((p) => p.id === source.platform_id) : undefined;
   if (!platform && !props.clients) return { ok: false, message: 'This source is not bound to a registered Canvas platform, so Laurel has no LTI token to ask Canvas with.' };
-  const clients = props.clients ?? serviceClients({ store: new PgLtiStore(deps.database.db), keyEncryptionKey: deps.config.KEY_ENCRYPTION_KEY, userAgent: userAgentOf(deps.config.BASE_URL) }, platform!);
   let outcome: SubscriptionOutcome;
   try {
+    const clients = props.clients ?? (await ltiClients(deps, platform!));
     const { subscription, created } = await subscribeLiveEvents(clients, { apiBase: props.apiBase, accountId: props.accountId, deliveryUrl: endpointOf(deps.config, source), format: props.format });
     outcome = { ok: true, subscription, message: created ? `Canvas created subscription ${subscription.Id}: Live Events now go to this source.` : `Canvas already delivers to this source (subscription ${subscription.Id}); nothing changed.` };
   } catch (error) {
@@ -114,6 +114,13 @@ export async function subscribeCanvasSource(deps: Deps, props: {
     details: { accountId: props.accountId, apiBase: props.apiBase, format: props.format, ...(outcome.subscription ? { subscriptionId: outcome.subscription.Id } : { reason: outcome.message }) },
   });
   return outcome;
+}
+
+async function ltiClients(deps: Deps, platform: Parameters<typeof serviceClients>[1]): Promise<SubscriptionDeps> {
+  const store = new PgLtiStore(deps.database.db);
+  // The tool key pair is read through the ltijs store, which must be set up first.
+  await store.setup();
+  return serviceClients({ store, keyEncryptionKey: deps.config.KEY_ENCRYPTION_KEY, userAgent: userAgentOf(deps.config.BASE_URL) }, platform);
 }
 
 function reasonOf(error: unknown): string {
