@@ -184,3 +184,17 @@ describe('instructor pages', () => {
     expect(labels[2]).toContain('26 in total');
   });
 });
+
+describe('the learner page', () => {
+  it('links a public, valid badge to the counted LinkedIn redirect, and a private one straight to LinkedIn', async () => {
+    const links = async (learnerId: string) => {
+      const cookie = await fx.sessionFor(learnerId, 'learner');
+      const res = await request(app).get(`/lti/courses/${fx.courseId}/learner`).set('Cookie', `${cookie.name}=${cookie.value}`).set('Accept', 'text/html');
+      expect(res.status).toBe(200);
+      return [...res.text.matchAll(/<a href="([^"]+)"[^>]*>Add to LinkedIn profile/g)].map((m) => m[1]!);
+    };
+    expect(await links(fx.learnerIds[0]!)).toEqual([`https://laurel.example.edu/credentials/${fx.credentials[0]}/linkedin`]);
+    const [direct] = await links(fx.learnerIds[2]!);
+    expect(direct).toMatch(/^https:\/\/www\.linkedin\.com\/profile\/add\?/);
+  });
+});

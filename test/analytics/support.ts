@@ -17,8 +17,12 @@ export interface AnalyticsFixture {
   /** Credential ids of the main badge: [public, public, private]. */
   credentials: string[];
   statusListId: string;
-  /** `name=value` of the instructor's session cookie. */
+  /** The instructor's session cookie. */
   cookie: { name: string; value: string };
+  /** Learners holding the credentials, in the same order. */
+  learnerIds: string[];
+  /** A session cookie for someone enrolled in the course (enrols them first). */
+  sessionFor(learnerId: string, role: 'instructor' | 'learner'): Promise<{ name: string; value: string }>;
 }
 
 export async function analyticsFixture(ctx: TestContext, tag: string): Promise<AnalyticsFixture> {
@@ -37,20 +41,27 @@ export async function analyticsFixture(ctx: TestContext, tag: string): Promise<A
   const achievement = await badge('Reef Explorer');
   const other = await badge('Tide Reader');
   const credentials: string[] = [];
+  const learnerIds: string[] = [];
   for (const [i, visibility] of (['public', 'public', 'private'] as const).entries()) {
     const learner = await upsertManualLearner(db, { email: `sea${i}-${tag}@example.edu`, name: `Diver ${i}` });
     const { award } = await awardBadge(deps, { achievementId: achievement.id, learnerId: learner.id, score: 90, evidence: [{ name: 'Reef quiz' }], visibility, actor: 'test', source: 'rule' });
     credentials.push((await issueCredential(deps, { awardId: award.id })).credential.id);
+    learnerIds.push(learner.id);
   }
   const { rows } = await sql<{ status_list_id: string }>`select status_list_id from credentials where id = ${credentials[0]}`.execute(db);
   const statusListId = rows[0]!.status_list_id;
 
-  // The cookie a verified instructor launch would have set.
+  // The cookie a verified launch would have set.
   const sessions = new LtiSessions({ secret: ctx.config.SESSION_SECRET, secure: false });
-  const minter = express().get('/mint', async (_req, res) => {
-    await sessions.issue(res, { platformId: platform.id, courseId: course.id, learnerId: teacher.id, roles: ['instructor'] });
-    res.end();
-  });
-  const [name, value] = (await request(minter).get('/mint')).headers['set-cookie']![0]!.split(';')[0]!.split('=') as [string, string];
-  return { courseId: course.id, achievementId: achievement.id, otherAchievementId: other.id, credentials, statusListId, cookie: { name, value } };
+  const sessionFor = async (learnerId: string, role: 'instructor' | 'learner') => {
+    if (learnerId !== teacher.id) await enroll(db, { courseId: course.id, learnerId, roles: ['http://purl.imsglobal.org/vocab/lis/v2/membership#Learner'], source: 'roster' });
+    const minter = express().get('/mint', async (_req, res) => {
+      await sessions.issue(res, { platformId: platform.id, courseId: course.id, learnerId, roles: [role] });
+      res.end();
+    });
+    const [name, value] = (await request(minter).get('/mint')).headers['set-cookie']![0]!.split(';')[0]!.split('=') as [string, string];
+    return { name, value };
+  };
+  const cookie = await sessionFor(teacher.id, 'instructor');
+  return { courseId: course.id, achievementId: achievement.id, otherAchievementId: other.id, credentials, statusListId, cookie, learnerIds, sessionFor };
 }
