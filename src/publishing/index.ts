@@ -4,3 +4,7 @@ export { dryRunAchievement, publishAchievement, rerunBackfill, awardToRosterLear
 export { courseBadgeCounts, learnerBadges, type BadgeCounts, type EarnedBadge, type PendingBadge } from './overview';
 export { sanitiseSvg, checkBadgeImage, MAX_BADGE_IMAGE_BYTES, type BadgeImage } from './images';
 export { updateAchievement, type BadgeChanges } from './edit';
+export {
+  listTierGroups, tierGroupOf, validateTiers, createTieredBadge, saveTieredBadge, dryRunTierGroup, publishTierGroup, tierAchievementName,
+  type TierGroup, type TierMember, type TierBadgeBase, type TierInput, type TierDryRun,
+} from './tiers';

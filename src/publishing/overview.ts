@@ -5,6 +5,7 @@ import { listAssignments } from '../courses';
 import { loadCourseFacts, loadFacts } from '../events';
 import { evaluate, parseRule, type Evaluation, type ProgressItem } from '../rules';
 import type { PublishingDb } from './tables';
+import { listTierGroups } from './tiers';
 
 /** Read models for the course pages: counts per badge, and one learner's earned badges and progress. */
 
@@ -75,6 +76,8 @@ export interface PendingBadge {
   achievement: AchievementRow;
   progress: ProgressItem[];
   reason: string;
+  /** For a tier: its ladder, and the highest tier the learner already holds. Only the next tier of a ladder is pending. */
+  tier?: { groupName: string; tierName: string; heldTierName?: string };
 }
 
 /** What one learner holds in a course (newest first, revoked ones included) and what they are working towards. */
@@ -97,9 +100,25 @@ export async function learnerBadges(ctx: AppContext, props: { courseId: string; 
   if (withRule.length === 0) return { earned, pending: [] };
   const facts = await loadFacts(db, props);
   const names = await namesOf(db, props.courseId, achievements);
-  const pending = withRule.map((achievement) => {
+  const groups = await listTierGroups(db, { courseId: props.courseId, achievements });
+  const pending: PendingBadge[] = [];
+  for (const achievement of withRule) {
+    const group = groups.find((g) => g.tiers.some((t) => t.achievement.id === achievement.id));
     const evaluation = evaluate(ruleOf(achievement)!, { ...facts, names });
-    return { achievement, progress: evaluation.progress, reason: evaluation.reason };
-  });
+    if (!group) {
+      pending.push({ achievement, progress: evaluation.progress, reason: evaluation.reason });
+      continue;
+    }
+    // A ladder shows only its next tier: "Quiz 2: 72% of the 80% required for Silver".
+    const next = group.tiers.find((t) => !held.has(t.achievement.id) && withRule.includes(t.achievement));
+    if (next?.achievement.id !== achievement.id) continue;
+    const heldTier = [...group.tiers].reverse().find((t) => held.has(t.achievement.id));
+    pending.push({
+      achievement,
+      progress: evaluation.progress.map((p) => (p.kind === 'score' ? { ...p, message: `${p.message} for ${next.tierName}` } : p)),
+      reason: evaluation.reason,
+      tier: { groupName: group.name, tierName: next.tierName, ...(heldTier ? { heldTierName: heldTier.tierName } : {}) },
+    });
+  }
   return { earned, pending };
 }

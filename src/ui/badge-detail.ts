@@ -13,6 +13,7 @@ import { actorOf, sessionOf, type CsrfTokens } from './csrf';
 import { base, courseNav, courseOf, noticeOf } from './page-data';
 import { capitalise, describeRule } from './rule-text';
 import { awardsCsv } from './csv';
+import { badgeTierRoutes, tierSectionView } from './badge-tiers';
 
 /** A badge's page for instructors: dry run and publish, who earned it, search, CSV, revoke, manual award, backfill. */
 export function badgeDetailRoutes(router: Router, ctx: AppContext, csrf: CsrfTokens): void {
@@ -31,6 +32,8 @@ export function badgeDetailRoutes(router: Router, ctx: AppContext, csrf: CsrfTok
     await publishAchievement(ctx, { achievementId: achievement.id, actor: actorOf(res), now: new Date() });
     res.redirect(303, `${base(achievement.course_id)}/badges/${achievement.id}?done=published`);
   }));
+
+  badgeTierRoutes(router, ctx, csrf);
 
   router.post('/badges/:badgeId/backfill', form, csrf.verify(), handle(async (req, res) => {
     const achievement = await achievementOf(ctx, req);
@@ -70,13 +73,14 @@ async function renderBadge(ctx: AppContext, csrf: CsrfTokens, req: Request, res:
   const course = await courseOf(ctx, req);
   const achievement = await achievementOf(ctx, req);
   const now = new Date();
-  const [dryRun, awards, assignments, roster] = await Promise.all([
+  const [dryRun, awards, assignments, roster, tiers] = await Promise.all([
     dryRunAchievement(ctx, { achievementId: achievement.id, now }),
     listAwards(badgesDepsFor(ctx), { achievementId: achievement.id }),
     listAssignments(ctx.database.db, course.id),
     sql<{ id: string; name: string | null; email: string | null }>`
       select l.id, l.name, l.email from enrollments e join learners l on l.id = e.learner_id
       where e.course_id = ${course.id} and e.status = 'active' order by l.name nulls last, l.id limit 2000`.execute(ctx.database.db),
+    tierSectionView(ctx, { achievement, now }),
   ]);
   const names = Object.fromEntries(assignments.flatMap((a) => [[a.id, a.name], [a.source_key, a.name]]));
   const q = typeof req.query.q === 'string' ? req.query.q.trim().slice(0, 100) : '';
@@ -107,6 +111,7 @@ async function renderBadge(ctx: AppContext, csrf: CsrfTokens, req: Request, res:
       total: dryRun.learners.length,
       earners: dryRun.learners.filter((l) => l.evaluation.award).map((l) => ({ name: l.name ?? l.email ?? l.learnerId, reason: l.evaluation.reason })),
     },
+    tiers,
     q,
     awards: shown.map((a) => ({
       ...a,

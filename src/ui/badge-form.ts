@@ -3,15 +3,15 @@ import type { Assignment } from '../courses';
 import type { AlignmentValue, AchievementRow } from '../badges';
 import { defaultBadgeSvg, type BadgeShape } from '../credentials';
 import { LaurelError } from '../errors';
-import { checkBadgeImage } from '../publishing';
-import { parseRuleNode, type RuleNode } from '../rules';
+import { checkBadgeImage, type TierBadgeBase, type TierGroup } from '../publishing';
+import { sameShape, type RuleNode } from '../rules';
+import { one, parseRuleSection, valuesFromRule, type FieldErrors, type FormValues, type TierDraft } from './badge-rule-form';
 
 /**
  * The "Create badge" form: text fields in, either a valid draft achievement out or field-level
  * messages to show next to each input (the page is re-rendered with what the instructor typed).
  */
 
-export const RULE_ROWS = 3;
 export const SHAPES: BadgeShape[] = ['circle', 'hexagon', 'shield'];
 
 const text = (max: number) => z.string().trim().max(max, `Use at most ${max} characters.`);
@@ -30,12 +30,10 @@ export const badgeFormSchema = z.object({
   alignFramework: text(300).default(''),
   alignCode: text(100).default(''),
   validForDays: z.union([z.literal(''), z.coerce.number({ message: 'Enter a number of days.' }).int('Enter whole days.').min(1, 'At least 1 day.').max(36500, 'At most 36500 days.')]).default(''),
-  ruleMode: z.enum(['allOf', 'anyOf']).default('allOf'),
-  ruleBadgesMin: z.union([z.literal(''), z.coerce.number().int().min(1, 'At least 1.')]).default(''),
 });
 
-export type BadgeFormValues = Record<string, string | string[]>;
-export type FieldErrors = Record<string, string>;
+export type BadgeFormValues = FormValues;
+export type { FieldErrors, TierDraft };
 
 export interface BadgeDraft {
   name: string;
@@ -47,10 +45,10 @@ export interface BadgeDraft {
   alignments: AlignmentValue[];
   validForDays?: number;
   rule?: RuleNode;
+  /** A tiered badge: one achievement per tier, named "<name>: <tier>", each with its own rule. */
+  tiers?: TierDraft[];
 }
 
-const one = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v) ?? '';
-const many = (v: string | string[] | undefined) => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 
 /** Parses the posted form. Returns the draft, or the errors by field name. */
 export function parseBadgeForm(props: {
@@ -58,6 +56,7 @@ export function parseBadgeForm(props: {
   file?: { bytes: Buffer };
   assignments: readonly Assignment[];
   badges: readonly Pick<AchievementRow, 'id'>[];
+  keepAssignmentIds?: readonly string[];
 }): { draft?: BadgeDraft; errors: FieldErrors } {
   const errors: FieldErrors = {};
   const flat: Record<string, string> = Object.fromEntries(Object.entries(props.values).filter(([k]) => k in badgeFormSchema.shape).map(([k, v]) => [k, one(v)]));
@@ -65,8 +64,10 @@ export function parseBadgeForm(props: {
   for (const key of ['name', 'description', 'criteria']) flat[key] ??= '';
   const parsed = badgeFormSchema.safeParse(flat);
   if (!parsed.success) for (const issue of parsed.error.issues) errors[String(issue.path[0])] ??= issue.message;
-  const rule = parseRuleRows(props, parsed.success ? parsed.data.ruleMode : 'allOf', errors);
+  const { rule, tiers } = parseRuleSection(props, errors);
   const f = parsed.success ? parsed.data : undefined;
+  const longestTier = Math.max(0, ...(tiers ?? []).map((t) => t.name.length));
+  if (f && tiers && f.name.length + 2 + longestTier > 200) errors.name ??= `With tier names the badge name must be at most ${198 - longestTier} characters.`;
   if (f && (f.alignName || f.alignUrl || f.alignFramework || f.alignCode)) {
     if (!f.alignName) errors.alignName = 'Enter the skill or competency name.';
     if (!f.alignUrl) errors.alignUrl = 'Enter the web address that describes the skill.';
@@ -93,52 +94,17 @@ export function parseBadgeForm(props: {
       name: f.name, description: f.description, criteriaNarrative: f.criteria, ...(image ? { image } : {}), colors: { primary: f.color }, alignments,
       ...(f.validForDays === '' ? {} : { validForDays: f.validForDays }),
       ...(rule ? { rule } : {}),
+      ...(tiers ? { tiers } : {}),
     },
     errors,
   };
 }
 
-/** Rule rows ("at least N% / N points on assignment X") and "N of these badges", combined all-of or any-of. */
-function parseRuleRows(props: { values: BadgeFormValues; assignments: readonly Assignment[]; badges: readonly Pick<AchievementRow, 'id'>[] }, mode: 'allOf' | 'anyOf', errors: FieldErrors): RuleNode | undefined {
-  const nodes: RuleNode[] = [];
-  for (let i = 0; i < RULE_ROWS; i++) {
-    const assignmentId = one(props.values[`ruleAssignment${i}`]);
-    const rawMin = one(props.values[`ruleMin${i}`]).trim();
-    const unit = one(props.values[`ruleUnit${i}`]) === 'points' ? 'points' : 'percent';
-    if (!assignmentId && !rawMin) continue;
-    const assignment = props.assignments.find((a) => a.id === assignmentId);
-    if (!assignment) { errors[`ruleAssignment${i}`] = 'Choose an assignment of this course.'; continue; }
-    const min = Number(rawMin);
-    const max = assignment.points_possible === null ? undefined : Number(assignment.points_possible);
-    if (rawMin === '' || !Number.isFinite(min) || min < 0) errors[`ruleMin${i}`] = 'Enter a threshold of 0 or more.';
-    else if (unit === 'percent' && min > 100) errors[`ruleMin${i}`] = 'A percentage is at most 100.';
-    else if (unit === 'points' && max !== undefined && min > max) errors[`ruleMin${i}`] = `This assignment is worth ${max} points.`;
-    else nodes.push(unit === 'percent' ? { kind: 'score', assignmentId: assignment.id, minPercent: min } : { kind: 'score', assignmentId: assignment.id, minPoints: min });
-  }
-  const badgeIds = many(props.values.ruleBadges).filter((id) => props.badges.some((b) => b.id === id));
-  if (badgeIds.length > 0) {
-    const rawMin = one(props.values.ruleBadgesMin).trim();
-    const min = rawMin === '' ? badgeIds.length : Number(rawMin);
-    if (!Number.isInteger(min) || min < 1 || min > badgeIds.length) errors.ruleBadgesMin = `Enter a number from 1 to ${badgeIds.length}.`;
-    else nodes.push({ kind: 'badges', achievementIds: badgeIds, min });
-  }
-  if (nodes.length === 0) return undefined;
-  const node: RuleNode = nodes.length === 1 ? nodes[0]! : { kind: mode, rules: nodes };
-  try {
-    return parseRuleNode(node);
-  } catch {
-    errors.ruleMode = 'This rule is not valid: check the conditions.';
-    return undefined;
-  }
-}
-
 /**
- * The form values that show an existing badge (for editing). Rules the builder cannot show (nested
- * deeper than one all-of/any-of, or more rows than it has) come back with `unsupported`.
+ * The form values that show an existing badge (for editing). Rules the builder cannot show exactly
+ * (groups nested in groups) come back with `unsupported`.
  */
 export function valuesFromAchievement(row: AchievementRow, assignments: readonly Assignment[]): { values: BadgeFormValues; unsupported: boolean } {
-  // Rules written through the API may name an assignment by the LMS's or the caller's id.
-  const known = (id: string) => assignments.find((a) => a.id === id || a.source_key === id || a.source_key.endsWith(`:${id}`))?.id;
   const alignment = row.alignments[0];
   const values: BadgeFormValues = {
     name: row.name, description: row.description, criteria: row.criteria_narrative, imageMode: 'keep',
@@ -148,19 +114,32 @@ export function valuesFromAchievement(row: AchievementRow, assignments: readonly
   };
   const rule = row.rule as RuleNode | null;
   if (rule === null) return { values, unsupported: false };
-  const children = rule.kind === 'allOf' || rule.kind === 'anyOf' ? rule.rules : [rule];
-  values.ruleMode = rule.kind === 'anyOf' ? 'anyOf' : 'allOf';
-  const scores = children.filter((c) => c.kind === 'score');
-  const badges = children.filter((c) => c.kind === 'badges');
-  const unsupported = scores.length + badges.length !== children.length || scores.length > RULE_ROWS || badges.length > 1 || (rule.kind === 'anyOf' && (rule.min ?? 1) !== 1);
-  scores.slice(0, RULE_ROWS).forEach((c, i) => {
-    values[`ruleAssignment${i}`] = known(c.assignmentId) ?? c.assignmentId;
-    values[`ruleMin${i}`] = String(c.minPercent ?? c.minPoints ?? '');
-    values[`ruleUnit${i}`] = c.minPoints !== undefined ? 'points' : 'percent';
+  const fromRule = valuesFromRule(rule, assignments);
+  return { values: { ...values, ...fromRule.values }, unsupported: fromRule.unsupported };
+}
+
+/** The edit form of a tiered badge: shared fields and conditions from the lowest tier, one tier row per achievement. */
+export function valuesFromTierGroup(group: TierGroup, assignments: readonly Assignment[]): { values: BadgeFormValues; unsupported: boolean } {
+  const lowest = group.tiers[0]!.achievement;
+  const { values, unsupported } = valuesFromAchievement(lowest, assignments);
+  values.name = group.name;
+  // The tiers set the thresholds; the condition rows only name the assignments.
+  for (const key of Object.keys(values)) if (/^ruleMin\d+$/.test(key)) values[key] = '';
+  values.tierUnit = group.tiers[0]!.threshold?.unit ?? 'percent';
+  group.tiers.forEach((t, i) => {
+    values[`tierId${i}`] = t.achievement.id;
+    values[`tierName${i}`] = t.tierName;
+    values[`tierMin${i}`] = t.threshold ? String(t.threshold.value) : '';
   });
-  if (badges[0]) {
-    values.ruleBadges = badges[0].achievementIds;
-    values.ruleBadgesMin = badges[0].min === undefined ? '' : String(badges[0].min);
-  }
-  return { values, unsupported };
+  const first = lowest.rule as RuleNode | null;
+  const odd = group.tiers.some((t) => !t.threshold || !first || !t.achievement.rule || !sameShape(first, t.achievement.rule as RuleNode));
+  return { values, unsupported: unsupported || odd };
+}
+
+/** What every tier shares, from a parsed form. */
+export function tierBaseOf(draft: BadgeDraft): TierBadgeBase {
+  return {
+    description: draft.description, criteriaNarrative: draft.criteriaNarrative, alignments: draft.alignments, colors: draft.colors,
+    validForDays: draft.validForDays ?? null, ...(draft.image ? { image: draft.image } : {}),
+  };
 }

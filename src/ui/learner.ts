@@ -37,6 +37,7 @@ export function learnerRouter(ctx: AppContext, csrf: CsrfTokens): Router {
         description: p.achievement.description,
         imageUrl: p.achievement.image_url ?? `/achievements/${p.achievement.id}/image`,
         progress: p.progress.map((item) => ({ message: item.message, met: item.status === 'met' })),
+        tierNote: p.tier ? (p.tier.heldTierName ? `You hold ${p.tier.heldTierName}. Next tier: ${p.tier.tierName}.` : `Tiered badge: the first tier is ${p.tier.tierName}.`) : null,
         reason: p.reason,
       })),
     });

@@ -1,4 +1,4 @@
-import type { RuleNode } from '../rules';
+import { referencedAssignmentIds, type RuleNode, type Threshold } from '../rules';
 
 /** A rule in plain words for instructors ("At least 80% on Quiz 2 and at least 2 of: ..."). */
 export function describeRule(node: RuleNode, names: Readonly<Record<string, string>>): string {
@@ -22,4 +22,21 @@ export function describeRule(node: RuleNode, names: Readonly<Record<string, stri
 
 export function capitalise(text: string): string {
   return text ? text[0]!.toUpperCase() + text.slice(1) : text;
+}
+
+/** "60%" or "12 points". */
+export function describeThreshold(threshold: Threshold | undefined): string {
+  if (!threshold) return '(threshold varies)';
+  return threshold.unit === 'percent' ? `${threshold.value}%` : `${threshold.value} ${threshold.value === 1 ? 'point' : 'points'}`;
+}
+
+/** A tier ladder in one line: "Quiz mastery: Bronze 60%, Silver 75%, Gold 90% on Quiz 1 and Quiz 2". */
+export function describeTiers(group: { name: string; tiers: ReadonlyArray<{ tierName: string; threshold?: Threshold }> }, lowestRule: RuleNode | null, names: Readonly<Record<string, string>>): string {
+  const ladder = group.tiers.map((t) => `${t.tierName} ${describeThreshold(t.threshold)}`).join(', ');
+  if (!lowestRule) return `${group.name}: ${ladder}`;
+  const assignments = referencedAssignmentIds(lowestRule).map((id) => names[id] ?? id);
+  const joiner = lowestRule.kind === 'anyOf' ? (lowestRule.min ?? 1) > 1 ? ` (at least ${lowestRule.min} of these)` : ' or ' : ' and ';
+  const on = joiner.startsWith(' (') ? `${assignments.join(', ')}${joiner}` : assignments.join(joiner);
+  const badges = (lowestRule.kind === 'allOf' || lowestRule.kind === 'anyOf' ? lowestRule.rules : [lowestRule]).filter((r) => r.kind === 'badges');
+  return `${group.name}: ${ladder} on ${on}${badges.length ? `; each tier also needs ${badges.map((b) => describeRule(b, names)).join(' and ')}` : ''}`;
 }

@@ -59,6 +59,7 @@ if (!haveChromium) console.warn(`SKIP analytics accessibility tests: no Chromium
       // One bar (today) in each of the issued, viewed and downloaded charts.
       expect(await tab.locator('svg.an-chart rect[fill="#0b57d0"]').count()).toBe(3);
       await tab.evaluate("document.querySelectorAll('details').forEach((d) => { d.open = true; })");
+      if (process.env.ANALYTICS_SCREENSHOT) await tab.screenshot({ path: `${process.env.ANALYTICS_SCREENSHOT}-${path.includes("badges") ? "badge" : "course"}.png`, fullPage: true });
       const violations = await seriousViolations(tab);
       if (violations.length) found[path] = violations;
     }

@@ -32,7 +32,7 @@ describe('the badge form', () => {
 
   it('combines rows any-of, with points and badges-from-badges', () => {
     const { draft, errors } = parseBadgeForm({
-      values: { ...base, ruleMode: 'anyOf', ruleAssignment0: assignments[0]!.id, ruleMin0: '40', ruleUnit0: 'points', ruleAssignment1: assignments[1]!.id, ruleMin1: '70', ruleBadges: [badge.id, 'not-in-course'], ruleBadgesMin: '1' },
+      values: { ...base, ruleMode: 'anyOf', ruleAssignment0: assignments[0]!.id, ruleMin0: '40', ruleUnit0: 'points', ruleAssignment1: assignments[1]!.id, ruleMin1: '70', ruleBadges0: [badge.id, 'not-in-course'], ruleBadgesMin0: '1' },
       assignments, badges: [badge],
     });
     expect(errors).toEqual({});
