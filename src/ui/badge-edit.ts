@@ -10,7 +10,7 @@ import { parseBadgeForm, tierBaseOf, valuesFromAchievement, valuesFromTierGroup,
 import { applyFormAction } from './badge-rule-form';
 import { actorOf, sessionOf, type CsrfTokens } from './csrf';
 import { badgeFormView } from './form-view';
-import { explainMissingUploads, multipartForm } from './multipart';
+import { multipartForm } from './multipart';
 import { base, courseNav, courseOf } from './page-data';
 
 /**
@@ -40,7 +40,6 @@ export function badgeEditRoutes(router: Router, ctx: AppContext, csrf: CsrfToken
     // Assignments the current rule names that Laurel has not seen a grade for yet stay choosable.
     const keepAssignmentIds = members.flatMap((m) => (m.rule ? referencedAssignmentIds(m.rule as RuleNode) : []));
     const { draft, errors } = parseBadgeForm({ values, ...(files.imageFile ? { file: files.imageFile } : {}), assignments, badges: others, keepAssignmentIds });
-    explainMissingUploads(errors, res);
     if (draft && group && !draft.tiers) errors.tiers = 'A tiered badge keeps 2 to 5 tiers: name them and give their thresholds.';
     if (!draft || errors.tiers) return renderEdit(ctx, csrf, req, res.status(422), { achievement, group, values, errors, unsupported: false });
     const here = (id: string) => `${base(achievement.course_id)}/badges/${id}`;
