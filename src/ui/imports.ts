@@ -5,7 +5,7 @@ import { LaurelError } from '../errors';
 import { detectGradebookFormat, gradebookToEvents, importGradebookJob, MAX_GRADEBOOK_BYTES } from '../events';
 import { handle, renderPage } from '../web';
 import { sessionOf, type CsrfTokens } from './csrf';
-import { multipartForm } from './multipart';
+import { multipartForm, uploadsOf } from './multipart';
 import { base, courseNav, courseOf } from './page-data';
 
 /**
@@ -14,14 +14,16 @@ import { base, courseNav, courseOf } from './page-data';
  * without script, a reload link).
  */
 export function importRoutes(router: Router, ctx: AppContext, csrf: CsrfTokens): void {
-  router.post('/imports', ...multipartForm({ limitBytes: MAX_GRADEBOOK_BYTES + 64 * 1024 }), csrf.verify(), handle(async (req, res) => {
+  router.post('/imports', ...multipartForm({ limitBytes: MAX_GRADEBOOK_BYTES, nouns: { gradebook: 'file' } }), csrf.verify(), handle(async (req, res) => {
     const course = await courseOf(ctx, req);
-    const file = (res.locals.files as Record<string, { bytes: Buffer }>).gradebook;
+    const { files, uploadErrors } = uploadsOf(res);
+    const file = files.gradebook;
     const csv = file?.bytes.toString('utf8') ?? '';
     let scores = 0;
     let format: 'canvas' | 'moodle' | undefined;
     try {
-      if (!file) throw new LaurelError('ERR_VALIDATION', 'Choose the CSV file exported from your gradebook.');
+      // An oversized file is dropped by the multipart parser, which says how large it was.
+      if (!file) throw new LaurelError('ERR_VALIDATION', uploadErrors.gradebook ?? 'Choose the CSV file exported from your gradebook.');
       format = detectGradebookFormat(csv);
       scores = gradebookToEvents({ courseId: course.id, csv, format, exportedAt: new Date() }).length;
     } catch (error) {

@@ -122,3 +122,11 @@ function parse(req: express.Request, options: MultipartOptions): Promise<ParsedF
     req.pipe(parser);
   });
 }
+
+/**
+ * Replaces a form's "choose a file" message by the size refusal when the chosen file was dropped
+ * for its size (only where the form already reports that field, i.e. where the file was needed).
+ */
+export function explainMissingUploads(errors: Record<string, string>, res: Response): void {
+  for (const [field, message] of Object.entries(uploadsOf(res).uploadErrors)) if (errors[field] !== undefined) errors[field] = message;
+}
