@@ -1,4 +1,4 @@
-import { sql, type Kysely, type Selectable } from 'kysely';
+import { sql, type Insertable, type Kysely, type Selectable } from 'kysely';
 import { enroll, findCourse, upsertManualLearner } from '../courses';
 import { LaurelError } from '../errors';
 import { resolveMapping } from './mapping';
@@ -30,39 +30,81 @@ const on = <T>(db: Kysely<T>): Kysely<EventsDb> => db as unknown as Kysely<Event
  * duplicates, so two concurrent deliveries of the same event store it once (no check-then-insert).
  */
 export async function storeEvent<T>(dbAny: Kysely<T>, props: StoreEventProps): Promise<StoreEventResult> {
-  const db = on(dbAny);
+  const [result] = await insertEvents(dbAny, [await prepareEvent(dbAny, props)]);
+  return result!;
+}
+
+/** An inbox row ready to insert: the event with its LMS ids mapped (or not yet: then parked). */
+export type PreparedEvent = Insertable<EventTables['score_events']>;
+
+/** Maps the event's ids (cached lookups) and builds its inbox row; writes nothing but API learners. */
+export async function prepareEvent<T>(dbAny: Kysely<T>, props: StoreEventProps): Promise<PreparedEvent> {
   const { event } = props;
-  const mapping = await mapEvent(db, props);
+  const mapping = await mapEvent(on(dbAny), props);
   // Assignment events need only the course; score events need the learner too.
   const mapped = mapping.courseId !== null && (event.type === 'assignment' || mapping.learnerId !== null);
-  const inserted = await db
-    .insertInto('score_events')
-    .values({
-      scope: props.scope,
-      external_id: event.externalId,
-      source_id: props.sourceId,
-      origin: event.origin,
-      kind: event.type,
-      platform_id: props.platformId,
-      course_id: mapping.courseId,
-      learner_id: mapping.learnerId,
-      lms_course_id: event.course.lmsCourseId ?? null,
-      lms_user_id: event.type === 'score' ? (event.learner.lmsUserId ?? null) : null,
-      occurred_at: new Date(event.occurredAt),
-      payload: JSON.stringify(event),
-      status: mapped ? 'pending' : 'parked',
-    })
-    .onConflict((oc) => oc.columns(['scope', 'external_id']).doNothing())
-    .returning(['id', 'status'])
-    .executeTakeFirst();
-  if (inserted) return { eventId: inserted.id, duplicate: false, status: inserted.status };
-  const existing = await db
-    .selectFrom('score_events')
-    .select(['id', 'status'])
-    .where('scope', '=', props.scope)
-    .where('external_id', '=', event.externalId)
-    .executeTakeFirstOrThrow();
-  return { eventId: existing.id, duplicate: true, status: existing.status };
+  return {
+    scope: props.scope,
+    external_id: event.externalId,
+    source_id: props.sourceId,
+    origin: event.origin,
+    kind: event.type,
+    platform_id: props.platformId,
+    course_id: mapping.courseId,
+    learner_id: mapping.learnerId,
+    lms_course_id: event.course.lmsCourseId ?? null,
+    lms_user_id: event.type === 'score' ? (event.learner.lmsUserId ?? null) : null,
+    occurred_at: new Date(event.occurredAt),
+    payload: JSON.stringify(event),
+    status: mapped ? 'pending' : 'parked',
+  };
+}
+
+/**
+ * Inserts many inbox rows in one statement (one commit). Duplicates, of stored events or within the
+ * batch, are decided by the unique (scope, external_id) constraint: the first row of a key is stored,
+ * the others are answered with the stored row. Results are in the order of `rows`.
+ */
+export async function insertEvents<T>(dbAny: Kysely<T>, rows: readonly PreparedEvent[]): Promise<StoreEventResult[]> {
+  if (rows.length === 0) return [];
+  const db = on(dbAny);
+  const keyOf = (scope: string, externalId: string) => `${scope}\u0000${externalId}`;
+  // One fixed statement over column arrays: its cost does not grow with a query builder's per-row
+  // work, and PostgreSQL parses the same text every time.
+  const column = <K extends keyof PreparedEvent>(key: K) => rows.map((row) => row[key] ?? null);
+  const { rows: inserted } = await sql<{ id: string; status: StoreEventResult['status']; scope: string; external_id: string }>`
+    insert into score_events (scope, external_id, source_id, origin, kind, platform_id, course_id, learner_id,
+                              lms_course_id, lms_user_id, occurred_at, payload, status)
+    select * from unnest(${column('scope')}::text[], ${column('external_id')}::text[], ${column('source_id')}::uuid[],
+                         ${column('origin')}::text[], ${column('kind')}::text[], ${column('platform_id')}::uuid[],
+                         ${column('course_id')}::uuid[], ${column('learner_id')}::uuid[], ${column('lms_course_id')}::text[],
+                         ${column('lms_user_id')}::text[], ${column('occurred_at')}::timestamptz[], ${column('payload')}::jsonb[],
+                         ${rows.map((row) => row.status ?? 'pending')}::text[])
+    on conflict (scope, external_id) do nothing
+    returning id, status, scope, external_id`.execute(db);
+  const fresh = new Map(inserted.map((row) => [keyOf(row.scope, row.external_id), row]));
+  const missing = rows.filter((row) => !fresh.has(keyOf(row.scope, row.external_id)));
+  const stored = new Map<string, { id: string; status: StoreEventResult['status'] }>();
+  if (missing.length > 0) {
+    const existing = await db
+      .selectFrom('score_events')
+      .select(['id', 'status', 'scope', 'external_id'])
+      .where((eb) => eb(eb.refTuple('scope', 'external_id'), 'in', missing.map((row) => eb.tuple(row.scope, row.external_id))))
+      .execute();
+    for (const row of existing) stored.set(keyOf(row.scope, row.external_id), row);
+  }
+  const answered = new Set<string>();
+  return rows.map((row) => {
+    const key = keyOf(row.scope, row.external_id);
+    const mine = fresh.get(key);
+    if (mine && !answered.has(key)) {
+      answered.add(key);
+      return { eventId: mine.id, duplicate: false, status: mine.status };
+    }
+    const other = mine ?? stored.get(key);
+    if (!other) throw new Error(`inbox row ${row.scope}/${row.external_id} neither inserted nor found`);
+    return { eventId: other.id, duplicate: true, status: other.status };
+  });
 }
 
 async function mapEvent(db: Kysely<EventsDb>, props: StoreEventProps) {

@@ -24,7 +24,7 @@ export { applyEvent, type ApplyOutcome } from './apply';
 export { evaluateLearner, loadFacts, type Awarder, type AwardRequest } from './evaluate-learner';
 export { evaluateEventJob, enqueueEvaluation, EVALUATE_EVENT_JOB } from './jobs/evaluate';
 export { processParkedEvents, sweepParkedEvents, startParkedEventsSweep } from './parked';
-export { createEventsRouter } from './web/router';
+export { createEventIntakeRouter, createEventsRouter } from './web/router';
 export { signMoodleBody, verifyMoodleSignature } from './verify/moodle-hmac';
 export { verifyCanvasJwt, clearJwksCache, configureCanvasJwks } from './verify/canvas-jwt';
 export { canvasIdCandidates } from './mapping';

@@ -1,6 +1,7 @@
 import type { AppContext } from '../context';
 import { LaurelError } from '../errors';
-import { storeEvent } from './inbox';
+import { GroupCommit } from '../batching';
+import { insertEvents, prepareEvent, type PreparedEvent, type StoreEventProps, type StoreEventResult } from './inbox';
 import { enqueueEvaluation } from './jobs/evaluate';
 import type { ParseResult } from './model';
 import { normaliseApiEvent, type ApiEventBody } from './sources/api';
@@ -64,8 +65,7 @@ export async function ingestMoodleDelivery(
 
 export async function ingestApiEvent(deps: Deps, props: { body: ApiEventBody }): Promise<IngestResult> {
   const event = normaliseApiEvent(props.body);
-  const stored = await storeEvent(deps.database.db, { scope: 'api', sourceId: null, platformId: null, event });
-  if (!stored.duplicate && stored.status === 'pending') await enqueueEvaluation(deps, stored.eventId);
+  const stored = await commitEvent(deps, { scope: 'api', sourceId: null, platformId: null, event });
   return { accepted: true, duplicate: stored.duplicate, eventId: stored.eventId, status: stored.status };
 }
 
@@ -75,9 +75,27 @@ async function accept(deps: Deps, source: EventSource, result: ParseResult): Pro
     deps.logger.debug({ sourceId: source.id, eventName: result.eventName, reason: result.reason }, 'event ignored');
     return { accepted: true, duplicate: false, ignored: result.reason };
   }
-  const stored = await storeEvent(deps.database.db, { scope: source.id, sourceId: source.id, platformId: source.platform_id, event: result.event });
-  if (!stored.duplicate && stored.status === 'pending') await enqueueEvaluation(deps, stored.eventId);
+  const stored = await commitEvent(deps, { scope: source.id, sourceId: source.id, platformId: source.platform_id, event: result.event });
   return { accepted: true, duplicate: stored.duplicate, eventId: stored.eventId, status: stored.status };
+}
+
+// One group-commit inbox writer per database: concurrent deliveries share one INSERT and one commit.
+const writers = new WeakMap<object, GroupCommit<PreparedEvent, StoreEventResult>>();
+
+/**
+ * Commits the event to the inbox (batched with concurrent deliveries, each caller still waits for
+ * its own commit), then enqueues its evaluate job (batched too, best effort).
+ */
+async function commitEvent(deps: Deps, props: StoreEventProps): Promise<StoreEventResult> {
+  const db = deps.database.db;
+  let writer = writers.get(db);
+  if (!writer) {
+    writer = new GroupCommit((rows: PreparedEvent[]) => insertEvents(db, rows), { maxBatch: 500, maxInFlight: 3 });
+    writers.set(db, writer);
+  }
+  const stored = await writer.submit(await prepareEvent(db, props));
+  if (!stored.duplicate && stored.status === 'pending') await enqueueEvaluation(deps, stored.eventId);
+  return stored;
 }
 
 /** Refusals are recorded on the source (admins see why Canvas/Moodle deliveries fail), then rethrown. */

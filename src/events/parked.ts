@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { AppContext } from '../context';
 import { unparkEvents } from './inbox';
-import { enqueueEvaluation } from './jobs/evaluate';
+import { enqueueEvaluations } from './jobs/evaluate';
 
 /**
  * Re-maps events parked because their learner or course was unknown, and queues those that now map.
@@ -10,7 +10,7 @@ import { enqueueEvaluation } from './jobs/evaluate';
  */
 export async function processParkedEvents(ctx: Pick<AppContext, 'database' | 'queues' | 'logger'>, props: { platformId: string }): Promise<number> {
   const ready = await unparkEvents(ctx.database.db, { platformId: props.platformId });
-  for (const eventId of ready) await enqueueEvaluation(ctx, eventId);
+  for (let i = 0; i < ready.length; i += 200) await enqueueEvaluations(ctx, ready.slice(i, i + 200));
   if (ready.length) ctx.logger.info({ platformId: props.platformId, count: ready.length }, 'parked events mapped');
   return ready.length;
 }

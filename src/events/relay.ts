@@ -1,6 +1,6 @@
 import type { AppContext } from '../context';
 import { findStalledEvents } from './inbox';
-import { enqueueEvaluation } from './jobs/evaluate';
+import { enqueueEvaluations } from './jobs/evaluate';
 
 /**
  * The relay: events accepted while Redis was down (or whose job vanished) stay `pending` in the
@@ -19,7 +19,11 @@ export interface EventRelayOptions {
 export async function relayStalledEvents(ctx: Pick<AppContext, 'database' | 'queues' | 'logger'>, props: { now: Date; graceMs: number; batch: number }): Promise<number> {
   const ids = await findStalledEvents(ctx.database.db, { now: props.now, graceMs: props.graceMs, limit: props.batch });
   let queued = 0;
-  for (const id of ids) if (await enqueueEvaluation(ctx, id)) queued++;
+  // Chunks of 200: one round trip each, small enough for a slow Redis to answer within the timeout.
+  for (let i = 0; i < ids.length; i += 200) {
+    const chunk = ids.slice(i, i + 200);
+    if (await enqueueEvaluations(ctx, chunk)) queued += chunk.length;
+  }
   if (ids.length) ctx.logger.info({ found: ids.length, queued }, 'relay re-enqueued stalled events');
   return queued;
 }

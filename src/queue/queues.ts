@@ -43,6 +43,19 @@ export class Queues {
     return added.id!;
   }
 
+  /** Adds many jobs of one kind in one Redis round trip (BullMQ addBulk); returns their ids in order. */
+  async enqueueBulk<P>(job: JobDefinition<P>, items: readonly { payload: P; jobId?: string }[]): Promise<string[]> {
+    if (items.length === 0) return [];
+    const jobs = items.map(({ payload, jobId }) => {
+      const parsed = job.schema.safeParse(payload);
+      if (!parsed.success) throw new TypeError(`Invalid payload for job ${job.name}: ${parsed.error.message}`);
+      const id = jobId?.replace(/:/g, '_');
+      return { name: job.name, data: parsed.data, opts: { ...job.options, ...(id ? { jobId: id } : {}) } };
+    });
+    const added = await this.get(job.queue).addBulk(jobs);
+    return added.map((entry) => entry.id!);
+  }
+
   all(): Queue[] {
     return QUEUE_NAMES.map((name) => this.get(name));
   }

@@ -7,7 +7,7 @@ import { paths } from '../paths';
 import { errorHandler, notFound } from './errors';
 import { healthRouter } from './health';
 import { createMetrics } from './metrics';
-import { mountRoutes } from './routes';
+import { mountIntakeRoutes, mountRoutes } from './routes';
 import { queueDashboardRouter } from './queue-dashboard';
 import { FrameAncestors } from './frame-ancestors';
 import { securityHeaders } from './security';
@@ -20,6 +20,8 @@ export async function createApp(ctx: AppContext): Promise<Express> {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', ctx.config.TRUST_PROXY);
+  const metrics = createMetrics(ctx);
+  mountIntakeRoutes(app, ctx, { observe: metrics.observe });
   app.use(
     pinoHttp({
       logger: ctx.logger,
@@ -38,7 +40,6 @@ export async function createApp(ctx: AppContext): Promise<Express> {
   await frameAncestors.refresh();
   app.locals.frameAncestors = frameAncestors;
   app.use(securityHeaders(ctx.config, frameAncestors));
-  const metrics = createMetrics(ctx);
   app.use(metrics.observe);
   app.use(healthRouter(ctx));
   app.use(metrics.router);

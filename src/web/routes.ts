@@ -1,12 +1,20 @@
-import type { Express } from 'express';
+import type { Express, RequestHandler } from 'express';
 import { createAnalyticsRouter } from '../analytics';
 import { createBadgesApiRouter, createPublicBadgesRouter } from '../badges';
 import type { AppContext } from '../context';
 import { createCredentialsRouter } from '../credentials';
-import { createEventsRouter } from '../events';
+import { createEventIntakeRouter, createEventsRouter } from '../events';
 import { createLti } from '../lti';
 import { createTranscriptsRouter } from '../transcripts';
 import { createAdminApiRouter, createCoursePagesRouter } from '../ui';
+
+/**
+ * Machine-to-machine routes hit at high rates (LMS event deliveries), mounted before the page
+ * middleware; each authenticates every request on its own.
+ */
+export function mountIntakeRoutes(app: Express, ctx: AppContext, options: { observe: RequestHandler }): void {
+  app.use(createEventIntakeRouter(ctx, options));
+}
 
 /**
  * Feature routers, mounted in this order after the foundation's own routes. Each feature module adds

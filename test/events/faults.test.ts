@@ -4,7 +4,7 @@ import { UnrecoverableError } from 'bullmq';
 import type { CredentialPort } from '../../src/badges';
 import { useCredentialPort } from '../../src/badges/context';
 import { createManualCourse } from '../../src/courses';
-import { createEventsRouter, evaluateEventJob, relayStalledEvents } from '../../src/events';
+import { createEventIntakeRouter, createEventsRouter, evaluateEventJob, relayStalledEvents } from '../../src/events';
 import { createRedis, Queues, type JobRun } from '../../src/queue';
 import { createToken } from '../../src/tokens';
 import { errorHandler } from '../../src/web/errors';
@@ -99,7 +99,7 @@ describe('fault tolerance of the event pipeline', () => {
     const deadRedis = createRedis('redis://127.0.0.1:1', 'producer');
     const down = { ...ctx, redis: deadRedis, queues: new Queues({ connection: deadRedis, prefix: 'never' }) };
     const outage = express();
-    outage.use(createEventsRouter(down));
+    outage.use(createEventIntakeRouter(down));
     outage.use(errorHandler);
     const ids: string[] = [];
     for (let i = 0; i < 5; i++) {

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import express, { type Express } from 'express';
 import { exportJWK, generateKeyPair, SignJWT, type JWK, type JWTPayload } from 'jose';
 import type { AppContext } from '../../src/context';
-import { createEventsRouter } from '../../src/events';
+import { createEventIntakeRouter, createEventsRouter } from '../../src/events';
 import { createLogger } from '../../src/log';
 import { createRedis, Queues } from '../../src/queue';
 import { errorHandler, notFound } from '../../src/web/errors';
@@ -38,6 +38,7 @@ export async function createEventsTestContext(): Promise<EventsTestContext> {
 /** Just the events router and the app's error middleware. */
 export function eventsApp(ctx: AppContext): Express {
   const app = express();
+  app.use(createEventIntakeRouter(ctx));
   app.use(createEventsRouter(ctx));
   app.use(notFound);
   app.use(errorHandler);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { GroupCommit } from '../../batching';
 import type { AppContext } from '../../context';
 import { defineJob, UnrecoverableError } from '../../queue';
 import { applyEvent, markFailed } from '../apply';
@@ -45,26 +46,49 @@ export const evaluateEventJob = defineJob<EvaluateEventPayload>({
 // re-enqueues it after its grace period.
 const ENQUEUE_TIMEOUT_MS = 2000;
 
-export async function enqueueEvaluation(deps: Pick<AppContext, 'queues' | 'logger'> & { redis?: Pick<AppContext['redis'], 'status'> }, eventId: string): Promise<boolean> {
+type EnqueueDeps = Pick<AppContext, 'queues' | 'logger'> & { redis?: Pick<AppContext['redis'], 'status'> };
+
+/**
+ * Enqueues the evaluate jobs of these events in one Redis round trip (job id = event id, so a
+ * second enqueue of the same event is a no-op). Best effort: returns false when they were not queued.
+ */
+export async function enqueueEvaluations(deps: EnqueueDeps, eventIds: readonly string[]): Promise<boolean> {
+  if (eventIds.length === 0) return true;
   // Redis known to be down (not merely still connecting): do not make the LMS wait for a timeout;
-  // the relay queues the event later.
+  // the relay queues the events later.
   if (deps.redis && ['reconnecting', 'close', 'end'].includes(deps.redis.status)) {
-    deps.logger.warn({ eventId, redis: deps.redis.status }, 'Redis unavailable; evaluate job left to the relay');
+    deps.logger.warn({ events: eventIds.length, redis: deps.redis.status }, 'Redis unavailable; evaluate jobs left to the relay');
     return false;
   }
   let timer: NodeJS.Timeout | undefined;
   try {
     await Promise.race([
-      deps.queues.enqueue(evaluateEventJob, { eventId }, { jobId: `event-${eventId}` }),
+      deps.queues.enqueueBulk(evaluateEventJob, eventIds.map((eventId) => ({ payload: { eventId }, jobId: `event-${eventId}` }))),
       new Promise((_, reject) => {
         timer = setTimeout(() => reject(new Error('enqueue timed out')), ENQUEUE_TIMEOUT_MS);
       }),
     ]);
     return true;
   } catch (error) {
-    deps.logger.warn({ eventId, err: error }, 'evaluate job not enqueued; the relay will retry');
+    deps.logger.warn({ events: eventIds.length, err: error }, 'evaluate jobs not enqueued; the relay will retry');
     return false;
   } finally {
     clearTimeout(timer);
   }
+}
+
+// One group-commit batcher per producer: concurrent deliveries share one addBulk round trip.
+const batchers = new WeakMap<object, GroupCommit<string, boolean>>();
+
+/** Enqueues one event's evaluate job, batched with concurrent callers of the same process. */
+export function enqueueEvaluation(deps: EnqueueDeps, eventId: string): Promise<boolean> {
+  let batcher = batchers.get(deps.queues);
+  if (!batcher) {
+    batcher = new GroupCommit(async (ids: string[]) => {
+      const queued = await enqueueEvaluations(deps, ids);
+      return ids.map(() => queued);
+    }, { maxBatch: 500, maxInFlight: 2 });
+    batchers.set(deps.queues, batcher);
+  }
+  return batcher.submit(eventId);
 }

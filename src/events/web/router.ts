@@ -1,12 +1,14 @@
-import express, { type RequestHandler, type Router } from 'express';
+import { randomUUID } from 'node:crypto';
+import express, { type ErrorRequestHandler, type Request, type RequestHandler, type Response, type Router } from 'express';
 import type { AppContext } from '../../context';
 import { LaurelError } from '../../errors';
 import { requireToken } from '../../web/auth';
+import { errorHandler } from '../../web/errors';
 import { handle, validateBody } from '../../web/validate';
 import { z } from 'zod';
 import { findCourse } from '../../courses';
 import { importGradebookJob, MAX_GRADEBOOK_BYTES } from '../import-gradebook';
-import { ingestApiEvent, ingestCanvasDelivery, ingestMoodleDelivery } from '../ingest';
+import { ingestApiEvent, ingestCanvasDelivery, ingestMoodleDelivery, type IngestResult } from '../ingest';
 import { detectGradebookFormat, gradebookToEvents } from '../sources/gradebook';
 import { apiEventSchema, type ApiEventBody } from '../sources/api';
 import { MOODLE_SIGNATURE_HEADER, MOODLE_TIMESTAMP_HEADER } from '../verify/moodle-hmac';
@@ -20,22 +22,31 @@ import { MOODLE_SIGNATURE_HEADER, MOODLE_TIMESTAMP_HEADER } from '../verify/mood
 /** Body limits: Canvas truncates submission bodies and descriptions to 8 KiB, so 256 KiB is ample. */
 export const EVENT_BODY_LIMITS = { canvas: '256kb', moodle: '64kb', api: '16kb' } as const;
 
-export function createEventsRouter(ctx: AppContext): Router {
+/**
+ * The three intake routes, mounted before the page middleware (session cookies, CSP for pages,
+ * per-request access logs): LMSs post here hundreds of times a second and each request is
+ * authenticated by its own signature or token. Refusals are logged by the shared error handler;
+ * accepted events are logged at debug, since the inbox row itself is their durable record.
+ */
+export function createEventIntakeRouter(ctx: AppContext, options: { observe?: RequestHandler } = {}): Router {
   const router = express.Router();
+  const lean = [intakeHeaders(ctx), ...(options.observe ? [options.observe] : [])];
 
   router.post(
     '/events/canvas/:sourceId',
+    ...lean,
     // Canvas posts the compact JWT (or JSON when signing is off); its media type is undocumented.
     mediaType(['application/jwt', 'application/json', 'text/plain', 'application/octet-stream'], { optional: true }),
     express.raw({ type: () => true, limit: EVENT_BODY_LIMITS.canvas }),
     handle(async (req, res) => {
       const result = await ingestCanvasDelivery(ctx, { sourceId: req.params.sourceId!, body: rawBody(req.body), now: new Date() });
-      res.status(202).json(result);
+      acknowledge(ctx, req, res, result);
     }),
   );
 
   router.post(
     '/events/moodle/:sourceId',
+    ...lean,
     mediaType(['application/json']),
     // Raw bytes: the HMAC covers exactly what was sent, so we must not re-serialise parsed JSON.
     express.raw({ type: () => true, limit: EVENT_BODY_LIMITS.moodle }),
@@ -47,21 +58,59 @@ export function createEventsRouter(ctx: AppContext): Router {
         signature: req.get(MOODLE_SIGNATURE_HEADER),
         now: new Date(),
       });
-      res.status(202).json(result);
+      acknowledge(ctx, req, res, result);
     }),
   );
 
   router.post(
     '/api/v1/events',
+    ...lean,
     requireToken(ctx, 'events'),
     mediaType(['application/json']),
     express.json({ limit: EVENT_BODY_LIMITS.api, type: () => true }),
     validateBody(apiEventSchema),
     handle(async (req, res) => {
       const result = await ingestApiEvent(ctx, { body: req.body as ApiEventBody });
-      res.status(202).json(result);
+      acknowledge(ctx, req, res, result);
     }),
   );
+
+  router.use(((error, req, res, next) => {
+    req.log ??= ctx.logger.child({ req: { id: req.id, method: req.method, url: req.originalUrl } });
+    errorHandler(error, req, res, next);
+  }) as ErrorRequestHandler);
+  return router;
+}
+
+function acknowledge(ctx: AppContext, req: Request, res: Response, result: IngestResult): void {
+  if (ctx.logger.isLevelEnabled('debug')) ctx.logger.debug({ reqId: req.id, url: req.originalUrl, ...result }, 'event accepted');
+  res.status(202).json(result);
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+/** Headers for machine answers: nothing here is a page, so nothing may frame, run or sniff it. */
+function intakeHeaders(ctx: AppContext): RequestHandler {
+  const headers: [string, string][] = [
+    ['Content-Security-Policy', "default-src 'none'; frame-ancestors 'none'"],
+    ['X-Content-Type-Options', 'nosniff'],
+    ['Cache-Control', 'no-store'],
+    ['Referrer-Policy', 'no-referrer'],
+    ...(ctx.config.BASE_URL.startsWith('https:') ? [['Strict-Transport-Security', 'max-age=31536000; includeSubDomains'] as [string, string]] : []),
+  ];
+  return (req, res, next) => {
+    const given = req.headers['x-request-id'];
+    const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    req.id = id;
+    res.setHeader('X-Request-Id', id);
+    for (const [name, value] of headers) res.setHeader(name, value);
+    next();
+  };
+}
+
+/** Gradebook imports (token API): ordinary routes behind the page middleware. */
+export function createEventsRouter(ctx: AppContext): Router {
+  const router = express.Router();
 
   // Gradebook CSV import: checked now (so a wrong file is a 400 at once), processed as a job.
   router.post(

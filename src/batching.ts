@@ -1,0 +1,72 @@
+/**
+ * Group commit: callers submit one item each and await its own result, while the items that arrive
+ * during the same turn of the event loop, or while earlier batches are in flight, are handed to
+ * `run` together. Under load this turns N round trips (and N commits) into one; when idle, an item
+ * waits only for the next turn of the event loop.
+ *
+ * `run` returns one result per item, in order. If a batch fails as a whole, each of its items is
+ * retried alone, so one bad item fails only its own caller.
+ */
+export class GroupCommit<I, O> {
+  private queue: { item: I; resolve: (value: O) => void; reject: (error: unknown) => void }[] = [];
+  private inFlight = 0;
+  private scheduled = false;
+
+  constructor(
+    private readonly run: (items: I[]) => Promise<O[]>,
+    private readonly options: { maxBatch: number; maxInFlight: number },
+  ) {}
+
+  submit(item: I): Promise<O> {
+    return new Promise<O>((resolve, reject) => {
+      this.queue.push({ item, resolve, reject });
+      if (!this.scheduled) {
+        this.scheduled = true;
+        setImmediate(() => {
+          this.scheduled = false;
+          this.drain();
+        });
+      }
+    });
+  }
+
+  /** Items waiting for a batch (not counting those in flight). */
+  get waiting(): number {
+    return this.queue.length;
+  }
+
+  private drain(): void {
+    while (this.inFlight < this.options.maxInFlight && this.queue.length > 0) {
+      const batch = this.queue.splice(0, this.options.maxBatch);
+      this.inFlight++;
+      void this.execute(batch).finally(() => {
+        this.inFlight--;
+        this.drain();
+      });
+    }
+  }
+
+  private async execute(batch: typeof this.queue): Promise<void> {
+    try {
+      const results = await this.run(batch.map((entry) => entry.item));
+      if (results.length !== batch.length) throw new Error(`GroupCommit: ${results.length} results for ${batch.length} items`);
+      batch.forEach((entry, i) => entry.resolve(results[i]!));
+    } catch (error) {
+      if (batch.length === 1) {
+        batch[0]!.reject(error);
+        return;
+      }
+      // Retry each alone: the failure belongs to one item (a constraint, a bad value), not to all.
+      await Promise.all(
+        batch.map(async (entry) => {
+          try {
+            const [result] = await this.run([entry.item]);
+            entry.resolve(result!);
+          } catch (single) {
+            entry.reject(single);
+          }
+        }),
+      );
+    }
+  }
+}
