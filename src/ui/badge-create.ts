@@ -7,6 +7,7 @@ import { handle } from '../web';
 import { parseBadgeForm, tierBaseOf, type BadgeFormValues, type FieldErrors } from './badge-form';
 import { applyFormAction } from './badge-rule-form';
 import { actorOf } from './csrf';
+import { explainMissingUploads } from './multipart';
 import { base, courseOf } from './page-data';
 
 /** Re-renders the page holding the badge form (422 when `errors` is not empty). */
@@ -25,6 +26,7 @@ export function createBadgeHandler(ctx: AppContext, render: RenderBadgeForm): Re
     const [assignments, badges] = await Promise.all([listAssignments(ctx.database.db, course.id), listAchievements({ db: ctx.database.db }, { courseId: course.id })]);
     const files = (res.locals.files ?? {}) as Record<string, { bytes: Buffer }>;
     const { draft, errors } = parseBadgeForm({ values, ...(files.imageFile ? { file: files.imageFile } : {}), assignments, badges });
+    explainMissingUploads(errors, res);
     if (!draft) return render(req, res.status(422), { values, errors });
     if (draft.tiers) {
       const group = await createTieredBadge(ctx, { courseId: course.id, name: draft.name, base: tierBaseOf(draft), tiers: draft.tiers.map((t) => ({ name: t.name, rule: t.rule })), actor: actorOf(res) });

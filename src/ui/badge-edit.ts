@@ -3,40 +3,62 @@ import type { AppContext } from '../context';
 import { getAchievement, listAchievements, type AchievementRow } from '../badges';
 import { listAssignments } from '../courses';
 import { LaurelError } from '../errors';
-import { MAX_BADGE_IMAGE_BYTES, updateAchievement } from '../publishing';
+import { MAX_BADGE_IMAGE_BYTES, saveTieredBadge, tierGroupOf, updateAchievement, type TierGroup } from '../publishing';
+import { referencedAssignmentIds, type RuleNode } from '../rules';
 import { handle, renderPage } from '../web';
-import { parseBadgeForm, valuesFromAchievement, type BadgeFormValues, type FieldErrors } from './badge-form';
+import { parseBadgeForm, tierBaseOf, valuesFromAchievement, valuesFromTierGroup, type BadgeFormValues, type FieldErrors } from './badge-form';
+import { applyFormAction } from './badge-rule-form';
 import { actorOf, sessionOf, type CsrfTokens } from './csrf';
 import { badgeFormView } from './form-view';
 import { explainMissingUploads, multipartForm } from './multipart';
 import { base, courseNav, courseOf } from './page-data';
 
-/** Editing a badge: the same form as creation, filled in; a changed rule on a published badge is versioned and backfilled. */
+/**
+ * Editing a badge: the same form as creation, filled in; a changed rule on a published badge is
+ * versioned and backfilled. A tier of a tiered badge edits the whole ladder; adding tiers to a plain
+ * badge makes it the lowest tier.
+ */
 export function badgeEditRoutes(router: Router, ctx: AppContext, csrf: CsrfTokens): void {
   router.get('/badges/:badgeId/edit', handle(async (req, res) => {
     const achievement = await achievementOf(ctx, req);
-    const assignments = await listAssignments(ctx.database.db, achievement.course_id);
-    const { values, unsupported } = valuesFromAchievement(achievement, assignments);
-    await renderEdit(ctx, csrf, req, res, { achievement, values, errors: {}, unsupported });
+    const [assignments, group] = await Promise.all([listAssignments(ctx.database.db, achievement.course_id), tierGroupOf(ctx.database.db, achievement)]);
+    const { values, unsupported } = group ? valuesFromTierGroup(group, assignments) : valuesFromAchievement(achievement, assignments);
+    await renderEdit(ctx, csrf, req, res, { achievement, group, values, errors: {}, unsupported });
   }));
 
   router.post('/badges/:badgeId/edit', ...multipartForm({ limitBytes: MAX_BADGE_IMAGE_BYTES, nouns: { imageFile: 'image' } }), csrf.verify(), handle(async (req, res) => {
     const achievement = await achievementOf(ctx, req);
-    const [assignments, badges] = await Promise.all([listAssignments(ctx.database.db, achievement.course_id), listAchievements({ db: ctx.database.db }, { courseId: achievement.course_id })]);
     const values = req.body as BadgeFormValues;
-    const files = res.locals.files as Record<string, { bytes: Buffer }>;
-    // A badge cannot be earned from itself.
-    const others = badges.filter((b) => b.id !== achievement.id);
-    const { draft, errors } = parseBadgeForm({ values, ...(files.imageFile ? { file: files.imageFile } : {}), assignments, badges: others });
+    const group = await tierGroupOf(ctx.database.db, achievement);
+    const action = applyFormAction(values);
+    if (action) return renderEdit(ctx, csrf, req, res, { achievement, group, values: action.values, errors: {}, unsupported: false, ...(action.focus ? { focus: action.focus } : {}) });
+    const [assignments, badges] = await Promise.all([listAssignments(ctx.database.db, achievement.course_id), listAchievements({ db: ctx.database.db }, { courseId: achievement.course_id })]);
+    const files = (res.locals.files ?? {}) as Record<string, { bytes: Buffer }>;
+    const members = group ? group.tiers.map((t) => t.achievement) : [achievement];
+    // A badge cannot be earned from itself (nor a tier from its own ladder).
+    const others = badges.filter((b) => !members.some((m) => m.id === b.id));
+    // Assignments the current rule names that Laurel has not seen a grade for yet stay choosable.
+    const keepAssignmentIds = members.flatMap((m) => (m.rule ? referencedAssignmentIds(m.rule as RuleNode) : []));
+    const { draft, errors } = parseBadgeForm({ values, ...(files.imageFile ? { file: files.imageFile } : {}), assignments, badges: others, keepAssignmentIds });
     explainMissingUploads(errors, res);
-    if (!draft) return renderEdit(ctx, csrf, req, res.status(422), { achievement, values, errors, unsupported: false });
+    if (draft && group && !draft.tiers) errors.tiers = 'A tiered badge keeps 2 to 5 tiers: name them and give their thresholds.';
+    if (!draft || errors.tiers) return renderEdit(ctx, csrf, req, res.status(422), { achievement, group, values, errors, unsupported: false });
+    const here = (id: string) => `${base(achievement.course_id)}/badges/${id}`;
+    if (draft.tiers) {
+      const saved = await saveTieredBadge(ctx, {
+        achievementId: achievement.id, name: draft.name, base: tierBaseOf(draft), actor: actorOf(res), now: new Date(),
+        tiers: draft.tiers.map((t) => ({ name: t.name, rule: t.rule, ...(t.achievementId ? { achievementId: t.achievementId } : {}) })),
+      });
+      const stays = saved.tiers.some((t) => t.achievement.id === achievement.id) ? achievement.id : saved.tiers[0]!.achievement.id;
+      return res.redirect(303, `${here(stays)}?done=saved`);
+    }
     const { ruleChanged } = await updateAchievement(ctx, {
       achievementId: achievement.id,
       changes: { ...draft, validForDays: draft.validForDays ?? null, rule: draft.rule ?? null },
       actor: actorOf(res),
       now: new Date(),
     });
-    res.redirect(303, `${base(achievement.course_id)}/badges/${achievement.id}?done=${ruleChanged && achievement.status === 'published' ? 'rule-changed' : 'saved'}`);
+    res.redirect(303, `${here(achievement.id)}?done=${ruleChanged && achievement.status === 'published' ? 'rule-changed' : 'saved'}`);
   }));
 }
 
@@ -46,17 +68,21 @@ async function achievementOf(ctx: AppContext, req: Request): Promise<Achievement
   return achievement;
 }
 
-async function renderEdit(ctx: AppContext, csrf: CsrfTokens, req: Request, res: Response, props: { achievement: AchievementRow; values: BadgeFormValues; errors: FieldErrors; unsupported: boolean }): Promise<void> {
+async function renderEdit(ctx: AppContext, csrf: CsrfTokens, req: Request, res: Response, props: { achievement: AchievementRow; group: TierGroup | undefined; values: BadgeFormValues; errors: FieldErrors; unsupported: boolean; focus?: string }): Promise<void> {
   const course = await courseOf(ctx, req);
   const [assignments, badges] = await Promise.all([listAssignments(ctx.database.db, course.id), listAchievements({ db: ctx.database.db }, { courseId: course.id })]);
   const session = sessionOf(res);
   const errorCount = Object.keys(props.errors).length;
   const here = `${base(course.id)}/badges/${props.achievement.id}`;
+  const members = props.group ? props.group.tiers.map((t) => t.achievement.id) : [props.achievement.id];
+  const name = props.group?.name ?? props.achievement.name;
   renderPage(res, 'ui-badge-edit', {
-    title: `${errorCount ? `Fix ${errorCount} problem(s): ` : ''}Edit ${props.achievement.name}`,
+    title: `${errorCount ? `Fix ${errorCount} problem(s): ` : ''}Edit ${name}`,
     embedded: true,
     course,
-    badge: props.achievement,
+    badge: { ...props.achievement, name },
+    tiered: Boolean(props.group),
+    tierCount: props.group?.tiers.length ?? 0,
     tabs: courseNav(course.id, session.roles, 'instructor'),
     csrf: csrf.tokenFor(session),
     back: here,
@@ -66,6 +92,6 @@ async function renderEdit(ctx: AppContext, csrf: CsrfTokens, req: Request, res: 
     editing: true,
     unsupported: props.unsupported,
     hasAssignments: assignments.length > 0,
-    form: badgeFormView({ values: props.values, errors: props.errors, assignments, badges: badges.filter((b) => b.id !== props.achievement.id) }),
+    form: badgeFormView({ values: props.values, errors: props.errors, assignments, badges: badges.filter((b) => !members.includes(b.id)), ...(props.focus ? { focus: props.focus } : {}) }),
   });
 }

@@ -2,18 +2,18 @@ import express, { type Request, type Response, type Router } from 'express';
 import { z } from 'zod';
 import { instructorAnalytics } from '../analytics';
 import type { AppContext } from '../context';
-import { badgesDepsFor, createAchievement, listAchievements } from '../badges';
 import { listAssignments } from '../courses';
 import { defaultBadgeSvg } from '../credentials';
 import { requireCourseRole } from '../lti';
-import { courseBadgeCounts, MAX_BADGE_IMAGE_BYTES } from '../publishing';
+import { courseBadgeCounts, listTierGroups, MAX_BADGE_IMAGE_BYTES } from '../publishing';
 import { handle, renderPage } from '../web';
-import { parseBadgeForm, type BadgeFormValues, type FieldErrors } from './badge-form';
-import { actorOf, sessionOf, type CsrfTokens } from './csrf';
+import type { BadgeFormValues, FieldErrors } from './badge-form';
+import { sessionOf, type CsrfTokens } from './csrf';
 import { badgeFormView } from './form-view';
-import { explainMissingUploads, multipartForm } from './multipart';
+import { multipartForm } from './multipart';
 import { base, courseNav, courseOf, noticeOf } from './page-data';
-import { describeRule, capitalise } from './rule-text';
+import { createBadgeHandler } from './badge-create';
+import { badgeListView } from './badge-list';
 import { badgeDetailRoutes } from './badge-detail';
 import { badgeEditRoutes } from './badge-edit';
 import { importRoutes } from './imports';
@@ -33,20 +33,7 @@ export function instructorRouter(ctx: AppContext, csrf: CsrfTokens): Router {
     res.type('image/svg+xml').set('Cache-Control', 'no-store').send(defaultBadgeSvg(props));
   });
 
-  router.post('/badges', ...multipartForm({ limitBytes: MAX_BADGE_IMAGE_BYTES, nouns: { imageFile: 'image' } }), csrf.verify(), handle(async (req, res) => {
-    const course = await courseOf(ctx, req);
-    const [assignments, badges] = await Promise.all([listAssignments(ctx.database.db, course.id), listAchievements({ db: ctx.database.db }, { courseId: course.id })]);
-    const values = req.body as BadgeFormValues;
-    const files = res.locals.files as Record<string, { bytes: Buffer }>;
-    const { draft, errors } = parseBadgeForm({ values, ...(files.imageFile ? { file: files.imageFile } : {}), assignments, badges });
-    explainMissingUploads(errors, res);
-    if (!draft) {
-      res.status(422);
-      return renderInstructorPage(ctx, csrf, req, res, { values, errors });
-    }
-    const row = await createAchievement(badgesDepsFor(ctx), { ...draft, courseId: course.id, status: 'draft', actor: actorOf(res) });
-    res.redirect(303, `${base(course.id)}/badges/${row.id}?done=created`);
-  }));
+  router.post('/badges', ...multipartForm({ limitBytes: MAX_BADGE_IMAGE_BYTES, nouns: { imageFile: 'image' } }), csrf.verify(), createBadgeHandler(ctx, (req, res, form) => renderInstructorPage(ctx, csrf, req, res, form)));
 
   badgeDetailRoutes(router, ctx, csrf);
   badgeEditRoutes(router, ctx, csrf);
@@ -61,10 +48,11 @@ const previewQuery = z.object({
   initials: z.string().regex(/^[A-Za-z0-9]{1,3}$/).optional().catch(undefined),
 });
 
-async function renderInstructorPage(ctx: AppContext, csrf: CsrfTokens, req: Request, res: Response, form: { values: BadgeFormValues; errors: FieldErrors }): Promise<void> {
+async function renderInstructorPage(ctx: AppContext, csrf: CsrfTokens, req: Request, res: Response, form: { values: BadgeFormValues; errors: FieldErrors; focus?: string }): Promise<void> {
   const course = await courseOf(ctx, req);
   const now = new Date();
   const [counts, assignments] = await Promise.all([courseBadgeCounts(ctx, { courseId: course.id, now }), listAssignments(ctx.database.db, course.id)]);
+  const tierGroups = await listTierGroups(ctx.database.db, { courseId: course.id, achievements: counts.map((c) => c.achievement) });
   const names = Object.fromEntries([...assignments.map((a) => [a.id, a.name]), ...counts.map((c) => [c.achievement.id, c.achievement.name])]);
   const session = sessionOf(res);
   renderPage(res, 'ui-instructor', {
@@ -77,18 +65,7 @@ async function renderInstructorPage(ctx: AppContext, csrf: CsrfTokens, req: Requ
     action: `${base(course.id)}/badges`,
     importAction: `${base(course.id)}/imports`,
     previewUrl: `${base(course.id)}/preview.svg`,
-    badges: counts.map((c) => ({
-      id: c.achievement.id,
-      name: c.achievement.name,
-      imageUrl: c.achievement.image_url ?? `/achievements/${c.achievement.id}/image`,
-      draft: c.achievement.status === 'draft',
-      status: c.achievement.status,
-      earned: c.earned,
-      inProgress: c.inProgress,
-      revoked: c.revoked,
-      rule: c.achievement.rule ? capitalise(describeRule(c.achievement.rule as never, names)) : 'Awarded by hand only (no rule).',
-      href: `${base(course.id)}/badges/${c.achievement.id}`,
-    })),
+    badges: badgeListView({ counts, groups: tierGroups, names, href: (id) => `${base(course.id)}/badges/${id}` }),
     hasAssignments: assignments.length > 0,
     form: badgeFormView({ ...form, assignments, badges: counts.map((c) => c.achievement) }),
     analytics: await instructorAnalytics(ctx, { courseId: course.id, now, badgeHref: (id) => `${base(course.id)}/badges/${id}` }),
