@@ -49,6 +49,60 @@
     });
   }
 
+  // Badge form: "Add condition" / "Add tier" and "Remove" work on the page without a round trip. Without
+  // this script the same buttons post the form and the server answers it with a row more or less.
+  var renumber = function (container) {
+    var rows = container.querySelectorAll('[data-row]');
+    for (var i = 0; i < rows.length; i++) {
+      var legend = rows[i].querySelector('legend');
+      if (legend) legend.textContent = legend.textContent.replace(/\d+$/, String(i + 1));
+      var hidden = rows[i].querySelector('[data-remove-row] .visually-hidden');
+      if (hidden) hidden.textContent = hidden.textContent.replace(/\d+$/, String(i + 1));
+    }
+    return rows.length;
+  };
+  document.addEventListener('click', function (event) {
+    var target = event.target.closest ? event.target : event.target.parentElement;
+    var adder = target && target.closest('[data-add-row]');
+    var remover = target && target.closest('[data-remove-row]');
+    if (adder) {
+      var container = adder.form && adder.form.querySelector('[data-rows="' + adder.getAttribute('data-add-row') + '"]');
+      var rows = container ? container.querySelectorAll('[data-row]') : [];
+      var last = rows[rows.length - 1];
+      // Rows without a remove button (a single condition) are left to the server, which adds both.
+      if (!last || !last.querySelector('[data-remove-row]') || (adder.getAttribute('data-add-row') === 'tier' && rows.length >= 5)) return;
+      event.preventDefault();
+      var next = 0;
+      for (var r = 0; r < rows.length; r++) next = Math.max(next, Number(rows[r].getAttribute('data-row')) + 1);
+      var copy = last.cloneNode(true);
+      var renamed = function (value) { return value.replace(/^([A-Za-z]+)\d+/, '$1' + next).replace(/-\d+$/, '-' + next); };
+      copy.setAttribute('data-row', String(next));
+      Array.prototype.forEach.call(copy.querySelectorAll('.field-error, input[type="hidden"]'), function (el) { el.parentNode.removeChild(el); });
+      Array.prototype.forEach.call(copy.querySelectorAll('[id], [name], [for], [aria-describedby], [data-remove-row]'), function (el) {
+        ['id', 'name', 'for'].forEach(function (attr) { if (el.hasAttribute(attr)) el.setAttribute(attr, renamed(el.getAttribute(attr))); });
+        el.removeAttribute('aria-invalid');
+        el.removeAttribute('aria-describedby');
+        el.removeAttribute('autofocus');
+        if (el.hasAttribute('data-remove-row')) el.value = el.value.replace(/-\d+$/, '-' + next);
+        else if (el.tagName === 'SELECT') el.selectedIndex = 0;
+        else if (el.tagName === 'INPUT') el.value = '';
+      });
+      last.parentNode.insertBefore(copy, last.nextSibling);
+      renumber(container);
+      var first = copy.querySelector('select, input');
+      if (first) first.focus();
+    } else if (remover) {
+      var row = remover.closest('[data-row]');
+      var list = row && row.parentNode;
+      if (!list || !list.hasAttribute('data-rows') || list.querySelectorAll('[data-row]').length < 2) return;
+      event.preventDefault();
+      var add = remover.form.querySelector('[data-add-row="' + list.getAttribute('data-rows') + '"]');
+      list.removeChild(row);
+      renumber(list);
+      if (add) add.focus();
+    }
+  });
+
   // After a failed submit, move focus to the summary of problems so screen readers announce it.
   var problems = document.getElementById('form-errors');
   if (problems) { problems.setAttribute('tabindex', '-1'); problems.focus(); }
