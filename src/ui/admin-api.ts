@@ -3,6 +3,7 @@ import type { AppContext } from '../context';
 import { getIssuer } from '../credentials';
 import { LaurelError } from '../errors';
 import { sealPlaintextSecrets } from '../events';
+import { listPlatforms } from '../lti';
 import { handle, publicRateLimit, requireToken, tokenActor, validateBody } from '../web';
 import { issuerLogo } from './admin-issuer';
 import { createSource, deleteSource, listSourcesFor, requireSourceIn, rotateSecret } from './admin-source-actions';
@@ -26,6 +27,9 @@ export function createAdminApiRouter(ctx: AppContext): Router {
 
   router.post('/api/v1/event-sources', requireToken(ctx, 'admin'), json, validateBody(createSourceBody), handle(async (req, res) => {
     const body = req.body as CreateSourceBody;
+    if (body.platformId && !(await listPlatforms(ctx.database.db)).some((p) => p.id === body.platformId)) {
+      throw new LaurelError('ERR_VALIDATION', 'Invalid request body: platformId: no platform has this id.', { issues: [{ field: 'platformId', message: 'No platform has this id (GET /lti/platforms or laurel platform list).' }] });
+    }
     const created = await createSource(ctx, { body, actor: tokenActor(res.locals.apiToken), platformId: body.platformId });
     // The Moodle secret appears in this response only; Laurel stores it sealed.
     res.status(201).set('Cache-Control', 'no-store').json({ source: created.source, ...(created.secret ? { secret: created.secret } : {}) });

@@ -17,6 +17,9 @@ export interface SourcesExtras {
   subscription?: { sourceId: string; values: Values; errors?: Errors; outcome?: SubscriptionOutcome };
 }
 
+/** "2026-11-22 17:40 UTC": admins compare it with the LMS's logs, so minutes matter. */
+const whenOf = (at: Date | null) => (at ? `${at.toISOString().slice(0, 16).replace('T', ' ')} UTC` : undefined);
+
 const field = (prefix: string, name: string, label: string, values: Values, errors: Errors, more: Record<string, unknown> = {}) => ({
   id: `${prefix}-${name}`, fieldName: name, label, f: { value: values[name] ?? '', error: errors[name] }, ...more,
 });
@@ -36,6 +39,8 @@ export async function sourcesView(ctx: Pick<AppContext, 'config' | 'database'>, 
     const subErrors = (mine ? sub.errors : undefined) ?? {};
     return {
       ...s,
+      lastEventWhen: whenOf(s.lastEventAt),
+      lastErrorWhen: whenOf(s.lastErrorAt),
       label: s.name || (s.kind === 'moodle' ? 'Moodle site' : 'Canvas account'),
       moodle: s.kind === 'moodle',
       canvas: s.kind === 'canvas',

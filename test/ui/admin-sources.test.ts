@@ -81,7 +81,8 @@ describe('admin console: event sources', () => {
     const later = await request(app).get(admin()).set('Cookie', cookie).set('Accept', 'text/html');
     expect(later.text).not.toContain(secret);
     expect(later.text).toContain('Biology Moodle');
-    expect(later.text).toMatch(/ERR_EVENT_SIGNATURE/);
+    expect(later.text).toMatch(/<dt>Last event<\/dt><dd>\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC<\/dd>/);
+    expect(later.text).toMatch(/ERR_EVENT_SIGNATURE: The event signature does not match. <span class="muted">\(\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC\)/);
 
     const zip = await request(app).get(`${admin()}/sources/${id}/plugin.zip`).set('Cookie', cookie).buffer(true).parse((r, done) => {
       const chunks: Buffer[] = [];
@@ -170,6 +171,9 @@ describe('admin console: event sources', () => {
       expect(canvas.body.secret).toBeUndefined();
       expect((await request(app).delete(`/api/v1/event-sources/${created.body.source.id}`).set('Authorization', `Bearer ${adminToken}`)).status).toBe(204);
       expect((await request(app).delete(`/api/v1/event-sources/${created.body.source.id}`).set('Authorization', `Bearer ${adminToken}`)).status).toBe(404);
+      const unknownPlatform = await request(app).post('/api/v1/event-sources').set('Authorization', `Bearer ${adminToken}`).send({ kind: 'moodle', platformId: '00000000-0000-4000-8000-000000000000' });
+      expect(unknownPlatform.status).toBe(422);
+      expect(unknownPlatform.body.errors).toEqual([expect.objectContaining({ field: 'platformId' })]);
     });
 
     it('refuses without a token (401), with a non-admin token (403) and a bad body (422)', async () => {
