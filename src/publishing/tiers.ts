@@ -4,9 +4,10 @@ import { audit } from '../audit';
 import type { Db } from '../db';
 import { badgesDepsFor, createAchievement, getAchievement, listAchievements, type AchievementRow, type AlignmentValue } from '../badges';
 import { LaurelError, type FieldIssue } from '../errors';
-import { checkTiers, parseRuleNode, sameShape, uniformThreshold, type RuleNode, type Threshold } from '../rules';
+import { loadCourseFacts } from '../events';
+import { checkTiers, evaluate, parseRule, parseRuleNode, sameShape, uniformThreshold, type RuleNode, type Threshold } from '../rules';
 import { updateAchievement } from './edit';
-import { dryRunAchievement, publishAchievement } from './publish';
+import { publishAchievement } from './publish';
 import type { PublishingDb } from './tables';
 
 /**
@@ -195,14 +196,14 @@ export interface TierDryRun {
   wouldEarn: number;
 }
 
-/** The dry run of every tier of a group (who would earn each now). */
+/** The dry run of every tier of a group (who would earn each now); the course's facts are loaded once for all tiers. */
 export async function dryRunTierGroup(ctx: AppContext, props: { group: TierGroup; now: Date }): Promise<TierDryRun[]> {
-  const out: TierDryRun[] = [];
-  for (const t of props.group.tiers) {
-    const dry = await dryRunAchievement(ctx, { achievementId: t.achievement.id, now: props.now });
-    out.push({ achievementId: t.achievement.id, tierName: t.tierName, draft: t.achievement.status === 'draft', wouldEarn: dry.wouldEarn });
-  }
-  return out;
+  const learners = await loadCourseFacts(ctx.database.db, { courseId: props.group.courseId });
+  return props.group.tiers.map((t) => {
+    const rule = t.achievement.rule === null ? undefined : parseRule(t.achievement.rule, { id: t.achievement.id, version: t.achievement.rule_version });
+    const wouldEarn = rule ? learners.filter((l) => evaluate(rule, { now: props.now, scores: l.scores, badges: l.badges }).award).length : 0;
+    return { achievementId: t.achievement.id, tierName: t.tierName, draft: t.achievement.status === 'draft', wouldEarn };
+  });
 }
 
 /** Publishes every draft tier of the group (each one versioned, audited and backfilled). */
