@@ -82,6 +82,12 @@ function parse(req: express.Request, options: MultipartOptions): Promise<ParsedF
     }
     let received = 0;
     let failed = false;
+    // Resolved once the parser is done and every file stream has ended (their last chunks may trail).
+    let openFiles = 0;
+    let parserClosed = false;
+    const settle = () => {
+      if (!failed && parserClosed && openFiles === 0) resolve(form);
+    };
     const fail = (error: LaurelError) => {
       if (failed) return;
       failed = true;
@@ -98,6 +104,7 @@ function parse(req: express.Request, options: MultipartOptions): Promise<ParsedF
       form.fields[name] = existing === undefined ? value : [...(Array.isArray(existing) ? existing : [existing]), value];
     });
     parser.on('file', (name, stream, info) => {
+      openFiles += 1;
       const chunks: Buffer[] = [];
       let size = 0;
       stream.on('data', (chunk: Buffer) => {
@@ -106,18 +113,20 @@ function parse(req: express.Request, options: MultipartOptions): Promise<ParsedF
         if (size <= options.limitBytes) chunks.push(chunk);
       });
       stream.on('end', () => {
-        if (size === 0) return;
+        openFiles -= 1;
         if (size > options.limitBytes) {
           const noun = options.nouns?.[name] ?? 'file';
           form.uploadErrors[name] = tooLargeMessage({ noun, size, limit: options.limitBytes, truncated: (stream as unknown as { truncated?: boolean }).truncated === true });
-          return;
+        } else if (size > 0) {
+          form.files[name] = { name: info.filename ?? '', type: info.mimeType, bytes: Buffer.concat(chunks) };
         }
-        form.files[name] = { name: info.filename ?? '', type: info.mimeType, bytes: Buffer.concat(chunks) };
+        settle();
       });
     });
     parser.on('error', (error: unknown) => fail(new LaurelError('ERR_MALFORMED', 'The form could not be read.', { cause: error })));
     parser.on('close', () => {
-      if (!failed) resolve(form);
+      parserClosed = true;
+      settle();
     });
     req.pipe(parser);
   });
