@@ -3,7 +3,10 @@ import request from 'supertest';
 import { enroll, upsertDeployment, upsertLtiCourse, upsertLtiLearner, upsertPlatform } from '../../src/courses';
 import { clearEventSourceCache, createEventSource, signMoodleBody } from '../../src/events';
 import { LtiSessions } from '../../src/lti/session';
+import { issueCredentialJob } from '../../src/badges';
 import { MAX_BADGE_IMAGE_BYTES } from '../../src/publishing';
+import { startWorkers } from '../../src/queue';
+import { createToken } from '../../src/tokens';
 import { createApp } from '../../src/web';
 import { createTestContext, type TestContext } from '../support/context';
 
@@ -92,6 +95,27 @@ describe('admin console: issuer profile and platform removal', () => {
     expect(Buffer.compare(logo.body as Buffer, PNG)).toBe(0);
     const page = await request(app).get(admin()).set('Cookie', cookie).set('Accept', 'text/html');
     expect(page.text).toContain('alt="Logo of Example University"');
+  });
+
+  it('a credential issued after the edit carries the new issuer name, description and logo', async () => {
+    const token = (await createToken(ctx.database.db, { name: 'issuer-test', scopes: ['admin'] })).token;
+    const api = (path: string, body: object) => request(app).post(`/api/v1${path}`).set('Authorization', `Bearer ${token}`).send(body);
+    const workers = startWorkers(ctx, { jobs: [issueCredentialJob], concurrency: 1 });
+    try {
+      const course = await api('/courses', { title: 'Statistics 200' });
+      const achievement = await api('/achievements', { courseId: course.body.id, name: 'Regression Ready', description: 'Fits linear models.', criteria: { narrative: '80% on the project.' } });
+      const award = await api('/awards', { achievementId: achievement.body.id, recipient: { email: 'kj@example.edu', name: 'Katherine Johnson' } });
+      expect(award.status).toBe(201);
+      let credentialId: string | null = null;
+      for (let i = 0; i < 200 && !credentialId; i += 1) {
+        credentialId = (await ctx.tdb.pool.query('select credential_id from awards where id = $1', [award.body.id])).rows[0].credential_id;
+        if (!credentialId) await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      const credential = await request(app).get(`/credentials/${credentialId}`).set('Accept', 'application/ld+json');
+      expect(JSON.parse(credential.text).issuer).toMatchObject({ name: 'Example University', description: 'Badges for real skills', image: { id: expect.stringMatching(/\/issuers\/default\/logo\?v=[0-9a-f]{12}$/), type: 'Image' } });
+    } finally {
+      await workers.close(5000);
+    }
   });
 
   it('removes the platform only after confirmation: launches and its event sources stop, the row stays', async () => {
