@@ -20,7 +20,7 @@ export function badgeListView(props: { counts: readonly BadgeCounts[]; groups: r
     };
     if (!group) {
       items.push({
-        ...card, name: a.name, draft: a.status === 'draft', status: a.status, earned: c.earned, inProgress: c.inProgress, revoked: c.revoked,
+        ...card, name: a.name, draft: a.status === 'draft', archived: a.status === 'archived', status: a.status, earned: c.earned, inProgress: c.inProgress, revoked: c.revoked,
         rule: a.rule ? capitalise(describeRule(a.rule as RuleNode, props.names)) : 'Awarded by hand only (no rule).',
       });
       continue;

@@ -145,7 +145,9 @@ export function parseRuleSection(props: RuleSectionProps, errors: FieldErrors): 
   }
   if (tiered && scoreCount === 0 && !Object.keys(errors).some((k) => k.startsWith('rule'))) errors.tiers = 'Tiers need at least one assignment condition above: each tier sets its threshold.';
   if (nodes.length === 0 || Object.keys(errors).length > 0) return {};
-  const base: RuleNode = nodes.length === 1 && anyMin === undefined ? nodes[0]! : { kind: mode, rules: nodes, ...(anyMin === undefined ? {} : { min: anyMin }) };
+  // A group of one condition is kept as a group only when the rule read back was one (API round trip).
+  const single = nodes.length === 1 && anyMin === undefined && one(values.ruleKeepGroup) !== '1';
+  const base: RuleNode = single ? nodes[0]! : { kind: mode, rules: nodes, ...(anyMin === undefined ? {} : { min: anyMin }) };
   if (!tiered) return validated(base, errors) ? { rule: base } : {};
 
   const unit = one(values.tierUnit) === 'points' ? 'points' : 'percent';
@@ -185,6 +187,7 @@ export function valuesFromRule(rule: RuleNode, assignments: readonly Assignment[
   const children = group ? rule.rules : [rule];
   values.ruleMode = rule.kind === 'anyOf' ? 'anyOf' : 'allOf';
   if (rule.kind === 'anyOf' && rule.min !== undefined) values.ruleAnyMin = String(rule.min);
+  if (group && rule.rules.length === 1) values.ruleKeepGroup = '1';
   const scores = children.filter((c) => c.kind === 'score');
   const badges = children.filter((c) => c.kind === 'badges');
   const unsupported = scores.length + badges.length !== children.length || scores.length > MAX_SCORE_ROWS || badges.length > MAX_BADGE_GROUPS;

@@ -72,6 +72,7 @@ export function badgeFormView(props: { values: BadgeFormValues; errors: FieldErr
     generated: imageMode === 'generated',
     upload: imageMode === 'upload',
     keep: imageMode === 'keep',
+    keepGroup: one(values.ruleKeepGroup) === '1',
     rows,
     canAddRow: rows.length < MAX_SCORE_ROWS,
     badgeGroups,

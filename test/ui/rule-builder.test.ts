@@ -80,6 +80,8 @@ describe('rule builder rows', () => {
       { kind: 'badges', achievementIds: [badges[0]!.id] }, { kind: 'badges', achievementIds: [badges[1]!.id, badges[2]!.id], min: 1 },
     ] }],
     ['2 of 3, any-of', { kind: 'anyOf', min: 2, rules: [{ kind: 'score', assignmentId: ids[0]!, minPercent: 60 }, { kind: 'score', assignmentId: ids[1]!, minPoints: 3 }, { kind: 'badges', achievementIds: [badges[0]!.id] }] }],
+    ['an all-of group of one condition', { kind: 'allOf', rules: [{ kind: 'score', assignmentId: ids[2]!, minPercent: 40 }] }],
+    ['an any-of group of one with its min', { kind: 'anyOf', min: 1, rules: [{ kind: 'badges', achievementIds: [badges[2]!.id] }] }],
     ['an assignment Laurel has not seen yet', { kind: 'allOf', rules: [{ kind: 'score', assignmentId: 'quiz-9', minPercent: 60 }, { kind: 'score', assignmentId: ids[1]!, minPercent: 60 }] }],
   ])('round-trips %s through the edit form unchanged', (_what, rule) => {
     const { values, unsupported } = valuesFromAchievement(row(rule), assignments);

@@ -78,6 +78,11 @@ jest.setTimeout(60_000);
     return page;
   }
 
+  /** TIERS_SCREENSHOT=/tmp/prefix saves full-page screenshots for a reviewer; off by default. */
+  async function shot(page: Page, name: string): Promise<void> {
+    if (process.env.TIERS_SCREENSHOT) await page.screenshot({ path: `${process.env.TIERS_SCREENSHOT}-${name}.png`, fullPage: true });
+  }
+
   async function fillTiers(page: Page, tiers: Array<[string, string]>): Promise<void> {
     await page.fill('#name', 'Quiz mastery');
     await page.fill('#description', 'Mastery of Quiz 2.');
@@ -102,6 +107,7 @@ jest.setTimeout(60_000);
     expect(await page.locator('#tierMin1').getAttribute('aria-invalid')).toBe('true');
     expect(await page.locator('#tierName2-error').textContent()).toBe('Each tier needs a different name.');
     expect(await page.locator('#tiers').getAttribute('open')).not.toBeNull();
+    await shot(page, 'form-errors');
     expect(await page.locator('#ruleAssignment0').inputValue()).not.toBe('');
     expect(await seriousViolations(page)).toEqual([]);
   });
@@ -145,11 +151,13 @@ jest.setTimeout(60_000);
     await page.getByRole('button', { name: 'Save draft and see the dry run' }).click();
     await page.waitForURL(/\/badges\/[0-9a-f-]{36}\?done=created$/);
     expect(await page.locator('#tiers-title').textContent()).toBe('Tiers of Quiz mastery');
+    await shot(page, 'badge');
     expect(await seriousViolations(page)).toEqual([]);
     await page.getByRole('button', { name: /^Publish all 3 draft tier\(s\)/ }).click();
     await page.waitForURL(/\?done=published$/);
     await page.getByRole('link', { name: 'Edit badge' }).click();
     expect(await page.locator('#tierName2').inputValue()).toBe('Gold');
+    await shot(page, 'edit');
     expect(await seriousViolations(page)).toEqual([]);
     // The learner's 72% passes Bronze (awarded here directly: this suite runs no workers) but not Silver.
     const bronze = (await sql<{ id: string }>`select id from achievements where name = 'Quiz mastery: Bronze'`.execute(ctx.database.db)).rows[0]!;
@@ -159,5 +167,8 @@ jest.setTimeout(60_000);
     expect(await learner.getByText('You hold Bronze. Next tier: Silver.').count()).toBe(1);
     expect(await learner.getByText('Quiz 2: 72% of the 75% required for Silver').count()).toBe(1);
     expect(await seriousViolations(learner)).toEqual([]);
+    await shot(learner, 'learner');
+    const course = await open('/instructor', 'teacher', { bypassCSP: false });
+    await shot(course, 'course');
   });
 });
