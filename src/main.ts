@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import { ConfigError, loadConfig } from './config';
+import { analyticsRecorder } from './analytics';
 import { closeContext, createContext, type AppContext } from './context';
 import { migrate } from './db';
 import { startWorkers, type WorkerHost } from './queue';
@@ -57,6 +58,8 @@ async function main(): Promise<void> {
     force.unref();
     try {
       await Promise.all([closeServer(server, deadline), workerHost?.close(deadline), background?.close()]);
+      // Counters buffered in memory for up to two seconds are written before the pool closes.
+      await analyticsRecorder(ctx).close();
       await closeContext(ctx);
       log.info('stopped');
       process.exit(0);

@@ -1,23 +1,23 @@
 // End-to-end pipeline latency: API events arrive at a fixed rate (half of them take a new learner
 // over the threshold); each awarding event goes ingest -> evaluate job -> award -> issue job ->
 // signed credential stored. Latency = credential row created_at - the moment the 202 was received.
+// Laurel runs as in production: one web process and `--workers` worker processes (`node
+// dist/src/main.js` with ROLE=web / ROLE=worker) on the local PostgreSQL (a private schema) and Redis
+// (a private queue prefix); this process is only the LMS and the stopwatch.
 // Prints, per rate:
-//   pipeline.p50_ms, pipeline.p99_ms   params {rate, seconds, events, awarding, completed}
-// Real PostgreSQL, Redis, workers and signing in this process; private schema and queue prefix.
-// Usage: node dist/scripts/bench/pipeline.js [--rates 100,500] [--seconds 10] [--drain 120]
-import { createServer, Agent, request as httpRequest } from 'node:http';
-import type { AddressInfo } from 'node:net';
+//   pipeline.p50_ms, pipeline.p99_ms   params {rate, seconds, events, awarding, completed, workers}
+// Usage: node dist/scripts/bench/pipeline.js [--rates 100,500] [--seconds 60] [--drain 120] [--workers 2]
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { Agent, request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { config as loadEnv } from 'dotenv';
-import { issueCredentialJob } from '../../src/badges';
 import { closeContext } from '../../src/context';
 import { createManualCourse } from '../../src/courses';
 import { migrate } from '../../src/db';
-import { evaluateEventJob } from '../../src/events';
 import { projectRoot } from '../../src/paths';
-import { startWorkers } from '../../src/queue';
 import { createToken } from '../../src/tokens';
-import { createApp } from '../../src/web/app';
+import { freePort } from '../faults/infra';
 import { createScratch, dropScratch } from './scratch';
 
 function arg(name: string, fallback: string): string {
@@ -33,17 +33,35 @@ function percentile(sorted: number[], p: number): number {
 async function main(): Promise<void> {
   loadEnv({ path: join(projectRoot, '.env'), quiet: true });
   const rates = arg('rates', '100,500').split(',').map(Number);
-  const seconds = Number(arg('seconds', '10'));
+  const seconds = Number(arg('seconds', '60'));
   const drainMs = Number(arg('drain', '120')) * 1000;
+  const workerCount = Number(arg('workers', '2'));
   const { prefix, schema, config, admin, database, redis, ctx } = await createScratch();
-  let workers: ReturnType<typeof startWorkers> | undefined;
+  const children: ChildProcess[] = [];
   try {
     await migrate(database.pool);
-    await new Promise((resolve) => (redis.status === 'ready' ? resolve(undefined) : redis.once('ready', resolve)));
-    const server = createServer(await createApp(ctx));
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    workers = startWorkers(ctx, { jobs: [evaluateEventJob, issueCredentialJob] });
+    const port = await freePort();
+    const base = `http://127.0.0.1:${port}`;
+    const url = new URL(config.DATABASE_URL);
+    url.searchParams.set('options', `-c search_path=${schema}`);
+    const env: NodeJS.ProcessEnv = {
+      ...process.env, NODE_ENV: 'production', DATABASE_URL: url.toString(), QUEUE_PREFIX: prefix, PORT: String(port), BASE_URL: base,
+      LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '10000000',
+    };
+    spawnSync(process.execPath, [join(projectRoot, 'dist', 'src', 'cli', 'main.js'), 'bootstrap'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+    const logs = join(projectRoot, '.data', 'bench-logs');
+    mkdirSync(logs, { recursive: true });
+    const spawnLaurel = (role: 'web' | 'worker', n: number) => {
+      // Logs go to files: a pipe through this process would stall Laurel whenever the stopwatch is busy.
+      const log = openSync(join(logs, `pipeline-${role}-${n}.log`), 'w');
+      // BENCH_PROFILE_DIR=dir writes a CPU profile of each Laurel process there (on exit).
+      const profile = process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : [];
+      children.push(spawn(process.execPath, [...profile, join(projectRoot, 'dist', 'src', 'main.js')], { env: { ...env, ROLE: role }, stdio: ['ignore', log, log] }));
+      closeSync(log);
+    };
+    spawnLaurel('web', 0);
+    for (let n = 1; n <= workerCount; n++) spawnLaurel('worker', n);
+    for (let i = 0; i < 600 && (await fetch(`${base}/readyz`).catch(() => undefined))?.status !== 200; i++) await new Promise((r) => setTimeout(r, 100));
     const token = (await createToken(database.db, { name: 'bench', scopes: ['admin'] })).token;
     const agent = new Agent({ keepAlive: true, maxSockets: 128 });
     const post = (path: string, body: unknown) =>
@@ -93,14 +111,17 @@ async function main(): Promise<void> {
         await new Promise((resolve) => setTimeout(resolve, 200));
       }
       const latencies = stored.flatMap((r) => (accepted.has(r.email) ? [r.created_at.getTime() - accepted.get(r.email)!] : [])).sort((a, b) => a - b);
-      const params = { rate, seconds, events: total, awarding: accepted.size, completed: latencies.length, achievement: achievement.id };
+      const params = { rate, seconds, events: total, awarding: accepted.size, completed: latencies.length, workers: workerCount };
       console.log(JSON.stringify({ name: 'pipeline.p50_ms', value: percentile(latencies, 50), unit: 'ms', params }));
       console.log(JSON.stringify({ name: 'pipeline.p99_ms', value: percentile(latencies, 99), unit: 'ms', params }));
     }
     agent.destroy();
-    server.close();
   } finally {
-    await workers?.close(5000).catch(() => undefined);
+    await Promise.all(children.map((child) => new Promise((resolve) => {
+      if (child.exitCode !== null) return resolve(undefined);
+      child.once('exit', resolve);
+      child.kill('SIGTERM');
+    })));
     await closeContext(ctx).catch(() => undefined);
     await dropScratch({ admin, schema, redisUrl: config.REDIS_URL, prefix });
   }

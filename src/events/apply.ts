@@ -90,9 +90,21 @@ export async function markFailed<T>(db: Kysely<T>, props: { eventId: string; err
     .execute();
 }
 
-/** A score for an assignment Laurel has not seen yet creates it; an existing name is never replaced by an id. */
+/**
+ * A score for an assignment Laurel has not seen yet creates it; an existing name is never replaced by
+ * an id. Read first: every learner's score names the same assignment, and an upsert would lock its
+ * row until commit, queueing all of a quiz's events behind one another.
+ */
 async function ensureAssignment(db: Kysely<EventsDb>, courseId: string, event: NormalisedEvent) {
   const a = event.assignment;
+  const existing = await db
+    .selectFrom('assignments')
+    .select(['id', 'points_possible', 'name'])
+    .where('course_id', '=', courseId)
+    .where('source_key', '=', a.sourceKey)
+    .executeTakeFirst();
+  const news = (a.name && a.name !== existing?.name) || (a.pointsPossible != null && Number(existing?.points_possible) !== a.pointsPossible);
+  if (existing && !news) return existing;
   const inserted = await db
     .insertInto('assignments')
     .values({ course_id: courseId, source_key: a.sourceKey, name: a.name ?? a.externalId, points_possible: a.pointsPossible ?? null })

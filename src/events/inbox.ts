@@ -177,13 +177,12 @@ const TOUCH_EVERY_MS = 10_000;
 
 /** Records a delivery (or a refusal) on its source, for the admin page. */
 export async function touchSource<T>(db: Kysely<T>, props: { sourceId: string; error?: string; now?: Date }): Promise<void> {
-  const q = on(db).updateTable('event_sources').where('id', '=', props.sourceId);
   if (props.error) {
-    await q.set({ last_error: props.error.slice(0, 500), last_error_at: sql`now()` }).execute();
+    await on(db).updateTable('event_sources').where('id', '=', props.sourceId).set({ last_error: props.error.slice(0, 500), last_error_at: sql`now()` }).execute();
     return;
   }
   const now = (props.now ?? new Date()).getTime();
   if (now - (touched.get(props.sourceId) ?? 0) < TOUCH_EVERY_MS) return;
   touched.set(props.sourceId, now);
-  await q.set({ last_event_at: sql`now()` }).execute();
+  await on(db).updateTable('event_sources').where('id', '=', props.sourceId).set({ last_event_at: sql`now()` }).execute();
 }
