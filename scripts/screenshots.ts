@@ -14,7 +14,7 @@ import { loadConfig } from '../src/config';
 import { closeContext, createContext, type AppContext } from '../src/context';
 import { createDatabase, migrate, sql } from '../src/db';
 import { projectRoot } from '../src/paths';
-import { publishAchievement } from '../src/publishing';
+import { createTieredBadge, publishAchievement, publishTierGroup } from '../src/publishing';
 import { createRedis, Queues, startWorkers } from '../src/queue';
 import { createToken } from '../src/tokens';
 import { createApp } from '../src/web';
@@ -107,6 +107,12 @@ async function shoot(ctx: AppContext, url: string, platform: Platform, browser: 
   const finisher = await createAchievement(deps, { courseId, name: 'Regression ready', description: 'Passed Quiz 2 and the regression project.', criteriaNarrative: 'At least 80% on Quiz 2 and 70% on the regression project.', rule: { kind: 'allOf', rules: [{ kind: 'score', assignmentId: ids['Quiz 2']!, minPercent: 80 }, { kind: 'score', assignmentId: ids['Regression project']!, minPercent: 70 }] }, status: 'draft', validForDays: 730, actor });
   await createAchievement(deps, { courseId, name: 'Statistics star', description: 'Holds both course badges.', criteriaNarrative: 'Earn Quiz 2 master and Regression ready.', rule: { kind: 'badges', achievementIds: [quizBadge.id, finisher.id] }, status: 'draft', actor });
   for (const a of [quizBadge, finisher]) await publishAchievement(ctx, { achievementId: a.id, actor, now: new Date() });
+  const ladder = await createTieredBadge(ctx, {
+    courseId, name: 'Quiz 2 mastery', actor,
+    base: { description: 'Descriptive statistics, in three tiers.', criteriaNarrative: 'Bronze at 60%, Silver at 75%, Gold at 90% on Quiz 2.', alignments: [], validForDays: null },
+    tiers: ([['Bronze', 60], ['Silver', 75], ['Gold', 90]] as const).map(([name, minPercent]) => ({ name, rule: { kind: 'score' as const, assignmentId: ids['Quiz 2']!, minPercent } })),
+  });
+  await publishTierGroup(ctx, { group: ladder, actor, now: new Date() });
   await score(people.sam, quiz, 85);
   await score(people.sam, project, 55);
   await until(async () => Number((await sql<{ n: string }>`select count(*) as n from awards where credential_id is not null`.execute(ctx.database.db)).rows[0]!.n) >= 3);
@@ -117,6 +123,8 @@ async function shoot(ctx: AppContext, url: string, platform: Platform, browser: 
   await save(teacher, 'instructor');
   await teacher.goto(`${url}/lti/courses/${courseId}/instructor/badges/${quizBadge.id}`);
   await save(teacher, 'instructor-badge');
+  await teacher.goto(`${url}/lti/courses/${courseId}/instructor/badges/${ladder.tiers[1]!.achievement.id}`);
+  await save(teacher, 'instructor-tiers');
   await learner.reload();
   await save(learner, 'learner');
   const phone = await open(people.sam, 'Learner', 390);
