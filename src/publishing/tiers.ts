@@ -56,6 +56,12 @@ export interface TierInput {
 
 export const tierAchievementName = (groupName: string, tierName: string) => `${groupName}: ${tierName}`;
 
+/** Achievement names are at most 200 characters: refuse a badge name that would not fit with its tiers. */
+function checkGroupName(name: string, tiers: readonly TierInput[]): void {
+  const longest = Math.max(...tiers.map((t) => tierAchievementName(name.trim(), t.name.trim()).length));
+  if (!name.trim() || longest > 200) throw new LaurelError('ERR_VALIDATION', 'The badge name is too long for its tier names.', { issues: [{ field: 'name', message: 'name plus ": <tier>" must fit in 200 characters' }] });
+}
+
 /** The tier groups of a course, with their achievements, lowest tier first. */
 export async function listTierGroups<T>(dbAny: Kysely<T>, props: { courseId: string; achievements?: readonly AchievementRow[] }): Promise<TierGroup[]> {
   const db = on(dbAny);
@@ -110,6 +116,7 @@ export function validateTiers(tiers: readonly TierInput[]): TierInput[] {
 /** Creates a tiered badge: one draft achievement per tier, linked as a group. */
 export async function createTieredBadge(ctx: AppContext, props: { courseId: string; name: string; base: TierBadgeBase; tiers: readonly TierInput[]; actor: string }): Promise<TierGroup> {
   const tiers = validateTiers(props.tiers);
+  checkGroupName(props.name, tiers);
   const created: AchievementRow[] = [];
   try {
     for (const tier of tiers) {
@@ -146,6 +153,7 @@ export async function saveTieredBadge(ctx: AppContext, props: { achievementId: s
     }
   }
   const tiers = validateTiers(given);
+  checkGroupName(props.name, tiers);
   const published = members.some((m) => m.status === 'published');
   const linked: Array<{ achievementId: string; tierName: string }> = [];
   for (const tier of tiers) {

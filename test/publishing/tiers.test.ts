@@ -47,6 +47,11 @@ describe('tiered badge use-cases', () => {
     expect(issuesOf(() => validateTiers([{ name: 'A', rule: { kind: 'badges', achievementIds: ['x'] } }, { name: 'B', rule: score(70) }]))).toEqual(expect.arrayContaining([{ field: 'tiers.0.rule', message: 'a tier rule needs score conditions sharing one threshold' }]));
   });
 
+  it('refuses a badge name that does not fit with its tier names', async () => {
+    expect(await codeOf(createTieredBadge(ctx, { courseId: course.id, name: 'x'.repeat(195), base, tiers: [{ name: 'Bronze', rule: score(60) }, { name: 'Silver', rule: score(75) }], actor: 'lti:t' }))).toBe('ERR_VALIDATION');
+    expect((await sql`select 1 from achievements`.execute(ctx.database.db)).rows).toHaveLength(0);
+  });
+
   it('creates one draft achievement per tier, linked in order and audited', async () => {
     group = await createTieredBadge(ctx, { courseId: course.id, name: 'Quiz mastery', base, tiers: [{ name: 'Bronze', rule: score(60) }, { name: 'Silver', rule: score(75) }, { name: 'Gold', rule: score(90) }], actor: 'lti:t' });
     expect(group.tiers.map((t) => [t.tierName, t.rank, t.achievement.name, t.achievement.status, t.threshold])).toEqual([
