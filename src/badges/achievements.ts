@@ -89,9 +89,11 @@ function parseImage(image: string | undefined): { bytes: Buffer | null; mime: 'i
   return { bytes, mime, url: null };
 }
 
-export async function listAchievements(deps: Pick<BadgesDeps, 'db'>, filter: { courseId?: string } = {}): Promise<AchievementRow[]> {
+export async function listAchievements(deps: Pick<BadgesDeps, 'db'>, filter: { courseId?: string; issuerId?: string; status?: AchievementStatus } = {}): Promise<AchievementRow[]> {
   let query = badgesDb(deps.db).selectFrom('achievements').select(COLUMNS);
   if (filter.courseId) query = query.where('course_id', '=', filter.courseId);
+  if (filter.issuerId) query = query.where('issuer_id', '=', filter.issuerId);
+  if (filter.status) query = query.where('status', '=', filter.status);
   return query.orderBy('created_at').orderBy('id').limit(1000).execute();
 }
 

@@ -69,7 +69,7 @@ export function createCredentialPort(options: CredentialPortOptions): Credential
       const issuer = await getIssuer(handle, issuerId);
       if (!issuer) return undefined;
       const profile = issuerProfile(issuer, config);
-      return { id: profile.id, name: profile.name, url: profile.url, image: profile.image?.id };
+      return { id: profile.id, name: profile.name, url: profile.url, image: profile.image?.id, description: profile.description, email: profile.email };
     },
     async sign(_db, facts) {
       const profile = await profileOf(facts.issuerId);

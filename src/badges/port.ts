@@ -35,10 +35,13 @@ export interface BadgeArt {
 }
 
 export interface IssuerSummary {
+  /** The issuer's did:web (its Profile id). */
   id: string;
   name: string;
   url?: string;
   image?: string;
+  description?: string;
+  email?: string;
 }
 
 /** Everything the builder needs to describe one award; no I/O happens past this point. */

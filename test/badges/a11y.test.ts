@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import type { Browser } from 'playwright-core';
 import { awardBadge, badgesDepsFor, createAchievement, issueCredential, revokeAward } from '../../src/badges';
 import { createManualCourse, upsertManualLearner } from '../../src/courses';
+import { upsertIssuer } from '../../src/credentials';
 import { createApp } from '../../src/web';
 import { CHROMIUM_PATH, launchBrowser } from '../support/browser';
 import { createTestContext, type TestContext } from '../support/context';
@@ -48,8 +49,9 @@ interface AxeViolation { id: string; impact: string; help: string; nodes: { targ
     return result.violations;
   }
 
-  it('has no axe violations on valid, revoked and private credential pages and the achievement page', async () => {
+  it('has no axe violations on valid, revoked and private credential pages, the achievement page and the issuer page', async () => {
     const deps = badgesDepsFor(ctx);
+    await upsertIssuer(ctx.database.db, ctx.config, { id: 'default', name: 'Example University', description: 'Badges for real skills.', url: 'https://example.edu', email: 'badges@example.edu' });
     const course = await createManualCourse(ctx.database.db, { title: 'Art history' });
     const achievement = await createAchievement(deps, {
       courseId: course.id, name: 'Baroque Expert', description: 'Recognises Baroque works.', criteriaNarrative: 'At least 75% on the Baroque quiz.',
@@ -63,7 +65,7 @@ interface AxeViolation { id: string; impact: string; help: string; nodes: { targ
       if (i === 1) await revokeAward(deps, { awardId: award.id, reason: 'test', actor: 't' });
     }
     const found: Record<string, AxeViolation[]> = {};
-    for (const path of [...ids.map((id) => `/credentials/${id}`), `/achievements/${achievement.id}`]) {
+    for (const path of [...ids.map((id) => `/credentials/${id}`), `/achievements/${achievement.id}`, '/issuers/default']) {
       const v = await violations(path);
       if (v.length) found[path] = v;
     }

@@ -2,6 +2,7 @@ import { achievementImageUrl, requiredPercentOf } from '../achievements';
 import { urls } from '../deps';
 import type { VerificationSummary } from '../port';
 import type { PublicCredential } from '../public-credential';
+import { issuerPageUrl } from './issuer-page';
 import { formatPercent } from './present';
 
 const STATUS_TEXT = {
@@ -29,7 +30,7 @@ export function credentialPage(baseUrl: string, loaded: PublicCredential, verifi
     private: false,
     url,
     recipientName: loaded.recipientName,
-    issuer: { name: issuerName, url: issuer?.url, id: issuer?.id },
+    issuer: { name: issuerName, url: issuer?.url, id: issuer?.id, pageUrl: issuer ? issuerPageUrl(baseUrl, credential.issuer_id) : undefined },
     achievement: {
       name: achievement.name,
       description: achievement.description,

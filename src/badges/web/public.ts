@@ -9,6 +9,7 @@ import { getAchievement } from '../achievements';
 import { badgesDepsFor } from '../context';
 import { loadPublicCredential, type PublicCredential } from '../public-credential';
 import { badgeArt, IMAGE_HEADERS } from './images';
+import { issuerPage, issuerPageUrl } from './issuer-page';
 import { credentialPage } from './page';
 import { achievementDocument, achievementJson, orderCredential } from './present';
 
@@ -96,7 +97,7 @@ export function createPublicBadgesRouter(ctx: AppContext): Router {
         title: achievement.name,
         description: achievement.description,
         achievement: { ...view, threshold: view.requiredPercent },
-        issuer,
+        issuer: issuer && achievement.issuer_id ? { ...issuer, pageUrl: issuerPageUrl(baseUrl, achievement.issuer_id) } : undefined,
         meta: [
           { property: 'og:type', content: 'website' },
           { property: 'og:title', content: achievement.name },
@@ -107,6 +108,14 @@ export function createPublicBadgesRouter(ctx: AppContext): Router {
       });
     }
     res.type(negotiate(req) === 'json' ? 'application/json' : 'application/ld+json').send(JSON.stringify(document, null, 2));
+  }));
+
+  // Browsers only: src/credentials serves every other client the issuer's Profile document at this
+  // path and passes HTML requests on. Its rate limiter has already counted the request.
+  router.get('/issuers/:id', handle(async (req, res) => {
+    const page = await issuerPage(deps(), String(req.params.id));
+    res.vary('Accept').set('Cache-Control', 'public, max-age=60');
+    renderPage(res, 'public-issuer', page);
   }));
 
   router.get('/achievements/:id/image', limit, handle(async (req, res) => {

@@ -55,7 +55,13 @@ export function createCredentialsRouter(ctx: AppContext, options: CredentialsRou
     res.set('Cache-Control', 'public, max-age=60').type('application/did+json').send(JSON.stringify(await didDocument(db, issuer)));
   }));
 
-  router.get('/issuers/:id', limit, handle(async (req, res) => {
+  router.get('/issuers/:id', limit, handle(async (req, res, next) => {
+    res.vary('Accept');
+    // Browsers get the public issuer page (src/badges/web/public.ts, mounted after this router);
+    // every other client, including those sending no Accept or */*, keeps the Profile document
+    // verifiers dereference: JSON is listed first so it wins every tie.
+    const wantsPage = req.query.format !== 'json' && req.accepts(['application/json', 'application/ld+json', 'text/html']) === 'text/html';
+    if (wantsPage) return next();
     const issuer = await findIssuer(req);
     const profile = { '@context': [VC_V2_CONTEXT, OB_V3_CONTEXT], ...issuerProfile(issuer, config) };
     res.set('Cache-Control', 'public, max-age=60');
