@@ -1,7 +1,9 @@
+import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import type { AppContext } from '../context';
-import type { Platform } from '../courses';
+import type { CourseTables, Platform } from '../courses';
 import { audit } from '../audit';
+import { inTransaction } from '../db';
 import { LaurelError } from '../errors';
 import { setPlatformSourcesEnabled } from '../events';
 import { listPlatforms, PgLtiStore, registerPlatform, removePlatform } from '../lti';
@@ -97,4 +99,28 @@ export async function removePlatformFromConsole(ctx: AppContext, props: { platfo
   const sources = await setPlatformSourcesEnabled(ctx.database.db, { platformId: platform.id, enabled: false, now: props.now });
   await audit(ctx.database.db, { actor: props.actor, action: 'platform.removed', subjectType: 'platform', subjectId: platform.id, platformId: platform.id, details: { issuer: platform.issuer, clientId: platform.client_id, eventSourcesDisabled: sources } });
   return platform;
+}
+
+/**
+ * Activates a platform whose registration waits for an administrator ("pending": Laurel refuses its
+ * launches until then). Only a pending platform can be activated: a removed one lost its tool keys
+ * and must register again. The status check and the change are one conditional UPDATE, so a platform
+ * removed meanwhile is not brought back; the audit entry commits with it.
+ */
+export async function activatePlatformFromConsole(ctx: AppContext, props: { platformId: string; actor: string; sessionPlatformId: string | null; now: Date }): Promise<Platform> {
+  const activated = await inTransaction(ctx.database.db as unknown as Kysely<CourseTables>, async (trx) => {
+    const row = await trx.updateTable('platforms').set({ status: 'active', updated_at: props.now })
+      .where('id', '=', props.platformId).where('status', '=', 'pending').returningAll().executeTakeFirst();
+    if (row) await audit<CourseTables>(trx, { actor: props.actor, action: 'platform.activated', subjectType: 'platform', subjectId: row.id, platformId: props.sessionPlatformId, details: { issuer: row.issuer, clientId: row.client_id, name: row.name } });
+    return row;
+  });
+  if (activated) return activated;
+  const platform = (await listPlatforms(ctx.database.db)).find((p) => p.id === props.platformId);
+  if (!platform) throw new LaurelError('ERR_NOT_FOUND', 'No platform has this id.');
+  throw new LaurelError('ERR_CONFLICT', platform.status === 'active' ? 'This platform is already active.' : 'This platform was removed: register it again instead.');
+}
+
+/** True when the platform exists and waits for activation (shown to every LMS administrator). */
+export async function isPendingPlatform(ctx: AppContext, platformId: string): Promise<boolean> {
+  return (await listPlatforms(ctx.database.db)).some((p) => p.id === platformId && p.status === 'pending');
 }

@@ -46,8 +46,10 @@ export async function renderAdmin(ctx: AppContext, csrf: CsrfTokens, req: Reques
     notice: noticeOf(req),
     csrf: csrf.tokenFor(session),
     here: adminHere(req),
-    // An LMS administrator sees the platforms of their own LMS only.
-    platforms: platforms.filter((p) => p.id === session.platformId).map((p) => ({ ...p, active: p.status === 'active', statusText: PLATFORM_STATUS[p.status] ?? p.status })),
+    // An LMS administrator sees their own LMS, plus registrations waiting for activation: the console
+    // already trusts them installation-wide (they create admin-scope API tokens and open the queues).
+    platforms: platforms.filter((p) => p.id === session.platformId || p.status === 'pending')
+      .map((p) => ({ ...p, active: p.status === 'active', pending: p.status === 'pending', own: p.id === session.platformId, statusText: PLATFORM_STATUS[p.status] ?? p.status })),
     issuers: issuers.map((i) => ({
       ...i,
       form: issuerFormView(i, extras.issuerForm?.id === i.id ? extras.issuerForm : undefined),
@@ -68,7 +70,7 @@ export async function renderAdmin(ctx: AppContext, csrf: CsrfTokens, req: Reques
 
 const PLATFORM_STATUS: Record<string, string> = {
   active: 'active: launches are accepted',
-  pending: 'pending: waiting for activation in the LMS',
+  pending: 'pending: launches are refused until an administrator activates it',
   disabled: 'removed: launches are refused',
 };
 
@@ -86,11 +88,14 @@ async function actorNames(db: AppContext['database']['db'], actors: readonly str
 /** A "are you sure?" page for destructive actions: works without script, by keyboard, in the LMS frame. */
 export function renderConfirm(res: Response, props: {
   csrf: string; title: string; question: string; consequences: string[]; action: string; confirmLabel: string; cancelUrl: string; hidden?: Record<string, string>;
+  /** The confirm button's look: `danger` (default) for destructive actions, `primary` otherwise. */
+  tone?: 'danger' | 'primary';
 }): void {
   renderPage(res, 'ui-admin-confirm', {
     ...props,
     embedded: true,
     hidden: Object.entries(props.hidden ?? {}).map(([name, value]) => ({ name, value })),
+    buttonClass: props.tone === 'primary' ? '' : 'danger',
   });
 }
 

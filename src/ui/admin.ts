@@ -12,7 +12,7 @@ import { createToken, revokeToken, SCOPES } from '../tokens';
 import { handle, issueAdminSession, renderPage } from '../web';
 import { actorOf, sessionOf, type CsrfTokens } from './csrf';
 import { readIssuerForm, saveIssuerProfile } from './admin-issuer';
-import { readPlatformForm, registerPlatformFromForm, removePlatformFromConsole } from './admin-platforms';
+import { activatePlatformFromConsole, isPendingPlatform, readPlatformForm, registerPlatformFromForm, removePlatformFromConsole } from './admin-platforms';
 import { adminHere as here, confirmed, renderAdmin, renderConfirm } from './admin-render';
 import { adminSourceRoutes } from './admin-sources';
 import { multipartForm, uploadsOf } from './multipart';
@@ -59,22 +59,45 @@ export function adminRouter(ctx: AppContext, csrf: CsrfTokens): Router {
 
   router.post('/platforms/:platformId/remove', form, csrf.verify(), handle(async (req, res) => {
     const platformId = z.uuid().parse(req.params.platformId);
-    // An LMS administrator removes their own LMS only (the one this session was launched from).
-    if (platformId !== sessionOf(res).platformId) throw new LaurelError('ERR_NOT_FOUND', 'No platform you administer has this id.');
+    // An LMS administrator removes their own LMS, or turns down a registration waiting for activation.
+    const own = platformId === sessionOf(res).platformId;
+    if (!own && !(await isPendingPlatform(ctx, platformId))) throw new LaurelError('ERR_NOT_FOUND', 'No platform you administer has this id.');
     if (!confirmed(req)) {
       return renderConfirm(res, {
-        csrf: csrf.tokenFor(sessionOf(res)), title: 'Remove the platform', question: 'Remove this LMS from Laurel?',
-        consequences: [
+        csrf: csrf.tokenFor(sessionOf(res)), title: 'Remove the platform', question: own ? 'Remove this LMS from Laurel?' : 'Turn down this LMS registration?',
+        consequences: own ? [
           'Launches from it stop at once, including this administration page; its event sources stop accepting events.',
           'Courses, learners, badges and awards stay in Laurel. Credentials already issued stay valid and keep verifying.',
           'To use Laurel from this LMS again, register it again (Dynamic Registration or the manual form).',
+        ] : [
+          'The registration is removed and never accepts launches.',
+          'If it was expected after all, that LMS can register again.',
         ],
         action: `${here(req)}/platforms/${platformId}/remove`, confirmLabel: 'Remove platform', cancelUrl: `${here(req)}#platforms`,
       });
     }
     const platform = await removePlatformFromConsole(ctx, { platformId, actor: actorOf(res), now: new Date() });
+    if (!own) return res.redirect(303, `${here(req)}?done=platform-removed#platforms`);
     // No redirect back: this session's platform is no longer active, so the console would refuse it.
     renderPage(res, 'ui-admin-removed', { title: 'Platform removed', embedded: true, name: platform.name });
+  }));
+
+  router.post('/platforms/:platformId/activate', form, csrf.verify(), handle(async (req, res) => {
+    const platformId = z.uuid().parse(req.params.platformId);
+    if (!confirmed(req)) {
+      if (!(await isPendingPlatform(ctx, platformId))) throw new LaurelError('ERR_NOT_FOUND', 'No platform waiting for activation has this id.');
+      return renderConfirm(res, {
+        csrf: csrf.tokenFor(sessionOf(res)), title: 'Activate the platform', question: 'Activate this LMS registration?', tone: 'primary',
+        consequences: [
+          'Laurel accepts launches from it at once: its instructors can create badges and its learners receive them.',
+          'Activate only a registration you expect: anyone who can reach Laurel’s registration address can register an LMS.',
+          'To stop it later, open the administration page from that LMS and remove it.',
+        ],
+        action: `${here(req)}/platforms/${platformId}/activate`, confirmLabel: 'Activate platform', cancelUrl: `${here(req)}#platforms`,
+      });
+    }
+    await activatePlatformFromConsole(ctx, { platformId, actor: actorOf(res), sessionPlatformId: sessionOf(res).platformId, now: new Date() });
+    res.redirect(303, `${here(req)}?done=platform-activated#platforms`);
   }));
 
   router.post('/tokens', form, csrf.verify(), handle(async (req, res) => {

@@ -25,6 +25,8 @@ const NOTICES: Record<string, string> = {
   private: 'Your badge is now private: its public page only says that it exists and is valid.',
   rotated: 'Signing keys rotated. New credentials are signed with the new keys; earlier ones still verify.',
   'token-revoked': 'API token revoked.',
+  'platform-activated': 'Platform activated. Laurel now accepts launches from it.',
+  'platform-removed': 'Platform registration removed. It accepts no launches.',
   'source-deleted': 'Event source deleted. Its endpoint no longer accepts events.',
   'issuer-saved': 'Issuer profile saved. New credentials carry it; issued ones keep the profile they were signed with.',
 };

@@ -1,7 +1,8 @@
-// axe-core on the admin console's event-source, issuer-logo and platform-removal states in a real
+// axe-core on the admin console's event-source, issuer-logo, platform-activation and platform-removal states in a real
 // browser (Moodle emulator launch): 0 serious or critical violations. Skips without Debian's Chromium.
 import { existsSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
+import { upsertPlatform } from '../../src/courses';
 import { startPlatform, type Platform } from '../emulator';
 import { startLaurel, type RunningLaurel } from '../lti/laurel';
 import { CHROMIUM_PATH, launchBrowser } from '../support/browser';
@@ -74,8 +75,21 @@ const course = { id: '2', label: 'STAT200', title: 'Statistics 200' };
     expect(await seriousViolations(page)).toEqual([]);
   });
 
+  it('platform activation: a pending registration listed, its confirmation, the notice after', async () => {
+    await upsertPlatform(laurel.ctx.database.db, { issuer: 'https://moodle2.example.edu', clientId: 'pending-1', name: 'Second Moodle', lms: 'moodle', authEndpoint: 'https://moodle2.example.edu/mod/lti/auth.php', tokenEndpoint: 'https://moodle2.example.edu/mod/lti/token.php', jwksUrl: 'https://moodle2.example.edu/mod/lti/certs.php', status: 'pending' });
+    await page.goto(page.url().replace(/\/admin(\/.*|\?.*)?$/, '/admin'));
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.locator('#platforms').getByRole('button', { name: 'Activate Second Moodle' }).click();
+    await page.getByRole('heading', { level: 2, name: 'Activate this LMS registration?' }).waitFor();
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.getByRole('button', { name: 'Activate platform' }).click();
+    await page.getByText('Platform activated. Laurel now accepts launches from it.').waitFor();
+    expect(await page.locator('#platforms').getByRole('button', { name: 'Activate Second Moodle' }).count()).toBe(0);
+    expect(await seriousViolations(page)).toEqual([]);
+  });
+
   it('platform removal: the confirmation and the page after', async () => {
-    await page.goto(page.url().replace(/\/admin\/.*$/, '/admin'));
+    await page.goto(page.url().replace(/\/admin(\/.*|\?.*)?$/, '/admin'));
     await page.locator('#platforms').getByRole('button', { name: /^Remove/ }).click();
     await page.getByRole('heading', { level: 2, name: 'Remove this LMS from Laurel?' }).waitFor();
     expect(await seriousViolations(page)).toEqual([]);
