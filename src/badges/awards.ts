@@ -1,4 +1,4 @@
-import { sql, type Selectable } from 'kysely';
+import { sql, type Kysely, type Selectable } from 'kysely';
 import { isUuid } from '../courses';
 import { audit } from '../audit';
 import { LaurelError } from '../errors';
@@ -171,4 +171,12 @@ export async function listAwards(deps: Pick<BadgesDeps, 'db' | 'now'>, filter: {
     awardedAt: r.awarded_at,
     learner: { id: r.learner_id, email: r.email, name: r.name },
   }));
+}
+
+/** The active (not revoked) awards of these learners, for rule evaluation ("badges from badges"). */
+export async function activeAwardsOf<T>(db: Kysely<T>, learnerIds: readonly string[]): Promise<{ learnerId: string; achievementId: string; validUntil: Date | null }[]> {
+  if (learnerIds.length === 0) return [];
+  const { rows } = await sql<{ learner_id: string; achievement_id: string; expires_at: Date | null }>`
+    select learner_id, achievement_id, expires_at from awards where learner_id = any(${[...learnerIds]}::uuid[]) and status <> 'revoked'`.execute(db);
+  return rows.map((r) => ({ learnerId: r.learner_id, achievementId: r.achievement_id, validUntil: r.expires_at }));
 }

@@ -4,7 +4,7 @@ export type { BadgesDeps } from './deps';
 export type { CredentialPort, AwardFacts, SignedCredential, VerificationSummary, IssuerSummary, BadgeArt } from './port';
 export { ruleSchema, type RuleSpec, issueCredentialPayload, type IssueCredentialPayload } from './schema';
 export { createAchievement, listAchievements, getAchievement, type AchievementRow, type CreateAchievementProps } from './achievements';
-export { awardBadge, revokeAward, expireAwards, effectiveStatus, getAward, listAwards, type AwardRow, type AwardListItem, type AwardBadgeProps, type RevokeAwardProps } from './awards';
+export { activeAwardsOf, awardBadge, revokeAward, expireAwards, effectiveStatus, getAward, listAwards, type AwardRow, type AwardListItem, type AwardBadgeProps, type RevokeAwardProps } from './awards';
 export { issueCredential, findCredential, type CredentialRow } from './issue';
 export { awardManually, type ManualAwardProps } from './manual';
 export { loadPublicCredential, type PublicCredential } from './public-credential';

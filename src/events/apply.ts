@@ -95,7 +95,7 @@ export async function markFailed<T>(db: Kysely<T>, props: { eventId: string; err
  * an id. Read first: every learner's score names the same assignment, and an upsert would lock its
  * row until commit, queueing all of a quiz's events behind one another.
  */
-async function ensureAssignment(db: Kysely<EventsDb>, courseId: string, event: NormalisedEvent) {
+export async function ensureAssignment(db: Kysely<EventsDb>, courseId: string, event: NormalisedEvent) {
   const a = event.assignment;
   const existing = await db
     .selectFrom('assignments')

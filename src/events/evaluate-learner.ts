@@ -1,6 +1,6 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { AppContext } from '../context';
-import { awardBadge, listAchievements, type AchievementRow } from '../badges';
+import { activeAwardsOf, awardBadge, listAchievements, type AchievementRow } from '../badges';
 import { badgesDepsFor } from '../badges/context';
 import { issueCredentialJob } from '../badges/jobs/issue-credential';
 import { evaluateAll, parseRule, type Evaluation, type Facts, type HeldBadge, type Rule, type ScoreFact } from '../rules';
@@ -30,26 +30,54 @@ export async function evaluateLearner(
   ctx: AppContext,
   props: { courseId: string; learnerId: string; now: Date; awarder?: Awarder },
 ): Promise<EvaluateLearnerResult> {
-  const db = ctx.database.db;
-  const achievements = (await listAchievements({ db }, { courseId: props.courseId })).filter((a) => a.status === 'published' && a.rule !== null);
-  if (achievements.length === 0) return { awarded: [], evaluations: new Map() };
-  const entries = achievements.map((a) => ({ achievementId: a.id, rule: ruleOf(a) }));
-  const facts = await loadFacts(db, props);
-  const evaluations = evaluateAll(entries, facts);
-  const held = new Set(facts.badges.map((b) => b.achievementId));
-  const awarder = props.awarder ?? defaultAwarder(ctx);
-  const awarded: string[] = [];
-  for (const achievement of achievements) {
-    const evaluation = evaluations.get(achievement.id);
-    if (!evaluation?.award || held.has(achievement.id)) continue;
-    const { created } = await awarder({ achievementId: achievement.id, learnerId: props.learnerId, score: scoreOf(evaluation), reason: evaluation.reason });
-    if (created) awarded.push(achievement.id);
-  }
-  return { awarded, evaluations };
+  const results = await evaluateLearners(ctx, { ...props, learnerIds: [props.learnerId] });
+  return results.get(props.learnerId) ?? { awarded: [], evaluations: new Map() };
 }
 
+/**
+ * The same for several learners of one course: the course's rules and the learners' facts are read
+ * once for all of them (three statements), then each learner is evaluated and awarded in turn.
+ */
+export async function evaluateLearners(
+  ctx: AppContext,
+  props: { courseId: string; learnerIds: readonly string[]; now: Date; awarder?: Awarder },
+): Promise<Map<string, EvaluateLearnerResult>> {
+  const db = ctx.database.db;
+  const results = new Map<string, EvaluateLearnerResult>();
+  const achievements = (await listAchievements({ db }, { courseId: props.courseId })).filter((a) => a.status === 'published' && a.rule !== null);
+  if (achievements.length === 0 || props.learnerIds.length === 0) return results;
+  const entries = achievements.map((a) => ({ achievementId: a.id, rule: ruleOf(a) }));
+  const factsByLearner = await loadFactsMany(db, props);
+  const awarder = props.awarder ?? defaultAwarder(ctx);
+  for (const learnerId of props.learnerIds) {
+    const facts = factsByLearner.get(learnerId)!;
+    const evaluations = evaluateAll(entries, facts);
+    const held = new Set(facts.badges.map((b) => b.achievementId));
+    const awarded: string[] = [];
+    for (const achievement of achievements) {
+      const evaluation = evaluations.get(achievement.id);
+      if (!evaluation?.award || held.has(achievement.id)) continue;
+      const { created } = await awarder({ achievementId: achievement.id, learnerId, score: scoreOf(evaluation), reason: evaluation.reason });
+      if (created) awarded.push(achievement.id);
+    }
+    results.set(learnerId, { awarded, evaluations });
+  }
+  return results;
+}
+
+// Parsed rules by achievement and version: a version's rule never changes, and parsing (zod) is the
+// costliest part of evaluating a learner's events.
+const parsedRules = new Map<string, Rule>();
+
 function ruleOf(a: AchievementRow): Rule {
-  return parseRule(a.rule, { id: a.id, version: a.rule_version });
+  const key = `${a.id}@${a.rule_version}`;
+  let rule = parsedRules.get(key);
+  if (!rule) {
+    rule = parseRule(a.rule, { id: a.id, version: a.rule_version });
+    if (parsedRules.size >= 10_000) parsedRules.clear();
+    parsedRules.set(key, rule);
+  }
+  return rule;
 }
 
 /** The percentage to record on the award: the learner's result when one score rule decided. */
@@ -60,32 +88,33 @@ function scoreOf(evaluation: Evaluation): number | null {
 
 /** The learner's latest scores (with the ids rules may use for each assignment) and active awards. */
 export async function loadFacts<T>(dbAny: Kysely<T>, props: { courseId: string; learnerId: string; now: Date }): Promise<Facts> {
-  const db = dbAny as unknown as Kysely<EventsDb & AwardsView>;
-  const rows = await db
-    .selectFrom('learner_scores')
-    .innerJoin('assignments', 'assignments.id', 'learner_scores.assignment_id')
-    .select(['assignments.id', 'assignments.source_key', 'assignments.name', 'learner_scores.score_given', 'learner_scores.score_maximum', 'learner_scores.excused', 'learner_scores.missing', 'learner_scores.occurred_at'])
-    .where('learner_scores.course_id', '=', props.courseId)
-    .where('learner_scores.learner_id', '=', props.learnerId)
-    .execute();
-  const scores: ScoreFact[] = rows.map((r) => ({
-    assignmentId: r.id,
-    aliases: aliasesOf(r.source_key),
-    assignmentName: r.name,
-    scoreGiven: r.score_given === null ? null : Number(r.score_given),
-    scoreMaximum: r.score_maximum === null ? null : Number(r.score_maximum),
-    excused: r.excused,
-    missing: r.missing,
-    occurredAt: r.occurred_at,
-  }));
-  const awards = await db
-    .selectFrom('awards')
-    .select(['achievement_id', 'expires_at'])
-    .where('learner_id', '=', props.learnerId)
-    .where('status', '<>', 'revoked')
-    .execute();
-  const badges: HeldBadge[] = awards.map((a) => ({ achievementId: a.achievement_id, validUntil: a.expires_at }));
-  return { now: props.now, scores, badges };
+  const facts = await loadFactsMany(dbAny, { courseId: props.courseId, learnerIds: [props.learnerId], now: props.now });
+  return facts.get(props.learnerId)!;
+}
+
+/** `loadFacts` for several learners of a course, in two statements. */
+export async function loadFactsMany<T>(dbAny: Kysely<T>, props: { courseId: string; learnerIds: readonly string[]; now: Date }): Promise<Map<string, Facts>> {
+  const db = dbAny as unknown as Kysely<EventsDb>;
+  const learnerIds = [...new Set(props.learnerIds)];
+  const facts = new Map<string, { now: Date; scores: ScoreFact[]; badges: HeldBadge[] }>(learnerIds.map((id) => [id, { now: props.now, scores: [], badges: [] }]));
+  const { rows } = await sql<{ learner_id: string; id: string; source_key: string; name: string; score_given: string | null; score_maximum: string | null; excused: boolean; missing: boolean; occurred_at: Date }>`
+    select s.learner_id, a.id, a.source_key, a.name, s.score_given, s.score_maximum, s.excused, s.missing, s.occurred_at
+    from learner_scores s join assignments a on a.id = s.assignment_id
+    where s.course_id = ${props.courseId} and s.learner_id = any(${learnerIds}::uuid[])`.execute(db);
+  for (const r of rows) {
+    facts.get(r.learner_id)?.scores.push({
+      assignmentId: r.id,
+      aliases: aliasesOf(r.source_key),
+      assignmentName: r.name,
+      scoreGiven: r.score_given === null ? null : Number(r.score_given),
+      scoreMaximum: r.score_maximum === null ? null : Number(r.score_maximum),
+      excused: r.excused,
+      missing: r.missing,
+      occurredAt: r.occurred_at,
+    });
+  }
+  for (const held of await activeAwardsOf(db, learnerIds)) facts.get(held.learnerId)?.badges.push({ achievementId: held.achievementId, validUntil: held.validUntil });
+  return facts;
 }
 
 /** `api:A1` is matched by rules written as "A1", `canvas:123` by "123", and both by the full key. */
@@ -94,10 +123,6 @@ export function aliasesOf(sourceKey: string): string[] {
   return bare === sourceKey ? [sourceKey] : [sourceKey, bare];
 }
 
-/** The part of the badges module's awards table this module reads (active awards of a learner). */
-interface AwardsView {
-  awards: { achievement_id: string; learner_id: string; status: string; expires_at: Date | null };
-}
 
 export function defaultAwarder(ctx: AppContext): Awarder {
   return async (request) => {

@@ -1,5 +1,5 @@
 import { issueCredentialJob } from '../badges';
-import { backfillAchievementJob, evaluateEventJob, importGradebookJob, pollAgsAllJob, pollAgsJob } from '../events';
+import { backfillAchievementJob, evaluateBatchJob, evaluateEventJob, importGradebookJob, pollAgsAllJob, pollAgsJob } from '../events';
 import { rosterSyncAllJob, rosterSyncJob } from '../lti';
 import type { JobDefinition } from '../queue';
 import { exportCourseJob } from '../transcripts';
@@ -11,6 +11,7 @@ import { exportCourseJob } from '../transcripts';
 export const jobs: JobDefinition<any>[] = [
   issueCredentialJob,
   evaluateEventJob,
+  evaluateBatchJob,
   backfillAchievementJob,
   pollAgsJob,
   pollAgsAllJob,

@@ -4,7 +4,7 @@ import type { Kysely } from 'kysely';
 import { issueCredentialJob } from '../../src/badges';
 import { upsertLtiCourse, upsertLtiLearner, upsertPlatform } from '../../src/courses';
 import { createSigner, createVerifier } from '../../src/credentials';
-import { configureCanvasJwks, createEventSource, evaluateEventJob, signMoodleBody } from '../../src/events';
+import { configureCanvasJwks, createEventSource, evaluateBatchJob, evaluateEventJob, signMoodleBody } from '../../src/events';
 import { startWorkers, type WorkerHost } from '../../src/queue';
 import { createToken } from '../../src/tokens';
 import { createApp } from '../../src/web';
@@ -29,7 +29,7 @@ describe('grade event to verifiable credential, end to end', () => {
     ctx = await createTestContext({ BASE_URL: 'https://laurel.example.edu' });
     if (ctx.redis.status !== 'ready') await new Promise((resolve) => ctx.redis.once('ready', resolve));
     app = await createApp(ctx);
-    workers = startWorkers(ctx, { jobs: [evaluateEventJob, issueCredentialJob], concurrency: 2 });
+    workers = startWorkers(ctx, { jobs: [evaluateEventJob, evaluateBatchJob, issueCredentialJob], concurrency: 2 });
     token = (await createToken(ctx.database.db, { name: 'e2e-events', scopes: ['admin'] })).token;
     jwks = await startJwksServer();
   });

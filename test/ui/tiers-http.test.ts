@@ -5,7 +5,7 @@
 import express, { type Express } from 'express';
 import { sql } from 'kysely';
 import request from 'supertest';
-import { evaluateEventJob, backfillAchievementJob } from '../../src/events';
+import { evaluateBatchJob, evaluateEventJob, backfillAchievementJob } from '../../src/events';
 import { enroll, upsertAssignment, upsertDeployment, upsertLtiCourse, upsertLtiLearner, upsertPlatform, type Learner } from '../../src/courses';
 import { LtiSessions } from '../../src/lti/session';
 import { startWorkers, type WorkerHost } from '../../src/queue';
@@ -32,7 +32,7 @@ describe('tiered badges through the instructor pages', () => {
     ctx = await createTestContext();
     if (ctx.redis.status !== 'ready') await new Promise((resolve) => ctx.redis.once('ready', resolve));
     app = await createApp(ctx);
-    workers = startWorkers(ctx, { jobs: [evaluateEventJob, backfillAchievementJob], concurrency: 2 });
+    workers = startWorkers(ctx, { jobs: [evaluateEventJob, evaluateBatchJob, backfillAchievementJob], concurrency: 2 });
     token = (await createToken(ctx.database.db, { name: 'tiers-test', scopes: ['admin'] })).token;
     const db = ctx.database.db;
     const platform = await upsertPlatform(db, { issuer: 'https://moodle.tiers.edu', clientId: 'tiers', name: 'Moodle', lms: 'moodle', authEndpoint: 'https://moodle.tiers.edu/auth', tokenEndpoint: 'https://moodle.tiers.edu/token', jwksUrl: 'https://moodle.tiers.edu/certs' });
