@@ -1,4 +1,5 @@
-// `npm run screenshots`: PNGs of the main pages (instructor, badge, learner, admin, public credential) in
+// `npm run screenshots`: PNGs of the main pages (instructor, badge, learner, admin and its event sources,
+// public credential and issuer) in
 // screenshots/, for reviewers. Starts its own Laurel (private PostgreSQL schema and queue prefix on the
 // local services), workers and an emulated Moodle on free loopback ports, seeds a small course through the
 // real pipeline, photographs the pages with Debian's Chromium, then removes everything it created.
@@ -13,6 +14,7 @@ import { badgesDepsFor, createAchievement } from '../src/badges';
 import { loadConfig } from '../src/config';
 import { closeContext, createContext, type AppContext } from '../src/context';
 import { createDatabase, migrate, sql } from '../src/db';
+import { signMoodleBody } from '../src/events';
 import { projectRoot } from '../src/paths';
 import { createTieredBadge, publishAchievement, publishTierGroup } from '../src/publishing';
 import { createRedis, Queues, startWorkers } from '../src/queue';
@@ -130,10 +132,57 @@ async function shoot(ctx: AppContext, url: string, platform: Platform, browser: 
   const phone = await open(people.sam, 'Learner', 390);
   await save(phone, 'learner-phone');
   const console_ = await open(people.admin, 'Administrator');
+  const adminUrl = console_.url();
+  await editIssuer(console_);
+  await console_.goto(adminUrl);
   await save(console_, 'admin');
+  await addEventSources(console_, url, platform);
+  await console_.goto(`${adminUrl}#sources`);
+  await console_.locator('#sources').screenshot({ path: join(OUT, 'admin-event-sources.png') });
   const credentialId = (await sql<{ credential_id: string }>`select a.credential_id from awards a join learners l on l.id = a.learner_id where l.email = ${people.sam.email} and a.credential_id is not null`.execute(ctx.database.db)).rows[0]!.credential_id;
   await learner.goto(`${url}/credentials/${credentialId}`);
   await save(learner, 'public-credential');
+  await learner.locator('p.issuer a').click();
+  await learner.waitForURL(/\/issuers\/default$/);
+  await save(learner, 'public-issuer');
+}
+
+/** The issuer profile as an admin sets it in the console: name, description, site, email and logo. */
+async function editIssuer(console_: Page): Promise<void> {
+  await console_.locator('#keys summary', { hasText: 'Edit the issuer profile' }).first().click();
+  await console_.fill('#issuer-default-name', 'Example University');
+  await console_.fill('#issuer-default-description', 'Example University awards Open Badges for skills shown in its courses.');
+  await console_.fill('#issuer-default-url', 'https://example.edu');
+  await console_.fill('#issuer-default-email', 'badges@example.edu');
+  await console_.setInputFiles('#issuer-default-logoFile', { name: 'logo.svg', mimeType: 'image/svg+xml', buffer: Buffer.from(LOGO) });
+  await console_.getByRole('button', { name: 'Save issuer profile' }).first().click();
+  await console_.waitForURL(/done=issuer-saved/);
+}
+
+const LOGO = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 120 120" width="120" height="120"><rect width="120" height="120" rx="16" fill="#1d5e3a"/><circle cx="60" cy="52" r="30" fill="none" stroke="#fff" stroke-width="6"/><path d="M42 78l-8 30 26-12 26 12-8-30" fill="none" stroke="#fff" stroke-width="6" stroke-linejoin="round"/><text x="60" y="62" font-family="sans-serif" font-size="26" font-weight="700" fill="#fff" text-anchor="middle">EU</text></svg>';
+
+/** A Moodle source that has received one signed grade, and a Canvas source awaiting its subscription. */
+async function addEventSources(console_: Page, url: string, platform: Platform): Promise<void> {
+  await console_.locator('#sources summary', { hasText: 'Add a Moodle source' }).click();
+  await console_.fill('#moodle-source-name', 'Statistics Moodle');
+  await console_.getByRole('button', { name: 'Create Moodle source' }).click();
+  const secret = await console_.locator('#new-source-secret').inputValue();
+  const sourceId = (await console_.locator('.ui-source', { hasText: 'Statistics Moodle' }).getAttribute('id'))!.replace(/^source-/, '');
+  const timestamp = Math.floor(Date.now() / 1000);
+  const body = JSON.stringify({
+    schema: 'laurel.moodle.v1', id: `shot-ug-${timestamp}`, event: 'user_graded', time: timestamp, site: { url: platform.issuer },
+    course: { id: course.id }, user: { id: people.ada.id }, item: { id: '31', name: 'Quiz 3', grademax: 10 }, grade: { finalgrade: 9, hidden: false, excluded: false },
+  });
+  const res = await fetch(`${url}/events/moodle/${sourceId}`, {
+    method: 'POST', body,
+    headers: { 'content-type': 'application/json', 'x-laurel-timestamp': String(timestamp), 'x-laurel-signature': signMoodleBody({ secret, timestamp, body }) },
+  });
+  if (res.status !== 202) throw new Error(`Moodle delivery refused: ${res.status} ${await res.text()}`);
+  await console_.locator('#sources summary', { hasText: 'Add a Canvas source' }).click();
+  await console_.fill('#canvas-source-name', 'Biology Canvas');
+  await console_.fill('#canvas-source-jwksUrl', 'https://canvas.example.edu/api/lti/security/jwks');
+  await console_.getByRole('button', { name: 'Create Canvas source' }).click();
+  await console_.locator('.ui-source', { hasText: 'Biology Canvas' }).waitFor();
 }
 
 async function dropQueueKeys(url: string, prefix: string): Promise<void> {

@@ -21,9 +21,8 @@ export async function issuerPage(deps: BadgesDeps, issuerId: string) {
   if (!issuer) throw new LaurelError('ERR_NOT_FOUND', 'No such issuer');
   const published = await listAchievements(deps, { issuerId, status: 'published' });
   const url = issuerPageUrl(deps.baseUrl, issuerId);
-  const achievements = published
-    .map((row) => ({ name: row.name, description: row.description, url: urls.achievement(deps.baseUrl, row.id), image: achievementImageUrl(deps.baseUrl, row) }))
-    .sort((a, b) => a.name.localeCompare(b.name));
+  // In the order they were created: a course's badges stay together, and tiers keep their ladder order.
+  const achievements = published.map((row) => ({ name: row.name, description: row.description, url: urls.achievement(deps.baseUrl, row.id), image: achievementImageUrl(deps.baseUrl, row) }));
   return {
     title: issuer.name,
     description: issuer.description ?? `Open Badges issued by ${issuer.name}.`,
