@@ -69,17 +69,17 @@ export async function insertEvents<T>(dbAny: Kysely<T>, rows: readonly PreparedE
   if (rows.length === 0) return [];
   const db = on(dbAny);
   const keyOf = (scope: string, externalId: string) => `${scope}\u0000${externalId}`;
-  // One fixed statement over column arrays: its cost does not grow with a query builder's per-row
-  // work, and PostgreSQL parses the same text every time.
-  const column = <K extends keyof PreparedEvent>(key: K) => rows.map((row) => row[key] ?? null);
+  // One fixed statement over one JSON parameter: PostgreSQL parses the rows natively, and the
+  // payloads (already JSON text) are spliced in as they are instead of being escaped again as text.
+  const json = `[${rows.map(({ payload, ...row }) => `${JSON.stringify({ ...row, status: row.status ?? 'pending' }).slice(0, -1)},"payload":${payload}}`).join(',')}]`;
   const { rows: inserted } = await sql<{ id: string; status: StoreEventResult['status']; scope: string; external_id: string }>`
     insert into score_events (scope, external_id, source_id, origin, kind, platform_id, course_id, learner_id,
                               lms_course_id, lms_user_id, occurred_at, payload, status)
-    select * from unnest(${column('scope')}::text[], ${column('external_id')}::text[], ${column('source_id')}::uuid[],
-                         ${column('origin')}::text[], ${column('kind')}::text[], ${column('platform_id')}::uuid[],
-                         ${column('course_id')}::uuid[], ${column('learner_id')}::uuid[], ${column('lms_course_id')}::text[],
-                         ${column('lms_user_id')}::text[], ${column('occurred_at')}::timestamptz[], ${column('payload')}::jsonb[],
-                         ${rows.map((row) => row.status ?? 'pending')}::text[])
+    select scope, external_id, source_id, origin, kind, platform_id, course_id, learner_id,
+           lms_course_id, lms_user_id, occurred_at, payload, status
+    from jsonb_to_recordset(${json}::jsonb) as r(scope text, external_id text, source_id uuid, origin text, kind text, platform_id uuid,
+                                                 course_id uuid, learner_id uuid, lms_course_id text, lms_user_id text,
+                                                 occurred_at timestamptz, payload jsonb, status text)
     on conflict (scope, external_id) do nothing
     returning id, status, scope, external_id`.execute(db);
   const fresh = new Map(inserted.map((row) => [keyOf(row.scope, row.external_id), row]));

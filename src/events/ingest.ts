@@ -84,17 +84,19 @@ const writers = new WeakMap<object, GroupCommit<PreparedEvent, StoreEventResult>
 
 /**
  * Commits the event to the inbox (batched with concurrent deliveries, each caller still waits for
- * its own commit), then enqueues its evaluate job (batched too, best effort).
+ * its own commit), then starts enqueueing its evaluation (batched too, best effort).
  */
 async function commitEvent(deps: Deps, props: StoreEventProps): Promise<StoreEventResult> {
   const db = deps.database.db;
   let writer = writers.get(db);
   if (!writer) {
-    writer = new GroupCommit((rows: PreparedEvent[]) => insertEvents(db, rows), { maxBatch: 500, maxInFlight: 3 });
+    writer = new GroupCommit((rows: PreparedEvent[]) => insertEvents(db, rows), { maxBatch: 500, maxInFlight: 6 });
     writers.set(db, writer);
   }
   const stored = await writer.submit(await prepareEvent(db, props));
-  if (!stored.duplicate && stored.status === 'pending') await enqueueEvaluation(deps, stored.eventId);
+  // Not awaited: the event is durable once committed, and a slow Redis must not hold the LMS's
+  // connection. A job that fails to queue is logged and re-queued by the relay.
+  if (!stored.duplicate && stored.status === 'pending') void enqueueEvaluation(deps, stored.eventId);
   return stored;
 }
 

@@ -84,7 +84,10 @@ export function createEventIntakeRouter(ctx: AppContext, options: { observe?: Re
 
 function acknowledge(ctx: AppContext, req: Request, res: Response, result: IngestResult): void {
   if (ctx.logger.isLevelEnabled('debug')) ctx.logger.debug({ reqId: req.id, url: req.originalUrl, ...result }, 'event accepted');
-  res.status(202).json(result);
+  // Written directly: res.json would also hash the body for an ETag nobody revalidates.
+  res.statusCode = 202;
+  res.setHeader('Content-Type', 'application/json; charset=utf-8');
+  res.end(JSON.stringify(result));
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
