@@ -6,7 +6,7 @@
 // (a private queue prefix); this process is only the LMS and the stopwatch.
 // Prints, per rate:
 //   pipeline.p50_ms, pipeline.p99_ms   params {rate, seconds, events, awarding, completed, workers}
-// Usage: node dist/scripts/bench/pipeline.js [--rates 100,500] [--seconds 60] [--drain 120] [--workers 2]
+// Usage: node dist/scripts/bench/pipeline.js [--rates 100,500] [--seconds 60] [--drain 120] [--workers 3]
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { Agent, request as httpRequest } from 'node:http';
@@ -35,7 +35,7 @@ async function main(): Promise<void> {
   const rates = arg('rates', '100,500').split(',').map(Number);
   const seconds = Number(arg('seconds', '60'));
   const drainMs = Number(arg('drain', '120')) * 1000;
-  const workerCount = Number(arg('workers', '2'));
+  const workerCount = Number(arg('workers', '3'));
   const { prefix, schema, config, admin, database, redis, ctx } = await createScratch();
   const children: ChildProcess[] = [];
   try {
