@@ -49,4 +49,52 @@ describe('laurel platform add|list|remove', () => {
     const left = await tdb.pool.query("select count(*)::int as n from lti_store where collection in ('publickey', 'privatekey', 'platform')");
     expect(left.rows[0].n).toBe(0);
   });
+
+  it('prints the registration URL with the key, and warns when no key is set', async () => {
+    const saved = { key: process.env.REGISTRATION_KEY, base: process.env.BASE_URL };
+    const err: string[] = [];
+    const spy = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      err.push(String(chunk));
+      return true;
+    });
+    try {
+      process.env.BASE_URL = 'https://laurel.example.edu';
+      process.env.REGISTRATION_KEY = 'abcdefghijklmnop-0123';
+      expect(await run('platform', 'registration-url')).toBe('https://laurel.example.edu/lti/register?key=abcdefghijklmnop-0123\n');
+      expect(err.join('')).toBe('');
+      process.env.REGISTRATION_KEY = '';
+      expect(await run('platform', 'registration-url')).toBe('https://laurel.example.edu/lti/register\n');
+      expect(err.join('')).toContain('REGISTRATION_KEY is not set');
+    } finally {
+      spy.mockRestore();
+      for (const [name, value] of [['REGISTRATION_KEY', saved.key], ['BASE_URL', saved.base]] as const) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+    }
+  });
+
+  it('activates only a pending platform', async () => {
+    const exit = jest.spyOn(process, 'exit').mockImplementation((code?: string | number | null) => {
+      throw new Error(`exit ${code}`);
+    });
+    const err = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      await run(
+        'platform', 'add', '--issuer', 'https://canvas.example.edu', '--client-id', 'p1',
+        '--auth-endpoint', 'https://canvas.example.edu/auth', '--token-endpoint', 'https://canvas.example.edu/token', '--jwks-url', 'https://canvas.example.edu/jwks',
+      );
+      const { rows } = await tdb.pool.query<{ id: string }>("update platforms set status = 'pending' where client_id = 'p1' returning id");
+      const id = rows[0]!.id;
+      expect(await run('platform', 'activate', id)).toContain('is active');
+      expect((await tdb.pool.query("select status from platforms where client_id = 'p1'")).rows[0].status).toBe('active');
+      await expect(run('platform', 'activate', id)).rejects.toThrow('exit 1');
+      expect(err.mock.calls.map((c) => String(c[0])).join('')).toContain('already active');
+      await expect(run('platform', 'activate', '00000000-0000-0000-0000-000000000000')).rejects.toThrow('exit 2');
+      await expect(run('platform', 'activate', 'nope')).rejects.toThrow('exit 2');
+    } finally {
+      exit.mockRestore();
+      err.mockRestore();
+    }
+  });
 });
