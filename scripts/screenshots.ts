@@ -15,6 +15,7 @@ import { loadConfig } from '../src/config';
 import { closeContext, createContext, type AppContext } from '../src/context';
 import { createDatabase, migrate, sql } from '../src/db';
 import { signMoodleBody } from '../src/events';
+import { registrationUrl } from '../src/lti';
 import { projectRoot } from '../src/paths';
 import { createTieredBadge, publishAchievement, publishTierGroup } from '../src/publishing';
 import { createRedis, Queues, startWorkers } from '../src/queue';
@@ -72,7 +73,7 @@ async function main(): Promise<void> {
 }
 
 async function shoot(ctx: AppContext, url: string, platform: Platform, browser: Browser): Promise<void> {
-  const { clientId } = await platform.registerTool({ registrationUrl: `${url}/lti/register` });
+  const { clientId } = await platform.registerTool({ registrationUrl: registrationUrl({ baseUrl: url, registrationKey: ctx.config.REGISTRATION_KEY }) });
   platform.activateTool(clientId);
   const launchUrl = (user: typeof people.sam, roles: 'Instructor' | 'Learner' | 'Administrator') => platform.launchUrl({ clientId, user, roles, context: course, resourceLink: { id: '10', title: 'Badges' } });
   for (const p of [people.ada, people.lin]) await browse(launchUrl(p, 'Learner'));

@@ -43,6 +43,7 @@ DATABASE_URL=postgres://laurel:$(rand 18 hex)@127.0.0.1:${pg_port}/laurel
 REDIS_URL=redis://:$(rand 18 hex)@127.0.0.1:${redis_port}
 SESSION_SECRET=$(rand 32 base64url)
 KEY_ENCRYPTION_KEY=$(rand 32 base64)
+REGISTRATION_KEY=$(rand 24 base64url)
 ENV
 fi
 

@@ -2,8 +2,9 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import type { Database } from '../db';
 import type { Config } from '../config';
-import { listPlatforms, PgLtiStore, registerPlatform, removePlatform, type PlatformRegistry } from '../lti';
-import { fail, withDatabase } from './context';
+import { LaurelError } from '../errors';
+import { activatePlatform, listPlatforms, PgLtiStore, registerPlatform, registrationUrl, removePlatform, type PlatformRegistry } from '../lti';
+import { cliConfig, fail, withDatabase } from './context';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -29,7 +30,7 @@ async function withStore<T>(work: (deps: { database: Database; config: Config; r
   });
 }
 
-/** `laurel platform add|list|remove`: manual registration of LMS platforms and their deployments. */
+/** `laurel platform add|list|remove|activate|registration-url`: manual registration of LMS platforms and their deployments. */
 export function register(program: Command): void {
   const platform = program.command('platform').description('manage the LMS platforms (LTI 1.3) Laurel accepts launches from');
   platform
@@ -104,5 +105,30 @@ export function register(program: Command): void {
         if (!removed) fail(`no platform with issuer ${options.issuer} and client id ${options.clientId}`, 2);
         process.stdout.write('platform disabled; its tool key was deleted\n');
       });
+    });
+  platform
+    .command('activate')
+    .description('activate a pending platform (REGISTRATION_APPROVAL=manual) so its launches are accepted')
+    .argument('<id>', 'the platform id (see `laurel platform list`)')
+    .action(async (platformId: string) => {
+      await withDatabase(async ({ db }) => {
+        try {
+          const row = await activatePlatform(db, { platformId, actor: 'cli', now: new Date() });
+          process.stdout.write(`platform ${row.id} (${row.name}) is active: launches from it are accepted\n`);
+        } catch (error) {
+          if (error instanceof LaurelError) fail(error.message, error.code === 'ERR_NOT_FOUND' ? 2 : 1);
+          throw error;
+        }
+      });
+    });
+  platform
+    .command('registration-url')
+    .description('print the LTI Dynamic Registration URL to paste into Canvas or Moodle (it contains the registration key: share it only with LMS admins)')
+    .action(() => {
+      const config = cliConfig();
+      const url = registrationUrl({ baseUrl: config.BASE_URL, registrationKey: config.REGISTRATION_KEY });
+      process.stdout.write(`${url}\n`);
+      if (!config.REGISTRATION_KEY) process.stderr.write('laurel: REGISTRATION_KEY is not set: anyone who can reach Laurel can register an LMS. Set it in .env (at least 16 characters).\n');
+      if (config.REGISTRATION_APPROVAL === 'manual') process.stderr.write('laurel: REGISTRATION_APPROVAL=manual: activate each new platform with `laurel platform activate ID` or in the admin console.\n');
     });
 }

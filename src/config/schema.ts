@@ -23,6 +23,18 @@ export const configSchema = z.object({
   KEY_ENCRYPTION_KEY: z
     .string()
     .refine((v) => Buffer.from(v, 'base64').length === 32, 'must be 32 bytes encoded as base64'),
+  /**
+   * Secret that `/lti/register` requires as `?key=`: without it anyone on the internet could register an
+   * LMS and make Laurel fetch the URL they name. Unset (or empty) leaves Dynamic Registration open, as
+   * installs made before the setting existed; `npm run setup` writes one. Admins see the full URL in the
+   * admin console and with `laurel platform registration-url`.
+   */
+  REGISTRATION_KEY: z.preprocess((v) => (v === '' ? undefined : v), z.string().min(16, 'must be at least 16 characters').optional()),
+  /**
+   * `auto` (default): a dynamically registered LMS accepts launches at once. `manual`: it is created
+   * `pending` and refused until an administrator activates it (admin console, or `laurel platform activate ID`).
+   */
+  REGISTRATION_APPROVAL: z.enum(['auto', 'manual'], { error: 'must be auto or manual' }).default('auto'),
   /** pino log level. */
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Origins allowed to frame Laurel (CSP frame-ancestors), space separated; the LMS origins. */

@@ -21,7 +21,8 @@ export { AgsClient, servicePath, type LineItem, type AgsResult, type NewLineItem
 export { syncRoster, membershipPages, type Member, type RosterSyncResult } from './nrps';
 export { serviceClients, userAgentOf, type ServiceClients, type ServiceDeps } from './services';
 export { platformHttp, parseLinks, retryAfterMs, type PlatformHttp } from './http';
-export { registerPlatform, listPlatforms, removePlatform, setPlatformStatus, type PlatformRegistrationProps, type PlatformListing, type PlatformRegistry } from './platforms';
+export { registerPlatform, listPlatforms, removePlatform, setPlatformStatus, activatePlatform, type PlatformRegistrationProps, type PlatformListing, type PlatformRegistry } from './platforms';
+export { registrationUrl, registrationKeyAccepted, checkPlatformUrl, checkIssuerHost, type RegistrationPolicy } from './registration-gate';
 export { createProvider, toolKeys, ltijsEncryptionKey } from './provider';
 export { PgLtiStore, type LtiStoreTtl } from './storage';
 export { registrationRequest, canvasJsonConfiguration, customParameters, SCOPES, CANVAS_DATA_SERVICES_SCOPES } from './tool-config';

@@ -1,5 +1,7 @@
 import { generateKeyPair, randomBytes } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
+import { audit } from '../audit';
+import { inTransaction } from '../db';
 import { findDeployment, upsertDeployment, upsertPlatform, type CourseTables, type Lms, type Platform } from '../courses';
 import { LaurelError } from '../errors';
 import { ltijsEncryptionKey } from './provider';
@@ -114,6 +116,27 @@ export function findPlatformById<T>(db: Db<T>, id: string): Promise<Platform | u
 export async function setPlatformStatus<T>(db: Db<T>, props: { platformId: string; status: 'pending' | 'active' | 'disabled' }): Promise<void> {
   const result = await on(db).updateTable('platforms').set({ status: props.status, updated_at: sql`now()` }).where('id', '=', props.platformId).executeTakeFirst();
   if (Number(result.numUpdatedRows) === 0) throw new LaurelError('ERR_NOT_FOUND', 'No such platform.');
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Activates a platform waiting for an administrator (REGISTRATION_APPROVAL=manual, or a registration
+ * the console shows as pending). Only `pending` moves to `active`: a removed platform lost its tool keys
+ * and must register again. One conditional UPDATE, audited in the same transaction.
+ */
+export async function activatePlatform<T>(db: Db<T>, props: { platformId: string; actor: string; now: Date }): Promise<Platform> {
+  if (!UUID.test(props.platformId)) throw new LaurelError('ERR_NOT_FOUND', 'No platform has this id.');
+  const activated = await inTransaction(on(db), async (trx) => {
+    const row = await trx.updateTable('platforms').set({ status: 'active', updated_at: props.now })
+      .where('id', '=', props.platformId).where('status', '=', 'pending').returningAll().executeTakeFirst();
+    if (row) await audit<CourseTables>(trx, { actor: props.actor, action: 'platform.activated', subjectType: 'platform', subjectId: row.id, details: { issuer: row.issuer, clientId: row.client_id, name: row.name } });
+    return row;
+  });
+  if (activated) return activated;
+  const platform = await findPlatformById(db, props.platformId);
+  if (!platform) throw new LaurelError('ERR_NOT_FOUND', 'No platform has this id.');
+  throw new LaurelError('ERR_CONFLICT', platform.status === 'active' ? 'This platform is already active.' : 'This platform was removed: register it again instead.');
 }
 
 /**

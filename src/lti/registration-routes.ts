@@ -4,6 +4,7 @@ import { renderPage } from '../web/views';
 import { scriptUrl } from './launch-routes';
 import { refuse, refusalOf } from './refusals';
 import { registerDynamically } from './registration';
+import { registrationKeyAccepted } from './registration-gate';
 import type { LtiRuntime } from './runtime';
 import { canvasJsonConfiguration } from './tool-config';
 
@@ -36,6 +37,17 @@ export function installationRoutes(rt: LtiRuntime): Router {
 
   // The LMS sends its administrator here (in a frame or window) with openid_configuration and a token.
   router.get('/register', async (req, res, next) => {
+    // Checked before anything else, above all before fetching the URL the caller names: without the key
+    // anyone could register an LMS and point Laurel at any address (SSRF).
+    if (!registrationKeyAccepted(rt.config.REGISTRATION_KEY, req.query.key)) {
+      rt.logger.warn({ reason: 'REGISTRATION_KEY', keyGiven: typeof req.query.key === 'string' }, 'LTI dynamic registration refused');
+      return renderPage(res.status(403), 'lti-error', {
+        title: 'This registration link is not valid',
+        message: 'Laurel only accepts Dynamic Registration through the registration URL that includes its registration key.',
+        hint: 'Ask a Laurel administrator for the registration URL (admin console, or `laurel platform registration-url`) and paste it into your LMS.',
+        reason: 'REGISTRATION_KEY',
+      });
+    }
     const query = registrationQuery.safeParse(req.query);
     if (!query.success) {
       return renderPage(res.status(400), 'lti-error', {
@@ -47,7 +59,11 @@ export function installationRoutes(rt: LtiRuntime): Router {
     }
     try {
       const outcome = await registerDynamically(
-        { db: rt.db, store: rt.store, keyEncryptionKey: rt.config.KEY_ENCRYPTION_KEY, urls: rt.urls, userAgent: rt.userAgent, fetch: rt.fetch },
+        {
+          db: rt.db, store: rt.store, keyEncryptionKey: rt.config.KEY_ENCRYPTION_KEY, urls: rt.urls, userAgent: rt.userAgent, fetch: rt.fetch,
+          allowHttp: rt.config.NODE_ENV !== 'production',
+          status: rt.config.REGISTRATION_APPROVAL === 'manual' ? 'pending' : 'active',
+        },
         { openidConfigurationUrl: query.data.openid_configuration, ...(query.data.registration_token ? { registrationToken: query.data.registration_token } : {}) },
       );
       rt.logger.info({ platformId: outcome.platform.id, issuer: outcome.platform.issuer, clientId: outcome.clientId, deploymentId: outcome.deploymentId, lms: outcome.lms }, 'LTI dynamic registration');
@@ -59,6 +75,7 @@ export function installationRoutes(rt: LtiRuntime): Router {
         deploymentId: outcome.deploymentId,
         isMoodle: outcome.lms === 'moodle',
         isCanvas: outcome.lms === 'canvas',
+        pending: outcome.platform.status === 'pending',
         scriptUrl: scriptUrl(rt),
         embedded: true,
       });

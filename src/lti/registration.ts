@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import type { Lms, Platform } from '../courses';
 import { LaurelError } from '../errors';
 import { registerPlatform } from './platforms';
+import { checkIssuerHost, checkPlatformUrl } from './registration-gate';
 import type { PgLtiStore } from './storage';
 import { lmsOf, PLATFORM_CONFIGURATION, registrationRequest, TOOL_CONFIGURATION, type ToolUrls } from './tool-config';
 
@@ -43,7 +44,16 @@ export interface RegistrationDeps<T> {
   urls: ToolUrls;
   userAgent: string;
   fetch?: typeof fetch;
+  /** Accept http URLs from the LMS (never in production: the emulator and tests run on http). */
+  allowHttp: boolean;
+  /** `pending` when REGISTRATION_APPROVAL=manual: launches are refused until an administrator activates it. */
+  status: 'pending' | 'active';
 }
+
+/** Longest answer read from an LMS during registration: real configurations are a few kB. */
+const MAX_RESPONSE_BYTES = 256 * 1024;
+/** How long one registration call may take. */
+const TIMEOUT_MS = 10_000;
 
 export interface RegistrationOutcome {
   platform: Platform;
@@ -59,21 +69,23 @@ export interface RegistrationOutcome {
  * token: Canvas requires it), post Laurel's registration, and record the platform the answer describes.
  */
 export async function registerDynamically<T>(deps: RegistrationDeps<T>, props: { openidConfigurationUrl: string; registrationToken?: string }): Promise<RegistrationOutcome> {
-  const configUrl = httpUrl(props.openidConfigurationUrl, 'openid_configuration');
+  const configUrl = checkPlatformUrl(props.openidConfigurationUrl, { field: 'openid_configuration', allowHttp: deps.allowHttp });
   const auth: Record<string, string> = props.registrationToken ? { authorization: `Bearer ${props.registrationToken}` } : {};
-  const rawConfig = await call(deps, configUrl, { method: 'GET', headers: { accept: 'application/json', ...auth } }, 'fetch the platform configuration');
+  const rawConfig = await call(deps, configUrl.toString(), { method: 'GET', headers: { accept: 'application/json', ...auth } }, 'fetch the platform configuration');
   const parsed = openidConfigurationSchema.safeParse(rawConfig);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     throw new LaurelError('ERR_VALIDATION', `The platform configuration is missing "${issue.path.join('.')}": ${issue.message}.`);
   }
   const config = parsed.data;
+  checkIssuerHost({ configurationUrl: configUrl, issuer: config.issuer, registrationEndpoint: config.registration_endpoint });
+  const registrationEndpoint = checkPlatformUrl(config.registration_endpoint, { field: 'registration_endpoint', allowHttp: deps.allowHttp });
   const platformInfo = config[PLATFORM_CONFIGURATION] ?? {};
   const lms = lmsOf(platformInfo.product_family_code);
   const body = registrationRequest(deps.urls, config);
   const rawResponse = await call(
     deps,
-    httpUrl(config.registration_endpoint, 'registration_endpoint'),
+    registrationEndpoint.toString(),
     { method: 'POST', headers: { accept: 'application/json', 'content-type': 'application/json', ...auth }, body: JSON.stringify(body) },
     'register with the platform',
   );
@@ -94,7 +106,7 @@ export async function registerDynamically<T>(deps: RegistrationDeps<T>, props: {
     // Canvas names its OAuth audience separately (a host, not the token URL).
     ...(config.authorization_server ? { authorizationServer: config.authorization_server } : {}),
     deploymentIds: deploymentId ? [deploymentId] : [],
-    status: 'active',
+    status: deps.status,
     // The registration answer names no deployment on Canvas: the first signed launch records it.
     acceptNewDeployments: !deploymentId,
     details: { registeredBy: 'dynamic-registration', lmsVersion: platformInfo.version ?? null, registeredAt: new Date().toISOString() },
@@ -106,11 +118,11 @@ async function call<T>(deps: RegistrationDeps<T>, url: string, init: RequestInit
   const doFetch = deps.fetch ?? globalThis.fetch;
   let response: Response;
   try {
-    response = await doFetch(url, { ...init, redirect: 'error', signal: AbortSignal.timeout(10_000), headers: { ...(init.headers as Record<string, string>), 'user-agent': deps.userAgent } });
+    response = await doFetch(url, { ...init, redirect: 'error', signal: AbortSignal.timeout(TIMEOUT_MS), headers: { ...(init.headers as Record<string, string>), 'user-agent': deps.userAgent } });
   } catch (cause) {
     throw new LaurelError('ERR_UNAVAILABLE', `Laurel could not ${what} at ${url}. Check that Laurel can reach the LMS at that address.`, { cause });
   }
-  const text = await response.text();
+  const text = await readLimited(response, what);
   if (!response.ok) {
     const snippet = text.slice(0, 200).replace(/\s+/g, ' ');
     throw new LaurelError('ERR_UNAVAILABLE', `The platform refused to ${what} (HTTP ${response.status}${snippet ? `: ${snippet}` : ''}).`, { details: { status: response.status } });
@@ -122,15 +134,35 @@ async function call<T>(deps: RegistrationDeps<T>, url: string, init: RequestInit
   }
 }
 
-function httpUrl(value: string, field: string): string {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new LaurelError('ERR_VALIDATION', `${field} is not a URL.`, { issues: [{ field, message: 'must be an http(s) URL' }] });
+/**
+ * Reads an answer up to MAX_RESPONSE_BYTES: the URL came from whoever opened the registration page, so
+ * an endless or huge body must not fill Laurel's memory.
+ */
+async function readLimited(response: Response, what: string): Promise<string> {
+  const declared = Number(response.headers.get('content-length') ?? '0');
+  if (declared > MAX_RESPONSE_BYTES) {
+    await response.body?.cancel().catch(() => undefined);
+    throw tooLarge(what);
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new LaurelError('ERR_VALIDATION', `${field} must be an http(s) URL.`, { issues: [{ field, message: 'must be an http(s) URL' }] });
-  return url.toString();
+  if (!response.body) return '';
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > MAX_RESPONSE_BYTES) {
+      await reader.cancel().catch(() => undefined);
+      throw tooLarge(what);
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function tooLarge(what: string): LaurelError {
+  return new LaurelError('ERR_VALIDATION', `The platform's answer to "${what}" is larger than ${MAX_RESPONSE_BYTES / 1024} kB.`);
 }
 
 function hostOf(issuer: string): string {

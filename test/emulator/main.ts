@@ -13,6 +13,7 @@ interface CliOptions {
   tool: string;
   register: boolean;
   activate: boolean;
+  registrationKey?: string;
 }
 
 const DEFAULT_PORTS: Record<ProfileName, number> = { canvas: 8401, moodle: 8402 };
@@ -27,13 +28,15 @@ async function main(argv: string[]): Promise<void> {
     .option('--hostname <name>', 'host name in the emulator URLs (e.g. localhost, to be same-site with a Laurel on localhost)')
     .option('--tool <url>', "Laurel's base URL", 'http://localhost:3000')
     .option('--register', 'run Dynamic Registration against <tool>/lti/register at start', false)
+    .option('--registration-key <key>', "Laurel's REGISTRATION_KEY (default: the REGISTRATION_KEY environment variable)")
     .option('--activate', 'activate the registered tool at once (Moodle leaves it pending)', false)
     .parse(argv);
   const o = program.opts<CliOptions>();
   const port = o.port ? Number(o.port) : DEFAULT_PORTS[o.profile];
   const platform = await startPlatform({ profile: o.profile, port, host: o.host, ...(o.hostname ? { hostname: o.hostname } : {}) });
   platform.nrps.setMembers(DEMO.context.id, DEMO.members, DEMO.context);
-  const registrationUrl = `${o.tool.replace(/\/$/, '')}/lti/register`;
+  const registrationKey = o.registrationKey ?? process.env.REGISTRATION_KEY;
+  const registrationUrl = `${o.tool.replace(/\/$/, '')}/lti/register${registrationKey ? `?key=${encodeURIComponent(registrationKey)}` : ''}`;
   const out = (line = ''): boolean => process.stdout.write(`${line}\n`);
 
   out(`LTI emulator (${o.profile}) listening on ${platform.url}`);

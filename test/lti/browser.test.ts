@@ -34,7 +34,7 @@ const course = { id: '2', label: 'LTILAB', title: 'LTI Lab Course' };
     const admin = await browser.newContext();
     const page = await admin.newPage();
     const registered = platform.waitForRegistration(20_000);
-    await page.goto(`${platform.registrationStartUrl(`${laurel.url}/lti/register`)}&stay=1`);
+    await page.goto(`${platform.registrationStartUrl(laurel.registrationUrl)}&stay=1`);
     const tool = await registered;
     step('registered');
     const frame = page.frameLocator('#tool');

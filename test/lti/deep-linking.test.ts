@@ -25,7 +25,7 @@ describe.each<ProfileName>(['moodle', 'canvas'])('Deep Linking through the %s em
   beforeAll(async () => {
     laurel = await startLaurel();
     platform = await startPlatform({ profile });
-    clientId = (await platform.registerTool({ registrationUrl: `${laurel.url}/lti/register` })).clientId;
+    clientId = (await platform.registerTool({ registrationUrl: laurel.registrationUrl })).clientId;
     if (profile === 'moodle') platform.activateTool(clientId);
   });
   afterAll(async () => {

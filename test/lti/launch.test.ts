@@ -18,7 +18,7 @@ describe.each<ProfileName>(['moodle', 'canvas'])('LTI launches through the %s em
   beforeAll(async () => {
     laurel = await startLaurel();
     platform = await startPlatform({ profile });
-    const reg = await platform.registerTool({ registrationUrl: `${laurel.url}/lti/register` });
+    const reg = await platform.registerTool({ registrationUrl: laurel.registrationUrl });
     clientId = reg.clientId;
     if (profile === 'moodle') platform.activateTool(clientId);
   });

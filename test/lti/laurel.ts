@@ -4,22 +4,30 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import pino from 'pino';
+import { registrationUrl } from '../../src/lti';
 import { createApp } from '../../src/web';
 import { createTestContext, type TestContext } from '../support/context';
 
 export interface RunningLaurel {
   url: string;
+  /** `/lti/register` with the registration key this Laurel requires (what an admin pastes into the LMS). */
+  registrationUrl: string;
   ctx: TestContext;
   /** Every log line written so far, parsed. */
   logs: Array<Record<string, unknown>>;
   close(): Promise<void>;
 }
 
-export async function startLaurel(overrides: { FRAME_ANCESTORS?: string } = {}): Promise<RunningLaurel> {
+/** The registration key every test Laurel requires unless a test says otherwise. */
+export const TEST_REGISTRATION_KEY = 'test-registration-key-0123456789';
+
+export async function startLaurel(
+  overrides: { FRAME_ANCESTORS?: string; REGISTRATION_KEY?: string; REGISTRATION_APPROVAL?: 'auto' | 'manual' } = {},
+): Promise<RunningLaurel> {
   const server: Server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const base = await createTestContext({ BASE_URL: url, LOG_LEVEL: 'info', ...overrides });
+  const base = await createTestContext({ BASE_URL: url, LOG_LEVEL: 'info', REGISTRATION_KEY: TEST_REGISTRATION_KEY, ...overrides });
   const logs: Array<Record<string, unknown>> = [];
   const sink = new Writable({
     write(chunk: Buffer, _enc, done) {
@@ -34,6 +42,7 @@ export async function startLaurel(overrides: { FRAME_ANCESTORS?: string } = {}):
   server.on('request', app);
   return {
     url,
+    registrationUrl: registrationUrl({ baseUrl: url, registrationKey: base.config.REGISTRATION_KEY }),
     ctx,
     logs,
     async close() {

@@ -19,7 +19,7 @@ describe.each<ProfileName>(['canvas', 'moodle'])('NRPS and AGS against the %s em
   beforeAll(async () => {
     laurel = await startLaurel();
     platform = await startPlatform({ profile });
-    clientId = (await platform.registerTool({ registrationUrl: `${laurel.url}/lti/register` })).clientId;
+    clientId = (await platform.registerTool({ registrationUrl: laurel.registrationUrl })).clientId;
     if (profile === 'moodle') platform.activateTool(clientId);
     jar = new CookieJar();
     const page = await browse(platform.launchUrl({ clientId, user: teacher, roles: 'Instructor', context: course, resourceLink: { id: '10', title: 'Badges' } }), { jar });

@@ -26,7 +26,7 @@ const course = { id: '2', label: 'STAT200', title: 'Statistics 200' };
     laurel = await startLaurel();
     // The default issuer (bootstrap makes it in production) appears on first use of its DID document.
     expect((await fetch(`${laurel.url}/.well-known/did.json`)).status).toBe(200);
-    const clientId = (await platform.registerTool({ registrationUrl: `${laurel.url}/lti/register` })).clientId;
+    const clientId = (await platform.registerTool({ registrationUrl: laurel.registrationUrl })).clientId;
     platform.activateTool(clientId);
     const context = await browser.newContext({ bypassCSP: true, acceptDownloads: true });
     page = await context.newPage();

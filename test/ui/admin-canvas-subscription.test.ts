@@ -20,7 +20,7 @@ describe('admin console: Canvas Live Events subscription (emulator)', () => {
   beforeAll(async () => {
     laurel = await startLaurel();
     canvas = await startPlatform({ profile: 'canvas' });
-    const clientId = (await canvas.registerTool({ registrationUrl: `${laurel.url}/lti/register` })).clientId;
+    const clientId = (await canvas.registerTool({ registrationUrl: laurel.registrationUrl })).clientId;
     jar = new CookieJar();
     const page = await browse(canvas.launchUrl({ clientId, user: admin, roles: 'Administrator', context: course, resourceLink: { id: '10', title: 'Badges' } }), { jar });
     expect(page.url).toMatch(/\/lti\/courses\/[0-9a-f-]{36}\/admin$/);

@@ -40,7 +40,7 @@ const quiz = { id: '355', title: 'Cells quiz', points: 10 };
     workers = startWorkers(laurel.ctx, { jobs, concurrency: 2 });
     // Canvas Dynamic Registration: active at once (no Activate step as in Moodle); the deployment id
     // comes with the first launch.
-    clientId = (await canvas.registerTool({ registrationUrl: `${laurel.url}/lti/register` })).clientId;
+    clientId = (await canvas.registerTool({ registrationUrl: laurel.registrationUrl })).clientId;
   });
   afterAll(async () => {
     await Promise.all(contexts.map((c) => c.close().catch(() => undefined)));

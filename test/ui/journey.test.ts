@@ -46,7 +46,7 @@ const admin = { id: '2', name: 'Alex Admin', email: 'admin@example.com' };
     // The emulated LMS shows Laurel in its own frame, so it must be an allowed frame ancestor.
     laurel = await startLaurel({ FRAME_ANCESTORS: `'self' ${platform.url}` });
     workers = startWorkers(laurel.ctx, { jobs, concurrency: 2 });
-    clientId = (await platform.registerTool({ registrationUrl: `${laurel.url}/lti/register` })).clientId;
+    clientId = (await platform.registerTool({ registrationUrl: laurel.registrationUrl })).clientId;
     platform.activateTool(clientId);
     token = (await createToken(laurel.ctx.database.db, { name: 'ui-test', scopes: ['admin'] })).token;
     if (process.env.UI_TEST_TRACE) console.log(`setup took ${Date.now() - t0} ms`);
