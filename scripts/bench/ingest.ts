@@ -7,7 +7,7 @@
 // clock starts (signing is the LMS's work, not Laurel's) and sends them over keep-alive connections.
 // `server_cpu_ms_per_1k` / `client_cpu_ms_per_1k`: CPU spent per 1,000 accepted events, steadier
 // than throughput on a shared machine. A private PostgreSQL schema and BullMQ prefix, dropped at the end.
-// Usage: node dist/scripts/bench/ingest.js [--events 20000] [--concurrency 64] [--web-processes 2]
+// Usage: node dist/scripts/bench/ingest.js [--events 20000] [--concurrency 128] [--web-processes 2]
 import cluster from 'node:cluster';
 import { fork } from 'node:child_process';
 import { createHmac, randomBytes } from 'node:crypto';
@@ -131,7 +131,9 @@ async function serveWeb(): Promise<void> {
 async function main(): Promise<void> {
   loadEnv({ path: join(projectRoot, '.env'), quiet: true });
   const events = arg('events', 20000);
-  const concurrency = arg('concurrency', 64);
+  // Enough deliveries in flight to saturate the server (Canvas delivers from a fleet of queue consumers,
+  // Moodle from every site's cron): at 64 the rate is partly bound by each batch's commit latency.
+  const concurrency = arg('concurrency', 128);
   const webProcesses = arg('web-processes', 2);
   const learners = 500;
   const { prefix, schema, config, admin, database, ctx } = await createScratch();

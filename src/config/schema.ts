@@ -10,6 +10,8 @@ export const configSchema = z.object({
   /** Public origin of Laurel as LMSs and browsers reach it; issuer ids and credential URLs derive from it. */
   BASE_URL: z.url({ protocol: /^https?$/ }).default('http://localhost:3000').transform((u) => u.replace(/\/+$/, '')),
   /** PostgreSQL connection string (system of record). */
+  /** The default issuer's name on new installs (the institution); an admin can change it later in the console. */
+  ISSUER_NAME: z.preprocess((v) => (v === '' ? undefined : v), z.string().max(200).optional()),
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }),
   /** Size of the PostgreSQL pool per process. */
   DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),

@@ -30,7 +30,7 @@ export async function ensureDefaultIssuer<T>(db: Kysely<T>, config: Config, now 
   const did = didWebFor(config.BASE_URL);
   await on(db)
     .insertInto('credential_issuers')
-    .values({ id: DEFAULT_ISSUER_ID, did, name: new URL(config.BASE_URL).host, url: config.BASE_URL, email: null, description: null, image_url: null, platform_id: null })
+    .values({ id: DEFAULT_ISSUER_ID, did, name: config.ISSUER_NAME ?? new URL(config.BASE_URL).host, url: config.BASE_URL, email: null, description: null, image_url: null, platform_id: null })
     .onConflict((oc) => oc.column('id').doNothing())
     .execute();
   const issuer = await getIssuer(db, DEFAULT_ISSUER_ID);

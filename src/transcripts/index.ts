@@ -24,3 +24,4 @@ export { requestCourseExport, getExport, exportView, purgeExpiredExports, export
 export { exportCourseJob, performExportCourse, EXPORT_COURSE_JOB } from './jobs/export-course';
 export { transcriptsDepsFor } from './context';
 export { createTranscriptsRouter } from './web/routes';
+export { startTranscriptsMaintenance } from './maintenance';

@@ -2,6 +2,7 @@ import { startBadgesMaintenance } from '../badges';
 import type { AppContext } from '../context';
 import { startEventsBackground, startParkedEventsSweep } from '../events';
 import { startLtiBackground } from '../lti';
+import { startTranscriptsMaintenance } from '../transcripts';
 
 /**
  * Periodic work of the worker role that is not a queued job (relays, purges). Feature modules add
@@ -14,6 +15,7 @@ export const backgroundStarters: BackgroundStarter[] = [
   (ctx) => startParkedEventsSweep(ctx, { intervalMs: ctx.config.EVENT_RELAY_INTERVAL_MS }),
   (ctx) => startLtiBackground(ctx),
   (ctx) => startBadgesMaintenance(ctx),
+  (ctx) => startTranscriptsMaintenance(ctx),
 ];
 
 export interface BackgroundTasks {
