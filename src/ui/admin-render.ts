@@ -5,7 +5,7 @@ import { listAudit } from '../audit';
 import { listIssuers, listKeys } from '../credentials';
 import type { FoundationTables } from '../db';
 import { findLearner } from '../courses';
-import { listPlatforms } from '../lti';
+import { listPlatforms, registrationUrl } from '../lti';
 import { listTokens, SCOPES } from '../tokens';
 import { renderPage } from '../web';
 import { sessionOf, type CsrfTokens } from './csrf';
@@ -38,7 +38,8 @@ export async function renderAdmin(ctx: AppContext, csrf: CsrfTokens, req: Reques
   const who = await actorNames(db, entries.map((e) => e.actor));
   const problems = Object.keys(extras.errors ?? {}).length + Object.keys(extras.issuerForm?.errors ?? {}).length + Object.keys(extras.platformForm?.errors ?? {}).length + sources.problemCount;
   // Secrets shown once must not be kept by the browser or a proxy.
-  if (extras.newToken || extras.sources?.newSource?.secret) res.set('Cache-Control', 'no-store');
+  // The registration URL below carries REGISTRATION_KEY: this page is a secret-bearing one too.
+  if (extras.newToken || extras.sources?.newSource?.secret || ctx.config.REGISTRATION_KEY) res.set('Cache-Control', 'no-store');
   renderPage(res, 'ui-admin', {
     title: problems ? `Fix ${problems} problem(s): Laurel administration` : 'Laurel administration',
     embedded: true,
@@ -55,6 +56,7 @@ export async function renderAdmin(ctx: AppContext, csrf: CsrfTokens, req: Reques
       form: issuerFormView(i, extras.issuerForm?.id === i.id ? extras.issuerForm : undefined),
       keys: keys.filter((k) => k.issuerId === i.id).map((k) => ({ ...k, active: k.status === 'active' })), profileUrl: `/issuers/${i.id}` })),
     sources,
+    registration: { url: registrationUrl({ baseUrl: ctx.config.BASE_URL, registrationKey: ctx.config.REGISTRATION_KEY }), keyed: Boolean(ctx.config.REGISTRATION_KEY), manual: ctx.config.REGISTRATION_APPROVAL === 'manual' },
     baseUrl: ctx.config.BASE_URL,
     tokens: tokens.map((t) => ({ ...t, revoked: t.revokedAt !== null, scopes: t.scopes.join(', ') })),
     scopes: SCOPES.map((s) => ({ value: s })),
