@@ -73,3 +73,12 @@ export const revokeAwardBody = z.strictObject({ reason: z.string().trim().min(1)
 /** Payload of the `issue` job (BullMQ stores it as JSON). */
 export const issueCredentialPayload = z.strictObject({ awardId: z.uuid() });
 export type IssueCredentialPayload = z.infer<typeof issueCredentialPayload>;
+
+/**
+ * `badges.after-issue` (queue `notify`): a credential was issued and a published rule of its course
+ * reads its achievement ("badges from badges"), so the learner's rules are evaluated again. Named
+ * here, performed by the events module (which owns rule evaluation).
+ */
+export const AFTER_ISSUE_JOB = 'badges.after-issue';
+export const afterIssuePayload = z.strictObject({ awardId: z.uuid() });
+export type AfterIssuePayload = z.infer<typeof afterIssuePayload>;

@@ -22,6 +22,7 @@ export { storeEvent, getEvent, findStalledEvents, type ScoreEventRow, type Store
 export { ingestCanvasDelivery, ingestMoodleDelivery, ingestApiEvent, type IngestResult } from './ingest';
 export { applyEvent, type ApplyOutcome } from './apply';
 export { evaluateLearner, loadFacts, type Awarder, type AwardRequest } from './evaluate-learner';
+export { afterIssueJob } from './jobs/after-issue';
 export { evaluateBatchJob, evaluateEventJob, enqueueEvaluation, EVALUATE_BATCH_JOB, EVALUATE_EVENT_JOB } from './jobs/evaluate';
 export { processParkedEvents, sweepParkedEvents, startParkedEventsSweep } from './parked';
 export { createEventIntakeRouter, createEventsRouter } from './web/router';

@@ -1,5 +1,5 @@
 import { issueCredentialJob } from '../badges';
-import { backfillAchievementJob, evaluateBatchJob, evaluateEventJob, importGradebookJob, pollAgsAllJob, pollAgsJob } from '../events';
+import { afterIssueJob, backfillAchievementJob, evaluateBatchJob, evaluateEventJob, importGradebookJob, pollAgsAllJob, pollAgsJob } from '../events';
 import { rosterSyncAllJob, rosterSyncJob } from '../lti';
 import type { JobDefinition } from '../queue';
 import { exportCourseJob } from '../transcripts';
@@ -12,6 +12,7 @@ export const jobs: JobDefinition<any>[] = [
   issueCredentialJob,
   evaluateEventJob,
   evaluateBatchJob,
+  afterIssueJob,
   backfillAchievementJob,
   pollAgsJob,
   pollAgsAllJob,

@@ -2,7 +2,19 @@ import { isLaurelError } from '../../errors';
 import { defineJob, UnrecoverableError } from '../../queue';
 import { badgesDepsFor } from '../context';
 import { issueCredential } from '../issue';
-import { issueCredentialPayload } from '../schema';
+import { AFTER_ISSUE_JOB, afterIssuePayload, issueCredentialPayload } from '../schema';
+import { sql } from 'kysely';
+import type { AppContext } from '../../context';
+
+/** Whether a published rule of the award's course names the award's achievement (badges from badges). */
+async function readByBadgeRules(ctx: AppContext, awardId: string): Promise<boolean> {
+  const { rows } = await sql<{ found: boolean }>`
+    select exists (
+      select 1 from awards a join achievements other on other.course_id = a.course_id and other.status = 'published' and other.id <> a.achievement_id
+      where a.id = ${awardId} and strpos(other.rule::text, a.achievement_id::text) > 0
+    ) as found`.execute(ctx.database.db);
+  return rows[0]?.found ?? false;
+}
 
 export const ISSUE_CREDENTIAL_JOB = 'badges.issue-credential';
 
@@ -17,6 +29,10 @@ export const issueCredentialJob = defineJob({
   async perform(payload, run) {
     try {
       const { credential, created } = await issueCredential(badgesDepsFor(run.ctx), payload);
+      if (created && (await readByBadgeRules(run.ctx, payload.awardId))) {
+        // Job id = award id: a retried issue job queues the re-evaluation once.
+        await run.ctx.queues.get('notify').add(AFTER_ISSUE_JOB, afterIssuePayload.parse(payload), { jobId: `after-issue-${payload.awardId}` });
+      }
       return { credentialId: credential.id, created };
     } catch (error) {
       // Revoked before it was signed: nothing to do, and nothing to retry.
