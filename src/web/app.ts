@@ -33,6 +33,8 @@ export async function createApp(ctx: AppContext): Promise<Express> {
         return id;
       },
       autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
+      // Request lines must not carry secrets: /lti/register?key=<REGISTRATION_KEY>&registration_token=...
+      serializers: { req: scrubRequestSecrets },
       customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
     }),
   );
@@ -52,4 +54,14 @@ export async function createApp(ctx: AppContext): Promise<Express> {
   app.use(notFound);
   app.use(errorHandler);
   return app;
+}
+
+const SECRET_QUERY = ['key', 'registration_token'];
+
+/** Request log lines keep the path, not secrets: /lti/register?key=<REGISTRATION_KEY>&registration_token=... */
+function scrubRequestSecrets(req: { url?: string; query?: Record<string, unknown> }): object {
+  const query = req.query && SECRET_QUERY.some((name) => name in req.query!)
+    ? Object.fromEntries(Object.entries(req.query).map(([name, value]) => [name, SECRET_QUERY.includes(name) ? '[redacted]' : value]))
+    : req.query;
+  return { ...req, url: req.url?.replace(/([?&](?:key|registration_token)=)[^&]*/g, '$1[redacted]'), query };
 }

@@ -1,6 +1,7 @@
 // `npm run emulator -- --profile moodle`: an emulated LMS on a fixed port so a developer can click through
 // Laurel without Canvas or Moodle. Build first (`npm run build`); this runs from dist/.
 import { Command, Option } from 'commander';
+import { config as loadDotenv } from 'dotenv';
 import { startPlatform } from './platform';
 import { DEMO } from './ui';
 import type { ProfileName } from './types';
@@ -35,6 +36,8 @@ async function main(argv: string[]): Promise<void> {
   const port = o.port ? Number(o.port) : DEFAULT_PORTS[o.profile];
   const platform = await startPlatform({ profile: o.profile, port, host: o.host, ...(o.hostname ? { hostname: o.hostname } : {}) });
   platform.nrps.setMembers(DEMO.context.id, DEMO.members, DEMO.context);
+  // Laurel's own .env (the emulator runs from the repository) holds the key `npm run setup` generated.
+  loadDotenv({ quiet: true });
   const registrationKey = o.registrationKey ?? process.env.REGISTRATION_KEY;
   const registrationUrl = `${o.tool.replace(/\/$/, '')}/lti/register${registrationKey ? `?key=${encodeURIComponent(registrationKey)}` : ''}`;
   const out = (line = ''): boolean => process.stdout.write(`${line}\n`);

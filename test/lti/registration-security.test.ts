@@ -92,6 +92,11 @@ describe('LTI Dynamic Registration: registration key and URL checks', () => {
       const { clientId } = await platform.registerTool({ registrationUrl: laurel.registrationUrl });
       const rows = await sql<{ client_id: string; status: string }>`select client_id, status from platforms`.execute(laurel.ctx.database.db);
       expect(rows.rows).toEqual([{ client_id: clientId, status: 'active' }]);
+      // The request log keeps the path but not the key (nor the LMS's registration token).
+      const requestLines = laurel.logs.filter((l) => JSON.stringify(l).includes('/lti/register?'));
+      expect(requestLines.length).toBeGreaterThan(0);
+      expect(JSON.stringify(laurel.logs)).not.toContain(TEST_REGISTRATION_KEY);
+      expect(JSON.stringify(requestLines)).toContain('key=[redacted]');
     } finally {
       await platform.close();
     }
