@@ -48,7 +48,7 @@ export async function createApp(ctx: AppContext): Promise<Express> {
   app.use('/assets', express.static(paths.publicAssets, { maxAge: ctx.config.NODE_ENV === 'production' ? '1d' : 0, index: false }));
   app.use(cookieParser(ctx.config.SESSION_SECRET));
   app.use(queueDashboardRouter(ctx));
-  app.get('/', (_req, res) => renderPage(res, 'home', { title: 'Laurel', registrationUrl: `${ctx.config.BASE_URL}/lti/register` }));
+  app.get('/', (_req, res) => renderPage(res, 'home', { title: 'Laurel' }));
   // Routers that need the raw body (signed webhooks, uploads) parse it themselves before these run.
   await mountRoutes(app, ctx);
   app.use(notFound);

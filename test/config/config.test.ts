@@ -30,6 +30,21 @@ describe('configuration', () => {
     expect(run).toThrow(message);
   });
 
+  it('keeps an .env without REGISTRATION_KEY working (registration open, approval auto)', () => {
+    const config = parseConfig(valid);
+    expect(config.REGISTRATION_KEY).toBeUndefined();
+    expect(config.REGISTRATION_APPROVAL).toBe('auto');
+    expect(parseConfig({ ...valid, REGISTRATION_KEY: '' }).REGISTRATION_KEY).toBeUndefined();
+    expect(parseConfig({ ...valid, REGISTRATION_KEY: 'k'.repeat(16), REGISTRATION_APPROVAL: 'manual' })).toMatchObject({ REGISTRATION_KEY: 'k'.repeat(16), REGISTRATION_APPROVAL: 'manual' });
+  });
+
+  it.each([
+    [{ REGISTRATION_KEY: 'short' }, 'Invalid configuration: REGISTRATION_KEY: must be at least 16 characters (got "<redacted>")'],
+    [{ REGISTRATION_APPROVAL: 'maybe' }, 'Invalid configuration: REGISTRATION_APPROVAL: must be auto or manual (got "maybe")'],
+  ])('refuses %j with a one-line message', (env, message) => {
+    expect(() => parseConfig({ ...valid, ...env })).toThrow(new ConfigError(message));
+  });
+
   it('names a missing required variable', () => {
     const { REDIS_URL: _omit, ...rest } = valid;
     expect(() => parseConfig(rest)).toThrow('Invalid configuration: REDIS_URL: a value is required (it is not set)');
