@@ -47,7 +47,7 @@ export function checkPlatformUrl(value: string, props: { field: string; allowHtt
 }
 
 /**
- * LTI Dynamic Registration 1.0 (section 3.5.1) requires the tool to check that the issuer of the
+ * LTI Dynamic Registration 1.0 ("issuer and openid_configuration URL match") requires the tool to check that the issuer of the
  * configuration it fetched is on the host of the openid_configuration URL: otherwise a page on one host
  * could register itself as another LMS's issuer, and Laurel would accept launches signed by its keys.
  *

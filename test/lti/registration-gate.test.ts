@@ -48,7 +48,7 @@ describe('checkPlatformUrl', () => {
   });
 });
 
-describe('checkIssuerHost (LTI Dynamic Registration 1.0, 3.5.1)', () => {
+describe('checkIssuerHost (LTI Dynamic Registration 1.0: issuer and openid_configuration URL match)', () => {
   const moodle = new URL('https://moodle.example.edu/mod/lti/openid-configuration.php');
   const canvasAccount = new URL('https://school.instructure.com/api/lti/security/openid-configuration');
   it.each<[string, URL, string, string, string | undefined]>([
