@@ -33,7 +33,7 @@ async function main(): Promise<void> {
   const learners = arg('learners', 10000);
   const badges = arg('badges', 5);
   const config = loadConfig();
-  const defaults = transcriptOptions();
+  const defaults = transcriptOptions(config);
   const options = { ...defaults, signThreads: arg('threads', defaults.signThreads) };
   if (!options.clrContext) throw new Error('CLR 2.0.1 context not found: set CLR_CONTEXT_FILE');
   const schema = `bench_${randomBytes(5).toString('hex')}`;

@@ -27,7 +27,7 @@ export function register(program: Command): void {
       const args = parsed.data;
       await withDatabase(async (database, config) => {
         const db = database.db as unknown as Kysely<unknown>;
-        const options = transcriptOptions();
+        const options = transcriptOptions(config);
         const signer = createProcessClrSigner({ db, config, options });
         const deps = { db, config, options, signer };
         try {

@@ -57,6 +57,19 @@ export const configSchema = z.object({
   EVENT_RELAY_GRACE_MS: z.coerce.number().int().min(0).default(60000),
   /** Concurrency of each BullMQ worker in this process. */
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
+  /** Where course transcript exports are written (relative to the project). Default `.data/exports`. */
+  TRANSCRIPTS_EXPORT_DIR: z.string().min(1).optional(),
+  /** How long an export can be downloaded; its files are then deleted. */
+  TRANSCRIPTS_EXPORT_TTL_HOURS: z.coerce.number().positive().max(24 * 30, 'must be at most 720 hours').default(24),
+  /** Learners read and signed per batch by an export. */
+  TRANSCRIPTS_BATCH_SIZE: z.coerce.number().int().min(1).max(5000).default(200),
+  /** Worker threads that sign CLRs (0 = in the calling thread). Default: the cores, at most 4. */
+  TRANSCRIPTS_SIGN_THREADS: z.coerce.number().int().min(0).max(64).optional(),
+  /**
+   * The CLR 2.0.1 JSON-LD context file (no npm package ships it; contexts are never fetched). CLRs get a
+   * Data Integrity proof only when it is available. Default: `../shared/spec/.../context-2.0.1.json` when present.
+   */
+  CLR_CONTEXT_FILE: z.string().min(1).optional(),
 });
 
 export type Config = z.infer<typeof configSchema>;

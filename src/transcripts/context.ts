@@ -11,7 +11,7 @@ export function transcriptsDepsFor(ctx: AppContext): TranscriptsDeps {
   let deps = cache.get(ctx);
   if (!deps) {
     const db = ctx.database.db as unknown as Kysely<unknown>;
-    const options = transcriptOptions();
+    const options = transcriptOptions(ctx.config);
     deps = { db, config: ctx.config, options, signer: createProcessClrSigner({ db, config: ctx.config, options }) };
     cache.set(ctx, deps);
   }

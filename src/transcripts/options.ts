@@ -1,11 +1,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
-import { z } from 'zod';
+import type { Config } from '../config';
 import { projectRoot } from '../paths';
 import { defaultSignThreads } from './sign-pool';
 
 /**
- * Transcript settings, read from the environment once (they are not part of the shared config):
+ * Transcript settings, derived once per Config from its TRANSCRIPTS_* and CLR_CONTEXT_FILE values
+ * (validated with the rest of the configuration at start-up):
  * - `TRANSCRIPTS_EXPORT_DIR`: where course exports are written. Default `<project>/.data/exports`.
  * - `TRANSCRIPTS_EXPORT_TTL_HOURS`: how long an export can be downloaded, then its files go. Default 24.
  * - `TRANSCRIPTS_BATCH_SIZE`: learners read and signed per batch by an export. Default 200.
@@ -24,36 +25,25 @@ export interface TranscriptOptions {
   clrContext: object | undefined;
 }
 
-const envSchema = z.object({
-  TRANSCRIPTS_EXPORT_DIR: z.string().min(1).optional(),
-  TRANSCRIPTS_EXPORT_TTL_HOURS: z.coerce.number().positive().max(24 * 30, 'must be at most 720 hours').default(24),
-  TRANSCRIPTS_BATCH_SIZE: z.coerce.number().int().min(1).max(5000).default(200),
-  TRANSCRIPTS_SIGN_THREADS: z.coerce.number().int().min(0).max(64).optional(),
-  CLR_CONTEXT_FILE: z.string().min(1).optional(),
-});
-
 export const DEFAULT_CLR_CONTEXT_FILE = join(projectRoot, '..', 'shared', 'spec', 'clr-v2p0', 'context', 'context-2.0.1.json');
 
-let cached: TranscriptOptions | undefined;
+const cache = new WeakMap<object, TranscriptOptions>();
 
-/** Options from `env` (default `process.env`); fails fast with the variable's name. */
-export function transcriptOptions(env: NodeJS.ProcessEnv = process.env): TranscriptOptions {
-  if (env === process.env && cached) return cached;
-  const parsed = envSchema.safeParse(env);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new TypeError(`Invalid ${issue.path.join('.')}: ${issue.message}`);
-  }
-  const e = parsed.data;
-  const dir = e.TRANSCRIPTS_EXPORT_DIR ?? join(projectRoot, '.data', 'exports');
+type TranscriptSettings = Pick<Config, 'TRANSCRIPTS_EXPORT_DIR' | 'TRANSCRIPTS_EXPORT_TTL_HOURS' | 'TRANSCRIPTS_BATCH_SIZE' | 'TRANSCRIPTS_SIGN_THREADS' | 'CLR_CONTEXT_FILE'>;
+
+/** The transcript options of this configuration; a CLR_CONTEXT_FILE that is not a context throws, naming it. */
+export function transcriptOptions(config: TranscriptSettings): TranscriptOptions {
+  const hit = cache.get(config);
+  if (hit) return hit;
+  const dir = config.TRANSCRIPTS_EXPORT_DIR ?? join(projectRoot, '.data', 'exports');
   const options: TranscriptOptions = {
     exportDir: isAbsolute(dir) ? dir : join(projectRoot, dir),
-    exportTtlHours: e.TRANSCRIPTS_EXPORT_TTL_HOURS,
-    batchSize: e.TRANSCRIPTS_BATCH_SIZE,
-    signThreads: e.TRANSCRIPTS_SIGN_THREADS ?? defaultSignThreads(),
-    clrContext: loadClrContext(e.CLR_CONTEXT_FILE),
+    exportTtlHours: config.TRANSCRIPTS_EXPORT_TTL_HOURS,
+    batchSize: config.TRANSCRIPTS_BATCH_SIZE,
+    signThreads: config.TRANSCRIPTS_SIGN_THREADS ?? defaultSignThreads(),
+    clrContext: loadClrContext(config.CLR_CONTEXT_FILE),
   };
-  if (env === process.env) cached = options;
+  cache.set(config, options);
   return options;
 }
 
