@@ -3,8 +3,8 @@ import { z } from 'zod';
 import type { AppContext } from '../context';
 import { findCourse, type CourseTables } from '../courses';
 import { defineJob, UnrecoverableError, type Queues } from '../queue';
-import { storeEvent } from './inbox';
-import { enqueueEvaluation } from './jobs/evaluate';
+import { insertEvents, prepareEvent } from './inbox';
+import { enqueueEvaluationBatches } from './jobs/evaluate';
 import { agsResultsToEvents, type AgsLineItem, type AgsResultRow } from './sources/ags';
 
 /**
@@ -27,12 +27,14 @@ export async function pollCourseResults(
   for (const item of items) {
     const rows = await deps.ags.readResults(item.id);
     results += rows.length;
+    // One INSERT and one evaluate-batch job per line item (a result page), not a round trip per result.
+    const prepared = [];
     for (const event of agsResultsToEvents({ courseId: props.courseId, lineItem: item, results: rows, polledAt: props.now })) {
-      const saved = await storeEvent(deps.database.db, { scope: `ags:${props.courseId}`, sourceId: null, platformId: null, event });
-      if (saved.duplicate) continue;
-      stored++;
-      if (saved.status === 'pending') await enqueueEvaluation(deps, saved.eventId);
+      prepared.push(await prepareEvent(deps.database.db, { scope: `ags:${props.courseId}`, sourceId: null, platformId: null, event }));
     }
+    const saved = (await insertEvents(deps.database.db, prepared)).filter((s) => !s.duplicate);
+    stored += saved.length;
+    await enqueueEvaluationBatches(deps, saved.filter((s) => s.status === 'pending').map((s) => s.eventId));
   }
   return { lineItems: items.length, results, stored };
 }
