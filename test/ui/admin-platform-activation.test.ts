@@ -1,11 +1,8 @@
-import express from 'express';
 import request from 'supertest';
 import type { Express } from 'express';
-import { enroll, upsertDeployment, upsertLtiCourse, upsertLtiLearner, upsertPlatform } from '../../src/courses';
 import { listPlatforms, PgLtiStore, registerPlatform } from '../../src/lti';
-import { LtiSessions } from '../../src/lti/session';
-import { createApp } from '../../src/web';
-import { createTestContext, type TestContext } from '../support/context';
+import type { TestContext } from '../support/context';
+import { createAdminConsoleFixture, type AdminConsoleFixture } from './support';
 
 jest.setTimeout(60_000);
 
@@ -16,27 +13,13 @@ describe('admin console: activating a pending platform', () => {
   let courseId: string;
   let ownId: string;
   let n = 0;
+  let fixture: AdminConsoleFixture;
 
   beforeAll(async () => {
-    ctx = await createTestContext({ BASE_URL: 'https://laurel.example.edu' });
-    await new Promise<void>((resolve) => (ctx.redis.status === 'ready' ? resolve() : ctx.redis.once('ready', () => resolve())));
-    app = await createApp(ctx);
-    const db = ctx.database.db;
-    const platform = await upsertPlatform(db, { issuer: 'https://moodle.school.edu', clientId: 'abc', name: 'School Moodle', lms: 'moodle', authEndpoint: 'https://moodle.school.edu/mod/lti/auth.php', tokenEndpoint: 'https://moodle.school.edu/mod/lti/token.php', jwksUrl: 'https://moodle.school.edu/mod/lti/certs.php' });
-    ownId = platform.id;
-    const deployment = await upsertDeployment(db, { platformId: platform.id, deploymentId: '1' });
-    const course = await upsertLtiCourse(db, { platformId: platform.id, deploymentRowId: deployment, contextId: 'ctx-1', title: 'Biology' });
-    const admin = await upsertLtiLearner(db, { platformId: platform.id, ltiUserId: 'admin-1', name: 'Ada Admin' });
-    await enroll(db, { courseId: course.id, learnerId: admin.id, roles: ['http://purl.imsglobal.org/vocab/lis/v2/system/person#Administrator'], source: 'launch' });
-    courseId = course.id;
-    const sessions = new LtiSessions({ secret: ctx.config.SESSION_SECRET, secure: false });
-    const minter = express().get('/mint', async (_req, res) => {
-      await sessions.issue(res, { platformId: platform.id, courseId: course.id, learnerId: admin.id, roles: ['admin'] });
-      res.end();
-    });
-    cookie = (await request(minter).get('/mint')).headers['set-cookie']![0]!.split(';')[0]!;
+    fixture = await createAdminConsoleFixture({ config: { BASE_URL: 'https://laurel.example.edu' } });
+    ({ ctx, app, cookie, courseId, platformId: ownId } = fixture);
   });
-  afterAll(() => ctx.close());
+  afterAll(() => fixture.close());
 
   const admin = () => `/lti/courses/${courseId}/admin`;
 
@@ -54,11 +37,7 @@ describe('admin console: activating a pending platform', () => {
     return { platform, login };
   }
 
-  async function consolePage() {
-    const page = await request(app).get(admin()).set('Cookie', cookie).set('Accept', 'text/html');
-    expect(page.status).toBe(200);
-    return { html: page.text, csrf: /name="_csrf" value="([^"]+)"/.exec(page.text)![1]! };
-  }
+  const consolePage = () => fixture.openPage();
 
   const post = (path: string, body: Record<string, string>) => request(app).post(`${admin()}${path}`).set('Cookie', cookie).type('form').send(body);
 

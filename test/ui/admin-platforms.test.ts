@@ -1,11 +1,8 @@
-import express from 'express';
 import request from 'supertest';
 import type { Express } from 'express';
-import { enroll, upsertDeployment, upsertLtiCourse, upsertLtiLearner, upsertPlatform } from '../../src/courses';
 import { listPlatforms } from '../../src/lti';
-import { LtiSessions } from '../../src/lti/session';
-import { createApp } from '../../src/web';
-import { createTestContext, type TestContext } from '../support/context';
+import type { TestContext } from '../support/context';
+import { createAdminConsoleFixture, type AdminConsoleFixture } from './support';
 
 jest.setTimeout(60_000);
 
@@ -14,33 +11,18 @@ describe('admin console: manual platform registration', () => {
   let app: Express;
   let cookie: string;
   let courseId: string;
+  let fixture: AdminConsoleFixture;
 
   beforeAll(async () => {
-    ctx = await createTestContext();
-    await new Promise<void>((resolve) => (ctx.redis.status === 'ready' ? resolve() : ctx.redis.once('ready', () => resolve())));
-    app = await createApp(ctx);
-    const db = ctx.database.db;
-    const platform = await upsertPlatform(db, { issuer: 'https://moodle.school.edu', clientId: 'abc', name: 'School Moodle', lms: 'moodle', authEndpoint: 'https://moodle.school.edu/mod/lti/auth.php', tokenEndpoint: 'https://moodle.school.edu/mod/lti/token.php', jwksUrl: 'https://moodle.school.edu/mod/lti/certs.php' });
-    const deployment = await upsertDeployment(db, { platformId: platform.id, deploymentId: '1' });
-    const course = await upsertLtiCourse(db, { platformId: platform.id, deploymentRowId: deployment, contextId: 'ctx-1', title: 'Biology' });
-    const admin = await upsertLtiLearner(db, { platformId: platform.id, ltiUserId: 'admin-1', name: 'Ada Admin' });
-    await enroll(db, { courseId: course.id, learnerId: admin.id, roles: ['http://purl.imsglobal.org/vocab/lis/v2/system/person#Administrator'], source: 'launch' });
-    courseId = course.id;
-    // The cookie a verified launch would have set.
-    const sessions = new LtiSessions({ secret: ctx.config.SESSION_SECRET, secure: false });
-    const minter = express().get('/mint', async (_req, res) => {
-      await sessions.issue(res, { platformId: platform.id, courseId: course.id, learnerId: admin.id, roles: ['admin'] });
-      res.end();
-    });
-    cookie = (await request(minter).get('/mint')).headers['set-cookie']![0]!.split(';')[0]!;
+    fixture = await createAdminConsoleFixture();
+    ({ ctx, app, cookie, courseId } = fixture);
   });
-  afterAll(() => ctx.close());
+  afterAll(() => fixture.close());
 
   async function csrfToken(): Promise<string> {
-    const page = await request(app).get(`/lti/courses/${courseId}/admin`).set('Cookie', cookie).set('Accept', 'text/html');
-    expect(page.status).toBe(200);
-    expect(page.text).toContain('Register a platform manually');
-    return /name="_csrf" value="([^"]+)"/.exec(page.text)![1]!;
+    const { html, csrf } = await fixture.openPage();
+    expect(html).toContain('Register a platform manually');
+    return csrf;
   }
 
   const valid = {

@@ -1,14 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import express, { type Express } from 'express';
+import type { Express } from 'express';
 import JSZip from 'jszip';
 import request from 'supertest';
-import { enroll, upsertDeployment, upsertLtiCourse, upsertLtiLearner, upsertPlatform } from '../../src/courses';
 import { clearEventSourceCache, signMoodleBody } from '../../src/events';
-import { LtiSessions } from '../../src/lti/session';
 import { createToken } from '../../src/tokens';
-import { createApp } from '../../src/web';
-import { createTestContext, type TestContext } from '../support/context';
+import type { TestContext } from '../support/context';
+import { createAdminConsoleFixture, type AdminConsoleFixture } from './support';
 
 jest.setTimeout(60_000);
 
@@ -21,35 +19,17 @@ describe('admin console: event sources', () => {
   let cookie: string;
   let courseId: string;
   let platformId: string;
+  let fixture: AdminConsoleFixture;
 
   beforeAll(async () => {
-    ctx = await createTestContext();
-    await new Promise<void>((resolve) => (ctx.redis.status === 'ready' ? resolve() : ctx.redis.once('ready', () => resolve())));
-    app = await createApp(ctx);
-    const db = ctx.database.db;
-    const platform = await upsertPlatform(db, { issuer: 'https://moodle.school.edu', clientId: 'abc', name: 'School Moodle', lms: 'moodle', authEndpoint: 'https://moodle.school.edu/mod/lti/auth.php', tokenEndpoint: 'https://moodle.school.edu/mod/lti/token.php', jwksUrl: 'https://moodle.school.edu/mod/lti/certs.php' });
-    platformId = platform.id;
-    const deployment = await upsertDeployment(db, { platformId: platform.id, deploymentId: '1' });
-    const course = await upsertLtiCourse(db, { platformId: platform.id, deploymentRowId: deployment, contextId: 'ctx-1', title: 'Biology' });
-    const admin = await upsertLtiLearner(db, { platformId: platform.id, ltiUserId: 'admin-1', name: 'Ada Admin' });
-    await enroll(db, { courseId: course.id, learnerId: admin.id, roles: ['http://purl.imsglobal.org/vocab/lis/v2/system/person#Administrator'], source: 'launch' });
-    courseId = course.id;
-    const sessions = new LtiSessions({ secret: ctx.config.SESSION_SECRET, secure: false });
-    const minter = express().get('/mint', async (_req, res) => {
-      await sessions.issue(res, { platformId: platform.id, courseId: course.id, learnerId: admin.id, roles: ['admin'] });
-      res.end();
-    });
-    cookie = (await request(minter).get('/mint')).headers['set-cookie']![0]!.split(';')[0]!;
+    fixture = await createAdminConsoleFixture();
+    ({ ctx, app, cookie, courseId, platformId } = fixture);
   });
-  afterAll(() => ctx.close());
+  afterAll(() => fixture.close());
   beforeEach(() => clearEventSourceCache());
 
   const admin = () => `/lti/courses/${courseId}/admin`;
-  async function csrfToken(): Promise<string> {
-    const page = await request(app).get(admin()).set('Cookie', cookie).set('Accept', 'text/html');
-    expect(page.status).toBe(200);
-    return /name="_csrf" value="([^"]+)"/.exec(page.text)![1]!;
-  }
+  const csrfToken = () => fixture.csrfToken();
   const post = async (path: string, form: Record<string, string>) => request(app).post(`${admin()}${path}`).set('Cookie', cookie).set('Accept', 'text/html').type('form').send({ ...form, _csrf: await csrfToken() });
   const deliver = (sourceId: string, secret: string) => {
     const timestamp = Math.floor(Date.now() / 1000);
