@@ -125,12 +125,12 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * the console shows as pending). Only `pending` moves to `active`: a removed platform lost its tool keys
  * and must register again. One conditional UPDATE, audited in the same transaction.
  */
-export async function activatePlatform<T>(db: Db<T>, props: { platformId: string; actor: string; now: Date }): Promise<Platform> {
+export async function activatePlatform<T>(db: Db<T>, props: { platformId: string; actor: string; now: Date; /** The acting admin's own platform, for the audit log. */ auditPlatformId?: string | null }): Promise<Platform> {
   if (!UUID.test(props.platformId)) throw new LaurelError('ERR_NOT_FOUND', 'No platform has this id.');
   const activated = await inTransaction(on(db), async (trx) => {
     const row = await trx.updateTable('platforms').set({ status: 'active', updated_at: props.now })
       .where('id', '=', props.platformId).where('status', '=', 'pending').returningAll().executeTakeFirst();
-    if (row) await audit<CourseTables>(trx, { actor: props.actor, action: 'platform.activated', subjectType: 'platform', subjectId: row.id, details: { issuer: row.issuer, clientId: row.client_id, name: row.name } });
+    if (row) await audit<CourseTables>(trx, { actor: props.actor, action: 'platform.activated', subjectType: 'platform', subjectId: row.id, platformId: props.auditPlatformId ?? null, details: { issuer: row.issuer, clientId: row.client_id, name: row.name } });
     return row;
   });
   if (activated) return activated;

@@ -1,12 +1,10 @@
-import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import type { AppContext } from '../context';
-import type { CourseTables, Platform } from '../courses';
+import type { Platform } from '../courses';
 import { audit } from '../audit';
-import { inTransaction } from '../db';
 import { LaurelError } from '../errors';
 import { setPlatformSourcesEnabled } from '../events';
-import { listPlatforms, PgLtiStore, registerPlatform, removePlatform } from '../lti';
+import { activatePlatform, listPlatforms, PgLtiStore, registerPlatform, removePlatform } from '../lti';
 
 /** Manual registration of an LMS that does not use Dynamic Registration (the same path as `laurel platform add`). */
 const url = (what: string) => z.url({ protocol: /^https?$/, message: `Enter the ${what} as a web address starting with https://.` }).max(2000);
@@ -108,16 +106,7 @@ export async function removePlatformFromConsole(ctx: AppContext, props: { platfo
  * removed meanwhile is not brought back; the audit entry commits with it.
  */
 export async function activatePlatformFromConsole(ctx: AppContext, props: { platformId: string; actor: string; sessionPlatformId: string | null; now: Date }): Promise<Platform> {
-  const activated = await inTransaction(ctx.database.db as unknown as Kysely<CourseTables>, async (trx) => {
-    const row = await trx.updateTable('platforms').set({ status: 'active', updated_at: props.now })
-      .where('id', '=', props.platformId).where('status', '=', 'pending').returningAll().executeTakeFirst();
-    if (row) await audit<CourseTables>(trx, { actor: props.actor, action: 'platform.activated', subjectType: 'platform', subjectId: row.id, platformId: props.sessionPlatformId, details: { issuer: row.issuer, clientId: row.client_id, name: row.name } });
-    return row;
-  });
-  if (activated) return activated;
-  const platform = (await listPlatforms(ctx.database.db)).find((p) => p.id === props.platformId);
-  if (!platform) throw new LaurelError('ERR_NOT_FOUND', 'No platform has this id.');
-  throw new LaurelError('ERR_CONFLICT', platform.status === 'active' ? 'This platform is already active.' : 'This platform was removed: register it again instead.');
+  return activatePlatform(ctx.database.db, { platformId: props.platformId, actor: props.actor, now: props.now, auditPlatformId: props.sessionPlatformId });
 }
 
 /** True when the platform exists and waits for activation (shown to every LMS administrator). */
