@@ -2,6 +2,7 @@ import { sql, type Insertable, type Kysely, type Selectable } from 'kysely';
 import { enroll, findCourse, upsertManualLearner } from '../courses';
 import { LaurelError } from '../errors';
 import { resolveMapping } from './mapping';
+import { malformed } from './sources/common';
 import type { NormalisedEvent } from './model';
 import type { EventsDb, EventTables } from './tables';
 
@@ -40,6 +41,9 @@ export type PreparedEvent = Insertable<EventTables['score_events']>;
 /** Maps the event's ids (cached lookups) and builds its inbox row; writes nothing but API learners. */
 export async function prepareEvent<T>(dbAny: Kysely<T>, props: StoreEventProps): Promise<PreparedEvent> {
   const { event } = props;
+  const payload = JSON.stringify(event);
+  // PostgreSQL text and jsonb cannot hold NUL: refuse it here as bad input (400), not as a failed insert (500).
+  if (payload.includes('\\u0000')) throw malformed('The event contains a NUL character (U+0000).');
   const mapping = await mapEvent(on(dbAny), props);
   // Assignment events need only the course; score events need the learner too.
   const mapped = mapping.courseId !== null && (event.type === 'assignment' || mapping.learnerId !== null);
@@ -55,7 +59,7 @@ export async function prepareEvent<T>(dbAny: Kysely<T>, props: StoreEventProps):
     lms_course_id: event.course.lmsCourseId ?? null,
     lms_user_id: event.type === 'score' ? (event.learner.lmsUserId ?? null) : null,
     occurred_at: new Date(event.occurredAt),
-    payload: JSON.stringify(event),
+    payload,
     status: mapped ? 'pending' : 'parked',
   };
 }

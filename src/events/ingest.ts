@@ -96,7 +96,9 @@ async function commitEvent(deps: Deps, props: StoreEventProps): Promise<StoreEve
   const stored = await writer.submit(await prepareEvent(db, props));
   // Not awaited: the event is durable once committed, and a slow Redis must not hold the LMS's
   // connection. A job that fails to queue is logged and re-queued by the relay.
-  if (!stored.duplicate && stored.status === 'pending') void enqueueEvaluation(deps, stored.eventId);
+  if (!stored.duplicate && stored.status === 'pending') {
+    enqueueEvaluation(deps, stored.eventId).catch((error: unknown) => deps.logger.warn({ err: error, eventId: stored.eventId }, 'evaluation not queued; the relay will'));
+  }
   return stored;
 }
 

@@ -203,6 +203,7 @@ describe('event intake over HTTP', () => {
       ['a body changed after signing', { signature: signMoodleBody({ secret: 'moodle-shared-secret-0123456789', timestamp: Math.floor(Date.now() / 1000), body: '{}' }) }, 401, 'ERR_EVENT_SIGNATURE'],
       ['a signed body that is not the plugin payload', { body: JSON.stringify({ schema: 'laurel.moodle.v1' }) }, 400, 'ERR_EVENT_MALFORMED'],
       ['signed invalid JSON', { body: '{"schema":' }, 400, 'ERR_EVENT_MALFORMED'],
+      ['a NUL character (PostgreSQL cannot store it)', { body: JSON.stringify({ ...(local('moodle-user_graded.json') as Record<string, unknown>), id: 'nul-1', item: { ...(local('moodle-user_graded.json') as { item: object }).item, name: 'Quiz\u0000 1' } }) }, 400, 'ERR_EVENT_MALFORMED'],
       ['a form body', { type: 'application/x-www-form-urlencoded' }, 415, 'ERR_UNSUPPORTED_MEDIA_TYPE'],
     ])('refuses %s', async (_name, props, status, code) => {
       const before = await countEvents();
