@@ -1,0 +1,46 @@
+import { GroupCommit } from '../../src/batching';
+
+describe('GroupCommit', () => {
+  it('hands items submitted together to one run, and each caller gets its own result', async () => {
+    const runs: number[][] = [];
+    const commit = new GroupCommit(async (items: number[]) => {
+      runs.push(items);
+      return items.map((n) => n * 10);
+    }, { maxBatch: 100, maxInFlight: 1 });
+    const results = await Promise.all([1, 2, 3].map((n) => commit.submit(n)));
+    expect(results).toEqual([10, 20, 30]);
+    expect(runs).toEqual([[1, 2, 3]]);
+  });
+
+  it('splits at maxBatch, keeps at most maxInFlight runs going, and batches what waited meanwhile', async () => {
+    let inFlight = 0;
+    let peak = 0;
+    const sizes: number[] = [];
+    const commit = new GroupCommit(async (items: number[]) => {
+      inFlight++;
+      peak = Math.max(peak, inFlight);
+      sizes.push(items.length);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      inFlight--;
+      return items;
+    }, { maxBatch: 4, maxInFlight: 2 });
+    const results = await Promise.all(Array.from({ length: 10 }, (_, i) => commit.submit(i)));
+    expect(results).toEqual(Array.from({ length: 10 }, (_, i) => i));
+    expect(peak).toBe(2);
+    expect(sizes).toEqual([4, 4, 2]);
+  });
+
+  it('retries each item alone when a batch fails, so only the bad item fails', async () => {
+    const commit = new GroupCommit(async (items: string[]) => {
+      if (items.includes('bad')) throw new Error('constraint');
+      return items.map((s) => s.toUpperCase());
+    }, { maxBatch: 10, maxInFlight: 1 });
+    const outcomes = await Promise.allSettled(['a', 'bad', 'c'].map((s) => commit.submit(s)));
+    expect(outcomes.map((o) => (o.status === 'fulfilled' ? o.value : (o.reason as Error).message))).toEqual(['A', 'constraint', 'C']);
+  });
+
+  it('rejects a run that answers the wrong number of results', async () => {
+    const commit = new GroupCommit(async () => [], { maxBatch: 10, maxInFlight: 1 });
+    await expect(commit.submit(1)).rejects.toThrow('0 results for 1 items');
+  });
+});
