@@ -1,4 +1,4 @@
-import { buildProgram } from '../../src/cli/main';
+import { runCli } from '../support/cli';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 
 describe('laurel platform add|list|remove', () => {
@@ -16,19 +16,7 @@ describe('laurel platform add|list|remove', () => {
     await tdb.close();
   });
 
-  async function run(...args: string[]): Promise<string> {
-    const out: string[] = [];
-    const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-      out.push(String(chunk));
-      return true;
-    });
-    try {
-      await buildProgram().parseAsync(['node', 'laurel', ...args]);
-    } finally {
-      spy.mockRestore();
-    }
-    return out.join('');
-  }
+  const run = async (...args: string[]): Promise<string> => (await runCli(...args)).out;
 
   it('adds a platform with deployments, lists it, and removes it (disabled, key deleted)', async () => {
     const added = await run(

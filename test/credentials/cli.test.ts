@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildProgram } from '../../src/cli/main';
+import { runCli } from '../support/cli';
 import { allocateStatusEntry, bakePng, buildOpenBadgeCredential, createSigner, defaultBadgePng, ensureDefaultIssuer, issuerProfile } from '../../src/credentials';
 import { testConfig } from '../support/config';
 import { createTestDatabase, type TestDatabase } from '../support/db';
@@ -25,22 +25,7 @@ describe('laurel keys list|rotate and laurel verify FILE', () => {
     await tdb.close();
   });
 
-  async function run(...args: string[]): Promise<{ out: string; exitCode: number }> {
-    const out: string[] = [];
-    const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-      out.push(String(chunk));
-      return true;
-    });
-    process.exitCode = undefined;
-    try {
-      await buildProgram().parseAsync(['node', 'laurel', ...args]);
-    } finally {
-      spy.mockRestore();
-    }
-    const exitCode = Number(process.exitCode ?? 0);
-    process.exitCode = undefined;
-    return { out: out.join(''), exitCode };
-  }
+  const run = runCli;
 
   test('keys rotate retires the active pair and creates a new one; keys list shows both generations', async () => {
     const rotated = await run('keys', 'rotate');

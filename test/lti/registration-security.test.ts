@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { sql } from 'kysely';
-import { buildProgram } from '../../src/cli/main';
+import { runCli } from '../support/cli';
 import { browse, startPlatform, type Platform } from '../emulator';
 import { hasStackTrace, startLaurel, TEST_REGISTRATION_KEY, type RunningLaurel } from './laurel';
 
@@ -121,19 +121,7 @@ describe('REGISTRATION_APPROVAL=manual: pending until activated with the CLI', (
     await laurel?.close();
   });
 
-  async function cli(...args: string[]): Promise<string> {
-    const out: string[] = [];
-    const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-      out.push(String(chunk));
-      return true;
-    });
-    try {
-      await buildProgram().parseAsync(['node', 'laurel', ...args]);
-    } finally {
-      spy.mockRestore();
-    }
-    return out.join('');
-  }
+  const cli = async (...args: string[]): Promise<string> => (await runCli(...args)).out;
 
   it('creates the platform pending, refuses its launches, and accepts them once `laurel platform activate` ran', async () => {
     const { clientId } = await platform.registerTool({ registrationUrl: laurel.registrationUrl });

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Kysely } from 'kysely';
-import { buildProgram } from '../../src/cli/main';
+import { runCli } from '../support/cli';
 import { testConfig } from '../support/config';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 import { badgesDepsOf, describeWithClrSpec, seedCourse, verifyJws, type SeededCourse } from './support';
@@ -28,16 +28,10 @@ describeWithClrSpec('laurel export clr --course ID --out DIR', () => {
   });
 
   it('writes clr.jsonl and summary.csv and lists them on stdout', async () => {
-    const out: string[] = [];
-    const stdout = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => (out.push(String(chunk)), true));
+    // The progress line goes to stderr: keep it out of the test output.
     const stderr = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
-    try {
-      await buildProgram().parseAsync(['node', 'laurel', 'export', 'clr', '--course', course.courseId, '--out', dir]);
-    } finally {
-      stdout.mockRestore();
-      stderr.mockRestore();
-    }
-    expect(out.join('')).toContain(join(dir, 'clr.jsonl'));
+    const { out } = await runCli('export', 'clr', '--course', course.courseId, '--out', dir).finally(() => stderr.mockRestore());
+    expect(out).toContain(join(dir, 'clr.jsonl'));
     const lines = readFileSync(join(dir, 'clr.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { jws: string; learnerId: string });
     expect(lines.map((l) => l.learnerId).sort()).toEqual(course.learners.map((l) => l.id).sort());
     const { payload } = await verifyJws(tdb.db as never, lines[0]!.jws);
