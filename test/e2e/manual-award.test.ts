@@ -50,7 +50,8 @@ describe('manual award, end to end', () => {
     const deadline = Date.now() + 20000;
     while (Date.now() < deadline) {
       const job = await ctx.queues.get('issue').getJob(jobId);
-      if (job && (await job.getState()) === 'completed') return job.returnvalue;
+      // Re-read once completed: the first read may predate the result (the job was still active).
+      if (job && (await job.getState()) === 'completed') return (await ctx.queues.get('issue').getJob(jobId))!.returnvalue;
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     throw new Error(`job ${jobId} did not complete within 20 s`);
