@@ -2,11 +2,11 @@ import type { Kysely } from 'kysely';
 import type { AppContext } from '../context';
 import { audit } from '../audit';
 import type { Db } from '../db';
-import { badgesDepsFor, createAchievement, getAchievement, listAchievements, type AchievementRow, type AlignmentValue } from '../badges';
+import { badgesDepsFor, createAchievement, getAchievement, listAchievements, type AchievementRow } from '../badges';
 import { LaurelError, type FieldIssue } from '../errors';
 import { loadCourseFacts } from '../events';
 import { checkTiers, evaluate, parseRule, parseRuleNode, sameShape, uniformThreshold, type RuleNode, type Threshold } from '../rules';
-import { updateAchievement } from './edit';
+import { updateAchievement, type BadgeChanges } from './edit';
 import { publishAchievement } from './publish';
 import type { PublishingDb } from './tables';
 
@@ -36,16 +36,11 @@ export interface TierGroup {
   tiers: TierMember[];
 }
 
-/** What every tier of a group shares (the form's fields other than name and rule). */
-export interface TierBadgeBase {
-  description: string;
-  criteriaNarrative: string;
-  /** A new image as a base64 PNG/SVG data URI; absent keeps the current one (new tiers then get the generated design). */
-  image?: string;
-  colors?: { primary: string };
-  alignments: AlignmentValue[];
-  validForDays: number | null;
-}
+/**
+ * What every tier of a group shares: a badge's changes other than its name and rule (an absent image keeps
+ * the current one; new tiers then get the generated design).
+ */
+export type TierBadgeBase = Omit<BadgeChanges, 'name' | 'rule'>;
 
 export interface TierInput {
   /** The tier's achievement when it exists (edit); must belong to the group being saved. */
