@@ -38,3 +38,19 @@ export function requireToken(ctx: AppContext, ...scopes: Scope[]): RequestHandle
 export function tokenActor(token: ApiToken | undefined): string {
   return token ? `token:${token.name}` : 'anonymous';
 }
+
+/**
+ * The tenant reach of an authenticated API request. Every use-case behind `/api/v1` takes it and
+ * filters by it, so that a token bound to one platform never sees another's objects (answer 404).
+ * An instance-wide token has no `platformId`.
+ */
+export interface ApiScope {
+  platformId?: string;
+}
+
+/** The scope of the token that authenticated this request (set by `requireToken`). */
+export function apiScope(_token: ApiToken | undefined): ApiScope {
+  // Every token is instance-wide until tokens can be bound to a platform (issue 15): this is the one
+  // place that will read the binding.
+  return {};
+}
