@@ -57,8 +57,8 @@ export function register(program: Command): void {
         const platform = await (db as unknown as Kysely<CourseTables>).selectFrom('platforms').selectAll().where('id', '=', source.platform_id).executeTakeFirst();
         if (!platform) fail('the source\'s platform no longer exists', 2);
         // Loaded on use, so other `laurel` commands do not pay for ltijs.
-        const { PgLtiStore, serviceClients, userAgentOf } = require('../lti') as typeof import('../lti');
-        const clients = serviceClients({ store: new PgLtiStore(db), keyEncryptionKey: config.KEY_ENCRYPTION_KEY, userAgent: userAgentOf(config.BASE_URL) }, platform);
+        const { backgroundServiceClients, userAgentOf } = require('../lti') as typeof import('../lti');
+        const clients = await backgroundServiceClients({ db, keyEncryptionKey: config.KEY_ENCRYPTION_KEY, userAgent: userAgentOf(config.BASE_URL) }, platform);
         const { subscription, created } = await subscribeLiveEvents(clients, {
           apiBase: o.apiBase ?? new URL(platform.token_endpoint).origin,
           accountId: o.account,

@@ -4,6 +4,7 @@ import { activeAwardsOf, awardBadge, listAchievements, type AchievementRow } fro
 import { badgesDepsFor } from '../badges/context';
 import { issueCredentialJob } from '../badges/jobs/issue-credential';
 import { evaluateAll, parseRule, type Evaluation, type Facts, type HeldBadge, type Rule, type ScoreFact } from '../rules';
+import { canvasIdCandidates } from './mapping';
 import type { EventsDb } from './tables';
 
 /**
@@ -120,7 +121,14 @@ export async function loadFactsMany<T>(dbAny: Kysely<T>, props: { courseId: stri
 /** `api:A1` is matched by rules written as "A1", `canvas:123` by "123", and both by the full key. */
 export function aliasesOf(sourceKey: string): string[] {
   const bare = sourceKey.replace(/^(api|canvas|moodle:item|lti):/, '');
-  return bare === sourceKey ? [sourceKey] : [sourceKey, bare];
+  const aliases = bare === sourceKey ? [sourceKey] : [sourceKey, bare];
+  // Canvas Live Events carry global ids (shard * 10^13 + local id); teachers see and write the local
+  // id (355 in /courses/565/assignments/355), as learner and course ids are matched.
+  if (sourceKey.startsWith('canvas:')) {
+    const local = canvasIdCandidates(bare)[1];
+    if (local !== undefined && local !== bare) aliases.push(`canvas:${local}`, local);
+  }
+  return aliases;
 }
 
 

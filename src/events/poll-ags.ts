@@ -53,9 +53,8 @@ export const pollAgsJob = defineJob<z.infer<typeof pollAgsPayload>>({
     const platform = await (db as unknown as Kysely<CourseTables>).selectFrom('platforms').selectAll().where('id', '=', course.platform_id).executeTakeFirst();
     if (!platform || platform.status !== 'active') throw new UnrecoverableError(`the platform of course ${payload.courseId} is not active`);
     // Loaded on use: ltijs is heavy, and every process that imports the events module would pay for it.
-    const { PgLtiStore, serviceClients, userAgentOf } = require('../lti') as typeof import('../lti');
-    const store = new PgLtiStore(db);
-    const clients = serviceClients({ store, keyEncryptionKey: ctx.config.KEY_ENCRYPTION_KEY, userAgent: userAgentOf(ctx.config.BASE_URL) }, platform);
+    const { backgroundServiceClients, userAgentOf } = require('../lti') as typeof import('../lti');
+    const clients = await backgroundServiceClients({ db, keyEncryptionKey: ctx.config.KEY_ENCRYPTION_KEY, userAgent: userAgentOf(ctx.config.BASE_URL) }, platform);
     return pollCourseResults({ ...ctx, ags: clients.ags }, { courseId: course.id, lineItemsUrl: course.ags_lineitems_url, now: new Date() });
   },
 });

@@ -19,7 +19,7 @@ export { requireCourseRole, type LtiSession } from './session';
 export { courseRoles, landingRole, type CourseRole } from './roles';
 export { AgsClient, servicePath, type LineItem, type AgsResult, type NewLineItem, type ScoreProps } from './ags';
 export { syncRoster, membershipPages, type Member, type RosterSyncResult } from './nrps';
-export { serviceClients, userAgentOf, type ServiceClients, type ServiceDeps } from './services';
+export { backgroundServiceClients, clearServiceTokenCaches, serviceClients, userAgentOf, type ServiceClients, type ServiceDeps } from './services';
 export { platformHttp, parseLinks, retryAfterMs, type PlatformHttp } from './http';
 export { registerPlatform, listPlatforms, removePlatform, setPlatformStatus, activatePlatform, type PlatformRegistrationProps, type PlatformListing, type PlatformRegistry } from './platforms';
 export { registrationUrl, registrationKeyAccepted, checkPlatformUrl, checkIssuerHost, type RegistrationPolicy } from './registration-gate';

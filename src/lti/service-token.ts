@@ -25,18 +25,23 @@ interface Cached {
   expiresAt: number;
 }
 
+/** Issued tokens by scope set; may be shared by several `PlatformTokens` of the same platform. */
+export type TokenCache = Map<string, Cached>;
+
 /**
  * Client-credentials tokens (LTI Security Framework, private_key_jwt) for one platform, cached until
  * shortly before they expire. The client assertion is signed with the key pair ltijs made for this
  * platform, whose public half the platform reads from Laurel's JWKS.
  */
 export class PlatformTokens implements AccessTokenSource {
-  private readonly cache = new Map<string, Cached>();
+  private readonly cache: TokenCache;
   private readonly inflight = new Map<string, Promise<string>>();
 
   constructor(
-    private readonly deps: { keys: ToolKeySource; http: PlatformHttp; platform: Platform; now?: () => number },
-  ) {}
+    private readonly deps: { keys: ToolKeySource; http: PlatformHttp; platform: Platform; now?: () => number; cache?: TokenCache },
+  ) {
+    this.cache = deps.cache ?? new Map();
+  }
 
   async token(scopes: readonly string[]): Promise<string> {
     const key = [...new Set(scopes)].sort().join(' ');

@@ -1,5 +1,6 @@
 import type { AchievementRow } from '../badges';
 import type { Assignment } from '../courses';
+import { aliasesOf } from '../events';
 import { checkTiers, MAX_RULE_CHILDREN, MAX_TIERS, parseRuleNode, tierRule, type RuleNode, type Threshold } from '../rules';
 
 /**
@@ -181,7 +182,7 @@ function validated(node: RuleNode, errors: FieldErrors): boolean {
  */
 export function valuesFromRule(rule: RuleNode, assignments: readonly Assignment[], options: { withThresholds?: boolean } = {}): { values: FormValues; unsupported: boolean } {
   // Rules written through the API may name an assignment by the LMS's or the caller's id.
-  const known = (id: string) => assignments.find((a) => a.id === id || a.source_key === id || a.source_key.endsWith(`:${id}`))?.id;
+  const known = (id: string) => assignments.find((a) => a.id === id || aliasesOf(a.source_key).includes(id) || a.source_key.endsWith(`:${id}`))?.id;
   const values: FormValues = {};
   const group = rule.kind === 'allOf' || rule.kind === 'anyOf';
   const children = group ? rule.rules : [rule];

@@ -30,8 +30,13 @@ function parseCanvasFormat(input: unknown): ParseResult {
   const course = metadata.context_type === 'Course' && metadata.context_id ? { lmsCourseId: metadata.context_id } : {};
   switch (name) {
     // The doc and the Caliper table also spell it `grade_changed` (FORMAT_NOTES).
+    case 'grade_override':
+      return ignored(name, GRADE_OVERRIDE_MEANING);
     case 'grade_change':
     case 'grade_changed': {
+      // Canvas's documented grade_override example is delivered under event_name grade_change; its
+      // body (score_id, enrollment_id, override_score) names no assignment. Recognised by its body.
+      if (isGradeOverride(envelope.body)) return ignored('grade_override', GRADE_OVERRIDE_MEANING);
       const body = check(canvasGradeChangeSchema, envelope.body, 'body');
       // Unposted (muted) grades are hidden from the learner; Canvas emits grade_change again when
       // they are posted (job Assignment#post_submissions), so awarding now would leak the grade.
@@ -177,6 +182,18 @@ function check<S extends z.ZodType>(schema: S, input: unknown, prefix: string): 
   if (parsed.success) return parsed.data;
   const issues = parsed.error.issues.map((i) => ({ field: [prefix, ...i.path.map(String)].filter(Boolean).join('.') || '(body)', message: i.message }));
   throw malformed('The Canvas event does not have the expected shape.', undefined, issues);
+}
+
+/**
+ * What Canvas's `grade_override` Live Event means (canvas-lms doc/api/data_services/.../grade_override.json):
+ * a teacher overrode a student's final course grade (body: score_id, enrollment_id, user_id, course_id,
+ * grading_period_id, override_score, old_override_score, updated_at; ids shard-local). Laurel's rules
+ * read assignment grades, so it is acknowledged and not applied.
+ */
+const GRADE_OVERRIDE_MEANING = "final course grade override (the course total, not an assignment grade): not used by Laurel's rules";
+
+function isGradeOverride(body: Record<string, unknown>): boolean {
+  return body.assignment_id === undefined && ('override_score' in body || 'old_override_score' in body) && ('score_id' in body || 'enrollment_id' in body);
 }
 
 function event(e: NormalisedEvent): ParseResult {

@@ -5,7 +5,7 @@ import type { Logger } from '../../log';
 import { defineJob, UnrecoverableError, type Queues } from '../../queue';
 import { syncRoster } from '../nrps';
 import { findPlatformById } from '../platforms';
-import { serviceClients, userAgentOf } from '../services';
+import { backgroundServiceClients, userAgentOf } from '../services';
 import { PgLtiStore } from '../storage';
 
 export const ROSTER_SYNC_JOB = 'lti.roster-sync';
@@ -26,9 +26,7 @@ export const rosterSyncJob = defineJob<RosterSyncPayload>({
     if (!course?.platform_id || !course.nrps_url) throw new UnrecoverableError(`course ${payload.courseId} has no Names and Roles service`);
     const platform = await findPlatformById(db, course.platform_id);
     if (!platform || platform.status !== 'active') throw new UnrecoverableError(`the platform of course ${payload.courseId} is not active`);
-    const store = new PgLtiStore(db);
-    await store.setup();
-    const clients = serviceClients({ store, keyEncryptionKey: ctx.config.KEY_ENCRYPTION_KEY, userAgent: userAgentOf(ctx.config.BASE_URL) }, platform);
+    const clients = await backgroundServiceClients({ db, keyEncryptionKey: ctx.config.KEY_ENCRYPTION_KEY, userAgent: userAgentOf(ctx.config.BASE_URL) }, platform);
     return syncRoster({ db, http: clients.http, tokens: clients.tokens }, course);
   },
 });
