@@ -10,7 +10,7 @@ import { coursePages } from './pages';
 import { platformDirectory } from './platforms';
 import { createProvider } from './provider';
 import { installationRoutes } from './registration-routes';
-import { DEFAULT_LTI_OPTIONS, type LtiOptions, type LtiRuntime } from './runtime';
+import { DEFAULT_LTI_OPTIONS, type LtiHooks, type LtiOptions, type LtiRuntime } from './runtime';
 import { LtiSessions, sessionStanding, useSessions } from './session';
 import { userAgentOf } from './services';
 import type { PgLtiStore } from './storage';
@@ -27,7 +27,8 @@ export { createProvider, toolKeys, ltijsEncryptionKey } from './provider';
 export { PgLtiStore, type LtiStoreTtl } from './storage';
 export { registrationRequest, canvasJsonConfiguration, customParameters, SCOPES, CANVAS_DATA_SERVICES_SCOPES } from './tool-config';
 export { rosterSyncJob, rosterSyncAllJob, scheduleRosterSync, startLtiBackground, ROSTER_SYNC_JOB, ROSTER_SYNC_ALL_JOB, type RosterSyncPayload } from './jobs/roster-sync';
-export type { LtiOptions } from './runtime';
+export type { LtiHooks, LtiOptions } from './runtime';
+export type { LaunchOutcome } from './launch';
 
 /** What the LTI side needs from the application context. */
 export interface LtiContext {
@@ -51,7 +52,7 @@ export interface LtiHandle {
  */
 export async function createLti(ctx: LtiContext, options: LtiOptions = {}): Promise<LtiHandle> {
   const resolved = { ...DEFAULT_LTI_OPTIONS, ...stripUndefined(options) };
-  const { fetch: _fetch, ...runtimeOptions } = resolved as typeof resolved & { fetch?: typeof fetch };
+  const { fetch: _fetch, hooks, ...runtimeOptions } = resolved as typeof resolved & { fetch?: typeof fetch; hooks?: LtiHooks };
   const secure = ctx.config.BASE_URL.startsWith('https:');
   const tolerance = resolved.clockToleranceSeconds;
   const { lti, store } = await createProvider({
@@ -81,6 +82,7 @@ export async function createLti(ctx: LtiContext, options: LtiOptions = {}): Prom
     options: runtimeOptions,
     fetch: doFetch,
     userAgent,
+    hooks: hooks ?? {},
   };
   installLtijsCallbacks(rt, deepLinkingPage(rt));
   // Routes added to ltijs's app after setup run behind its ltik/session check.

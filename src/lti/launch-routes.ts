@@ -113,6 +113,10 @@ export function installLtijsCallbacks(rt: LtiRuntime, onDeepLinking: (token: Lti
       const outcome = await recordLaunch(rt.db, token);
       await rt.sessions.issue(res, outcome.session);
       rt.logger.info({ platformId: outcome.platform.id, courseId: outcome.course.id, learnerId: outcome.learner.id, roles: outcome.session.roles }, 'LTI launch');
+      // Before the redirect: what this launch made known (parked events, a new course's grades) shows on the page.
+      if (rt.hooks.afterLaunch) {
+        await rt.hooks.afterLaunch(outcome).catch((error: unknown) => rt.logger.warn({ err: error, courseId: outcome.course.id }, 'after-launch work failed; the sweep and jobs will catch up'));
+      }
       res.redirect(303, landingPath(rt.options.basePath, outcome));
     } catch (error) {
       const refusal = refusalOf(error);

@@ -65,7 +65,11 @@ export function coursePages(rt: LtiRuntime): Router {
       const clients = serviceClients({ store: rt.store, keyEncryptionKey: rt.config.KEY_ENCRYPTION_KEY, userAgent: rt.userAgent, fetch: rt.fetch }, platform);
       const result = await syncRoster({ db: rt.db, http: clients.http, tokens: clients.tokens }, course);
       rt.logger.info({ courseId: course.id, ...result }, 'roster synced');
-      res.redirect(303, `${rt.options.basePath}/courses/${course.id}/instructor`);
+      // Grades parked for learners who never opened Laurel count now, not at the next sweep.
+      if (rt.hooks.afterRosterSync) {
+        await rt.hooks.afterRosterSync({ platformId: platform.id, courseId: course.id }).catch((error: unknown) => rt.logger.warn({ err: error, courseId: course.id }, 'parked events not processed after the roster sync'));
+      }
+      res.redirect(303, `${rt.options.basePath}/courses/${course.id}/instructor?done=roster-synced`);
     } catch (error) {
       next(error);
     }

@@ -3,6 +3,7 @@ import type { Config } from '../config';
 import type { Db } from '../db';
 import type { Logger } from '../log';
 import type { JwksCache } from './jwks';
+import type { LaunchOutcome } from './launch';
 import type { LtiSessions } from './session';
 import type { PgLtiStore } from './storage';
 import type { ToolUrls } from './tool-config';
@@ -23,9 +24,22 @@ export interface LtiOptions {
   purgeIntervalMs?: number;
   /** Injected for tests: the HTTP client for platform calls (registration, JWKS, services). */
   fetch?: typeof fetch;
+  /** What other modules do at LTI moments (the events module settles parked events at launch). */
+  hooks?: LtiHooks;
 }
 
-export type ResolvedLtiOptions = Required<Omit<LtiOptions, 'fetch'>>;
+/**
+ * Callbacks into other modules, so LTI does not import them. Each runs before the page it precedes
+ * is opened; a failing hook is logged and the person still gets their page.
+ */
+export interface LtiHooks {
+  /** After a launch is recorded and its session issued, before the redirect to the role's page. */
+  afterLaunch?(outcome: LaunchOutcome): Promise<void>;
+  /** After the instructor's roster sync recorded the course's members. */
+  afterRosterSync?(props: { platformId: string; courseId: string }): Promise<void>;
+}
+
+export type ResolvedLtiOptions = Required<Omit<LtiOptions, 'fetch' | 'hooks'>>;
 
 export const DEFAULT_LTI_OPTIONS: ResolvedLtiOptions = { basePath: '/lti', maxTokenAgeSeconds: 60, clockToleranceSeconds: 30, purgeIntervalMs: 30_000 };
 
@@ -44,4 +58,5 @@ export interface LtiRuntime {
   fetch: typeof fetch;
   /** Sent on every call to a platform (Canvas requires one). */
   userAgent: string;
+  hooks: LtiHooks;
 }

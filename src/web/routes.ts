@@ -3,7 +3,7 @@ import { createAnalyticsRouter } from '../analytics';
 import { createBadgesApiRouter, createPublicBadgesRouter } from '../badges';
 import type { AppContext } from '../context';
 import { createCredentialsRouter } from '../credentials';
-import { createEventIntakeRouter, createEventsRouter } from '../events';
+import { createEventIntakeRouter, createEventsRouter, eventsLtiHooks } from '../events';
 import { createLti } from '../lti';
 import { createTranscriptsRouter } from '../transcripts';
 import { createAdminApiRouter, createCoursePagesRouter } from '../ui';
@@ -27,7 +27,7 @@ export async function mountRoutes(app: Express, ctx: AppContext): Promise<void> 
   app.use(createPublicBadgesRouter(ctx));
   app.use(createAnalyticsRouter(ctx));
   app.use('/lti/courses/:courseId', createCoursePagesRouter(ctx));
-  app.use('/lti', (await createLti(ctx)).router);
+  app.use('/lti', (await createLti(ctx, { hooks: eventsLtiHooks(ctx) })).router);
   app.use(createTranscriptsRouter(ctx));
   app.use(createAdminApiRouter(ctx));
 }

@@ -1,5 +1,5 @@
 import { issueCredentialJob } from '../badges';
-import { afterIssueJob, backfillAchievementJob, evaluateBatchJob, evaluateEventJob, importGradebookJob, pollAgsAllJob, pollAgsJob } from '../events';
+import { afterIssueJob, backfillAchievementJob, evaluateBatchJob, evaluateEventJob, fetchMoodleGradesJob, importGradebookJob, pollAgsAllJob, pollAgsJob } from '../events';
 import { rosterSyncAllJob, rosterSyncJob } from '../lti';
 import type { JobDefinition } from '../queue';
 import { exportCourseJob } from '../transcripts';
@@ -17,6 +17,7 @@ export const jobs: JobDefinition<any>[] = [
   pollAgsJob,
   pollAgsAllJob,
   importGradebookJob,
+  fetchMoodleGradesJob,
   rosterSyncJob,
   rosterSyncAllJob,
   exportCourseJob,

@@ -27,4 +27,8 @@ if ($hassiteconfig) {
     // Shown masked; the same bytes are configured on Laurel's side for this event source.
     $settings->add(new admin_setting_configpasswordunmask('local_laurel/secret',
         get_string('secret', 'local_laurel'), get_string('secret_desc', 'local_laurel'), ''));
+
+    // Grade export (existing grades): Laurel asks for a course's grade items and grades (export.php).
+    $settings->add(new admin_setting_configcheckbox('local_laurel/allowexport',
+        get_string('allowexport', 'local_laurel'), get_string('allowexport_desc', 'local_laurel'), 1));
 }

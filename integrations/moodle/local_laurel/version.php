@@ -15,7 +15,7 @@
 defined('MOODLE_INTERNAL') || die();
 
 $plugin->component = 'local_laurel';
-$plugin->version   = 2026112200;
+$plugin->version   = 2026120700;
 // Moodle 4.1 (2022112800) or later.
 $plugin->requires  = 2022112800;
 $plugin->supported = [401, 405];

@@ -27,7 +27,8 @@ export const moodlePayloadSchema = z.object({
   schema: z.literal('laurel.moodle.v1'),
   /** Made by the plugin when it observes the event; retries resend the same id. */
   id: z.string().regex(/^[A-Za-z0-9._:-]{1,200}$/),
-  event: z.enum(['user_graded', 'course_module_created', 'course_module_updated', 'course_module_deleted']),
+  /** `grade_item_exported`: a grade item as it is now, from the plugin's grade export (moodle-export.ts). */
+  event: z.enum(['user_graded', 'course_module_created', 'course_module_updated', 'course_module_deleted', 'grade_item_exported']),
   /** When Moodle recorded the change, epoch seconds. */
   time: z.number().int().positive(),
   site: z.object({ url: z.string().max(500), release: z.string().max(100).optional() }),
@@ -87,7 +88,7 @@ export function parseMoodleEvent(input: unknown): ParseResult {
       },
     };
   }
-  const action = p.event === 'course_module_created' ? 'created' : p.event === 'course_module_updated' ? 'updated' : 'deleted';
+  const action = p.event === 'course_module_created' ? 'created' : p.event === 'course_module_deleted' ? 'deleted' : 'updated';
   return { kind: 'event', event: { type: 'assignment', origin: 'moodle', action, externalId: p.id, occurredAt, course, assignment } };
 }
 

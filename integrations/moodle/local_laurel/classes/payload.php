@@ -92,7 +92,7 @@ class payload {
      *
      * @return array
      */
-    private static function site(): array {
+    public static function site(): array {
         global $CFG;
         return ['url' => (string)$CFG->wwwroot, 'release' => (string)$CFG->release];
     }
@@ -103,7 +103,7 @@ class payload {
      * @param int $courseid
      * @return array
      */
-    private static function course(int $courseid): array {
+    public static function course(int $courseid): array {
         $course = get_course($courseid);
         return ['id' => (string)$course->id, 'shortname' => (string)$course->shortname, 'fullname' => (string)$course->fullname];
     }
@@ -114,7 +114,7 @@ class payload {
      * @param \grade_item $item
      * @return array
      */
-    private static function item(\grade_item $item): array {
+    public static function item(\grade_item $item): array {
         $cmid = null;
         if ($item->itemtype === 'mod' && $item->itemmodule && $item->iteminstance) {
             $cm = get_coursemodule_from_instance($item->itemmodule, $item->iteminstance, $item->courseid, false, IGNORE_MISSING);

@@ -3,7 +3,8 @@
 
 /**
  * Privacy provider: the plugin stores no personal data itself (queued deliveries are deleted once
- * sent) but sends grades and learner identity to Laurel, an external location.
+ * sent, the grade export keeps nothing) but sends grades and learner identity to Laurel, an external
+ * location: event by event, and course by course when Laurel asks for existing grades.
  *
  * @package    local_laurel
  * @copyright  2026 Laurel contributors
@@ -42,6 +43,14 @@ class provider implements
             'courseid' => 'privacy:metadata:laurel:courseid',
             'finalgrade' => 'privacy:metadata:laurel:finalgrade',
         ], 'privacy:metadata:laurel');
+        // The grade export (export.php) sends the same kind of data for a whole course, on Laurel's request.
+        $collection->add_external_location_link('laurel_export', [
+            'userid' => 'privacy:metadata:laurel_export:userid',
+            'email' => 'privacy:metadata:laurel_export:email',
+            'fullname' => 'privacy:metadata:laurel_export:fullname',
+            'courseid' => 'privacy:metadata:laurel_export:courseid',
+            'finalgrade' => 'privacy:metadata:laurel_export:finalgrade',
+        ], 'privacy:metadata:laurel_export');
         return $collection;
     }
 

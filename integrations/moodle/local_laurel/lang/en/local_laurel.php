@@ -29,3 +29,13 @@ $string['privacy:metadata:laurel:email'] = 'The email address of the learner, to
 $string['privacy:metadata:laurel:fullname'] = 'The full name of the learner, shown on their badge.';
 $string['privacy:metadata:laurel:courseid'] = 'The course in which the grade was given.';
 $string['privacy:metadata:laurel:finalgrade'] = 'The grade the learner received and the item it belongs to.';
+
+// Grade export (existing grades), version 2026120700: export.php, classes/export.php.
+$string['allowexport'] = 'Let Laurel fetch existing grades';
+$string['allowexport_desc'] = 'When on, Laurel may ask for a course\'s grade items and its enrolled learners\' current grades (when it first sees the course, and when a teacher presses "Fetch grades from Moodle"), so that grades given before Laurel was added count. Each request is signed with the shared secret.';
+$string['privacy:metadata:laurel_export'] = 'When Laurel asks for a course\'s existing grades, the grade items and the current grades of its enrolled learners are sent to Laurel.';
+$string['privacy:metadata:laurel_export:userid'] = 'The Moodle id of each enrolled learner with a grade.';
+$string['privacy:metadata:laurel_export:email'] = 'The email address of the learner, to identify them on their badge.';
+$string['privacy:metadata:laurel_export:fullname'] = 'The full name of the learner, shown on their badge.';
+$string['privacy:metadata:laurel_export:courseid'] = 'The course the grades belong to.';
+$string['privacy:metadata:laurel_export:finalgrade'] = 'The learner\'s current grade on each grade item of the course, with the item.';
