@@ -1,6 +1,6 @@
 import express, { type Request, type Router } from 'express';
 import { sql } from 'kysely';
-import { findCourse, findLearner } from '../courses';
+import { findCourse } from '../courses';
 import { LaurelError } from '../errors';
 import { renderPage } from '../web/views';
 import { syncRoster } from './nrps';
@@ -9,30 +9,14 @@ import type { LtiRuntime } from './runtime';
 import { serviceClients } from './services';
 import { requireCourseRole, type LtiSession } from './session';
 
-/** Minimal pages per role (the real pages come with their own issues), guarded by course and role. */
+/**
+ * LTI course routes beside the role pages: the admin page, the roster (JSON) and the roster sync the
+ * instructor page's "Sync the roster" button posts. The instructor and learner pages themselves are
+ * served by the ui module (src/ui), mounted ahead of this router.
+ */
 export function coursePages(rt: LtiRuntime): Router {
   const router = express.Router();
   const session = (res: express.Response) => res.locals.ltiSession as LtiSession;
-
-  router.get('/courses/:courseId/instructor', requireCourseRole('instructor'), async (req, res, next) => {
-    try {
-      const course = await courseOf(rt, req);
-      const { rows } = await sql<{ n: string }>`select count(*) as n from enrollments where course_id = ${course.id} and status = 'active'`.execute(rt.db);
-      renderPage(res, 'lti-instructor', { title: `${course.title}: badges`, course, rosterCount: Number(rows[0]?.n ?? 0), basePath: rt.options.basePath, embedded: true });
-    } catch (error) {
-      next(error);
-    }
-  });
-
-  router.get('/courses/:courseId/learner', requireCourseRole('learner'), async (req, res, next) => {
-    try {
-      const course = await courseOf(rt, req);
-      const learner = await findLearner(rt.db, session(res).learnerId);
-      renderPage(res, 'lti-learner', { title: `${course.title}: your badges`, course, learner, embedded: true });
-    } catch (error) {
-      next(error);
-    }
-  });
 
   router.get('/courses/:courseId/admin', requireCourseRole('admin'), async (_req, res, next) => {
     try {

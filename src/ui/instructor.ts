@@ -17,6 +17,7 @@ import { badgeListView } from './badge-list';
 import { badgeDetailRoutes } from './badge-detail';
 import { badgeEditRoutes } from './badge-edit';
 import { importRoutes } from './imports';
+import { lmsGradeRoutes, lmsSectionView } from './lms-section';
 
 /** The instructor's course page: the course's badges with counts, and the "Create badge" form. */
 export function instructorRouter(ctx: AppContext, csrf: CsrfTokens): Router {
@@ -38,6 +39,7 @@ export function instructorRouter(ctx: AppContext, csrf: CsrfTokens): Router {
   badgeDetailRoutes(router, ctx, csrf);
   badgeEditRoutes(router, ctx, csrf);
   importRoutes(router, ctx, csrf);
+  lmsGradeRoutes(router, ctx, csrf, express.urlencoded({ extended: false, limit: '4kb' }));
   return router;
 }
 
@@ -69,5 +71,6 @@ async function renderInstructorPage(ctx: AppContext, csrf: CsrfTokens, req: Requ
     hasAssignments: assignments.length > 0,
     form: badgeFormView({ ...form, assignments, badges: counts.map((c) => c.achievement) }),
     analytics: await instructorAnalytics(ctx, { courseId: course.id, now, badgeHref: (id) => `${base(course.id)}/badges/${id}` }),
+    lmsSection: await lmsSectionView(ctx, course),
   });
 }

@@ -28,6 +28,11 @@ const NOTICES: Record<string, string> = {
   'platform-activated': 'Platform activated. Laurel now accepts launches from it.',
   'platform-removed': 'Platform registration removed. It accepts no launches.',
   'source-deleted': 'Event source deleted. Its endpoint no longer accepts events.',
+  'roster-synced': 'Roster synced. Grades waiting for learners who had not opened Laurel yet count now.',
+  'grades-fetched': 'Grades fetched from Moodle. Badge rules apply to them now.',
+  'grades-fetching': 'Fetching grades from Moodle: the first pages are in, the rest follow in the background.',
+  'grades-fetch-failed': 'Moodle did not hand over its grades. The reason is shown under "Roster and grades"; Laurel tries again in the background.',
+  'grades-fetch-unavailable': 'This course is not on a Moodle with the Laurel plugin configured: ask your Laurel administrator, or import the gradebook CSV.',
   'issuer-saved': 'Issuer profile saved. New credentials carry it; issued ones keep the profile they were signed with.',
 };
 

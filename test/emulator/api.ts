@@ -5,6 +5,7 @@ import { deliverEvent, type DataServiceSubscription, type Delivery } from './dat
 import { applyScore, createLineItem, deleteLineItem, getLineItem, lineItemsOf, resultsOf, toolOf } from './gradebook';
 import { ltiContextId, ltiUserId, randomHex } from './profile';
 import { issueRegistrationToken, newToolIds } from './registration';
+import type { ExportRequestSeen, MoodleGrade, MoodleGradeItem, MoodlePluginConfig, MoodlePluginState } from './moodle-plugin';
 import { endpoint, type Core, type ServiceRequest } from './state';
 import { lineItemsUrl, membershipsUrl, parseLineItemId } from './urls';
 import type {
@@ -82,6 +83,19 @@ export interface Platform {
     /** POSTs the event to every active HTTPS subscription for its type; signed (RS256 JWT) unless `sign: false`. */
     deliver(event: Record<string, unknown>, options?: { eventName?: string; sign?: boolean }): Promise<Delivery[]>;
     rotateKey(): Promise<string>;
+  };
+  /**
+   * Moodle: the Laurel companion plugin (integrations/moodle/local_laurel). `configure` is the admin's
+   * settings page; grade items and grades set here exist "before Laurel" and are what the plugin's
+   * grade export (`POST /local/laurel/export.php`) answers with.
+   */
+  moodlePlugin: {
+    configure(config: MoodlePluginConfig): void;
+    addGradeItem(props: Parameters<MoodlePluginState['addGradeItem']>[0]): MoodleGradeItem;
+    setGrade(itemId: number, props: Parameters<MoodlePluginState['setGrade']>[1]): MoodleGrade;
+    readonly exportUrl: string;
+    /** Export requests answered (status, course, after, events). */
+    readonly requests: readonly ExportRequestSeen[];
   };
   /** Deep Linking responses received from tools. */
   readonly deepLinks: readonly DeepLinkReturn[];
@@ -206,6 +220,21 @@ export function createPlatformApi(core: Core, hooks: { launch: (o: LaunchOptions
       jwksUrl: `${core.url}/emulator/live-events/jwks`,
       deliver: (event, options) => deliverEvent(core.dataServices, event, options),
       rotateKey: () => core.dataServices.keys.rotate(),
+    },
+    moodlePlugin: {
+      configure(config) {
+        if (core.profile !== 'moodle') throw new Error('the Laurel plugin is a Moodle plugin');
+        core.moodlePlugin.config = { laurelUrl: 'http://laurel.invalid', ...config };
+      },
+      addGradeItem: (props) => {
+        if (!s.contexts.has(props.contextId)) s.contexts.set(props.contextId, { id: props.contextId });
+        return core.moodlePlugin.addGradeItem(props);
+      },
+      setGrade: (itemId, props) => core.moodlePlugin.setGrade(itemId, props),
+      exportUrl: `${core.url}/local/laurel/export.php`,
+      get requests() {
+        return core.moodlePlugin.requests;
+      },
     },
     get deepLinks() {
       return s.deepLinks;

@@ -9,3 +9,4 @@ export { DEMO } from './ui';
 export type { ServiceRequest } from './state';
 export { DATA_SERVICES_SCOPES, LIVE_EVENTS_ISSUER, type DataServiceSubscription, type Delivery } from './data-services';
 export type * from './types';
+export { exportPage, phpJson, MOODLE_RELEASE, type MoodleGradeItem, type MoodleGrade, type MoodlePluginConfig } from './moodle-plugin';

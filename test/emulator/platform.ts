@@ -8,6 +8,7 @@ import { dataServicesRouter } from './data-services';
 import { deepLinkingRouter } from './deep-linking';
 import { errorPage } from './html';
 import { KeyStore } from './keys';
+import { MoodlePluginState, moodlePluginRouter } from './moodle-plugin';
 import { nrpsRouter } from './nrps';
 import { defineLaunch, oidcRouter } from './oidc';
 import { PATHS } from './profile';
@@ -32,6 +33,8 @@ function buildApp(core: Core): express.Express {
     });
     next();
   });
+  // The plugin's grade export is signed over its raw body: mounted before the body parsers.
+  if (core.profile === 'moodle') app.use(moodlePluginRouter(core, core.moodlePlugin));
   app.use(express.urlencoded({ extended: false }));
   // Parse every JSON-ish body; the handlers check the exact media type where the LMS does (Moodle).
   app.use(express.json({ type: (req) => /json/i.test(String(req.headers['content-type'] ?? '')), limit: '1mb' }));
@@ -67,6 +70,7 @@ export async function startPlatform(options: StartPlatformOptions): Promise<Plat
     // Live Events are signed with their own keys (not the LTI ones); only Canvas has them.
     dataServices: { subscriptions: new Map(), keys: profile === 'canvas' ? await KeyStore.create(profile) : keys },
     state: new PlatformState(),
+    moodlePlugin: new MoodlePluginState(),
     nrpsDefaultLimit: options.nrpsDefaultLimit,
     storageTarget: options.storageTarget ?? profile === 'canvas',
     secret: randomBytes(32),

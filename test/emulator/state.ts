@@ -1,6 +1,7 @@
 // In-memory state of one emulated platform, plus the context every route module receives.
 import type { DataServicesState } from './data-services';
 import type { KeyStore } from './keys';
+import type { MoodlePluginState } from './moodle-plugin';
 import type { Paths } from './profile';
 import type {
   DeepLinkReturn, EmulatorContext, EmulatorMember, FailureInjection, IssuedLaunch, LaunchOptions, LineItem,
@@ -94,6 +95,8 @@ export interface Core {
   storageTarget: boolean;
   /** Canvas Data Services subscriptions and the separate Live Events signing keys. */
   dataServices: DataServicesState;
+  /** Moodle: the Laurel companion plugin's settings and the gradebook its grade export reads. */
+  moodlePlugin: MoodlePluginState;
   /** Secret for the emulator's own HS256 tokens (Canvas message hints and registration tokens). */
   secret: Uint8Array;
 }
