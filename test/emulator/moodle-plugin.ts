@@ -103,12 +103,12 @@ function verify(secret: string, timestamp: string, signature: string, body: stri
 }
 
 /**
- * PHP's json_encode (JSON_UNESCAPED_SLASHES | JSON_UNESCAPED_UNICODE, serialize_precision -1) writes a
- * float with an integral value as `35.0`; the plugin casts finalgrade and grademax to float.
+ * PHP's json_encode as the plugin calls it (JSON_UNESCAPED_SLASHES | JSON_UNESCAPED_UNICODE, without
+ * JSON_PRESERVE_ZERO_FRACTION): a float with an integral value is written like an integer (`(float)
+ * "35.00000"` is `35`), so JSON.stringify writes the same text.
  */
-const FLOAT_KEYS = new Set(['finalgrade', 'grademax']);
 export function phpJson(value: unknown): string {
-  return JSON.stringify(value, (key, v: unknown) => (FLOAT_KEYS.has(key) && typeof v === 'number' && Number.isInteger(v) ? `\u0000F${v}` : v)).replace(/"\\u0000F(-?\d+)"/g, '$1.0');
+  return JSON.stringify(value);
 }
 
 /** The export page, built as classes/export.php builds it. */

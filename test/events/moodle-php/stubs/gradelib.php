@@ -11,6 +11,7 @@ class grade_item {
     public $itemname;
     public $grademax;
     public $hidden = 0;
+    public $timemodified;
     public static $all = [];
 
     public function __construct(array $props) {
@@ -25,7 +26,16 @@ class grade_item {
         return (bool)$this->hidden;
     }
     public static function fetch_all(array $params) {
-        return self::$all ?: false;
+        if (!self::$all) {
+            return false;
+        }
+        $found = [];
+        foreach (self::$all as $item) {
+            if (!isset($params['courseid']) || (int)$item->courseid === (int)$params['courseid']) {
+                $found[$item->id] = $item;
+            }
+        }
+        return $found ?: false;
     }
 }
 
@@ -35,6 +45,9 @@ class grade_grade {
     public $grade_item;
     public $hidden = 0;
     public $excluded = 0;
+    public $itemid;
+    public $userid;
+    public $timemodified;
 
     public function __construct(array $props) {
         foreach ($props as $k => $v) {
@@ -50,4 +63,19 @@ class grade_grade {
     public function load_grade_item() {
         return $this->grade_item;
     }
+    public static function fetch_users_grades($item, $userids, $includemissing = true) {
+        $result = [];
+        foreach (grade_export_store::$grades as $grade) {
+            if ((int)$grade->itemid === (int)$item->id && in_array((int)$grade->userid, array_map('intval', $userids), true)) {
+                $result[$grade->userid] = $grade;
+            }
+        }
+        return $result;
+    }
+}
+
+// For the grade export (classes/export.php): grades by item and user, as grade_grade::fetch_users_grades returns them.
+class grade_export_store {
+    /** @var grade_grade[] */
+    public static $grades = [];
 }
