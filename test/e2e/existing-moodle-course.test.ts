@@ -160,6 +160,19 @@ describe('a Moodle course that existed before Laurel', () => {
     expect(await instructorPage()).toContain('refused Laurel&#x27;s signature');
   });
 
+  it('refuses "Fetch grades from Moodle" from a learner and without the form token', async () => {
+    const learnerJar = new CookieJar();
+    await browse(moodle.launchUrl({ clientId, user: ria, roles: 'Learner', context: course, resourceLink: { id: '10', title: 'Badges' } }), { jar: learnerJar });
+    const before = moodle.moodlePlugin.requests.length;
+    const post = (cookie: string, body: string) => fetch(`${laurel.url}/lti/courses/${courseId}/instructor/lms-grades`, {
+      method: 'POST', headers: { cookie, origin: laurel.url, 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' }, body, redirect: 'manual',
+    });
+    expect((await post(learnerJar.header(laurel.url)!, '_csrf=x')).status).toBe(403);
+    expect((await post(teacherJar.header(laurel.url)!, '')).status).toBe(403);
+    // None of them reached Moodle.
+    expect(moodle.moodlePlugin.requests.length).toBe(before);
+  });
+
   async function instructorPage(): Promise<string> {
     const res = await fetch(`${laurel.url}/lti/courses/${courseId}/instructor`, { headers: { cookie: teacherJar.header(laurel.url)! } });
     return res.text();

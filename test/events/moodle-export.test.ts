@@ -1,6 +1,8 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { createEventSource, moodleExportRequest, parseMoodleEvent, readMoodleExportAnswer, type EventSource } from '../../src/events';
+import { sql } from 'kysely';
+import { upsertLtiCourse, upsertPlatform } from '../../src/courses';
+import { createEventSource, findMoodleExportTarget, moodleExportRequest, parseMoodleEvent, readMoodleExportAnswer, type EventSource } from '../../src/events';
 import { startPlatform, type Platform } from '../emulator';
 import { createEventsTestContext, type EventsTestContext } from './support';
 
@@ -149,5 +151,33 @@ describePhp('the Moodle grade export: plugin PHP, emulator and Laurel agree', ()
     expect(read({ body: answer.body.replace('"finalgrade":9,', '"finalgrade":10,') })).toThrow(/signature/);
     expect(read({ signature: `sha256=${'0'.repeat(64)}` })).toThrow(/signature/);
     expect(read({ after: '4' })).toThrow(/another course or page/);
+  });
+});
+
+describe('which Moodle Laurel asks for a course\'s grades', () => {
+  let ctx: EventsTestContext;
+  beforeAll(async () => {
+    ctx = await createEventsTestContext();
+  });
+  afterAll(() => ctx.close());
+
+  it("uses only the enabled Moodle source of the course's own platform", async () => {
+    const db = ctx.database.db;
+    const platform = (issuer: string, lms: 'moodle' | 'canvas') => upsertPlatform(db, { issuer, clientId: 'c', name: issuer, lms, authEndpoint: `${issuer}/auth`, tokenEndpoint: `${issuer}/token`, jwksUrl: `${issuer}/jwks` });
+    const a = await platform('https://moodle-a.example', 'moodle');
+    const b = await platform('https://moodle-b.example', 'moodle');
+    const c = await platform('https://canvas.example', 'canvas');
+    const sourceA = await createEventSource(db, { kind: 'moodle', platformId: a.id });
+    const courseA = await upsertLtiCourse(db, { platformId: a.id, deploymentRowId: null, contextId: '2', title: 'A' });
+    const courseB = await upsertLtiCourse(db, { platformId: b.id, deploymentRowId: null, contextId: '2', title: 'B' });
+    const courseC = await upsertLtiCourse(db, { platformId: c.id, deploymentRowId: null, contextId: 'abc', title: 'C' });
+    await sql`update platforms set status = 'active'`.execute(db);
+    const target = await findMoodleExportTarget(db, { courseId: courseA.id });
+    expect(target).toMatchObject({ moodleCourseId: '2', source: { id: sourceA.id, secret: sourceA.secret }, platform: { issuer: 'https://moodle-a.example' } });
+    // Platform B has no source of its own: A's secret is never sent to B.
+    expect(await findMoodleExportTarget(db, { courseId: courseB.id })).toBeNull();
+    expect(await findMoodleExportTarget(db, { courseId: courseC.id })).toBeNull();
+    await sql`update event_sources set enabled = false where id = ${sourceA.id}`.execute(db);
+    expect(await findMoodleExportTarget(db, { courseId: courseA.id })).toBeNull();
   });
 });
