@@ -136,13 +136,21 @@ export function getEvent<T>(db: Kysely<T>, id: string): Promise<ScoreEventRow | 
  * Re-maps parked events of a platform (call after a launch or roster sync recorded new LMS ids).
  * Returns the ids that became pending, for the caller to enqueue.
  */
-export async function unparkEvents<T>(dbAny: Kysely<T>, props: { platformId: string; limit?: number }): Promise<string[]> {
+export async function unparkEvents<T>(dbAny: Kysely<T>, props: { platformId: string; limit?: number; only?: LaunchIds }): Promise<string[]> {
   const db = on(dbAny);
+  const only = props.only;
   const parked = await db
     .selectFrom('score_events')
     .select(['id', 'payload', 'platform_id'])
     .where('status', '=', 'parked')
     .where('platform_id', '=', props.platformId)
+    // A launch made one course and one person known: only their events can map now.
+    .$if(only !== undefined, (qb) => qb.where((eb) => eb.or([
+      eb.and([eb('course_id', 'is', null), sql<boolean>`${lmsIdMatches(sql.ref('lms_course_id'), only!.lmsCourseIds)}`]),
+      sql<boolean>`${lmsIdMatches(sql.ref('lms_user_id'), only!.lmsUserIds)}`,
+      // Gradebook exports name learners by email only.
+      ...(only!.email ? [sql<boolean>`lower(payload -> 'learner' ->> 'email') = ${only!.email.toLowerCase()}`] : []),
+    ])))
     .orderBy('received_at')
     .limit(props.limit ?? 5000)
     .execute();
@@ -160,6 +168,23 @@ export async function unparkEvents<T>(dbAny: Kysely<T>, props: { platformId: str
     if (Number(updated.numUpdatedRows) > 0) ready.push(row.id);
   }
   return ready;
+}
+
+/** The LMS ids a launch made known: its course's and its person's (as events may name them). */
+export interface LaunchIds {
+  lmsCourseIds: string[];
+  lmsUserIds: string[];
+  email?: string | null;
+}
+
+/**
+ * `column` names one of `ids`, directly or as a Canvas global id (shard * 10^13 + local id) whose
+ * local part is one of them: the same matching as `canvasIdCandidates` in mapping.ts.
+ */
+function lmsIdMatches(column: ReturnType<typeof sql.ref>, ids: readonly string[]) {
+  const list = ids.filter((id) => id.length > 0);
+  if (list.length === 0) return sql`false`;
+  return sql`(${column} = any(${list}::text[]) or (${column} ~ '^[0-9]{14,}$' and (${column}::numeric % 10000000000000)::text = any(${list}::text[])))`;
 }
 
 /** Events accepted but never processed after `graceMs` (Redis was down, a worker died). */

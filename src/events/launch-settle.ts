@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import type { AppContext } from '../context';
 import { applyEvent } from './apply';
 import { evaluateLearner } from './evaluate-learner';
-import { unparkEvents } from './inbox';
+import { unparkEvents, type LaunchIds } from './inbox';
 import { enqueueEvaluations } from './jobs/evaluate';
 import { fetchMoodleGradesNow, lastGradeFetch } from './moodle-export';
 import { processParkedEvents } from './parked';
@@ -36,6 +36,14 @@ export interface SettleResult {
   awarded: string[];
 }
 
+/** The ids events may carry for the launch's course and person (see mapping.ts). */
+async function launchIds(db: AppContext['database']['db'], props: SettleProps): Promise<LaunchIds> {
+  const course = (await sql<{ context_id: string | null; lms_course_id: string | null }>`select context_id, lms_course_id from courses where id = ${props.courseId}`.execute(db)).rows[0];
+  const learner = (await sql<{ lti_user_id: string | null; lms_user_id: string | null; email: string | null }>`select lti_user_id, lms_user_id, email from learners where id = ${props.learnerId}`.execute(db)).rows[0];
+  const present = (values: Array<string | null | undefined>) => [...new Set(values.filter((v): v is string => typeof v === 'string' && v.length > 0))];
+  return { lmsCourseIds: present([course?.context_id, course?.lms_course_id]), lmsUserIds: present([learner?.lti_user_id, learner?.lms_user_id]), email: learner?.email ?? null };
+}
+
 export async function settleLaunch(ctx: AppContext, props: SettleProps): Promise<SettleResult> {
   const db = ctx.database.db;
   let fetched: SettleResult['fetched'] = null;
@@ -44,7 +52,8 @@ export async function settleLaunch(ctx: AppContext, props: SettleProps): Promise
     const result = await fetchMoodleGradesNow(ctx, { courseId: props.courseId, restart: true, budgetMs: FIRST_LAUNCH_FETCH_BUDGET_MS });
     fetched = result && 'error' in result ? { error: result.error } : result ? { stored: result.stored, complete: result.complete } : null;
   }
-  const unparked = await unparkEvents(db, { platformId: props.platformId });
+  const ids = await launchIds(db, props);
+  const unparked = await unparkEvents(db, { platformId: props.platformId, only: ids });
   const { rows } = await sql<{ id: string; kind: 'score' | 'assignment' }>`
     select id, kind from score_events
     where status = 'pending' and course_id = ${props.courseId} and (kind = 'assignment' or learner_id = ${props.learnerId})
