@@ -143,10 +143,12 @@ class export {
      * @return array laurel.moodle.v1 payload
      */
     public static function item_event(array $course, \grade_item $item): array {
-        $time = (int)($item->timemodified ?? 0) ?: time();
+        // The id uses the stored value only, so it never changes between two requests.
+        $modified = (int)($item->timemodified ?? 0);
+        $time = $modified ?: time();
         return [
             'schema' => payload::SCHEMA,
-            'id' => 'gi-' . $item->id . '-' . $time,
+            'id' => 'gi-' . $item->id . '-' . $modified,
             'event' => 'grade_item_exported',
             'time' => $time,
             'site' => payload::site(),
@@ -165,10 +167,11 @@ class export {
      * @return array laurel.moodle.v1 payload
      */
     public static function grade_event(array $course, \grade_grade $grade, \grade_item $item, \stdClass $user): array {
-        $time = (int)($grade->timemodified ?? 0) ?: time();
+        $modified = (int)($grade->timemodified ?? 0);
+        $time = $modified ?: ((int)($item->timemodified ?? 0) ?: time());
         return [
             'schema' => payload::SCHEMA,
-            'id' => 'gg-' . $grade->id . '-' . $time,
+            'id' => 'gg-' . $grade->id . '-' . $modified,
             'event' => 'user_graded',
             'time' => $time,
             'site' => payload::site(),
