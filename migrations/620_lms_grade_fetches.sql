@@ -15,3 +15,8 @@ create table lms_grade_fetches (
   finished_at timestamptz,
   updated_at timestamptz not null default now()
 );
+
+-- Every launch applies its course's pending grade items and its person's pending grades before the
+-- page renders (src/events/launch-settle.ts): found through this index, not by reading the course's
+-- whole event history.
+create index score_events_pending_course on score_events (course_id, learner_id) where status = 'pending';

@@ -56,7 +56,7 @@ export async function settleLaunch(ctx: AppContext, props: SettleProps): Promise
   const unparked = await unparkEvents(db, { platformId: props.platformId, only: ids });
   const { rows } = await sql<{ id: string; kind: 'score' | 'assignment' }>`
     select id, kind from score_events
-    where status = 'pending' and course_id = ${props.courseId} and (kind = 'assignment' or learner_id = ${props.learnerId})
+    where status = 'pending' and course_id = ${props.courseId} and ((kind = 'assignment' and learner_id is null) or learner_id = ${props.learnerId})
     order by occurred_at, received_at
     limit ${INLINE_LIMIT}`.execute(db);
   let applied = 0;
