@@ -21,6 +21,7 @@ describe('a Moodle course that existed before Laurel', () => {
   let clientId: string;
   let token: string;
   let sourceId: string;
+  let secret: string;
   const course = { id: '2', label: 'LTILAB', title: 'LTI Lab Course' };
   const teacher = { id: '3', name: 'Terry Teacher', email: 'teacher1@example.com' };
   const sam = { id: '4', name: 'Sam Student', email: 'student1@example.com' };
@@ -39,6 +40,7 @@ describe('a Moodle course that existed before Laurel', () => {
     const platform = (await findPlatform(db, { issuer: moodle.issuer, clientId }))!;
     const source = await createEventSource(db, { kind: 'moodle', platformId: platform.id });
     sourceId = source.id;
+    secret = source.secret!;
     moodle.moodlePlugin.configure({ sourceId: source.id, secret: source.secret!, laurelUrl: laurel.url });
 
     // Weeks of teaching before Laurel: two quizzes, graded.
@@ -171,6 +173,20 @@ describe('a Moodle course that existed before Laurel', () => {
     expect((await post(teacherJar.header(laurel.url)!, '')).status).toBe(403);
     // None of them reached Moodle.
     expect(moodle.moodlePlugin.requests.length).toBe(before);
+  });
+
+  it('opens the first page of a course even when Moodle refuses the export, and says why', async () => {
+    moodle.moodlePlugin.configure({ sourceId, secret, laurelUrl: laurel.url, allowExport: false });
+    const other = { id: '3', label: 'OTHER', title: 'Another course' };
+    moodle.nrps.setMembers(other.id, [{ ...teacher, roles: 'Instructor' }], other);
+    const page = await browse(moodle.launchUrl({ clientId, user: teacher, roles: 'Instructor', context: other, resourceLink: { id: '11', title: 'Badges' } }), { jar: new CookieJar() });
+    expect(page.status).toBe(200);
+    expect(page.url).toMatch(/\/instructor$/);
+    expect(page.body).toContain('does not allow the grade export');
+    // A configuration refusal is not retried in the background: the teacher presses the button once it is fixed.
+    const otherId = /courses\/([0-9a-f-]{36})\/instructor/.exec(page.url)![1]!;
+    const { rows } = await sql<{ status: string }>`select status from lms_grade_fetches where course_id = ${otherId}`.execute(laurel.ctx.database.db);
+    expect(rows).toEqual([{ status: 'failed' }]);
   });
 
   async function instructorPage(): Promise<string> {
