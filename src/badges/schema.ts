@@ -55,7 +55,7 @@ export const createAchievementBody = z.strictObject({
 });
 export type CreateAchievementBody = z.infer<typeof createAchievementBody>;
 
-export const listAchievementsQuery = z.object({ courseId: z.uuid().optional() });
+export const listAchievementsQuery = z.strictObject({ courseId: z.uuid().optional(), status: z.enum(['draft', 'published', 'archived']).optional() });
 
 export const createAwardBody = z.strictObject({
   achievementId: z.uuid(),
@@ -66,7 +66,12 @@ export const createAwardBody = z.strictObject({
 });
 export type CreateAwardBody = z.infer<typeof createAwardBody>;
 
-export const listAwardsQuery = z.object({ courseId: z.uuid().optional(), achievementId: z.uuid().optional() });
+export const listAwardsQuery = z.strictObject({
+  courseId: z.uuid().optional(),
+  achievementId: z.uuid().optional(),
+  learnerId: z.uuid().optional(),
+  status: z.enum(['issued', 'revoked', 'expired']).optional(),
+});
 
 export const revokeAwardBody = z.strictObject({ reason: z.string().trim().min(1).max(1000) });
 
