@@ -4,7 +4,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import type { AppContext } from '../context';
 import { projectRoot } from '../paths';
-import { describedOperations, problemSchema, type ApiOperation } from './api-route';
+import { describeApiOperation, describedOperations, problemSchema, type ApiOperation } from './api-route';
 import { publicRateLimit } from './rate-limit';
 
 /**
@@ -131,6 +131,10 @@ export function openApiDocument(props: { baseUrl: string; version: string }): Js
 export function createOpenApiRouter(ctx: AppContext): Router {
   const router = Router();
   let body: string | undefined;
+  describeApiOperation({
+    method: 'get', path: '/api/v1/openapi.json', tag: 'Meta', scopes: 'public', summary: 'This description (OpenAPI 3.1)',
+    responses: { 200: z.looseObject({ openapi: z.string(), paths: z.looseObject({}) }) },
+  });
   router.get('/api/v1/openapi.json', publicRateLimit(ctx, { name: 'openapi' }), (_req, res) => {
     body ??= JSON.stringify(openApiDocument({ baseUrl: ctx.config.BASE_URL, version: packageVersion() }));
     res.type('application/json').set('Cache-Control', 'public, max-age=300').send(body);
