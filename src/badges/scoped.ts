@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { courseIdsInScope, findCourseInScope, isUuid, type TenantScope } from '../courses';
+import { courseIdsInScope, findCourseInScope, isUuid, learnerSummaries, type TenantScope } from '../courses';
 import { decodeCursor, pageOf } from '../db/cursor';
 import { LaurelError } from '../errors';
 import { getAchievement, listAchievements, type AchievementRow } from './achievements';
@@ -54,8 +54,7 @@ export async function listAwardsPage(deps: Pick<BadgesDeps, 'db' | 'now'>, filte
   if ((filter.achievementId && !isUuid(filter.achievementId)) || (filter.learnerId && !isUuid(filter.learnerId))) return { items: [], nextCursor: null };
   let query = badgesDb(deps.db)
     .selectFrom('awards')
-    .innerJoin('learners', 'learners.id', 'awards.learner_id')
-    .select(['awards.id', 'awards.achievement_id', 'awards.course_id', 'awards.status', 'awards.expires_at', 'awards.credential_id', 'awards.score', 'awards.awarded_at', 'learners.id as learner_id', 'learners.email', 'learners.name'])
+    .select(['awards.id', 'awards.achievement_id', 'awards.course_id', 'awards.status', 'awards.expires_at', 'awards.credential_id', 'awards.score', 'awards.awarded_at', 'awards.learner_id'])
     .select(sql<string>`awards.awarded_at::text`.as('page_at'));
   if (filter.courseId) query = query.where('awards.course_id', '=', filter.courseId);
   if (courseIds) query = query.where('awards.course_id', 'in', courseIds);
@@ -70,6 +69,7 @@ export async function listAwardsPage(deps: Pick<BadgesDeps, 'db' | 'now'>, filte
   }
   const rows = await query.orderBy('awards.awarded_at').orderBy('awards.id').limit(filter.limit + 1).execute();
   const page = pageOf(rows, filter.limit);
+  const learners = await learnerSummaries(deps.db, page.rows.map((r) => r.learner_id));
   return {
     nextCursor: page.nextCursor,
     items: page.rows.map((r) => ({
@@ -80,7 +80,7 @@ export async function listAwardsPage(deps: Pick<BadgesDeps, 'db' | 'now'>, filte
       credentialId: r.credential_id,
       score: r.score === null ? null : Number(r.score),
       awardedAt: r.awarded_at,
-      learner: { id: r.learner_id, email: r.email, name: r.name },
+      learner: learners.get(r.learner_id) ?? { id: r.learner_id, email: null, name: null },
     })),
   };
 }
@@ -92,7 +92,7 @@ export async function findAwardInScope(deps: Pick<BadgesDeps, 'db'>, props: { aw
     if (error instanceof LaurelError && error.code === 'ERR_NOT_FOUND') throw new LaurelError('ERR_NOT_FOUND', 'No award has this id.');
     throw error;
   });
-  const learner = await badgesDb(deps.db).selectFrom('learners').select(['id', 'email', 'name']).where('id', '=', award.learner_id).executeTakeFirstOrThrow();
+  const learner = (await learnerSummaries(deps.db, [award.learner_id])).get(award.learner_id) ?? { id: award.learner_id, email: null, name: null };
   return { ...award, learner };
 }
 

@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely';
+import type { FoundationTables } from '../db';
 import { decodeCursor, pageOf } from '../db/cursor';
 import { LaurelError } from '../errors';
 import type { Selectable } from 'kysely';
@@ -20,8 +21,9 @@ export interface TenantScope {
   platformId?: string;
 }
 
-type CourseDb = Kysely<CourseTables>;
-const on = <T>(db: Kysely<T>): CourseDb => db as unknown as CourseDb;
+type Db = Kysely<FoundationTables>;
+// A mapped copy of the interface: withTables needs a type with an implicit index signature.
+const on = (db: Db) => db.withTables<{ [K in keyof CourseTables]: CourseTables[K] }>();
 
 /** True when a course or learner row is within the scope (rows outside any LMS belong to the instance). */
 export function withinScope(row: { platform_id: string | null }, scope: TenantScope): boolean {
@@ -29,14 +31,14 @@ export function withinScope(row: { platform_id: string | null }, scope: TenantSc
 }
 
 /** The course, if it exists within the scope; otherwise ERR_NOT_FOUND. */
-export async function findCourseInScope<T>(db: Kysely<T>, props: { courseId: string; scope: TenantScope }): Promise<Course> {
+export async function findCourseInScope(db: Db, props: { courseId: string; scope: TenantScope }): Promise<Course> {
   const course = isUuid(props.courseId) ? await on(db).selectFrom('courses').selectAll().where('id', '=', props.courseId).executeTakeFirst() : undefined;
   if (!course || !withinScope(course, props.scope)) throw new LaurelError('ERR_NOT_FOUND', 'No course has this id.', { details: { courseId: props.courseId } });
   return course;
 }
 
 /** Ids of the courses a scope reaches, or undefined for "every course" (an instance-wide caller). */
-export async function courseIdsInScope<T>(db: Kysely<T>, scope: TenantScope): Promise<string[] | undefined> {
+export async function courseIdsInScope(db: Db, scope: TenantScope): Promise<string[] | undefined> {
   if (scope.platformId === undefined) return undefined;
   const rows = await on(db).selectFrom('courses').select('id').where('platform_id', '=', scope.platformId).execute();
   return rows.map((r) => r.id);
@@ -53,7 +55,7 @@ export interface CourseListFilter {
 }
 
 /** A page of courses, oldest first. */
-export async function listCoursesPage<T>(db: Kysely<T>, filter: CourseListFilter): Promise<{ items: Course[]; nextCursor: string | null }> {
+export async function listCoursesPage(db: Db, filter: CourseListFilter): Promise<{ items: Course[]; nextCursor: string | null }> {
   let query = on(db).selectFrom('courses').selectAll().select(sql<string>`created_at::text`.as('page_at'));
   if (filter.scope.platformId !== undefined) query = query.where('platform_id', '=', filter.scope.platformId);
   if (filter.platformId) query = query.where('platform_id', '=', filter.platformId);
@@ -71,7 +73,7 @@ export async function listCoursesPage<T>(db: Kysely<T>, filter: CourseListFilter
 }
 
 /** The assignments of a course within the scope (what a score rule's `assignmentId` names). */
-export async function courseAssignments<T>(db: Kysely<T>, props: { courseId: string; scope: TenantScope }): Promise<Assignment[]> {
+export async function courseAssignments(db: Db, props: { courseId: string; scope: TenantScope }): Promise<Assignment[]> {
   const course = await findCourseInScope(db, props);
   return on(db).selectFrom('assignments').selectAll().where('course_id', '=', course.id).where('deleted_at', 'is', null).orderBy('name').orderBy('id').execute();
 }
@@ -87,7 +89,7 @@ export interface LearnerListFilter {
 }
 
 /** A page of learners, oldest first. */
-export async function listLearnersPage<T>(db: Kysely<T>, filter: LearnerListFilter): Promise<{ items: Learner[]; nextCursor: string | null }> {
+export async function listLearnersPage(db: Db, filter: LearnerListFilter): Promise<{ items: Learner[]; nextCursor: string | null }> {
   let query = on(db).selectFrom('learners').selectAll().select(sql<string>`learners.created_at::text`.as('page_at'));
   if (filter.scope.platformId !== undefined) query = query.where('platform_id', '=', filter.scope.platformId);
   if (filter.courseId) {
@@ -105,9 +107,16 @@ export async function listLearnersPage<T>(db: Kysely<T>, filter: LearnerListFilt
 }
 
 /** The learner, if it exists within the scope; otherwise ERR_NOT_FOUND. */
-export async function findLearnerInScope<T>(db: Kysely<T>, props: { learnerId: string; scope: TenantScope }): Promise<Learner & { courseIds: string[] }> {
+export async function findLearnerInScope(db: Db, props: { learnerId: string; scope: TenantScope }): Promise<Learner & { courseIds: string[] }> {
   const learner = isUuid(props.learnerId) ? await on(db).selectFrom('learners').selectAll().where('id', '=', props.learnerId).executeTakeFirst() : undefined;
   if (!learner || !withinScope(learner, props.scope)) throw new LaurelError('ERR_NOT_FOUND', 'No learner has this id.', { details: { learnerId: props.learnerId } });
   const enrolments = await on(db).selectFrom('enrollments').select('course_id').where('learner_id', '=', learner.id).where('status', '=', 'active').orderBy('course_id').execute();
   return { ...learner, courseIds: enrolments.map((e) => e.course_id) };
+}
+
+/** Names and emails of learners by id (for lists other modules build, e.g. awards). */
+export async function learnerSummaries(db: Db, ids: readonly string[]): Promise<Map<string, { id: string; email: string | null; name: string | null }>> {
+  if (ids.length === 0) return new Map();
+  const rows = await on(db).selectFrom('learners').select(['id', 'email', 'name']).where('id', 'in', [...new Set(ids)]).execute();
+  return new Map(rows.map((r) => [r.id, r]));
 }

@@ -105,7 +105,7 @@ export async function backfillStatus(ctx: AppContext, props: { achievementId: st
   if (!job || job.name !== backfillAchievementJob.name || (job.data as { achievementId?: string }).achievementId !== current.id) {
     throw new LaurelError('ERR_NOT_FOUND', 'No backfill of this badge has this id.');
   }
-  const progress = typeof job.progress === 'object' && job.progress !== null ? (job.progress as unknown as BackfillProgress) : null;
+  const progress = typeof job.progress === 'object' && job.progress !== null ? (job.progress as BackfillProgress) : null;
   return { jobId: String(job.id), achievementId: current.id, state: await job.getState(), progress, result: (job.returnvalue as BackfillStatus['result']) ?? null, error: job.failedReason ?? null };
 }
 
