@@ -55,7 +55,7 @@ export const createAchievementBody = z.strictObject({
 });
 export type CreateAchievementBody = z.infer<typeof createAchievementBody>;
 
-export const listAchievementsQuery = z.strictObject({ courseId: z.uuid().optional(), status: z.enum(['draft', 'published', 'archived']).optional() });
+export const listAchievementsQuery = z.object({ courseId: z.uuid().optional(), status: z.enum(['draft', 'published', 'archived']).optional() });
 
 export const createAwardBody = z.strictObject({
   achievementId: z.uuid(),
@@ -66,7 +66,7 @@ export const createAwardBody = z.strictObject({
 });
 export type CreateAwardBody = z.infer<typeof createAwardBody>;
 
-export const listAwardsQuery = z.strictObject({
+export const listAwardsQuery = z.object({
   courseId: z.uuid().optional(),
   achievementId: z.uuid().optional(),
   learnerId: z.uuid().optional(),

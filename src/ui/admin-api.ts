@@ -4,7 +4,8 @@ import type { AppContext } from '../context';
 import { getIssuer } from '../credentials';
 import { LaurelError } from '../errors';
 import { sealPlaintextSecrets } from '../events';
-import { handle, publicRateLimit } from '../web';
+import { publicRateLimit } from '../web/rate-limit';
+import { handle } from '../web/validate';
 import { apiRoute, idParam } from '../web/api-route';
 import { issuerLogo } from './admin-issuer';
 import {
