@@ -24,6 +24,7 @@ let workers: WorkerHost;
 let admin: string;
 let bound: string;
 let platformId: string;
+let otherPlatformId: string;
 let own: Course;
 let other: Course;
 
@@ -48,7 +49,7 @@ beforeAll(async () => {
   if (ctx.redis.status !== 'ready') await new Promise((resolve) => ctx.redis.once('ready', resolve));
   const db = ctx.database.db;
   const platform = await upsertPlatform(db, { issuer: 'https://lms.one.example', clientId: 'c1', name: 'One', authEndpoint: 'https://lms.one.example/auth', tokenEndpoint: 'https://lms.one.example/token', jwksUrl: 'https://lms.one.example/jwks' });
-  await upsertPlatform(db, { issuer: 'https://lms.two.example', clientId: 'c2', name: 'Two', authEndpoint: 'https://lms.two.example/auth', tokenEndpoint: 'https://lms.two.example/token', jwksUrl: 'https://lms.two.example/jwks' });
+  otherPlatformId = (await upsertPlatform(db, { issuer: 'https://lms.two.example', clientId: 'c2', name: 'Two', authEndpoint: 'https://lms.two.example/auth', tokenEndpoint: 'https://lms.two.example/token', jwksUrl: 'https://lms.two.example/jwks' })).id;
   platformId = platform.id;
   own = await upsertLtiCourse(db, { platformId, deploymentRowId: null, contextId: 'ctx-1', title: 'Platform course' });
   other = await createManualCourse(db, { title: 'Instance course' });
@@ -179,6 +180,15 @@ describe('a token bound to one platform', () => {
       b.get(`/learners/${theirAward.learner.id}`),
       b.get(`/learners?courseId=${other.id}`),
     ];
+    const theirSource = (await as(admin).post('/event-sources', { kind: 'moodle', name: 'Two', platformId: otherPlatformId })).body.source;
+    crossings.push(
+      b.get(`/platforms/${otherPlatformId}`),
+      b.post(`/platforms/${otherPlatformId}/activate`),
+      b.delete(`/platforms/${otherPlatformId}`),
+      b.get(`/event-sources/${theirSource.id}`),
+      b.post(`/event-sources/${theirSource.id}/rotate-secret`),
+      b.delete(`/event-sources/${theirSource.id}`),
+    );
     const answers = await Promise.all(crossings);
     // Each answer labelled by its position so a failure names the crossing.
     expect(answers.map((res, i) => [i, res.status, res.body.code])).toEqual(answers.map((_res, i) => [i, 404, 'ERR_NOT_FOUND']));
@@ -186,6 +196,10 @@ describe('a token bound to one platform', () => {
     const after = await as(admin).get(`/achievements/${theirs.id}`);
     expect(after.body).toMatchObject({ name: 'Theirs', status: 'published' });
     expect((await as(admin).get(`/awards/${theirAward.id}`)).body.status).toBe('issued');
+    expect((await as(admin).get(`/event-sources/${theirSource.id}`)).status).toBe(200);
+    expect((await b.get('/event-sources')).body.sources.map((x: Json) => x.id)).not.toContain(theirSource.id);
+    const register = await b.post('/platforms', { name: 'x', lms: 'other', issuer: 'https://x.example', clientId: 'x', authEndpoint: 'https://x.example/a', tokenEndpoint: 'https://x.example/t', jwksUrl: 'https://x.example/j', deploymentIds: ['1'] });
+    expect([register.status, register.body.code]).toEqual([403, 'ERR_FORBIDDEN']);
     // Tokens are instance-wide objects: none visible, none mintable.
     expect((await b.get('/tokens')).body.items).toEqual([]);
     const mint = await b.post('/tokens', { name: 'x', scopes: ['admin'] });
