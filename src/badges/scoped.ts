@@ -1,9 +1,9 @@
 import { sql } from 'kysely';
-import { courseIdsInScope, findCourseInScope, isUuid, learnerSummaries, type TenantScope } from '../courses';
+import { courseIdsInScope, findCourseInScope, findLearnerInScope, isUuid, learnerSummaries, type TenantScope } from '../courses';
 import { decodeCursor, pageOf } from '../db/cursor';
 import { LaurelError } from '../errors';
 import { getAchievement, listAchievements, type AchievementRow } from './achievements';
-import { effectiveStatus, getAward, revokeAward, type AwardListItem, type AwardRow } from './awards';
+import { awardBadge, effectiveStatus, getAward, revokeAward, type AwardListItem, type AwardRow } from './awards';
 import { badgesDb, clock, type BadgesDeps } from './deps';
 import { awardManually, type ManualAwardProps } from './manual';
 import type { AchievementStatus, AwardStatus } from './tables';
@@ -96,11 +96,28 @@ export async function findAwardInScope(deps: Pick<BadgesDeps, 'db'>, props: { aw
   return { ...award, learner };
 }
 
-/** A manual award of an achievement within the scope (see `awardManually`). */
-export async function awardManuallyInScope(deps: BadgesDeps, props: ManualAwardProps & { scope: TenantScope }, enqueueIssue: (awardId: string) => Promise<void>): ReturnType<typeof awardManually> {
-  const { scope, ...award } = props;
-  await findAchievementInScope(deps, { achievementId: props.achievementId, scope });
-  return awardManually(deps, award, enqueueIssue);
+/** Exactly one of `recipient` and `learnerId`. */
+export type ScopedAwardProps = Omit<ManualAwardProps, 'recipient'> & { scope: TenantScope; recipient?: ManualAwardProps['recipient']; learnerId?: string };
+
+/**
+ * A manual award of an achievement within the scope: to a recipient by email (`awardManually`), or
+ * to a learner already enrolled in the achievement's course (the badge page's roster award).
+ */
+export async function awardManuallyInScope(deps: BadgesDeps, props: ScopedAwardProps, enqueueIssue: (awardId: string) => Promise<void>): Promise<{ award: AwardRow; learner: { id: string; email: string | null; name: string | null }; created: boolean }> {
+  const { scope, learnerId, recipient, ...rest } = props;
+  const achievement = await findAchievementInScope(deps, { achievementId: props.achievementId, scope });
+  if (recipient && !learnerId) return awardManually(deps, { ...rest, recipient }, enqueueIssue);
+  if (!learnerId || recipient) throw new LaurelError('ERR_VALIDATION', 'Invalid request body: recipient: give either recipient or learnerId.', { issues: [{ field: 'recipient', message: 'give either recipient or learnerId' }] });
+  const learner = await findLearnerInScope(deps.db, { learnerId, scope });
+  // Only people enrolled in the badge's own course, as on the page.
+  if (!learner.courseIds.includes(achievement.course_id)) {
+    throw new LaurelError('ERR_VALIDATION', 'Invalid request body: learnerId: not a learner of this course.', { issues: [{ field: 'learnerId', message: 'not a learner of this course' }] });
+  }
+  const { award, created } = await awardBadge(deps, {
+    achievementId: achievement.id, learnerId: learner.id, score: rest.score ?? null, evidence: rest.evidence ?? [{ name: 'Awarded by hand' }], visibility: rest.visibility, actor: rest.actor, source: 'manual',
+  });
+  if (!award.credential_id && award.status === 'issued') await enqueueIssue(award.id);
+  return { award, learner: { id: learner.id, email: learner.email, name: learner.name }, created };
 }
 
 /** Revokes an award within the scope (see `revokeAward`). */

@@ -207,6 +207,27 @@ describe('a token bound to one platform', () => {
   });
 });
 
+describe('POST /awards to a learner of the roster', () => {
+  it('awards an enrolled learner by id, and refuses one from elsewhere or an ambiguous body', async () => {
+    const db = ctx.database.db;
+    const course = await createManualCourse(db, { title: 'Roster' });
+    const achievement = (await as(admin).post('/achievements', { courseId: course.id, name: 'Roster badge', description: 'd', criteria: { narrative: 'c' } })).body;
+    const enrolled = await upsertManualLearner(db, { email: 'enrolled@example.edu', name: 'Enid' });
+    await enroll(db, { courseId: course.id, learnerId: enrolled.id, source: 'api' });
+    const stranger = await upsertManualLearner(db, { email: 'stranger@example.edu' });
+    const res = await as(admin).post('/awards', { achievementId: achievement.id, learnerId: enrolled.id });
+    expect(res.status).toBe(201);
+    expect(res.body.learner).toEqual({ id: enrolled.id, email: 'enrolled@example.edu', name: 'Enid' });
+    expect((await as(admin).post('/awards', { achievementId: achievement.id, learnerId: enrolled.id })).status).toBe(200);
+    const outside = await as(admin).post('/awards', { achievementId: achievement.id, learnerId: stranger.id });
+    expect([outside.status, outside.body.code, outside.body.errors[0].field]).toEqual([422, 'ERR_VALIDATION', 'learnerId']);
+    const both = await as(admin).post('/awards', { achievementId: achievement.id, learnerId: enrolled.id, recipient: { email: 'enrolled@example.edu' } });
+    expect([both.status, both.body.errors[0].field]).toEqual([422, 'recipient']);
+    const neither = await as(admin).post('/awards', { achievementId: achievement.id });
+    expect([neither.status, neither.body.errors[0].field]).toEqual([422, 'recipient']);
+  });
+});
+
 describe('tokens through the API', () => {
   it('creates a working token shown once, lists it without its secret, and revokes it at once', async () => {
     const created = await as(admin).post('/tokens', { name: 'importer', scopes: ['events', 'transcripts'] });
