@@ -1,3 +1,5 @@
+import { describeApiOperation } from '../web/api-route';
+import { z } from 'zod';
 import { Router } from 'express';
 import type { AppContext } from '../context';
 import { badgesDepsFor, linkedInAddToProfile, loadPublicCredential } from '../badges';
@@ -36,6 +38,10 @@ export function createAnalyticsRouter(ctx: AppContext): Router {
     res.set('Cache-Control', 'no-store').redirect(302, target);
   }));
 
+  describeApiOperation({
+    method: 'get', path: '/api/v1/courses/:courseId/analytics', tag: 'Analytics', scopes: ['admin', 'metrics'], summary: 'A course\'s analytics: what the instructor page draws',
+    params: analyticsParams, query: analyticsQuery, problems: [404], responses: { 200: z.looseObject({}) },
+  });
   router.get('/api/v1/courses/:courseId/analytics', requireToken(ctx, 'admin', 'metrics'), validateQuery(analyticsQuery), handle(async (req, res) => {
     const params = analyticsParams.safeParse(req.params);
     if (!params.success) throw new LaurelError('ERR_NOT_FOUND', 'No such course.');

@@ -55,18 +55,25 @@ export const createAchievementBody = z.strictObject({
 });
 export type CreateAchievementBody = z.infer<typeof createAchievementBody>;
 
-export const listAchievementsQuery = z.object({ courseId: z.uuid().optional() });
+export const listAchievementsQuery = z.object({ courseId: z.uuid().optional(), status: z.enum(['draft', 'published', 'archived']).optional() });
 
 export const createAwardBody = z.strictObject({
   achievementId: z.uuid(),
-  recipient: z.strictObject({ email: z.email().max(320), name: z.string().trim().min(1).max(200).optional() }),
+  recipient: z.strictObject({ email: z.email().max(320), name: z.string().trim().min(1).max(200).optional() }).optional()
+    .describe('Who receives it, by email (they become a learner of the course). Give this or learnerId.'),
+  learnerId: z.uuid().optional().describe('A learner already enrolled in the course (the roster award of the badge page). Give this or recipient.'),
   score: z.number().min(0).max(1000).optional(),
   evidence: z.union([evidenceSchema.transform((e) => [e]), z.array(evidenceSchema).max(20)]).optional(),
   visibility: z.enum(['public', 'private']).optional(),
-});
+}).refine((body) => (body.recipient === undefined) !== (body.learnerId === undefined), { message: 'give either recipient or learnerId', path: ['recipient'] });
 export type CreateAwardBody = z.infer<typeof createAwardBody>;
 
-export const listAwardsQuery = z.object({ courseId: z.uuid().optional(), achievementId: z.uuid().optional() });
+export const listAwardsQuery = z.object({
+  courseId: z.uuid().optional(),
+  achievementId: z.uuid().optional(),
+  learnerId: z.uuid().optional(),
+  status: z.enum(['issued', 'revoked', 'expired']).optional(),
+});
 
 export const revokeAwardBody = z.strictObject({ reason: z.string().trim().min(1).max(1000) });
 

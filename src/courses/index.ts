@@ -2,6 +2,7 @@ import { sql, type Kysely, type Selectable } from 'kysely';
 import type { CourseTables } from './tables';
 
 export type { CourseTables, Lms } from './tables';
+export { withinScope, findCourseInScope, courseIdsInScope, listCoursesPage, courseAssignments, listLearnersPage, findLearnerInScope, learnerSummaries, type TenantScope, type CourseListFilter, type LearnerListFilter } from './directory';
 export type Platform = Selectable<CourseTables['platforms']>;
 export type Course = Selectable<CourseTables['courses']>;
 export type Learner = Selectable<CourseTables['learners']>;

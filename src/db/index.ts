@@ -6,6 +6,7 @@ export { sql } from 'kysely';
 export type { Kysely, Transaction, Selectable, Insertable, Updateable } from 'kysely';
 export type { FoundationTables } from './tables';
 export { migrate, pendingMigrations, MIGRATIONS_DIR } from './migrate';
+export { encodeCursor, decodeCursor, pageOf, type PageKey } from './cursor';
 
 export type Db = Kysely<FoundationTables>;
 

@@ -85,7 +85,7 @@ export async function dryRunRule<T>(db: Kysely<T>, props: { courseId: string; co
 /** Applies one achievement's rule to every learner of its course, awarding what is earned. */
 export async function backfillAchievement(
   ctx: AppContext,
-  props: { achievementId: string; now: Date; awarder?: Awarder; concurrency?: number },
+  props: { achievementId: string; now: Date; awarder?: Awarder; concurrency?: number; onProgress?: (progress: BackfillProgress) => Promise<void> },
 ): Promise<{ evaluated: number; earned: number; awarded: number }> {
   const achievement = await getAchievement({ db: ctx.database.db }, props.achievementId);
   if (achievement.status !== 'published' || achievement.rule === null) return { evaluated: 0, earned: 0, awarded: 0 };
@@ -98,6 +98,15 @@ export async function backfillAchievement(
   const awarder = props.awarder ?? defaultAwarder(ctx);
   let awarded = 0;
   let next = 0;
+  let done = 0;
+  let reported = 0;
+  const report = async (force: boolean) => {
+    // At most every 50 awards (and at the end): progress is a Redis write per report.
+    if (!props.onProgress || (!force && done - reported < 50)) return;
+    reported = done;
+    await props.onProgress({ evaluated: learners.length, due: due.length, done, awarded });
+  };
+  await report(true);
   // Awards are separate transactions (exactly-once by the awards constraint); a few in parallel.
   await Promise.all(
     Array.from({ length: Math.min(props.concurrency ?? 8, due.length) }, async () => {
@@ -106,10 +115,21 @@ export async function backfillAchievement(
         const met = evaluation.progress.filter((p) => p.kind === 'score' && p.unit === 'percent' && p.status === 'met');
         const { created } = await awarder({ achievementId: achievement.id, learnerId: learner.learnerId, score: met.length === 1 ? met[0]!.current : null, reason: evaluation.reason });
         if (created) awarded++;
+        done++;
+        await report(false);
       }
     }),
   );
+  await report(true);
   return { evaluated: learners.length, earned: due.length, awarded };
+}
+
+/** What a running backfill reports: learners evaluated, awards due, how many of those are done and new. */
+export interface BackfillProgress {
+  evaluated: number;
+  due: number;
+  done: number;
+  awarded: number;
 }
 
 export const backfillPayload = z.object({ achievementId: z.uuid() });
@@ -120,6 +140,6 @@ export const backfillAchievementJob = defineJob<z.infer<typeof backfillPayload>>
   queue: 'evaluate',
   schema: backfillPayload,
   async perform(payload, run) {
-    return backfillAchievement(run.ctx, { achievementId: payload.achievementId, now: new Date() });
+    return backfillAchievement(run.ctx, { achievementId: payload.achievementId, now: new Date(), onProgress: (p) => run.progress({ ...p }) });
   },
 });

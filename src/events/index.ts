@@ -30,7 +30,7 @@ export { signMoodleBody, verifyMoodleSignature } from './verify/moodle-hmac';
 export { verifyCanvasJwt, clearJwksCache, configureCanvasJwks } from './verify/canvas-jwt';
 export { canvasIdCandidates } from './mapping';
 export { relayStalledEvents, startEventRelay, type EventRelayOptions } from './relay';
-export { dryRunRule, backfillAchievement, backfillAchievementJob, loadCourseFacts, type DryRunRow } from './backfill';
+export { dryRunRule, backfillAchievement, backfillAchievementJob, loadCourseFacts, type DryRunRow, type BackfillProgress } from './backfill';
 export { subscribeLiveEvents, LIVE_EVENT_TYPES, DATA_SERVICES_SCOPES as CANVAS_DATA_SERVICES_SCOPES, type SubscriptionDeps, type SubscribeProps, type LiveEventsSubscription } from './canvas-subscription';
 export { agsResultsToEvents, type AgsLineItem, type AgsResultRow } from './sources/ags';
 export { pollCourseResults, pollAgsJob, pollAgsAllJob, schedulePolling, POLL_EVERY_MS, type AgsReader } from './poll-ags';

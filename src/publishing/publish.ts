@@ -56,6 +56,22 @@ export async function publishAchievement(ctx: AppContext, props: PublishProps): 
   return { version: row.rule_version, backfillJobId };
 }
 
+/**
+ * Archives a badge: its rule stops awarding and it leaves the course's lists, while every award and
+ * credential already issued stays valid (revoking stays an explicit act). Publishing it again brings
+ * it back with a new rule version and a backfill.
+ */
+export async function archiveAchievement(ctx: AppContext, props: PublishProps): Promise<{ status: 'archived' }> {
+  await on(ctx.database.db).transaction().execute(async (trx) => {
+    const current = await trx.selectFrom('achievements').select(['id', 'status', 'course_id', 'name']).where('id', '=', props.achievementId).forUpdate().executeTakeFirst();
+    if (!current) throw new LaurelError('ERR_NOT_FOUND', 'No achievement has this id.');
+    if (current.status === 'archived') throw new LaurelError('ERR_CONFLICT', 'This badge is already archived.');
+    await trx.updateTable('achievements').set({ status: 'archived', updated_at: props.now }).where('id', '=', current.id).execute();
+    await audit<PublishingDb>(trx, { actor: props.actor, action: 'achievement.archived', subjectType: 'achievement', subjectId: current.id, courseId: current.course_id, details: { name: current.name, was: current.status } });
+  });
+  return { status: 'archived' };
+}
+
 /** Runs the backfill again (after a roster sync or a CSV import, say); audited. */
 export async function rerunBackfill(ctx: AppContext, props: PublishProps): Promise<string> {
   const achievement = await getAchievement({ db: ctx.database.db }, props.achievementId);

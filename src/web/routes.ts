@@ -1,12 +1,16 @@
 import type { Express, RequestHandler } from 'express';
 import { createAnalyticsRouter } from '../analytics';
+import { createCoursesApiRouter } from '../courses/web/api';
 import { createBadgesApiRouter, createPublicBadgesRouter } from '../badges';
 import type { AppContext } from '../context';
 import { createCredentialsRouter } from '../credentials';
 import { createEventIntakeRouter, createEventsRouter, eventsLtiHooks } from '../events';
 import { createLti } from '../lti';
+import { createPublishingApiRouter } from '../publishing/web/api';
+import { createTokensApiRouter } from '../tokens/web';
 import { createTranscriptsRouter } from '../transcripts';
 import { createAdminApiRouter, createCoursePagesRouter } from '../ui';
+import { createOpenApiRouter } from './openapi';
 
 /**
  * Machine-to-machine routes hit at high rates (LMS event deliveries), mounted before the page
@@ -23,7 +27,11 @@ export function mountIntakeRoutes(app: Express, ctx: AppContext, options: { obse
 export async function mountRoutes(app: Express, ctx: AppContext): Promise<void> {
   app.use(createEventsRouter(ctx));
   app.use(createCredentialsRouter(ctx));
-  app.use('/api/v1', createBadgesApiRouter(ctx));
+  app.use(createBadgesApiRouter(ctx));
+  app.use(createPublishingApiRouter(ctx));
+  app.use(createCoursesApiRouter(ctx));
+  app.use(createTokensApiRouter(ctx));
+  app.use(createOpenApiRouter(ctx));
   app.use(createPublicBadgesRouter(ctx));
   app.use(createAnalyticsRouter(ctx));
   app.use('/lti/courses/:courseId', createCoursePagesRouter(ctx));

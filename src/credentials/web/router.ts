@@ -1,3 +1,5 @@
+import { describeApiOperation } from '../../web/api-route';
+import { z } from 'zod';
 import express, { Router, type Request, type Response } from 'express';
 import { countStatusListFetch, countVerification } from '../../analytics';
 import type { AppContext } from '../../context';
@@ -90,6 +92,11 @@ export function createCredentialsRouter(ctx: AppContext, options: CredentialsRou
   }));
 
   const verifyLimit = publicRateLimit(ctx, { name: 'verify' });
+  describeApiOperation({
+    method: 'post', path: '/api/v1/verify', tag: 'Verification', scopes: 'public', summary: 'Verify a credential: JSON {"credential": object or compact JWS}, or a baked PNG/SVG upload',
+    body: verifyBody, bodyTypes: ['application/json', 'application/ld+json'], problems: [413, 415],
+    responses: { 200: z.looseObject({ verified: z.boolean(), checks: z.array(z.looseObject({ check: z.string(), message: z.string() })) }) },
+  });
   router.post(
     '/api/v1/verify',
     verifyLimit,

@@ -1,3 +1,4 @@
+import { describeApiOperation } from '../../web/api-route';
 import { randomUUID } from 'node:crypto';
 import express, { type ErrorRequestHandler, type Request, type RequestHandler, type Response, type Router } from 'express';
 import type { AppContext } from '../../context';
@@ -62,6 +63,11 @@ export function createEventIntakeRouter(ctx: AppContext, options: { observe?: Re
     }),
   );
 
+  describeApiOperation({
+    method: 'post', path: '/api/v1/events', tag: 'Events', scopes: ['events'], summary: 'Deliver a score (202 once durable; a repeated id is acknowledged and ignored)',
+    body: apiEventSchema, problems: [400, 413, 415, 422],
+    responses: { 202: z.object({ accepted: z.literal(true), duplicate: z.boolean(), ignored: z.string().optional(), eventId: z.string().optional(), status: z.enum(['pending', 'parked', 'processed', 'failed']).optional() }) },
+  });
   router.post(
     '/api/v1/events',
     ...lean,
@@ -116,6 +122,16 @@ export function createEventsRouter(ctx: AppContext): Router {
   const router = express.Router();
 
   // Gradebook CSV import: checked now (so a wrong file is a 400 at once), processed as a job.
+  describeApiOperation({
+    method: 'post', path: '/api/v1/courses/:courseId/gradebook-imports', tag: 'Events', scopes: ['events'], summary: 'Import a Canvas or Moodle gradebook CSV export (202: processed as a job)',
+    params: z.object({ courseId: z.uuid() }), query: importQuery, body: z.string().describe('The CSV file as exported by the LMS.'), bodyTypes: ['text/csv', 'application/csv', 'text/plain'], problems: [404, 413, 415],
+    responses: { 202: z.object({ jobId: z.string(), format: z.enum(['canvas', 'moodle']), scores: z.int(), status: z.string() }) },
+  });
+  describeApiOperation({
+    method: 'get', path: '/api/v1/gradebook-imports/:jobId', tag: 'Events', scopes: ['events'], summary: 'State and progress of a gradebook import',
+    params: z.object({ jobId: z.string() }), problems: [404],
+    responses: { 200: z.object({ jobId: z.string(), state: z.string(), progress: z.union([z.number(), z.object({ done: z.int(), total: z.int() })]), result: z.looseObject({}).nullable(), error: z.string().nullable() }) },
+  });
   router.post(
     '/api/v1/courses/:courseId/gradebook-imports',
     requireToken(ctx, 'events'),

@@ -1,3 +1,5 @@
+import { describeApiOperation } from '../../web/api-route';
+import { z } from 'zod';
 import { createReadStream, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import express, { type Request, type Response, type Router } from 'express';
@@ -30,6 +32,19 @@ export function createTranscriptsRouter(ctx: AppContext): Router {
     await ctx.queues.enqueue(exportCourseJob, { exportId: row.id }, { jobId: row.job_id });
   };
 
+  describeApiOperation({
+    method: 'get', path: '/api/v1/learners/:id/clr', tag: 'Learners', scopes: ['transcripts'], summary: 'One learner\'s CLR 2.0 (signed JSON; compact JWS with format=jwt)',
+    params: idParams, query: learnerClrQuery, problems: [404], responses: { 200: z.looseObject({ type: z.array(z.string()) }) },
+  });
+  const exportSchema = z.object({
+    id: z.uuid(), courseId: z.uuid(), generation: z.int(), jobId: z.string(), status: z.string(),
+    progress: z.object({ learnersDone: z.int(), learnersTotal: z.int().nullable(), percent: z.int(), credentialsWritten: z.int() }),
+    files: z.array(z.looseObject({ name: z.string(), url: z.string() })), expiresAt: z.string().nullable(), error: z.string().nullable(), createdAt: z.string(),
+  });
+  describeApiOperation({
+    method: 'get', path: '/api/v1/courses/:id/transcripts', tag: 'Courses', scopes: ['transcripts'], summary: 'The course\'s CLR export: starts one (202) or answers the running or finished one (200, with signed download links)',
+    params: idParams, query: transcriptsQuery, problems: [404], responses: { 200: exportSchema, 202: exportSchema },
+  });
   router.get('/api/v1/learners/:id/clr', requireToken(ctx, 'transcripts'), validateQuery(learnerClrQuery), handle(async (req, res) => {
     const learnerId = parseId(req.params.id);
     const query = res.locals.query as LearnerClrQuery;
