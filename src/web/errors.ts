@@ -27,6 +27,7 @@ const statusByCode: Partial<Record<LaurelErrorCode, number>> = {
   ERR_KEY_UNAVAILABLE: 503,
   ERR_ACHIEVEMENT_NOT_PUBLISHED: 409,
   ERR_AWARD_REVOKED: 409,
+  ERR_PROTOCOL: 400,
   ERR_INTERNAL: 500,
 };
 

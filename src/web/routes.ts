@@ -6,6 +6,8 @@ import { createCredentialsRouter } from '../credentials';
 import { createEventIntakeRouter, createEventsRouter } from '../events';
 import { createLti } from '../lti';
 import { createTranscriptsRouter } from '../transcripts';
+import { createWalletsRouter } from '../wallets';
+import { createObApiRouter } from '../obapi';
 import { createAdminApiRouter, createCoursePagesRouter } from '../ui';
 
 /**
@@ -26,6 +28,8 @@ export async function mountRoutes(app: Express, ctx: AppContext): Promise<void> 
   app.use('/api/v1', createBadgesApiRouter(ctx));
   app.use(createPublicBadgesRouter(ctx));
   app.use(createAnalyticsRouter(ctx));
+  app.use(createWalletsRouter(ctx));
+  app.use(createObApiRouter(ctx));
   app.use('/lti/courses/:courseId', createCoursePagesRouter(ctx));
   app.use('/lti', (await createLti(ctx)).router);
   app.use(createTranscriptsRouter(ctx));
