@@ -11,11 +11,12 @@ export function holderBoundCopy(
   const { proof: _proof, ...document } = structuredClone(original);
   const subject = document.credentialSubject;
   if (!subject || typeof subject !== 'object' || Array.isArray(subject)) throw new TypeError('the original credential has no credentialSubject object');
+  const { id: _none, ...claims } = subject as Record<string, unknown>;
   return {
     ...document,
     id: props.id,
     validFrom: props.validFrom.toISOString().replace(/\.\d{3}Z$/, 'Z'),
-    credentialSubject: { id: props.holderId, ...(subject as Record<string, unknown>) },
+    credentialSubject: { id: props.holderId, ...claims },
     credentialStatus: props.credentialStatus,
   };
 }

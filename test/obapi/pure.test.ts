@@ -1,0 +1,30 @@
+import { pagingLinks, redirectWith, serviceDescription } from '../../src/obapi';
+
+describe('OB 3.0 API documents', () => {
+  it('pages with first, next, prev and last links', () => {
+    const links = pagingLinks('https://x.edu/ims/ob/v3p0/credentials', { limit: 2, offset: 2, total: 5, since: '2026-01-01T00:00:00Z' });
+    expect(links).toBe([
+      '<https://x.edu/ims/ob/v3p0/credentials?limit=2&offset=0&since=2026-01-01T00%3A00%3A00Z>; rel="first"',
+      '<https://x.edu/ims/ob/v3p0/credentials?limit=2&offset=4&since=2026-01-01T00%3A00%3A00Z>; rel="next"',
+      '<https://x.edu/ims/ob/v3p0/credentials?limit=2&offset=0&since=2026-01-01T00%3A00%3A00Z>; rel="prev"',
+      '<https://x.edu/ims/ob/v3p0/credentials?limit=2&offset=4&since=2026-01-01T00%3A00%3A00Z>; rel="last"',
+    ].join(', '));
+    expect(pagingLinks('https://x.edu/c', { limit: 10, offset: 0, total: 0 })).toBe('<https://x.edu/c?limit=10&offset=0>; rel="first", <https://x.edu/c?limit=10&offset=0>; rel="last"');
+  });
+
+  it('describes the service with the registration URL and read scopes', () => {
+    const sdd = serviceDescription('https://x.edu', { name: 'Uni', termsUrl: 'https://x.edu/t', privacyUrl: 'https://x.edu/p' }) as Record<string, any>;
+    expect(sdd.info['x-imssf-privacyPolicyUrl']).toBe('https://x.edu/p');
+    const scheme = sdd.components.securitySchemes.OAuth2ACG;
+    expect(scheme['x-imssf-registrationUrl']).toBe('https://x.edu/oauth/register');
+    expect(Object.keys(scheme.flows.authorizationCode.scopes)).toEqual([
+      'https://purl.imsglobal.org/spec/ob/v3p0/scope/credential.readonly',
+      'https://purl.imsglobal.org/spec/ob/v3p0/scope/profile.readonly',
+    ]);
+    expect(sdd.servers[0].url).toBe('https://x.edu/ims/ob/v3p0');
+  });
+
+  it('adds parameters and iss to a redirect without dropping its own query', () => {
+    expect(redirectWith('https://b.example/cb?x=1', { code: 'c', state: undefined }, 'https://x.edu')).toBe('https://b.example/cb?x=1&code=c&iss=https%3A%2F%2Fx.edu');
+  });
+});
