@@ -5,7 +5,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import request from 'supertest';
 import { BASE_URL, createLearnerBadgeFixture, type LearnerBadgeFixture } from '../support/learner-badge';
-import { LEARNER } from '../ui/support';
+import { createAdminConsoleFixture, LEARNER } from '../ui/support';
 import { CREDENTIAL_READONLY, PROFILE_READONLY } from './test-host';
 
 const REDIRECT = 'https://backpack.example.org/callback';
@@ -180,7 +180,6 @@ describe('OB 3.0 API attacks', () => {
 
 describe('OB 3.0 API registration budget', () => {
   it('answers 429 after ten registrations a minute from one address', async () => {
-    const { createAdminConsoleFixture } = await import('../ui/support');
     const f = await createAdminConsoleFixture({ config: { BASE_URL } });
     try {
       const statuses: number[] = [];

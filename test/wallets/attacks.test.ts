@@ -6,7 +6,7 @@ import request from 'supertest';
 import { createOffer, walletsDepsFor } from '../../src/wallets';
 import { BASE_URL, createLearnerBadgeFixture, type LearnerBadgeFixture } from '../support/learner-badge';
 import { httpInto } from '../support/credential-checks';
-import { LEARNER } from '../ui/support';
+import { createAdminConsoleFixture, LEARNER } from '../ui/support';
 import { TestWallet, type WalletHttp } from './test-wallet';
 
 const GRANT = 'urn:ietf:params:oauth:grant-type:pre-authorized_code';
@@ -144,7 +144,6 @@ describe('OID4VCI attacks', () => {
 
 describe('OID4VCI rate limits', () => {
   it('answers 429 once an address exceeds the budget of the public endpoints', async () => {
-    const { createAdminConsoleFixture } = await import('../ui/support');
     const f = await createAdminConsoleFixture({ config: { BASE_URL, RATE_LIMIT_PER_MINUTE: '5' } });
     try {
       const statuses: number[] = [];

@@ -1,7 +1,9 @@
 // A minimal OpenID4VCI 1.0 wallet written against the specification, not against Laurel's code: it
 // takes an offer link, reads the issuer's metadata, redeems the pre-authorized code, fetches a
 // c_nonce, proves possession of its own did:key (Ed25519) and stores what it receives.
-import { generateKeyPair, exportJWK, SignJWT, type KeyLike } from 'jose';
+import { generateKeyPair, exportJWK, SignJWT } from 'jose';
+
+type PrivateKey = Awaited<ReturnType<typeof generateKeyPair>>['privateKey'];
 
 export interface HttpResponse {
   status: number;
@@ -40,7 +42,7 @@ export interface StoredCredential {
 export class TestWallet {
   readonly stored: StoredCredential[] = [];
 
-  private constructor(readonly did: string, private readonly privateKey: KeyLike) {}
+  private constructor(readonly did: string, private readonly privateKey: PrivateKey) {}
 
   static async create(): Promise<TestWallet> {
     const { publicKey, privateKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519' });
