@@ -96,7 +96,12 @@ function realHttp(): WalletHttp {
     await page.getByRole('heading', { name: 'Your wallet offer is ready' }).waitFor();
     expect(await page.getByRole('img', { name: /QR code of the wallet offer/ }).count()).toBe(1);
     expect(await page.locator('.wallet-tx-code').textContent()).toMatch(/^\d{6}$/);
-    expect(await page.getByRole('link', { name: 'Open in my wallet app' }).getAttribute('href')).toMatch(/^openid-credential-offer:\/\/\?credential_offer_uri=/);
+    const offerLink = (await page.getByRole('link', { name: 'Open in my wallet app' }).getAttribute('href'))!;
+    expect(offerLink).toMatch(/^openid-credential-offer:\/\/\?credential_offer_uri=/);
+    // The offer id is a capability: a wallet fetching it leaves no usable trace in the logs.
+    const offerUri = new URL(offerLink).searchParams.get('credential_offer_uri')!;
+    expect((await fetch(offerUri)).status).toBe(200);
+    expect(JSON.stringify(laurel.logs)).not.toContain(offerUri.split('/').pop()!);
     expect(await seriousViolations(page)).toEqual([]);
   });
 
@@ -112,7 +117,7 @@ function realHttp(): WalletHttp {
     expect(await seriousViolations(page)).toEqual([]);
     await page.getByRole('button', { name: 'Allow', exact: true }).click();
     await page.waitForURL(/127\.0\.0\.1:\d+\/callback/);
-    const back = callbacks.at(-1)!;
+    const back = callbacks.filter((u) => u.pathname === '/callback').at(-1)!;
     expect(back.searchParams.get('state')).toBe(host.state);
     expect(back.searchParams.get('iss')).toBe(laurel.url);
     const tokens = await host.exchange(back.searchParams.get('code')!);
@@ -121,6 +126,9 @@ function realHttp(): WalletHttp {
     expect(body.token_type).toBe('Bearer');
     accessToken = body.access_token;
     refreshToken = body.refresh_token;
+    // Nothing secret reaches the logs: not the code (in the consent redirect), tokens or the client secret.
+    const logs = JSON.stringify(laurel.logs);
+    for (const secret of [back.searchParams.get('code')!, accessToken, refreshToken, host.registration!.client_secret]) expect(logs).not.toContain(secret);
   });
 
   it('pages through the learner\'s credentials (X-Total-Count, Link) and each passes the independent checks', async () => {

@@ -3,8 +3,12 @@ import type { AppContext } from '../../context';
 import { DEFAULT_ISSUER_ID, getIssuer, issuerProfile } from '../../credentials';
 import { LaurelError } from '../../errors';
 import { requireCourseRole, type LtiSession } from '../../lti';
-import { CsrfTokens } from '../../ui';
-import { handle, lazyRateLimit, openCors, protocolError, renderPage, validateBody, validateQuery } from '../../web';
+// See src/wallets/web/router.ts: file imports keep the web index out of this router's imports (cycle).
+import { CsrfTokens } from '../../ui/csrf';
+import { lazyRateLimit } from '../../web/lazy-rate-limit';
+import { openCors, protocolError } from '../../web/protocol-error';
+import { handle, validateBody, validateQuery } from '../../web/validate';
+import { renderPage } from '../../web/views';
 import { decideAuthorization, startAuthorization } from '../authorize';
 import { authenticateClient, registerClient } from '../clients';
 import { createSignInLink, learnerConnections, useSignInLink } from '../connections';

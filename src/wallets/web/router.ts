@@ -4,8 +4,13 @@ import type { AppContext } from '../../context';
 import { getIssuer, issuerProfile, DEFAULT_ISSUER_ID } from '../../credentials';
 import { onAwardRevoked } from '../../badges';
 import { requireCourseRole, type LtiSession } from '../../lti';
-import { CsrfTokens } from '../../ui';
-import { handle, lazyRateLimit, openCors, protocolError, renderPage, validateBody } from '../../web';
+// The course pages' CSRF tokens (exported by src/ui), imported from their file: the ui index pulls in
+// the web index, which mounts this router (an import cycle).
+import { CsrfTokens } from '../../ui/csrf';
+import { lazyRateLimit } from '../../web/lazy-rate-limit';
+import { openCors, protocolError } from '../../web/protocol-error';
+import { handle, validateBody } from '../../web/validate';
+import { renderPage } from '../../web/views';
 import { walletsDepsFor } from '../deps';
 import { issueToWallet } from '../issue';
 import { authorizationServerMetadata, credentialIssuerMetadata, PRE_AUTHORIZED_GRANT } from '../metadata';
