@@ -4,6 +4,7 @@ import { findClient, type ObApiClient } from './clients';
 import { clock, later, limitsOf, type ObApiDeps } from './deps';
 import type { AuthorizeQuery } from './schema';
 import { formatScope, parseScope, withinScope } from './scopes';
+import { sweepExpired } from './sweep';
 import { obapiDb } from './tables';
 
 export type AuthorizationStart =
@@ -42,6 +43,7 @@ export async function startAuthorization(deps: ObApiDeps, props: { query: Author
   const scopes = parseScope(q.scope);
   if (scopes.length === 0 || !withinScope(scopes, parseScope(client.scope))) return refuse('invalid_scope', 'The scope asked for is not among the scopes this client registered.');
   if (!props.learnerId) return { kind: 'sign-in', client };
+  await sweepExpired(deps);
   const row = await obapiDb(deps.db).insertInto('obapi_authorization_requests').values({
     client_id: client.id, learner_id: props.learnerId, redirect_uri: redirectUri, scope: formatScope(scopes), state: q.state ?? null,
     code_challenge: q.code_challenge, expires_at: later(clock(deps), limitsOf(deps).authorizationRequestSeconds),

@@ -35,6 +35,9 @@ export async function createOffer(deps: WalletsDeps, props: { awardId: string; l
     id: offerId, award_id: award.id, learner_id: props.learnerId, code_hash: hashSecret(code),
     tx_code_hash: txCode ? hashSecret(`${offerId}:${txCode}`) : null, expires_at: expiresAt,
   }).execute();
+  // Spent offers are useless a day after they expire (their access tokens go with them): a bounded sweep.
+  const before = new Date(now.getTime() - 24 * 3600 * 1000);
+  await walletsDb(deps.db).deleteFrom('wallet_offers').where('id', 'in', (eb) => eb.selectFrom('wallet_offers').select('id').where('expires_at', '<', before).limit(100)).execute();
   return { offerId, link: offerLink(deps.config.BASE_URL, offerId), offerUri: walletUrls.offer(deps.config.BASE_URL, offerId), txCode, expiresAt };
 }
 

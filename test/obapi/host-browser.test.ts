@@ -11,7 +11,7 @@ import { awardBadge, badgesDepsFor, createAchievement, issueCredential } from '.
 import { startPlatform, type Platform } from '../emulator';
 import { startLaurel, type RunningLaurel } from '../lti/laurel';
 import { CHROMIUM_PATH, launchBrowser } from '../support/browser';
-import { httpInto, isRevoked, jwsPayload, schemaErrors, stockVerify } from '../support/credential-checks';
+import { apiSchemaErrors, isRevoked, jwsPayload, schemaErrors, stockVerify } from '../support/credential-checks';
 import { seriousViolations } from '../ui/support';
 import type { WalletHttp } from '../wallets/test-wallet';
 import { CREDENTIAL_READONLY, PROFILE_READONLY, TestHost } from './test-host';
@@ -145,11 +145,15 @@ function realHttp(): WalletHttp {
       const jws = await fetch(`${laurel.url}/credentials/${String(credential.id).split('/').pop()}?format=jwt`).then((r) => r.text());
       expect((await jwsPayload(http, laurel.url, jws)).jti).toBe(credential.id);
     }
+    const firstPage = await fetch(`${host.endpoints!.apiBase}/credentials?limit=1`, { headers: { authorization: `Bearer ${accessToken}` } });
+    expect(apiSchemaErrors('ob_v3p0_getopenbadgecredentialsresponse_schema.json', await firstPage.json())).toEqual([]);
     const since = await fetch(`${host.endpoints!.apiBase}/credentials?since=${encodeURIComponent(new Date(Date.now() + 60_000).toISOString())}`, { headers: { authorization: `Bearer ${accessToken}` } });
     expect(since.headers.get('x-total-count')).toBe('0');
     const profile = await fetch(`${host.endpoints!.apiBase}/profile`, { headers: { authorization: `Bearer ${accessToken}` } });
     expect(profile.status).toBe(200);
-    expect(((await profile.json()) as { name: string }).name).toBe(sam.name);
+    const profileBody = (await profile.json()) as { name: string };
+    expect(profileBody.name).toBe(sam.name);
+    expect(apiSchemaErrors('ob_v3p0_profile_schema.json', profileBody)).toEqual([]);
   });
 
   it('refreshes, then the learner disconnects the app from their page (passes axe) and its tokens stop working', async () => {

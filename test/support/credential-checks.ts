@@ -47,6 +47,15 @@ export function schemaErrors(credential: Json): string[] {
   return errors;
 }
 
+/** Errors of an official OB 3.0 schema (file under ob-v3p0/schema) for an API body; [] without ../shared/spec. */
+export function apiSchemaErrors(file: string, body: unknown): string[] {
+  if (!hasSpec) return [];
+  const ajv = new Ajv2019({ strict: false, allErrors: true });
+  addFormats(ajv);
+  const validate = ajv.compile(readSpecJson(`ob-v3p0/schema/${file}`));
+  return validate(body) ? [] : [`${file}: ${ajv.errorsText(validate.errors)}`];
+}
+
 /** Stock verification of the Data Integrity proof; the only DID document available is the one Laurel serves. */
 export async function stockVerify(http: WalletHttp, baseUrl: string, credential: Json): Promise<{ verified: boolean; error?: unknown }> {
   const didDoc = (await http.get(`${baseUrl}/.well-known/did.json`)).body as Json;
