@@ -27,3 +27,20 @@ export function openCors(methods: string): import('express').RequestHandler {
     next();
   };
 }
+
+/**
+ * `validateBody` for protocol endpoints: a body that does not parse is answered with the error code
+ * the specification names for malformed requests (`invalid_request`, `invalid_client_metadata`,
+ * `invalid_credential_request`) instead of a 422.
+ */
+export function validateProtocolBody<S extends import('zod').ZodType>(schema: S, error: string): import('express').RequestHandler {
+  return (req, _res, next) => {
+    const result = schema.safeParse(req.body ?? {});
+    if (!result.success) {
+      const issue = result.error.issues[0]!;
+      return next(protocolError(error, `${issue.path.join('.') || 'body'}: ${issue.message}`));
+    }
+    req.body = result.data;
+    next();
+  };
+}

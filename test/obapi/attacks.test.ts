@@ -52,6 +52,15 @@ describe('OB 3.0 API attacks', () => {
   const token = (client: { client_id: string; client_secret: string }, form: Record<string, string>) =>
     request(f.app).post('/oauth/token').set('Authorization', basic(client)).type('form').send(form);
 
+  it('malformed registrations and token requests get the error codes RFC 7591 and RFC 6749 name', async () => {
+    const noName = await request(f.app).post('/oauth/register').send({ client_uri: 'https://b.example.org', redirect_uris: [REDIRECT], scope: CREDENTIAL_READONLY });
+    expect({ status: noName.status, error: noName.body.error }).toEqual({ status: 400, error: 'invalid_client_metadata' });
+    const noGrant = await token(full, {});
+    expect({ status: noGrant.status, error: noGrant.body.error }).toEqual({ status: 400, error: 'invalid_request' });
+    const implicit = await token(full, { grant_type: 'password' });
+    expect(implicit.body.error).toBe('unsupported_grant_type');
+  });
+
   it('a replayed authorization code is refused and the tokens of its first use are revoked', async () => {
     const client = full;
     const { code, verifier } = await consent(client);
@@ -75,6 +84,7 @@ describe('OB 3.0 API attacks', () => {
     const impostor = await token({ client_id: client.client_id, client_secret: 'guess' }, { grant_type: 'authorization_code', code: c.code, redirect_uri: REDIRECT, code_verifier: c.verifier });
     expect(impostor.status).toBe(401);
     expect(impostor.body.error).toBe('invalid_client');
+    expect(impostor.headers['www-authenticate']).toBe('Basic realm="laurel"');
   });
 
   it('refuses scope escalation at authorize, at refresh and at use', async () => {
@@ -102,7 +112,7 @@ describe('OB 3.0 API attacks', () => {
     const plain = await request(f.app).get(`/oauth/authorize?${new URLSearchParams({ ...base, redirect_uri: REDIRECT, code_challenge_method: 'plain' }).toString()}`).set('Cookie', f.learnerCookie);
     expect(new URL(plain.headers.location!).searchParams.get('error')).toBe('invalid_request');
     expect((await register(CREDENTIAL_READONLY, ['https://backpack.example.org/cb#frag'])).body.error).toBe('invalid_redirect_uri');
-    expect((await register(CREDENTIAL_READONLY, ['javascript:alert(1)'])).status).toBeGreaterThanOrEqual(400);
+    expect((await register(CREDENTIAL_READONLY, ['javascript:alert(1)'])).body.error).toBe('invalid_redirect_uri');
   });
 
   it('refuses forged consent, another learner\'s consent request, and answering twice', async () => {

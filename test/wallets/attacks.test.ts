@@ -118,6 +118,10 @@ describe('OID4VCI attacks', () => {
     expect(none.body.error).toBe('invalid_token');
     const unsupported = await token({ grant_type: 'authorization_code', code: 'x' });
     expect(unsupported.body.error).toBe('unsupported_grant_type');
+    const malformed = await request(f.app).post('/oid4vci/credential').set('Authorization', `Bearer ${access}`).send({ credential_configuration_id: 'OpenBadgeCredential_ldp_vc', proofs: { jwt: 'not-an-array' } });
+    expect({ status: malformed.status, error: malformed.body.error }).toEqual({ status: 400, error: 'invalid_credential_request' });
+    const noGrant = await token({});
+    expect({ status: noGrant.status, error: noGrant.body.error }).toEqual({ status: 400, error: 'invalid_request' });
   });
 
   it('a learner cannot create an offer for another learner\'s award', async () => {

@@ -6,7 +6,7 @@ import { requireCourseRole, type LtiSession } from '../../lti';
 // See src/wallets/web/router.ts: file imports keep the web index out of this router's imports (cycle).
 import { CsrfTokens } from '../../ui/csrf';
 import { lazyRateLimit } from '../../web/lazy-rate-limit';
-import { openCors, protocolError } from '../../web/protocol-error';
+import { openCors, protocolError, validateProtocolBody } from '../../web/protocol-error';
 import { handle, validateBody, validateQuery } from '../../web/validate';
 import { renderPage } from '../../web/views';
 import { decideAuthorization, startAuthorization } from '../authorize';
@@ -65,7 +65,7 @@ export function createObApiRouter(ctx: AppContext): Router {
     res.set('Cache-Control', 'public, max-age=300').json(serviceDescription(base, { name: profile?.name ?? 'Laurel', imageUrl: profile?.image?.id, termsUrl: profile?.url ?? `${base}/`, privacyUrl: profile?.url ?? `${base}/` }));
   }));
 
-  router.post('/oauth/register', cors, registerLimit, express.json({ limit: '16kb' }), validateBody(registrationRequest), handle(async (req, res) => {
+  router.post('/oauth/register', cors, registerLimit, express.json({ limit: '16kb' }), validateProtocolBody(registrationRequest, 'invalid_client_metadata'), handle(async (req, res) => {
     const registered = await registerClient(deps, req.body as RegistrationRequest);
     req.log?.info({ clientId: registered.client_id, name: registered.client_name }, 'OB API client registered');
     res.status(201).set(NO_STORE).json(registered);
@@ -108,7 +108,7 @@ export function createObApiRouter(ctx: AppContext): Router {
     renderPage(res, 'oauth-signed-in', { title: 'You are signed in' });
   }));
 
-  router.post('/oauth/token', cors, strictLimit, form, validateBody(tokenRequest), handle(async (req, res) => {
+  router.post('/oauth/token', cors, strictLimit, form, validateProtocolBody(tokenRequest, 'invalid_request'), handle(async (req, res) => {
     const body = req.body as TokenRequest;
     const client = await authenticateClient(deps, clientCredentials(req));
     const tokens = body.grant_type === 'authorization_code'
@@ -119,7 +119,7 @@ export function createObApiRouter(ctx: AppContext): Router {
     res.set(NO_STORE).json(tokens);
   }));
 
-  router.post('/oauth/revoke', cors, strictLimit, form, validateBody(revokeRequest), handle(async (req, res) => {
+  router.post('/oauth/revoke', cors, strictLimit, form, validateProtocolBody(revokeRequest, 'invalid_request'), handle(async (req, res) => {
     const client = await authenticateClient(deps, clientCredentials(req));
     await revokeToken(deps, client, (req.body as { token: string }).token);
     res.set(NO_STORE).status(200).end();

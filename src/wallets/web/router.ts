@@ -8,7 +8,7 @@ import { requireCourseRole, type LtiSession } from '../../lti';
 // the web index, which mounts this router (an import cycle).
 import { CsrfTokens } from '../../ui/csrf';
 import { lazyRateLimit } from '../../web/lazy-rate-limit';
-import { openCors, protocolError } from '../../web/protocol-error';
+import { openCors, protocolError, validateProtocolBody } from '../../web/protocol-error';
 import { handle, validateBody } from '../../web/validate';
 import { renderPage } from '../../web/views';
 import { walletsDepsFor } from '../deps';
@@ -51,7 +51,7 @@ export function createWalletsRouter(ctx: AppContext): Router {
     res.set(NO_STORE).json(await offerDocument(deps(), String(req.params.id)));
   }));
 
-  router.post('/oid4vci/token', cors, exchangeLimit, express.urlencoded({ extended: false, limit: '4kb' }), validateBody(tokenRequest), handle(async (req, res) => {
+  router.post('/oid4vci/token', cors, exchangeLimit, express.urlencoded({ extended: false, limit: '4kb' }), validateProtocolBody(tokenRequest, 'invalid_request'), handle(async (req, res) => {
     const body = req.body as TokenRequest;
     if (body.grant_type !== PRE_AUTHORIZED_GRANT) throw protocolError('unsupported_grant_type', 'Only the pre-authorized code grant is offered here.');
     if (!body['pre-authorized_code']) throw protocolError('invalid_request', 'pre-authorized_code is required.');
@@ -64,7 +64,7 @@ export function createWalletsRouter(ctx: AppContext): Router {
     res.set(NO_STORE).json({ c_nonce: nonce });
   }));
 
-  router.post('/oid4vci/credential', cors, exchangeLimit, express.json({ limit: '64kb' }), validateBody(credentialRequest), handle(async (req, res) => {
+  router.post('/oid4vci/credential', cors, exchangeLimit, express.json({ limit: '64kb' }), validateProtocolBody(credentialRequest, 'invalid_credential_request'), handle(async (req, res) => {
     const match = /^Bearer ([A-Za-z0-9_-]{20,200})$/.exec(req.headers.authorization ?? '');
     if (!match) throw protocolError('invalid_token', 'Send the access token as Authorization: Bearer.', { unauthenticated: true });
     const issued = await issueToWallet(deps(), { accessToken: match[1]!, request: req.body as CredentialRequest });
