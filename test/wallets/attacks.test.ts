@@ -136,6 +136,17 @@ describe('OID4VCI attacks', () => {
     expect(forged.status).toBe(403);
   });
 
+  it('a badge revoked after the token was issued is denied, and no new offer can be made for it', async () => {
+    const badge = await f.awardAnother('Revoked Later');
+    const created = await createOffer(walletsDepsFor(f.ctx), { awardId: badge.awardId, learnerId: f.learnerId, withTxCode: false });
+    const code = (await http.get(created.offerUri)).body.grants[GRANT]['pre-authorized_code'] as string;
+    const access = (await token({ grant_type: GRANT, 'pre-authorized_code': code })).body.access_token as string;
+    expect((await request(f.app).post(`/api/v1/awards/${badge.awardId}/revoke`).set('Authorization', `Bearer ${f.adminToken}`).send({ reason: 'Appeal upheld' })).status).toBe(200);
+    const denied = await credential(access, await wallet.proof({ aud: BASE_URL, nonce: await nonce() }));
+    expect({ status: denied.status, error: denied.body.error }).toEqual({ status: 400, error: 'credential_request_denied' });
+    await expect(createOffer(walletsDepsFor(f.ctx), { awardId: badge.awardId, learnerId: f.learnerId, withTxCode: false })).rejects.toMatchObject({ code: 'ERR_AWARD_REVOKED' });
+  });
+
   it('stores codes, transaction codes, access tokens and nonces only as hashes', async () => {
     const created = await offer(true);
     const res = await token({ grant_type: GRANT, 'pre-authorized_code': created.code, tx_code: created.txCode! });
