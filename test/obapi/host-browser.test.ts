@@ -114,6 +114,7 @@ function realHttp(): WalletHttp {
 
     await page.goto(host.authorizationUrl());
     await page.getByRole('heading', { level: 1, name: /Allow Test Backpack to read your badges/ }).waitFor();
+    expect(await page.getByText(`You are signed in as ${sam.name}`).count()).toBe(1);
     expect(await seriousViolations(page)).toEqual([]);
     await page.getByRole('button', { name: 'Allow', exact: true }).click();
     await page.waitForURL(/127\.0\.0\.1:\d+\/callback/);

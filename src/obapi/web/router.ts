@@ -1,6 +1,7 @@
 import express, { Router, type Request } from 'express';
 import type { AppContext } from '../../context';
 import { DEFAULT_ISSUER_ID, getIssuer, issuerProfile } from '../../credentials';
+import { findLearner } from '../../courses';
 import { LaurelError } from '../../errors';
 import { requireCourseRole, type LtiSession } from '../../lti';
 // See src/wallets/web/router.ts: file imports keep the web index out of this router's imports (cycle).
@@ -80,8 +81,10 @@ export function createObApiRouter(ctx: AppContext): Router {
     if (start.kind === 'sign-in') {
       return renderPage(res, 'oauth-sign-in', { title: 'Sign in to continue', client: { name: start.client.name, uri: start.client.client_uri }, retry: req.originalUrl });
     }
+    const learner = await findLearner(ctx.database.db, learnerId!);
     renderPage(res, 'oauth-consent', {
       title: `Allow ${start.client.name} to read your badges?`,
+      learnerName: learner?.name ?? learner?.email ?? undefined,
       client: { name: start.client.name, uri: start.client.client_uri, logo: start.client.logo_uri, tos: start.client.tos_uri, policy: start.client.policy_uri },
       scopes: start.scopes.map((s) => ({ scope: s, description: SCOPE_DESCRIPTIONS[s] ?? s })),
       requestId: start.requestId,
