@@ -1,3 +1,7 @@
+import { readFileSync } from 'node:fs';
+// ajv-draft-04 comes with @seriousme/openapi-schema-validator (a dev dependency) for its draft-04 schemas.
+import Ajv04 from 'ajv-draft-04';
+import addFormats from 'ajv-formats';
 import { pagingLinks, redirectWith, serviceDescription } from '../../src/obapi';
 
 describe('OB 3.0 API documents', () => {
@@ -22,6 +26,17 @@ describe('OB 3.0 API documents', () => {
       'https://purl.imsglobal.org/spec/ob/v3p0/scope/profile.readonly',
     ]);
     expect(sdd.servers[0].url).toBe('https://x.edu/ims/ob/v3p0');
+  });
+
+  it('is a valid OpenAPI 3.0 document (the OpenAPI 3.0 JSON Schema shipped with @seriousme/openapi-schema-validator)', () => {
+    const schema = JSON.parse(readFileSync(require.resolve('@seriousme/openapi-schema-validator/schemas/v3.0/schema.json'), 'utf8')) as Record<string, unknown>;
+    const ajv = new Ajv04({ strict: false, allErrors: true, validateSchema: false });
+    addFormats(ajv as never);
+    const validate = ajv.compile(schema);
+    const sdd = serviceDescription('https://x.edu', { name: 'Uni', imageUrl: 'https://x.edu/logo.png', termsUrl: 'https://x.edu/t', privacyUrl: 'https://x.edu/p' });
+    expect(validate(sdd) ? [] : validate.errors).toEqual([]);
+    const { info: _info, ...withoutInfo } = sdd;
+    expect(validate(withoutInfo)).toBe(false);
   });
 
   it('adds parameters and iss to a redirect without dropping its own query', () => {
