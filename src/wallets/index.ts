@@ -3,7 +3,7 @@
 // A wallet receives a holder-bound copy of an award's credential, revoked together with the award.
 // Owns migrations/670_wallets.sql. This file is the module's public face.
 export { createWalletsRouter } from './web/router';
-export { createOffer, offerDocument, redeemPreAuthorizedCode, TX_CODE_LENGTH, type CreatedOffer } from './offers';
+export { createOffer, offerableAward, offerDocument, redeemPreAuthorizedCode, TX_CODE_LENGTH, type CreatedOffer } from './offers';
 export { issueToWallet, type IssuedToWallet } from './issue';
 export { issueNonce, consumeNonce } from './nonces';
 export { verifyKeyProof, PROOF_SIGNING_ALGORITHMS, KEY_PROOF_TYPE } from './key-proof';

@@ -24,9 +24,7 @@ export interface CreatedOffer {
  */
 export async function createOffer(deps: WalletsDeps, props: { awardId: string; learnerId: string; withTxCode: boolean }): Promise<CreatedOffer> {
   const now = clock(deps);
-  const award = await getAward(deps, props.awardId).catch(() => undefined);
-  if (!award || award.learner_id !== props.learnerId || !award.credential_id) throw new LaurelError('ERR_NOT_FOUND', 'No signed badge of yours has this id.');
-  if (effectiveStatus(award, now) !== 'issued') throw new LaurelError('ERR_AWARD_REVOKED', 'Only a valid badge can be added to a wallet.');
+  const award = await offerableAward(deps, props);
   const offerId = randomToken(16);
   const code = preAuthorizedCodeFor(deps.config.SESSION_SECRET, offerId);
   const txCode = props.withTxCode ? numericCode(TX_CODE_LENGTH) : undefined;
@@ -39,6 +37,14 @@ export async function createOffer(deps: WalletsDeps, props: { awardId: string; l
   const before = new Date(now.getTime() - 24 * 3600 * 1000);
   await walletsDb(deps.db).deleteFrom('wallet_offers').where('id', 'in', (eb) => eb.selectFrom('wallet_offers').select('id').where('expires_at', '<', before).limit(100)).execute();
   return { offerId, link: offerLink(deps.config.BASE_URL, offerId), offerUri: walletUrls.offer(deps.config.BASE_URL, offerId), txCode, expiresAt };
+}
+
+/** The learner's own signed, valid award, or the refusal the learner sees (another learner's award is "not found"). */
+export async function offerableAward(deps: WalletsDeps, props: { awardId: string; learnerId: string }) {
+  const award = await getAward(deps, props.awardId).catch(() => undefined);
+  if (!award || award.learner_id !== props.learnerId || !award.credential_id) throw new LaurelError('ERR_NOT_FOUND', 'No signed badge of yours has this id.');
+  if (effectiveStatus(award, clock(deps)) !== 'issued') throw new LaurelError('ERR_AWARD_REVOKED', 'Only a valid badge can be added to a wallet.');
+  return award;
 }
 
 /** The offer document a wallet fetches by reference; gone once redeemed or expired. */

@@ -128,7 +128,9 @@ describe('OID4VCI attacks', () => {
     const other = await f.signIn({ ...LEARNER, ltiUserId: 'learner-2', name: 'Other Learner' });
     const path = `/lti/courses/${f.courseId}/learner/wallet/${f.awardId}`;
     const page = await request(f.app).get(path).set('Cookie', other).set('Accept', 'text/html');
-    const csrf = /name="_csrf" value="([^"]+)"/.exec(page.text)![1]!;
+    expect(page.status).toBe(404);
+    const own = await request(f.app).get(`/lti/courses/${f.courseId}/learner/connections`).set('Cookie', other).set('Accept', 'text/html');
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(own.text)![1]!;
     const res = await request(f.app).post(path).set('Cookie', other).set('Accept', 'text/html').type('form').send({ _csrf: csrf });
     expect(res.status).toBe(404);
     expect(res.text).not.toContain('openid-credential-offer://');

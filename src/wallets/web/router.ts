@@ -15,7 +15,7 @@ import { walletsDepsFor } from '../deps';
 import { issueToWallet } from '../issue';
 import { authorizationServerMetadata, credentialIssuerMetadata, PRE_AUTHORIZED_GRANT } from '../metadata';
 import { issueNonce } from '../nonces';
-import { createOffer, offerDocument, redeemPreAuthorizedCode } from '../offers';
+import { createOffer, offerableAward, offerDocument, redeemPreAuthorizedCode } from '../offers';
 import { revokeHolderCopies } from '../revocation';
 import { credentialRequest, offerForm, tokenRequest, type CredentialRequest, type TokenRequest } from '../schema';
 
@@ -86,6 +86,7 @@ function learnerWalletPages(ctx: AppContext): Router {
 
   router.get('/:awardId', handle(async (req, res) => {
     const session = res.locals.ltiSession as LtiSession;
+    await offerableAward(walletsDepsFor(ctx), { awardId: String(req.params.awardId), learnerId: session.learnerId });
     renderPage(res, 'wallet-offer', { title: 'Add your badge to a wallet', embedded: true, csrf: csrf.tokenFor(session), action: req.originalUrl.split('?')[0], back: backTo(session.courseId, String(req.params.awardId)) });
   }));
 
