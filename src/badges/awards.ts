@@ -84,6 +84,18 @@ async function explainRefusal(db: BadgesHandle, props: AwardBadgeProps): Promise
   throw new LaurelError('ERR_INTERNAL', 'The award was neither created nor found.');
 }
 
+/**
+ * Work other modules must do inside the revocation's transaction (e.g. src/wallets revoking the
+ * holder-bound copies of the award's credential), so every copy is revoked in the same commit.
+ */
+export type AwardRevokedHook = (trx: Kysely<unknown>, award: { id: string; credentialId: string | null }) => Promise<void>;
+const revokedHooks: AwardRevokedHook[] = [];
+
+/** Registers a hook run by `revokeAward` in its transaction (idempotent per function). */
+export function onAwardRevoked(hook: AwardRevokedHook): void {
+  if (!revokedHooks.includes(hook)) revokedHooks.push(hook);
+}
+
 export interface RevokeAwardProps {
   awardId: string;
   reason: string;
@@ -112,6 +124,7 @@ export async function revokeAward(deps: BadgesDeps, props: RevokeAwardProps): Pr
         await deps.credentials.setRevoked<BadgesDb>(trx, { listId: credential.status_list_id, index: credential.status_index }, true);
       }
     }
+    for (const hook of revokedHooks) await hook(trx as unknown as Kysely<unknown>, { id: award.id, credentialId: award.credential_id });
     await audit<BadgesDb>(trx, { actor: props.actor, action: 'award.revoke', subjectType: 'award', subjectId: award.id, courseId: award.course_id, details: { reason: props.reason, credentialId: award.credential_id } });
     return award;
   });

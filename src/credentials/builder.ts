@@ -140,17 +140,20 @@ export function buildOpenBadgeCredential(facts: CredentialFacts): UnsignedCreden
   if (facts.evidence?.length) {
     credential.evidence = facts.evidence.map((e) => ({ ...(e.id ? { id: e.id } : {}), type: ['Evidence'], name: e.name, ...(e.narrative ? { narrative: e.narrative } : {}) }));
   }
-  if (facts.status) {
-    credential.credentialStatus = {
-      id: `${facts.status.statusListCredential}#${facts.status.statusListIndex}`,
-      type: 'BitstringStatusListEntry',
-      statusPurpose: 'revocation',
-      statusListIndex: String(facts.status.statusListIndex),
-      statusListCredential: facts.status.statusListCredential,
-    };
-  }
+  if (facts.status) credential.credentialStatus = credentialStatusOf(facts.status);
   credential.credentialSchema = [{ id: ACHIEVEMENT_CREDENTIAL_SCHEMA, type: '1EdTechJsonSchemaValidator2019' }];
   return credential;
+}
+
+/** The `credentialStatus` (BitstringStatusListEntry, purpose revocation) naming one status-list entry. */
+export function credentialStatusOf(status: StatusEntry): Record<string, string> {
+  return {
+    id: `${status.statusListCredential}#${status.statusListIndex}`,
+    type: 'BitstringStatusListEntry',
+    statusPurpose: 'revocation',
+    statusListIndex: String(status.statusListIndex),
+    statusListCredential: status.statusListCredential,
+  };
 }
 
 function image(img: { id: string; caption?: string }): Record<string, unknown> {

@@ -20,10 +20,12 @@ export {
   type Issuer,
   type IssuerProps,
 } from './issuers';
+export { multibaseDecode } from './multibase';
 export { jwks, listKeys, type KeySummary } from './keys';
 export { didWebFor, didWebDocumentUrl, resolveDidUrl, type DidDocument } from './did';
 export {
   buildOpenBadgeCredential,
+  credentialStatusOf,
   identityHash,
   ACHIEVEMENT_CREDENTIAL_SCHEMA,
   type CredentialFacts,

@@ -22,6 +22,7 @@ export type LaurelErrorCode =
   | 'ERR_KEY_UNAVAILABLE'
   | 'ERR_ACHIEVEMENT_NOT_PUBLISHED'
   | 'ERR_AWARD_REVOKED'
+  | 'ERR_PROTOCOL'
   | 'ERR_INTERNAL';
 
 const defaultMessages: Record<LaurelErrorCode, string> = {
@@ -44,6 +45,7 @@ const defaultMessages: Record<LaurelErrorCode, string> = {
   ERR_KEY_UNAVAILABLE: 'No signing key is available.',
   ERR_ACHIEVEMENT_NOT_PUBLISHED: 'This achievement is not published, so it cannot be awarded.',
   ERR_AWARD_REVOKED: 'This award is revoked.',
+  ERR_PROTOCOL: 'The request breaks the OAuth 2.0 / OpenID4VCI protocol; `error` names the problem as the specification does.',
   ERR_INTERNAL: 'Something went wrong on our side.',
 };
 

@@ -15,7 +15,7 @@ import { LtiSessions, sessionStanding, useSessions } from './session';
 import { userAgentOf } from './services';
 import type { PgLtiStore } from './storage';
 
-export { requireCourseRole, type LtiSession } from './session';
+export { requireCourseRole, signedInPerson, type LtiSession } from './session';
 export { courseRoles, landingRole, type CourseRole } from './roles';
 export { AgsClient, servicePath, type LineItem, type AgsResult, type NewLineItem, type ScoreProps } from './ags';
 export { syncRoster, membershipPages, type Member, type RosterSyncResult } from './nrps';

@@ -67,6 +67,19 @@ export class LtiSessions {
     res.cookie(this.cookieName(session.courseId), token, this.cookieOptions());
   }
 
+  /** Every valid session among the request's course cookies (one per course the person launched). */
+  async readAll(req: Request, now: Date = new Date()): Promise<LtiSession[]> {
+    const names = new Set<string>(Object.keys((req.cookies as Record<string, unknown> | undefined) ?? {}));
+    for (const part of (req.headers.cookie ?? '').split(';')) names.add(part.slice(0, part.indexOf('=')).trim());
+    const sessions: LtiSession[] = [];
+    for (const name of names) {
+      if (!name.startsWith(COOKIE_PREFIX) || !isUuid(name.slice(COOKIE_PREFIX.length))) continue;
+      const session = await this.read(req, name.slice(COOKIE_PREFIX.length), now);
+      if (session) sessions.push(session);
+    }
+    return sessions;
+  }
+
   /** The session for a course from the request's cookies, or undefined when absent or invalid. */
   async read(req: Request, courseId: string, now: Date = new Date()): Promise<LtiSession | undefined> {
     const token = readCookie(req, this.cookieName(courseId));
@@ -119,6 +132,19 @@ export function sessionStanding(db: AnyKysely): SessionStanding {
       where c.id = ${session.courseId} and p.id = ${session.platformId}`.execute(db);
     return rows[0]?.ok === true;
   };
+}
+
+/**
+ * The person signed in through any course's LTI launch, for pages outside a course (the OB 3.0 API
+ * consent): the first session whose standing still holds, or undefined.
+ */
+export async function signedInPerson(req: Request): Promise<LtiSession | undefined> {
+  const current = registered;
+  if (!current) throw new TypeError('signedInPerson used before createLti()');
+  for (const session of await current.sessions.readAll(req)) {
+    if (await current.standing(session)) return session;
+  }
+  return undefined;
 }
 
 /**

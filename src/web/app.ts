@@ -34,7 +34,7 @@ export async function createApp(ctx: AppContext): Promise<Express> {
       },
       autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
       // Request lines must not carry secrets: /lti/register?key=<REGISTRATION_KEY>&registration_token=...
-      serializers: { req: scrubRequestSecrets },
+      serializers: { req: scrubRequestSecrets, res: scrubResponseSecrets },
       customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
     }),
   );
@@ -63,5 +63,17 @@ function scrubRequestSecrets(req: { url?: string; query?: Record<string, unknown
   const query = req.query && SECRET_QUERY.some((name) => name in req.query!)
     ? Object.fromEntries(Object.entries(req.query).map(([name, value]) => [name, SECRET_QUERY.includes(name) ? '[redacted]' : value]))
     : req.query;
-  return { ...req, url: req.url?.replace(/([?&](?:key|registration_token)=)[^&]*/g, '$1[redacted]'), query };
+  const url = req.url?.replace(/([?&](?:key|registration_token)=)[^&]*/g, '$1[redacted]')
+    // Capabilities in paths: wallet offers (src/wallets) and one-time sign-in links (src/obapi).
+    .replace(/^(\/oid4vci\/offers\/|\/oauth\/sign-in\/)[^/?]+/, '$1[redacted]');
+  return { ...req, url, query };
+}
+
+/** Response log lines keep no authorization code (OB 3.0 API redirects) and no cookie values. */
+function scrubResponseSecrets(res: { statusCode?: number; headers?: Record<string, unknown> }): object {
+  if (!res.headers) return res;
+  const headers = { ...res.headers };
+  if (typeof headers.location === 'string') headers.location = headers.location.replace(/([?&]code=)[^&]*/, '$1[redacted]');
+  if (headers['set-cookie'] !== undefined) headers['set-cookie'] = '[redacted]';
+  return { ...res, headers };
 }

@@ -27,6 +27,7 @@ const statusByCode: Partial<Record<LaurelErrorCode, number>> = {
   ERR_KEY_UNAVAILABLE: 503,
   ERR_ACHIEVEMENT_NOT_PUBLISHED: 409,
   ERR_AWARD_REVOKED: 409,
+  ERR_PROTOCOL: 400,
   ERR_INTERNAL: 500,
 };
 
@@ -67,7 +68,9 @@ export const errorHandler: ErrorRequestHandler = (error, req, res, _next) => {
   if (status >= 500) log.error({ err: problem.cause ?? problem, code: problem.code }, problem.message);
   else log.warn({ code: problem.code, reason: problem.message, issues: problem.issues.length ? problem.issues : undefined }, 'request refused');
   if (res.headersSent) return res.end();
-  if (problem.code === 'ERR_UNAUTHENTICATED' && req.headers.authorization !== undefined) res.set('WWW-Authenticate', 'Bearer error="invalid_token"');
+  // RFC 6749 section 5.2: a failed client authentication is challenged with the scheme the client used.
+  if (problem.details.error === 'invalid_client') res.set('WWW-Authenticate', 'Basic realm="laurel"');
+  else if (problem.code === 'ERR_UNAUTHENTICATED' && req.headers.authorization !== undefined) res.set('WWW-Authenticate', 'Bearer error="invalid_token"');
   else if (problem.code === 'ERR_UNAUTHENTICATED') res.set('WWW-Authenticate', 'Bearer');
   const requestId = String(req.id ?? '');
   if (wantsJson(req)) {

@@ -9,6 +9,8 @@ import { createLti } from '../lti';
 import { createPublishingApiRouter } from '../publishing/web/api';
 import { createTokensApiRouter } from '../tokens/web';
 import { createTranscriptsRouter } from '../transcripts';
+import { createWalletsRouter } from '../wallets';
+import { createObApiRouter } from '../obapi';
 import { createAdminApiRouter, createCoursePagesRouter } from '../ui';
 import { createOpenApiRouter } from './openapi';
 
@@ -34,6 +36,8 @@ export async function mountRoutes(app: Express, ctx: AppContext): Promise<void> 
   app.use(createOpenApiRouter(ctx));
   app.use(createPublicBadgesRouter(ctx));
   app.use(createAnalyticsRouter(ctx));
+  app.use(createWalletsRouter(ctx));
+  app.use(createObApiRouter(ctx));
   app.use('/lti/courses/:courseId', createCoursePagesRouter(ctx));
   app.use('/lti', (await createLti(ctx, { hooks: eventsLtiHooks(ctx) })).router);
   app.use(createTranscriptsRouter(ctx));
