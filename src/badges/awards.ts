@@ -95,6 +95,14 @@ export interface RevokeAwardProps {
  * transaction (so a verifier sees the revocation as soon as it commits) and writes the audit log.
  */
 export async function revokeAward(deps: BadgesDeps, props: RevokeAwardProps): Promise<AwardRow> {
+  const award = await revokeInTransaction(deps, props);
+  // After the commit: the gradebook and the learner's Moodle see the revocation. The revocation itself
+  // stands whatever happens here (a lost announcement leaves the gradebook stale, never the credential valid).
+  await deps.announce?.('award.revoked', { awardId: award.id, courseId: award.course_id, learnerId: award.learner_id }).catch(() => undefined);
+  return award;
+}
+
+function revokeInTransaction(deps: BadgesDeps, props: RevokeAwardProps): Promise<AwardRow> {
   const now = clock(deps);
   return badgesDb(deps.db).transaction().execute(async (trx) => {
     const current = isUuid(props.awardId) ? await trx.selectFrom('awards').selectAll().where('id', '=', props.awardId).forUpdate().executeTakeFirst() : undefined;

@@ -5,6 +5,7 @@ import type { AppContext } from '../context';
 import { createCredentialsRouter } from '../credentials';
 import { createEventIntakeRouter, createEventsRouter } from '../events';
 import { createLti } from '../lti';
+import { createReachRouter } from '../reach';
 import { createTranscriptsRouter } from '../transcripts';
 import { createAdminApiRouter, createCoursePagesRouter } from '../ui';
 
@@ -26,6 +27,7 @@ export async function mountRoutes(app: Express, ctx: AppContext): Promise<void> 
   app.use('/api/v1', createBadgesApiRouter(ctx));
   app.use(createPublicBadgesRouter(ctx));
   app.use(createAnalyticsRouter(ctx));
+  app.use(createReachRouter(ctx));
   app.use('/lti/courses/:courseId', createCoursePagesRouter(ctx));
   app.use('/lti', (await createLti(ctx)).router);
   app.use(createTranscriptsRouter(ctx));
