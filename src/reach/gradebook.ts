@@ -13,7 +13,7 @@ export interface GradebookDeps {
   /** Public origin for credential links. */
   baseUrl: string;
   /** AGS for a platform, created only when something will be posted. */
-  agsFor(platform: Platform): GradebookAgs;
+  agsFor(platform: Platform): Promise<GradebookAgs>;
   now: () => Date;
 }
 
@@ -64,7 +64,7 @@ export async function syncGradebook(deps: GradebookDeps, props: { courseId: stri
   const ags = () => deps.agsFor(platform);
   if (!lineItemUrl) {
     if (!course.ags_lineitems_url || !scopes.includes(AGS_LINEITEM_SCOPE)) return { posted: false, skipped: 'no-line-item' };
-    lineItemUrl = (await ags().findOrCreateLineItem(course.ags_lineitems_url, { ...LAUREL_COLUMN, scoreMaximum: 100 })).id;
+    lineItemUrl = (await (await ags()).findOrCreateLineItem(course.ags_lineitems_url, { ...LAUREL_COLUMN, scoreMaximum: 100 })).id;
   }
 
   const last = (await sql<{ score_given: string; score_maximum: string; comment: string }>`
@@ -76,7 +76,7 @@ export async function syncGradebook(deps: GradebookDeps, props: { courseId: stri
   // The time the state was read: a platform refuses a score older than the one it holds, so a slower
   // job carrying an older reading cannot overwrite a newer one.
   const readAt = counts.readAt;
-  await ags().postScore(lineItemUrl, { userId: learner.lti_user_id, ...feedback, timestamp: readAt.toISOString() });
+  await (await ags()).postScore(lineItemUrl, { userId: learner.lti_user_id, ...feedback, timestamp: readAt.toISOString() });
   await sql`
     insert into reach_gradebook_posts (course_id, learner_id, lineitem_url, score_given, score_maximum, comment, posted_at)
     values (${props.courseId}, ${props.learnerId}, ${lineItemUrl}, ${feedback.scoreGiven}, ${feedback.scoreMaximum}, ${feedback.comment}, ${deps.now()})

@@ -32,10 +32,12 @@ export function gradebookDeps(ctx: AppContext): GradebookDeps {
     db: ctx.database.db,
     baseUrl: ctx.config.BASE_URL,
     now: () => new Date(),
-    agsFor(platform: Platform) {
+    async agsFor(platform: Platform) {
       // Loaded on use: ltijs is heavy, and every process importing reach would pay for it.
       const { PgLtiStore, serviceClients, userAgentOf } = require('../lti') as typeof import('../lti');
-      return serviceClients({ store: new PgLtiStore(ctx.database.db), keyEncryptionKey: ctx.config.KEY_ENCRYPTION_KEY, userAgent: userAgentOf(ctx.config.BASE_URL) }, platform).ags;
+      const store = new PgLtiStore(ctx.database.db);
+      await store.setup();
+      return serviceClients({ store, keyEncryptionKey: ctx.config.KEY_ENCRYPTION_KEY, userAgent: userAgentOf(ctx.config.BASE_URL) }, platform).ags;
     },
   };
 }
