@@ -27,4 +27,10 @@ if ($hassiteconfig) {
     // Shown masked; the same bytes are configured on Laurel's side for this event source.
     $settings->add(new admin_setting_configpasswordunmask('local_laurel/secret',
         get_string('secret', 'local_laurel'), get_string('secret_desc', 'local_laurel'), ''));
+
+    // Reach (issue 16): badges on the profile, Moodle notifications.
+    $settings->add(new admin_setting_configcheckbox('local_laurel/profilesection',
+        get_string('profilesection', 'local_laurel'), get_string('profilesection_desc', 'local_laurel'), 1));
+    $settings->add(new admin_setting_configcheckbox('local_laurel/notifications',
+        get_string('notifications', 'local_laurel'), get_string('notifications_desc', 'local_laurel'), 1));
 }

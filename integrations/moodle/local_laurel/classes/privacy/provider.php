@@ -42,6 +42,12 @@ class provider implements
             'courseid' => 'privacy:metadata:laurel:courseid',
             'finalgrade' => 'privacy:metadata:laurel:finalgrade',
         ], 'privacy:metadata:laurel');
+        // Reach (issue 16): profile badges and notifications are read from Laurel by Moodle user id. The
+        // cached answers hold no more than Laurel's public badge pages; notifications are core messages.
+        $collection->add_external_location_link('laurelreads', [
+            'userid' => 'privacy:metadata:laurelreads:userid',
+            'courseid' => 'privacy:metadata:laurelreads:courseid',
+        ], 'privacy:metadata:laurelreads');
         return $collection;
     }
 
