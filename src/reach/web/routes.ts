@@ -1,9 +1,12 @@
 import express, { type RequestHandler, type Router } from 'express';
+import { sql } from 'kysely';
 import { analyticsRecorder } from '../../analytics';
 import type { AppContext } from '../../context';
 import { LaurelError } from '../../errors';
 import { requireEventSource, verifyMoodleSignature } from '../../events';
+import { requirePerson, type PersonSession } from '../../lti';
 import { handle, publicRateLimit, renderPage } from '../../web';
+import { myBadges } from '../my-badges';
 import { reachUrls, verifyLink } from '../links';
 import { moodleNotifications, moodleProfileBadges } from '../moodle';
 import { emailOptedOut, markOpened, setEmailOptOut } from '../preferences';
@@ -90,6 +93,26 @@ export function createReachRouter(ctx: AppContext): Router {
       onNotified: (ref) => analyticsRecorder(ctx).count({ ...ref, kind: 'notified' }),
     });
     res.set('Cache-Control', 'no-store').json(result);
+  }));
+  // "My badges" (Canvas account navigation): the person's badges across the institution's courses.
+  router.get('/lti/me/badges', requirePerson(), handle(async (_req, res) => {
+    const person = res.locals.personSession as PersonSession;
+    const platform = (await sql<{ name: string }>`select name from platforms where id = ${person.platformId}`.execute(db)).rows[0];
+    const badges = await myBadges(db, { platformId: person.platformId, learnerId: person.learnerId, now: new Date() });
+    res.set('Cache-Control', 'no-store');
+    renderPage(res, 'reach-my-badges', {
+      title: 'My badges',
+      embedded: true,
+      platformName: platform?.name ?? 'your institution',
+      badges: badges.map((b) => ({
+        ...b,
+        imageUrl: b.imageUrl ?? `/achievements/${b.achievementId}/image`,
+        expired: b.status === 'expired',
+        private: b.visibility === 'private',
+        pageUrl: b.credentialId ? `/credentials/${b.credentialId}` : null,
+        pngUrl: b.credentialId ? `/credentials/${b.credentialId}/badge.png` : null,
+      })),
+    });
   }));
   return router;
 }
