@@ -11,3 +11,5 @@ export { moodleProfileBadges, moodleNotifications, type MoodleBadge } from './mo
 export { emailOptedOut, setEmailOptOut, gradebookFeedbackOn, setGradebookFeedback } from './preferences';
 export { reachJobs, gradebookJob, emailJob, credentialIssuedJob, awardRevokedJob, queueGradebook, GRADEBOOK_WINDOW_MS } from './jobs';
 export { createReachRouter } from './web/routes';
+export { gradebookSettingBody, emailPreferenceBody } from './schema';
+export { myBadges, type MyBadge } from './my-badges';

@@ -29,6 +29,11 @@ const NOTICES: Record<string, string> = {
   'platform-removed': 'Platform registration removed. It accepts no launches.',
   'source-deleted': 'Event source deleted. Its endpoint no longer accepts events.',
   'issuer-saved': 'Issuer profile saved. New credentials carry it; issued ones keep the profile they were signed with.',
+  // Reach (src/reach).
+  'feedback-on': 'Gradebook feedback is on: Laurel keeps its column in the LMS gradebook current.',
+  'feedback-off': 'Gradebook feedback is off: Laurel posts nothing more to the LMS gradebook.',
+  'email-on': 'Laurel will email you when you earn a badge.',
+  'email-off': 'Laurel will not email you about badges.',
 };
 
 export function noticeOf(req: Request): string | undefined {
