@@ -15,7 +15,7 @@ describe('reach email and switches', () => {
   let smtp: TestSmtp;
   let fx: AdminConsoleFixture;
   let workers: WorkerHost;
-  jest.setTimeout(60_000);
+  jest.setTimeout(120_000);
 
   beforeAll(async () => {
     smtp = await startSmtp();
@@ -42,9 +42,9 @@ describe('reach email and switches', () => {
   it('a refused send is retried until the server accepts it; the credential never waits for it', async () => {
     smtp.failNext(1);
     const { award } = await awardTo('retry@example.com', 'Retry');
-    const credential = await eventually(async () => (await sql<{ credential_id: string | null }>`select credential_id from awards where id = ${award.id}`.execute(fx.ctx.database.db)).rows[0]?.credential_id, 'the credential');
+    const credential = await eventually(async () => (await sql<{ credential_id: string | null }>`select credential_id from awards where id = ${award.id}`.execute(fx.ctx.database.db)).rows[0]?.credential_id, 'the credential', 45_000);
     expect(credential).toBeTruthy();
-    const mail = await eventually(async () => smtp.received.find((m) => (m.to as { text: string }).text === 'retry@example.com'), 'the retried email', 30_000);
+    const mail = await eventually(async () => smtp.received.find((m) => (m.to as { text: string }).text === 'retry@example.com'), 'the retried email', 60_000);
     expect(mail.subject).toBe('You earned a badge: Badge for Retry');
     const row = (await sql<{ status: string; attempts: number }>`select status, attempts from reach_notifications where award_id = ${award.id} and channel = 'email'`.execute(fx.ctx.database.db)).rows[0];
     expect(row?.status).toBe('sent');

@@ -88,6 +88,12 @@ describe('Moodle plugin: profile section and notifications', () => {
     const other = await signedGet(`/events/moodle/${otherSource.id}/users/4/badges`, { secret: otherSource.secret! });
     expect((other.body.badges as { name: string }[]).map((b) => b.name)).toEqual(['Other platform badge']);
     expect((await signedGet(`/events/moodle/${source.id}/users/4x/badges`)).status).toBe(422);
+    // Notifications too: from the beginning of time, the other source sees its own platform's badge only.
+    const cursor = '0_00000000-0000-0000-0000-000000000000';
+    const notes = await signedGet(`/events/moodle/${otherSource.id}/notifications?after=${cursor}`, { secret: otherSource.secret! });
+    expect(notes.status).toBe(200);
+    expect((notes.body.items as { name: string }[]).map((i) => i.name)).toEqual(['Other platform badge']);
+    expect((await signedGet(`/events/moodle/${source.id}/notifications?after=${cursor}`, { secret: otherSource.secret! })).status).toBe(401);
   });
 
   (havePhp ? it : it.skip)('the plugin renders the profile section, caches it, notifies once per badge and degrades quietly', async () => {
