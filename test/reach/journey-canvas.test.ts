@@ -6,11 +6,13 @@ import { existsSync } from 'node:fs';
 import type { Browser } from 'playwright-core';
 import { sql } from 'kysely';
 import request from 'supertest';
-import { awardBadge, badgesDepsFor, createAchievement, issueCredential } from '../../src/badges';
+import { awardBadge, badgesDepsFor, createAchievement, issueCredentialJob } from '../../src/badges';
+import { startWorkers, type WorkerHost } from '../../src/queue';
+import { jobs } from '../../src/worker/jobs';
 import { browse, startPlatform, type Platform } from '../emulator';
 import { startLaurel, type RunningLaurel } from '../lti/laurel';
 import { CHROMIUM_PATH, launchBrowser } from '../support/browser';
-import { seriousViolations } from '../ui/support';
+import { eventually, seriousViolations } from '../ui/support';
 
 const haveChromium = existsSync(CHROMIUM_PATH);
 if (!haveChromium) console.warn(`SKIP Canvas placements journey: no Chromium at ${CHROMIUM_PATH}`);
@@ -25,14 +27,17 @@ describe('Canvas placements: course navigation and "My badges"', () => {
   let canvas: Platform;
   let browser: Browser | undefined;
   let clientId: string;
-  jest.setTimeout(60_000);
+  let workers: WorkerHost;
+  jest.setTimeout(90_000);
 
   beforeAll(async () => {
     [canvas, browser] = await Promise.all([startPlatform({ profile: 'canvas' }), haveChromium ? launchBrowser() : Promise.resolve(undefined)]);
     laurel = await startLaurel({ FRAME_ANCESTORS: `'self' ${canvas.url}` });
     clientId = (await canvas.registerTool({ registrationUrl: laurel.registrationUrl })).clientId;
+    workers = startWorkers(laurel.ctx, { jobs, concurrency: 2 });
   });
   afterAll(async () => {
+    await workers?.close(5000);
     await Promise.all([browser?.close(), canvas?.close()]);
     await laurel?.close();
   });
@@ -68,11 +73,21 @@ describe('Canvas placements: course navigation and "My badges"', () => {
     const give = async (courseTitle: string, email: string, name: string) => {
       const a = await createAchievement(deps, { courseId: await courseOf(courseTitle), name, description: `${name}.`, criteriaNarrative: 'Done.', status: 'published', actor: 'test' });
       const { award } = await awardBadge(deps, { achievementId: a.id, learnerId: await learnerOf(email), actor: 'test', source: 'manual' });
-      await issueCredential(deps, { awardId: award.id });
+      await laurel.ctx.queues.enqueue(issueCredentialJob, { awardId: award.id }, { jobId: award.id });
+      return award.id;
     };
-    await give(biology.title, sam.email, 'Cell Explorer');
+    const cellAward = await give(biology.title, sam.email, 'Cell Explorer');
     await give(chemistry.title, sam.email, 'Titration Pro');
     await give(biology.title, ada.email, 'Ada only');
+    await eventually(async () => (await sql<{ n: number }>`select count(*)::int as n from awards where credential_id is null`.execute(db)).rows[0]!.n === 0, 'the credentials', 30_000);
+
+    // Canvas gradebook: course navigation names no column, so Laurel made its own and posted Sam's share.
+    const score = await eventually(async () => {
+      const column = canvas.ags.lineItems(biology.id, clientId).find((i) => i.label === 'Badges (Laurel)');
+      return column && canvas.ags.scoresFor(column.id).find((r) => r.userId === canvas.ltiUserId(sam) && r.comment?.includes('Cell Explorer'));
+    }, 'Sam\'s Canvas score', 30_000);
+    const credential = (await sql<{ credential_id: string }>`select credential_id from awards where id = ${cellAward}`.execute(db)).rows[0]!.credential_id;
+    expect(score).toMatchObject({ scoreGiven: 1, scoreMaximum: 2, comment: `Badges from Laurel (1 of 2):\n- Cell Explorer: ${laurel.url}/credentials/${credential}` });
 
     // Without a browser the HTTP journey still proves the launch lands on "My badges".
     const plain = await browse(launch(sam, 'account_navigation'));
