@@ -42,14 +42,22 @@ export function gradebookDeps(ctx: AppContext): GradebookDeps {
   };
 }
 
+let warnedNoSmtp = false;
+
 export function emailDeps(ctx: AppContext): EmailDeps {
+  const mailer = mailerFor(ctx.config);
+  if (mailer.kind === 'disabled' && ctx.config.EMAIL_NOTIFICATIONS === 'on' && !warnedNoSmtp) {
+    warnedNoSmtp = true;
+    ctx.logger.warn('learner email is on but SMTP_URL is not set: no badge emails are sent (set SMTP_URL, or EMAIL_NOTIFICATIONS=off)');
+  }
   return {
     db: ctx.database.db,
-    mailer: mailerFor(ctx.config),
+    mailer,
     baseUrl: ctx.config.BASE_URL,
     linkSecret: ctx.config.SESSION_SECRET,
     from: ctx.config.MAIL_FROM,
-    enabled: ctx.config.EMAIL_NOTIFICATIONS === 'on',
+    // Production without SMTP: skipped (recorded as such), not retried six times per award.
+    enabled: ctx.config.EMAIL_NOTIFICATIONS === 'on' && mailer.kind !== 'disabled',
     onNotified: (ref) => analyticsRecorder(ctx).count({ ...ref, kind: 'notified' }),
   };
 }
