@@ -1,8 +1,8 @@
 import type { Queues } from '../queue';
 import type { Logger } from '../log';
-import { AWARD_REVOKED_JOB, CREDENTIAL_ISSUED_JOB, awardEventPayload, type AwardEventPayload } from './schema';
+import { AWARD_EXPIRED_JOB, AWARD_REVOKED_JOB, CREDENTIAL_ISSUED_JOB, awardEventPayload, type AwardEventPayload } from './schema';
 
-export type AwardEventName = typeof CREDENTIAL_ISSUED_JOB | typeof AWARD_REVOKED_JOB;
+export type AwardEventName = typeof CREDENTIAL_ISSUED_JOB | typeof AWARD_REVOKED_JOB | typeof AWARD_EXPIRED_JOB;
 
 /** Publishes badges' domain events; built by badgesDepsFor from the process's queues. */
 export type Announce = (event: AwardEventName, payload: AwardEventPayload) => Promise<void>;

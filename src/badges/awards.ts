@@ -125,16 +125,21 @@ function revokeInTransaction(deps: BadgesDeps, props: RevokeAwardProps): Promise
   });
 }
 
-/** Marks issued awards whose validity period has ended as expired; returns how many. Idempotent. */
-export async function expireAwards(deps: Pick<BadgesDeps, 'db' | 'now'>): Promise<number> {
+/**
+ * Marks issued awards whose validity period has ended as expired; returns how many. Idempotent. With
+ * `announce`, each newly expired award is published as `award.expired` (its gradebook score drops).
+ */
+export async function expireAwards(deps: Pick<BadgesDeps, 'db' | 'now' | 'announce'>): Promise<number> {
   const now = clock(deps);
-  const result = await badgesDb(deps.db)
+  const rows = await badgesDb(deps.db)
     .updateTable('awards')
     .set({ status: 'expired', updated_at: now })
     .where('status', '=', 'issued')
     .where('expires_at', '<=', now)
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows);
+    .returning(['id', 'course_id', 'learner_id'])
+    .execute();
+  for (const row of rows) await deps.announce?.('award.expired', { awardId: row.id, courseId: row.course_id, learnerId: row.learner_id }).catch(() => undefined);
+  return rows.length;
 }
 
 /** Expired is also computed on read, so a page never shows a lapsed award as valid between sweeps. */

@@ -1,6 +1,6 @@
 import { UnrecoverableError } from 'bullmq';
 import { analyticsRecorder } from '../analytics';
-import { AWARD_REVOKED_JOB, CREDENTIAL_ISSUED_JOB, awardEventPayload, type AwardEventPayload } from '../badges';
+import { AWARD_EXPIRED_JOB, AWARD_REVOKED_JOB, CREDENTIAL_ISSUED_JOB, awardEventPayload, type AwardEventPayload } from '../badges';
 import type { AppContext } from '../context';
 import type { Platform } from '../courses';
 import { isLaurelError } from '../errors';
@@ -119,4 +119,15 @@ export const awardRevokedJob = defineJob<AwardEventPayload>({
   },
 });
 
-export const reachJobs = [gradebookJob, emailJob, credentialIssuedJob, awardRevokedJob];
+/** `award.expired`: an expired badge no longer counts in the gradebook column. */
+export const awardExpiredJob = defineJob<AwardEventPayload>({
+  name: AWARD_EXPIRED_JOB,
+  queue: 'notify',
+  schema: awardEventPayload,
+  async perform(payload, run) {
+    await queueGradebook(run.ctx.queues, payload);
+    return { queued: ['gradebook'] };
+  },
+});
+
+export const reachJobs = [gradebookJob, emailJob, credentialIssuedJob, awardRevokedJob, awardExpiredJob];

@@ -2,7 +2,7 @@
 // reason nothing is (feedback off, no score scope, a learner the platform did not send, an instructor,
 // no change). Plus the coalescing of bursts into one job per learner and window.
 import { sql } from 'kysely';
-import { awardBadge, badgesDepsFor, createAchievement, issueCredential } from '../../src/badges';
+import { awardBadge, badgesDepsFor, createAchievement, issueCredential, runBadgesMaintenance } from '../../src/badges';
 import { enroll, upsertDeployment, upsertLtiCourse, upsertLtiLearner, upsertManualLearner, upsertPlatform } from '../../src/courses';
 import { GRADEBOOK_WINDOW_MS, LAUREL_COLUMN, queueGradebook, setGradebookFeedback, syncGradebook, type GradebookAgs } from '../../src/reach';
 import { createTestContext, type TestContext } from '../support/context';
@@ -86,6 +86,17 @@ describe('gradebook feedback', () => {
     expect(await syncGradebook(deps(), { courseId, learnerId: ids.sam! })).toEqual({ posted: false, skipped: 'no-line-item' });
   });
 
+  it('an expiry found by the maintenance sweep is announced, so the column drops the badge', async () => {
+    const badges = badgesDepsFor(ctx);
+    const a = await createAchievement(badges, { courseId, name: 'Short-lived', description: 'd', criteriaNarrative: 'c', status: 'published', validForDays: 1, actor: 't' });
+    const { award } = await awardBadge(badges, { achievementId: a.id, learnerId: ids.sam!, actor: 't', source: 'manual' });
+    const result = await runBadgesMaintenance(ctx, { now: new Date(Date.now() + 2 * 86_400_000) });
+    expect(result.expired).toBeGreaterThanOrEqual(1);
+    const job = await ctx.queues.get('notify').getJob(`award-expired-${award.id}`);
+    expect(job?.name).toBe('award.expired');
+    expect(job?.data).toEqual({ awardId: award.id, courseId, learnerId: ids.sam });
+  });
+
   it('coalesces a burst into one job per learner and window', async () => {
     const now = Math.floor(Date.now() / GRADEBOOK_WINDOW_MS) * GRADEBOOK_WINDOW_MS + 10;
     const first = await queueGradebook(ctx.queues, { courseId, learnerId: ids.sam!, now });
@@ -93,6 +104,7 @@ describe('gradebook feedback', () => {
     const later = await queueGradebook(ctx.queues, { courseId, learnerId: ids.sam!, now: now + GRADEBOOK_WINDOW_MS });
     expect(second).toBe(first);
     expect(later).not.toBe(first);
-    expect(await ctx.queues.get('notify').getDelayedCount()).toBe(2);
+    const delayed = await ctx.queues.get('notify').getDelayed();
+    expect(delayed.filter((j) => j.name === 'reach.gradebook')).toHaveLength(2);
   });
 });
