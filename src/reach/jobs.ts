@@ -1,10 +1,9 @@
-import { UnrecoverableError } from 'bullmq';
 import { analyticsRecorder } from '../analytics';
 import { AWARD_EXPIRED_JOB, AWARD_REVOKED_JOB, CREDENTIAL_ISSUED_JOB, awardEventPayload, type AwardEventPayload } from '../badges';
 import type { AppContext } from '../context';
 import type { Platform } from '../courses';
 import { isLaurelError } from '../errors';
-import { defineJob, type Queues } from '../queue';
+import { defineJob, UnrecoverableError, type Queues } from '../queue';
 import { mailerFor } from './email/mailer';
 import { markFailed, sendIssuedEmail, type EmailDeps } from './email/send';
 import { syncGradebook, type GradebookDeps } from './gradebook';

@@ -19,10 +19,17 @@ const PIXEL = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBR
 export function createReachRouter(ctx: AppContext): Router {
   const router = express.Router();
   let limiter: RequestHandler | undefined;
-  const build = () => (limiter ??= publicRateLimit(ctx, { name: 'reach' }));
+  let pluginLimiter: RequestHandler | undefined;
+  const build = () => {
+    limiter ??= publicRateLimit(ctx, { name: 'reach' });
+    // The Moodle server is one address reading for all its users (profile views, cached 5 minutes per
+    // user): a budget of its own, ten times the public one.
+    pluginLimiter ??= publicRateLimit(ctx, { name: 'reach-plugin', limit: ctx.config.RATE_LIMIT_PER_MINUTE * 10 });
+  };
   if (ctx.redis.status === 'ready') build();
   else ctx.redis.once('ready', build);
   const limit: RequestHandler = (req, res, next) => (limiter ? limiter(req, res, next) : next());
+  const pluginLimit: RequestHandler = (req, res, next) => (pluginLimiter ? pluginLimiter(req, res, next) : next());
   const form = express.urlencoded({ extended: false, limit: '1kb' });
   const db = ctx.database.db;
   const learnerOf = (token: string): string => {
@@ -75,7 +82,7 @@ export function createReachRouter(ctx: AppContext): Router {
     return { platformId: source.platform_id, now };
   };
 
-  router.get('/events/moodle/:sourceId/users/:userId/badges', limit, handle(async (req, res) => {
+  router.get('/events/moodle/:sourceId/users/:userId/badges', pluginLimit, handle(async (req, res) => {
     const userId = moodleUserParam.safeParse(req.params.userId);
     const query = moodleBadgesQuery.safeParse(req.query);
     if (!userId.success || !query.success) throw new LaurelError('ERR_VALIDATION', 'The user id and course must be Moodle ids (digits).');
@@ -84,7 +91,7 @@ export function createReachRouter(ctx: AppContext): Router {
     res.set('Cache-Control', 'no-store').json({ badges });
   }));
 
-  router.get('/events/moodle/:sourceId/notifications', limit, handle(async (req, res) => {
+  router.get('/events/moodle/:sourceId/notifications', pluginLimit, handle(async (req, res) => {
     const query = moodleNotificationsQuery.safeParse(req.query);
     if (!query.success) throw new LaurelError('ERR_VALIDATION', 'after must be the cursor of the previous answer.');
     const { platformId, now } = await signedSource(req);
