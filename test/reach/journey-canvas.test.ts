@@ -9,6 +9,7 @@ import request from 'supertest';
 import { awardBadge, badgesDepsFor, createAchievement, issueCredentialJob } from '../../src/badges';
 import { startWorkers, type WorkerHost } from '../../src/queue';
 import { jobs } from '../../src/worker/jobs';
+import { signLink } from '../../src/reach';
 import { browse, startPlatform, type Platform } from '../emulator';
 import { startLaurel, type RunningLaurel } from '../lti/laurel';
 import { CHROMIUM_PATH, launchBrowser } from '../support/browser';
@@ -107,6 +108,13 @@ describe('Canvas placements: course navigation and "My badges"', () => {
     expect((await cards.allTextContents()).sort()).toEqual(['Cell Explorer', 'Titration Pro']);
     expect(await page.locator('.card', { hasText: 'Titration Pro' }).locator('dd').first().textContent()).toBe(chemistry.title);
     expect(await seriousViolations(page)).toEqual([]);
+    // The unsubscribe page every email links to is accessible too.
+    const token = signLink(laurel.ctx.config.SESSION_SECRET, 'unsubscribe', await learnerOf(sam.email));
+    await page.goto(`${laurel.url}/reach/unsubscribe/${token}`);
+    expect(await page.locator('h1').textContent()).toBe('Badge emails from Laurel');
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.getByRole('button', { name: 'Stop badge emails' }).click();
+    expect(await page.locator('h1').textContent()).toBe('You will get no more badge emails');
     // The person session opens only "My badges": not a course page.
     const coursePage = await page.goto(`${laurel.url}/lti/courses/${await courseOf(biology.title)}/learner`);
     expect(coursePage?.status()).toBe(401);
