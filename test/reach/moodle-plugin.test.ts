@@ -20,7 +20,7 @@ interface HarnessOutput {
   otherViewer: number;
   firstRunMessages: number;
   cursorAfterFirstRun: string;
-  messages: Array<{ to: number; component: string; name: string; subject: string; small: string; url: string; notification: number }>;
+  messages: Array<{ to: number; component: string; name: string; subject: string; small: string; url: string; notification: number; html: string }>;
   messagesAfterThirdRun: number;
   down: { html: string | null };
 }
@@ -136,6 +136,7 @@ describe('Moodle plugin: profile section and notifications', () => {
     expect(out.messages).toEqual([{
       to: 4, component: 'local_laurel', name: 'badgeissued', subject: 'You earned a badge: New badge',
       small: 'You earned the badge "New badge" in LTI Lab Course.', url: `${laurel.url}/credentials/${credential.id}`, notification: 1,
+      html: `<p>You earned the badge <strong>New badge</strong> in LTI Lab Course.</p><p><a href="${laurel.url}/credentials/${credential.id}">View, download or share it</a></p>`,
     }]);
     expect(out.messagesAfterThirdRun).toBe(1);
     expect(out.down.html).toBe('<p class="text-muted">Badges from Laurel are unavailable at the moment.</p>');

@@ -129,7 +129,7 @@ namespace {
     $task->execute();
     $out['messages'] = array_map(function ($m) {
         return ['to' => $m['userto']->id, 'component' => $m['component'], 'name' => $m['name'], 'subject' => $m['subject'],
-            'small' => $m['smallmessage'], 'url' => $m['contexturl'], 'notification' => $m['notification']];
+            'small' => $m['smallmessage'], 'url' => $m['contexturl'], 'notification' => $m['notification'], 'html' => $m['fullmessagehtml']];
     }, $SENT);
     $task->execute();
     $out['messagesAfterThirdRun'] = count($SENT);

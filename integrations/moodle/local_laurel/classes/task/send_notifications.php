@@ -89,7 +89,8 @@ class send_notifications extends \core\task\scheduled_task {
         $message->subject = get_string('notifysubject', 'local_laurel', $a);
         $message->fullmessage = get_string('notifybody', 'local_laurel', $a);
         $message->fullmessageformat = FORMAT_PLAIN;
-        $message->fullmessagehtml = get_string('notifybodyhtml', 'local_laurel', $a);
+        // The HTML body gets the URL attribute-escaped; the plain text and the context link take it as is.
+        $message->fullmessagehtml = get_string('notifybodyhtml', 'local_laurel', (object)(['url' => s($a->url)] + (array)$a));
         $message->smallmessage = get_string('notifysmall', 'local_laurel', $a);
         $message->notification = 1;
         $message->contexturl = $a->url;
