@@ -34,7 +34,8 @@ create table reach_notifications (
 );
 
 -- The feedback last accepted by the LMS per course and learner, so an unchanged state is not posted
--- again (Moodle refuses a score whose timestamp is not newer with a 409).
+-- again (Moodle refuses a score whose timestamp is not newer with a 409). posted_at is also bumped when
+-- a check found nothing to change: the sweep re-queues learners with award changes newer than it.
 create table reach_gradebook_posts (
   course_id uuid not null references courses (id) on delete cascade,
   learner_id uuid not null references learners (id) on delete cascade,

@@ -71,6 +71,8 @@ export async function syncGradebook(deps: GradebookDeps, props: { courseId: stri
     select score_given, score_maximum, comment from reach_gradebook_posts
     where course_id = ${props.courseId} and learner_id = ${props.learnerId} and lineitem_url = ${lineItemUrl}`.execute(db)).rows[0];
   if (last && sameFeedback(feedback, { scoreGiven: Number(last.score_given), scoreMaximum: Number(last.score_maximum), comment: last.comment })) {
+    // Checked now: the sweep (sweep.ts) looks for changes newer than the last check.
+    await sql`update reach_gradebook_posts set posted_at = ${deps.now()} where course_id = ${props.courseId} and learner_id = ${props.learnerId} and lineitem_url = ${lineItemUrl}`.execute(db);
     return { posted: false, skipped: 'unchanged' };
   }
   // The time the state was read: a platform refuses a score older than the one it holds, so a slower

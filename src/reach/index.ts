@@ -13,3 +13,4 @@ export { reachJobs, gradebookJob, emailJob, credentialIssuedJob, awardRevokedJob
 export { createReachRouter } from './web/routes';
 export { gradebookSettingBody, emailPreferenceBody } from './schema';
 export { myBadges, type MyBadge } from './my-badges';
+export { sweepGradebook, startReachSweep } from './sweep';

@@ -4,7 +4,7 @@
 import { sql } from 'kysely';
 import { awardBadge, badgesDepsFor, createAchievement, issueCredential, runBadgesMaintenance } from '../../src/badges';
 import { enroll, upsertDeployment, upsertLtiCourse, upsertLtiLearner, upsertManualLearner, upsertPlatform } from '../../src/courses';
-import { GRADEBOOK_WINDOW_MS, LAUREL_COLUMN, queueGradebook, setGradebookFeedback, syncGradebook, type GradebookAgs } from '../../src/reach';
+import { GRADEBOOK_WINDOW_MS, LAUREL_COLUMN, queueGradebook, setGradebookFeedback, sweepGradebook, syncGradebook, type GradebookAgs } from '../../src/reach';
 import { createTestContext, type TestContext } from '../support/context';
 
 const SCORE = 'https://purl.imsglobal.org/spec/lti-ags/scope/score';
@@ -95,6 +95,20 @@ describe('gradebook feedback', () => {
     const job = await ctx.queues.get('notify').getJob(`award-expired-${award.id}`);
     expect(job?.name).toBe('award.expired');
     expect(job?.data).toEqual({ awardId: award.id, courseId, learnerId: ids.sam });
+  });
+
+  it('re-queues a learner whose revocation announcement was lost, and only them', async () => {
+    const db = ctx.database.db;
+    await sql`delete from reach_gradebook_posts`.execute(db);
+    await sql`delete from awards where status = 'expired'`.execute(db); // the expiry test's award, dated in the future
+    await sql`update lti_resource_links set lineitem_url = 'https://lms.example/lineitems/12' where course_id = ${courseId}`.execute(db);
+    await sql`update courses set ags_scopes = ${[SCORE, LINEITEM]}::text[] where id = ${courseId}`.execute(db);
+    expect(await syncGradebook(deps(), { courseId, learnerId: ids.sam! })).toMatchObject({ posted: true });
+    expect(await sweepGradebook(ctx)).toBe(0);
+    // A revocation committed while Redis was down: no announcement, only the database knows.
+    await sql`update awards set status = 'revoked', revoked_at = now(), updated_at = now() + interval '1 second' where learner_id = ${ids.sam} and achievement_id = ${ids.achievement}`.execute(db);
+    expect(await sweepGradebook(ctx)).toBe(1);
+    expect(await syncGradebook(deps(), { courseId, learnerId: ids.sam! })).toMatchObject({ posted: true, scoreGiven: 0 });
   });
 
   it('coalesces a burst into one job per learner and window', async () => {
