@@ -1,15 +1,18 @@
 // Pure analytics core: kinds, day windows, series and the rules for what counts. No I/O, no clock.
 
 /** Counters recorded as they happen (table analytics_daily). */
-export const RECORDED_KINDS = ['viewed', 'downloaded', 'linkedin', 'verified'] as const;
+export const RECORDED_KINDS = ['notified', 'opened', 'viewed', 'downloaded', 'linkedin', 'verified'] as const;
 export type RecordedKind = (typeof RECORDED_KINDS)[number];
 
 /** Every series shown: `issued` is derived from credentials, `statusList` is per issuer list. */
-export const KINDS = ['issued', 'viewed', 'downloaded', 'linkedin', 'verified', 'statusList'] as const;
+export const KINDS = ['issued', 'notified', 'opened', 'viewed', 'downloaded', 'linkedin', 'verified', 'statusList'] as const;
 export type Kind = (typeof KINDS)[number];
 
 export const KIND_LABELS: Record<Kind, string> = {
   issued: 'Issued',
+  // Reach (src/reach): learners told of a badge (email or Moodle notification), and emails opened.
+  notified: 'Learners notified',
+  opened: 'Emails opened',
   viewed: 'Public page views',
   downloaded: 'Downloads',
   linkedin: 'LinkedIn clicks',
@@ -30,7 +33,7 @@ export interface DayCount {
 }
 
 export function emptyCounts(): Counts {
-  return { issued: 0, viewed: 0, downloaded: 0, linkedin: 0, verified: 0, statusList: 0 };
+  return { issued: 0, notified: 0, opened: 0, viewed: 0, downloaded: 0, linkedin: 0, verified: 0, statusList: 0 };
 }
 
 /** The UTC day of an instant, YYYY-MM-DD (the key counters are stored under). */

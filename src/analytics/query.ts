@@ -13,7 +13,7 @@ export interface CourseCounters {
   statusLists: Array<{ id: string; recent: number; allTime: number }>;
 }
 
-const KIND_OF: Record<RecordedKind, Kind> = { viewed: 'viewed', downloaded: 'downloaded', linkedin: 'linkedin', verified: 'verified' };
+const KIND_OF: Record<RecordedKind, Kind> = { notified: 'notified', opened: 'opened', viewed: 'viewed', downloaded: 'downloaded', linkedin: 'linkedin', verified: 'verified' };
 
 /**
  * Every counter of one course, read in three statements, each scoped by `course_id` (a course never

@@ -107,6 +107,14 @@ export interface RevokeAwardProps {
  * transaction (so a verifier sees the revocation as soon as it commits) and writes the audit log.
  */
 export async function revokeAward(deps: BadgesDeps, props: RevokeAwardProps): Promise<AwardRow> {
+  const award = await revokeInTransaction(deps, props);
+  // After the commit: the gradebook and the learner's Moodle see the revocation. The revocation itself
+  // stands whatever happens here (a lost announcement leaves the gradebook stale, never the credential valid).
+  await deps.announce?.('award.revoked', { awardId: award.id, courseId: award.course_id, learnerId: award.learner_id }).catch(() => undefined);
+  return award;
+}
+
+function revokeInTransaction(deps: BadgesDeps, props: RevokeAwardProps): Promise<AwardRow> {
   const now = clock(deps);
   return badgesDb(deps.db).transaction().execute(async (trx) => {
     const current = isUuid(props.awardId) ? await trx.selectFrom('awards').selectAll().where('id', '=', props.awardId).forUpdate().executeTakeFirst() : undefined;
@@ -130,16 +138,21 @@ export async function revokeAward(deps: BadgesDeps, props: RevokeAwardProps): Pr
   });
 }
 
-/** Marks issued awards whose validity period has ended as expired; returns how many. Idempotent. */
-export async function expireAwards(deps: Pick<BadgesDeps, 'db' | 'now'>): Promise<number> {
+/**
+ * Marks issued awards whose validity period has ended as expired; returns how many. Idempotent. With
+ * `announce`, each newly expired award is published as `award.expired` (its gradebook score drops).
+ */
+export async function expireAwards(deps: Pick<BadgesDeps, 'db' | 'now' | 'announce'>): Promise<number> {
   const now = clock(deps);
-  const result = await badgesDb(deps.db)
+  const rows = await badgesDb(deps.db)
     .updateTable('awards')
     .set({ status: 'expired', updated_at: now })
     .where('status', '=', 'issued')
     .where('expires_at', '<=', now)
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows);
+    .returning(['id', 'course_id', 'learner_id'])
+    .execute();
+  for (const row of rows) await deps.announce?.('award.expired', { awardId: row.id, courseId: row.course_id, learnerId: row.learner_id }).catch(() => undefined);
+  return rows.length;
 }
 
 /** Expired is also computed on read, so a page never shows a lapsed award as valid between sweeps. */

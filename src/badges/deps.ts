@@ -1,5 +1,6 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { Db } from '../db';
+import type { Announce } from './announce';
 import type { CredentialPort } from './port';
 import type { BadgesDb } from './tables';
 
@@ -11,6 +12,8 @@ export interface BadgesDeps {
   baseUrl: string;
   /** Clock; injected so expiry and dates are testable. Default `() => new Date()`. */
   now?: () => Date;
+  /** Publishes `credential.issued` / `award.revoked` to whoever reacts (reach). Absent: nobody listens. */
+  announce?: Announce;
 }
 
 export type BadgesHandle = Kysely<BadgesDb>;

@@ -89,3 +89,15 @@ export type IssueCredentialPayload = z.infer<typeof issueCredentialPayload>;
 export const AFTER_ISSUE_JOB = 'badges.after-issue';
 export const afterIssuePayload = z.strictObject({ awardId: z.uuid() });
 export type AfterIssuePayload = z.infer<typeof afterIssuePayload>;
+
+/**
+ * Domain events on the `notify` queue, named here and performed by whoever reacts (the reach module:
+ * gradebook feedback, email, Moodle notifications). `credential.issued` follows a stored credential;
+ * `award.revoked` follows a committed revocation; `award.expired` an expiry the sweep recorded.
+ */
+export const CREDENTIAL_ISSUED_JOB = 'credential.issued';
+export const AWARD_REVOKED_JOB = 'award.revoked';
+/** An award's validity period ended (found by the maintenance sweep). */
+export const AWARD_EXPIRED_JOB = 'award.expired';
+export const awardEventPayload = z.strictObject({ awardId: z.uuid(), courseId: z.uuid(), learnerId: z.uuid() });
+export type AwardEventPayload = z.infer<typeof awardEventPayload>;

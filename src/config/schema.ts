@@ -70,6 +70,19 @@ export const configSchema = z.object({
    * Data Integrity proof only when it is available. Default: `../shared/spec/.../context-2.0.1.json` when present.
    */
   CLR_CONTEXT_FILE: z.string().min(1).optional(),
+  // Reach (src/reach): learner email.
+  /**
+   * SMTP server for learner email, as a URL: `smtp://user:pass@host:587` (STARTTLS when offered) or
+   * `smtps://user:pass@host:465`. Unset: outside production mails are written as `.eml` files to
+   * MAIL_CAPTURE_DIR (nothing is started); in production no email is sent and a warning says so.
+   */
+  SMTP_URL: z.preprocess((v) => (v === '' ? undefined : v), z.url({ protocol: /^smtps?$/, error: 'must be smtp://... or smtps://...' }).optional()),
+  /** The From of learner email (a mailbox the institution answers, or a no-reply address). */
+  MAIL_FROM: z.string().min(3).max(320).default('Laurel <laurel@localhost>'),
+  /** Where mails go without SMTP_URL outside production (relative to the project). Default `.data/mail`. */
+  MAIL_CAPTURE_DIR: z.string().min(1).optional(),
+  /** `on` (default): learners get an email when a badge is issued (they can turn it off). `off`: none. */
+  EMAIL_NOTIFICATIONS: z.enum(['on', 'off'], { error: 'must be on or off' }).default('on'),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -12,10 +12,12 @@ import { createProvider } from './provider';
 import { installationRoutes } from './registration-routes';
 import { DEFAULT_LTI_OPTIONS, type LtiHooks, type LtiOptions, type LtiRuntime } from './runtime';
 import { LtiSessions, sessionStanding, useSessions } from './session';
+import { PersonSessions, usePersonSessions } from './person-session';
 import { userAgentOf } from './services';
 import type { PgLtiStore } from './storage';
 
 export { requireCourseRole, signedInPerson, type LtiSession } from './session';
+export { requirePerson, type PersonSession } from './person-session';
 export { courseRoles, landingRole, type CourseRole } from './roles';
 export { AgsClient, servicePath, type LineItem, type AgsResult, type NewLineItem, type ScoreProps } from './ags';
 export { syncRoster, membershipPages, type Member, type RosterSyncResult } from './nrps';
@@ -25,7 +27,7 @@ export { registerPlatform, listPlatforms, removePlatform, setPlatformStatus, act
 export { registrationUrl, registrationKeyAccepted, checkPlatformUrl, checkIssuerHost, type RegistrationPolicy } from './registration-gate';
 export { createProvider, toolKeys, ltijsEncryptionKey } from './provider';
 export { PgLtiStore, type LtiStoreTtl } from './storage';
-export { registrationRequest, canvasJsonConfiguration, customParameters, SCOPES, CANVAS_DATA_SERVICES_SCOPES } from './tool-config';
+export { registrationRequest, canvasJsonConfiguration, customParameters, SCOPES, CANVAS_DATA_SERVICES_SCOPES, PLACEMENT_TARGETS } from './tool-config';
 export { rosterSyncJob, rosterSyncAllJob, scheduleRosterSync, startLtiBackground, ROSTER_SYNC_JOB, ROSTER_SYNC_ALL_JOB, type RosterSyncPayload } from './jobs/roster-sync';
 export type { LtiHooks, LtiOptions } from './runtime';
 export type { LaunchOutcome } from './launch';
@@ -69,6 +71,8 @@ export async function createLti(ctx: LtiContext, options: LtiOptions = {}): Prom
   const doFetch = options.fetch ?? globalThis.fetch;
   const sessions = new LtiSessions({ secret: ctx.config.SESSION_SECRET, secure });
   useSessions(sessions, sessionStanding(ctx.database.db));
+  const people = new PersonSessions({ secret: ctx.config.SESSION_SECRET, secure });
+  usePersonSessions(people, ctx.database.db);
   const rt: LtiRuntime = {
     config: ctx.config,
     logger: ctx.logger,
@@ -76,6 +80,7 @@ export async function createLti(ctx: LtiContext, options: LtiOptions = {}): Prom
     lti,
     store,
     sessions,
+    people,
     directory: platformDirectory(ctx.database.db),
     jwks: new JwksCache({ userAgent, fetch: doFetch }),
     urls: { baseUrl: ctx.config.BASE_URL, basePath: runtimeOptions.basePath },

@@ -2,6 +2,8 @@ import type { Request, RequestHandler, Response } from 'express';
 import type { LtiIdToken } from 'ltijs';
 import { renderPage } from '../web/views';
 import { recordLaunch, type LaunchOutcome } from './launch';
+import { isMyBadgesLaunch, recordAccountLaunch } from './person-session';
+import { PLACEMENT_TARGETS } from './tool-config';
 import { refuse, refusalOf, refusalOfLtijs } from './refusals';
 import { courseRoles } from './roles';
 import type { LtiRuntime } from './runtime';
@@ -110,6 +112,13 @@ export function launchGuard(rt: LtiRuntime): RequestHandler {
 export function installLtijsCallbacks(rt: LtiRuntime, onDeepLinking: (token: LtiIdToken, req: Request, res: Response) => Promise<void>): void {
   rt.lti.onConnect(async (token, req, res) => {
     try {
+      // Canvas account navigation ("My badges"): a person across courses, launched without a course.
+      if (rt.people && isMyBadgesLaunch(token, PLACEMENT_TARGETS.myBadges)) {
+        const { platform, learner } = await recordAccountLaunch(rt.db, token);
+        await rt.people.issue(res, { platformId: platform.id, learnerId: learner.id });
+        rt.logger.info({ platformId: platform.id, learnerId: learner.id }, 'LTI launch (my badges)');
+        return res.redirect(303, `${rt.options.basePath}/me/badges`);
+      }
       const outcome = await recordLaunch(rt.db, token);
       await rt.sessions.issue(res, outcome.session);
       rt.logger.info({ platformId: outcome.platform.id, courseId: outcome.course.id, learnerId: outcome.learner.id, roles: outcome.session.roles }, 'LTI launch');

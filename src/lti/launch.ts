@@ -60,6 +60,9 @@ export async function recordLaunch<T>(db: Kysely<T>, token: LtiIdToken): Promise
     agsLineitemsUrl: claims.endpoint?.lineitems ?? null,
     nrpsUrl: claims.namesRoles?.context_memberships_url ?? null,
   });
+  // Gradebook feedback (src/reach) posts only with the scopes this platform grants in its launches.
+  const agsScopes = claims.endpoint?.scope;
+  if (Array.isArray(agsScopes)) await sql`update courses set ags_scopes = ${agsScopes.map(String)}::text[] where id = ${course.id}`.execute(db);
   const info = token.userInfo ?? {};
   const name = info.name || [info.given_name, info.family_name].filter(Boolean).join(' ') || null;
   const learner = await upsertLtiLearner(db, {

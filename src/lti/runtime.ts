@@ -1,3 +1,4 @@
+import type { PersonSessions } from './person-session';
 import type { Provider as LtiProvider } from 'ltijs';
 import type { Config } from '../config';
 import type { Db } from '../db';
@@ -51,6 +52,8 @@ export interface LtiRuntime {
   lti: LtiProvider;
   store: PgLtiStore;
   sessions: LtiSessions;
+  /** Sessions of a person across courses (Canvas account navigation, reach's "My badges"). */
+  people?: PersonSessions;
   directory: PlatformDirectory;
   jwks: JwksCache;
   urls: ToolUrls;

@@ -9,6 +9,12 @@ export interface ToolUrls {
   basePath: string;
 }
 
+/**
+ * What a navigation placement opens (custom `laurel_target`): the course's page for the person's role,
+ * or, from Canvas account navigation, the person's badges across every course of the institution.
+ */
+export const PLACEMENT_TARGETS = { course: 'course', myBadges: 'my-badges' } as const;
+
 export const TOOL_CONFIGURATION = 'https://purl.imsglobal.org/spec/lti-tool-configuration';
 export const PLATFORM_CONFIGURATION = 'https://purl.imsglobal.org/spec/lti-platform-configuration';
 
@@ -83,8 +89,10 @@ export function registrationRequest(urls: ToolUrls, platformConfiguration: Recor
           type: 'LtiResourceLinkRequest',
           target_link_uri: endpoints.launch,
           label: 'Badges',
-          ...(canvas ? { placements: ['course_navigation'] } : {}),
+          ...(canvas ? { placements: ['course_navigation'], custom_parameters: { [CUSTOM.target]: PLACEMENT_TARGETS.course } } : {}),
         },
+        // Canvas account navigation: every badge of the person across the institution's courses.
+        ...(canvas ? [{ type: 'LtiResourceLinkRequest', target_link_uri: endpoints.launch, label: 'My badges', placements: ['account_navigation'], custom_parameters: { [CUSTOM.target]: PLACEMENT_TARGETS.myBadges } }] : []),
         {
           type: 'LtiDeepLinkingRequest',
           target_link_uri: endpoints.launch,
@@ -100,7 +108,10 @@ export function registrationRequest(urls: ToolUrls, platformConfiguration: Recor
 /** Canvas's JSON configuration for a developer key ("Enter URL" in Admin > Developer Keys > + LTI Key). */
 export function canvasJsonConfiguration(urls: ToolUrls): Record<string, unknown> {
   const endpoints = toolEndpoints(urls);
-  const placement = (placement: string, messageType: string, text: string) => ({ placement, message_type: messageType, target_link_uri: endpoints.launch, text });
+  const placement = (placement: string, messageType: string, text: string, target?: string) => ({
+    placement, message_type: messageType, target_link_uri: endpoints.launch, text,
+    ...(target ? { custom_fields: { [CUSTOM.target]: target } } : {}),
+  });
   return {
     title: 'Laurel',
     description: 'Open Badges 3.0 for passing learners',
@@ -117,7 +128,8 @@ export function canvasJsonConfiguration(urls: ToolUrls): Record<string, unknown>
         privacy_level: 'public',
         settings: {
           placements: [
-            placement('course_navigation', 'LtiResourceLinkRequest', 'Badges'),
+            placement('course_navigation', 'LtiResourceLinkRequest', 'Badges', PLACEMENT_TARGETS.course),
+            placement('account_navigation', 'LtiResourceLinkRequest', 'My badges', PLACEMENT_TARGETS.myBadges),
             placement('link_selection', 'LtiDeepLinkingRequest', 'Laurel badge'),
             placement('assignment_selection', 'LtiDeepLinkingRequest', 'Laurel badge'),
           ],

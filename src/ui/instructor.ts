@@ -7,6 +7,8 @@ import { defaultBadgeSvg } from '../credentials';
 import { requireCourseRole } from '../lti';
 import { courseBadgeCounts, listTierGroups, MAX_BADGE_IMAGE_BYTES } from '../publishing';
 import { handle, renderPage } from '../web';
+import { LaurelError } from '../errors';
+import { gradebookFeedbackOn, gradebookSettingBody, setGradebookFeedback } from '../reach';
 import type { BadgeFormValues, FieldErrors } from './badge-form';
 import { sessionOf, type CsrfTokens } from './csrf';
 import { badgeFormView } from './form-view';
@@ -33,6 +35,15 @@ export function instructorRouter(ctx: AppContext, csrf: CsrfTokens): Router {
     const props = q.success ? q.data : { name: 'Badge', shape: 'circle' as const };
     res.type('image/svg+xml').set('Cache-Control', 'no-store').send(defaultBadgeSvg(props));
   });
+
+  // Reach: the course's gradebook feedback switch (one click).
+  router.post('/reach', express.urlencoded({ extended: false, limit: '1kb' }), csrf.verify(), handle(async (req, res) => {
+    const body = gradebookSettingBody.safeParse(req.body);
+    if (!body.success) throw new LaurelError('ERR_VALIDATION', 'Choose on or off.');
+    const course = await courseOf(ctx, req);
+    await setGradebookFeedback(ctx.database.db, { courseId: course.id, on: body.data.gradebookFeedback === 'on' });
+    res.redirect(303, `${base(course.id)}?done=feedback-${body.data.gradebookFeedback}#reach-title`);
+  }));
 
   router.post('/badges', ...multipartForm({ limitBytes: MAX_BADGE_IMAGE_BYTES, nouns: { imageFile: 'image' } }), csrf.verify(), createBadgeHandler(ctx, (req, res, form) => renderInstructorPage(ctx, csrf, req, res, form)));
 
@@ -72,5 +83,6 @@ async function renderInstructorPage(ctx: AppContext, csrf: CsrfTokens, req: Requ
     form: badgeFormView({ ...form, assignments, badges: counts.map((c) => c.achievement) }),
     analytics: await instructorAnalytics(ctx, { courseId: course.id, now, badgeHref: (id) => `${base(course.id)}/badges/${id}` }),
     lmsSection: await lmsSectionView(ctx, course),
+    reach: { gradebookFeedback: await gradebookFeedbackOn(ctx.database.db, course.id), action: `${base(course.id)}/reach` },
   });
 }

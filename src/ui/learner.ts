@@ -8,6 +8,7 @@ import { LaurelError } from '../errors';
 import { requireCourseRole } from '../lti';
 import { learnerBadges, setAwardVisibility, type EarnedBadge } from '../publishing';
 import { handle, renderPage } from '../web';
+import { emailOptedOut, emailPreferenceBody, setEmailOptOut } from '../reach';
 import { actorOf, sessionOf, type CsrfTokens } from './csrf';
 import { courseNav, courseOf, noticeOf } from './page-data';
 
@@ -30,6 +31,7 @@ export function learnerRouter(ctx: AppContext, csrf: CsrfTokens): Router {
       tabs: courseNav(course.id, session.roles, 'learner'),
       notice: noticeOf(req),
       csrf: csrf.tokenFor(session),
+      emailPreference: { on: !(await emailOptedOut(ctx.database.db, session.learnerId)), action: `${here}/email` },
       earned: earned.map((e) => earnedView(ctx.config.BASE_URL, here, e, issuerName(e.achievement.issuer_id))),
       pending: pending.map((p) => ({
         id: p.achievement.id,
@@ -48,6 +50,14 @@ export function learnerRouter(ctx: AppContext, csrf: CsrfTokens): Router {
     if (!visibility.success) throw new LaurelError('ERR_VALIDATION', 'Choose public or private.');
     await setAwardVisibility(ctx.database.db, { awardId: String(req.params.awardId), learnerId: sessionOf(res).learnerId, visibility: visibility.data, actor: actorOf(res) });
     res.redirect(303, `/lti/courses/${String(req.params.courseId)}/learner?done=${visibility.data}#award-${String(req.params.awardId)}`);
+  }));
+
+  // Reach: badge emails on or off, one click (every email also carries a signed unsubscribe link).
+  router.post('/email', form, csrf.verify(), handle(async (req, res) => {
+    const body = emailPreferenceBody.safeParse(req.body);
+    if (!body.success) throw new LaurelError('ERR_VALIDATION', 'Choose on or off.');
+    await setEmailOptOut(ctx.database.db, { learnerId: sessionOf(res).learnerId, optOut: body.data.email === 'off' });
+    res.redirect(303, `/lti/courses/${String(req.params.courseId)}/learner?done=email-${body.data.email}#email-title`);
   }));
 
   // A QR code of the public page, drawn on the server as SVG (no script, no external service).

@@ -34,6 +34,11 @@ const NOTICES: Record<string, string> = {
   'grades-fetch-failed': 'Moodle did not hand over its grades. The reason is shown under "Roster and grades"; Laurel tries again in the background.',
   'grades-fetch-unavailable': 'This course is not on a Moodle with the Laurel plugin configured: ask your Laurel administrator, or import the gradebook CSV.',
   'issuer-saved': 'Issuer profile saved. New credentials carry it; issued ones keep the profile they were signed with.',
+  // Reach (src/reach).
+  'feedback-on': 'Gradebook feedback is on: Laurel keeps its column in the LMS gradebook current.',
+  'feedback-off': 'Gradebook feedback is off: Laurel posts nothing more to the LMS gradebook.',
+  'email-on': 'Laurel will email you when you earn a badge.',
+  'email-off': 'Laurel will not email you about badges.',
 };
 
 export function noticeOf(req: Request): string | undefined {

@@ -8,6 +8,7 @@ import { createEventIntakeRouter, createEventsRouter, eventsLtiHooks } from '../
 import { createLti } from '../lti';
 import { createPublishingApiRouter } from '../publishing/web/api';
 import { createTokensApiRouter } from '../tokens/web';
+import { createReachRouter } from '../reach';
 import { createTranscriptsRouter } from '../transcripts';
 import { createWalletsRouter } from '../wallets';
 import { createObApiRouter } from '../obapi';
@@ -38,6 +39,7 @@ export async function mountRoutes(app: Express, ctx: AppContext): Promise<void> 
   app.use(createAnalyticsRouter(ctx));
   app.use(createWalletsRouter(ctx));
   app.use(createObApiRouter(ctx));
+  app.use(createReachRouter(ctx));
   app.use('/lti/courses/:courseId', createCoursePagesRouter(ctx));
   app.use('/lti', (await createLti(ctx, { hooks: eventsLtiHooks(ctx) })).router);
   app.use(createTranscriptsRouter(ctx));

@@ -2,6 +2,7 @@ import { startBadgesMaintenance } from '../badges';
 import type { AppContext } from '../context';
 import { startEventsBackground, startParkedEventsSweep } from '../events';
 import { startLtiBackground } from '../lti';
+import { startReachSweep } from '../reach';
 import { startTranscriptsMaintenance } from '../transcripts';
 
 /**
@@ -16,6 +17,7 @@ export const backgroundStarters: BackgroundStarter[] = [
   (ctx) => startLtiBackground(ctx),
   (ctx) => startBadgesMaintenance(ctx),
   (ctx) => startTranscriptsMaintenance(ctx),
+  (ctx) => startReachSweep(ctx),
 ];
 
 export interface BackgroundTasks {

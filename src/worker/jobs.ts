@@ -2,6 +2,7 @@ import { issueCredentialJob } from '../badges';
 import { afterIssueJob, backfillAchievementJob, evaluateBatchJob, evaluateEventJob, fetchMoodleGradesJob, importGradebookJob, pollAgsAllJob, pollAgsJob } from '../events';
 import { rosterSyncAllJob, rosterSyncJob } from '../lti';
 import type { JobDefinition } from '../queue';
+import { reachJobs } from '../reach';
 import { exportCourseJob } from '../transcripts';
 
 /**
@@ -21,4 +22,5 @@ export const jobs: JobDefinition<any>[] = [
   rosterSyncJob,
   rosterSyncAllJob,
   exportCourseJob,
+  ...reachJobs,
 ];

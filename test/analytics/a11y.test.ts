@@ -77,7 +77,7 @@ if (!haveChromium) console.warn(`SKIP analytics accessibility tests: no Chromium
     expect((await tab.goto(`${base}/lti/courses/${fx.courseId}/instructor`))?.status()).toBe(200);
     // analytics.css applied: the chart list is a grid.
     expect(await tab.evaluate("getComputedStyle(document.querySelector('.an-grid')).display")).toBe('grid');
-    expect(await tab.locator('svg.an-chart[role="img"]').count()).toBe(6);
+    expect(await tab.locator('svg.an-chart[role="img"]').count()).toBe(8);
     if (process.env.ANALYTICS_SCREENSHOT) await tab.screenshot({ path: process.env.ANALYTICS_SCREENSHOT, fullPage: true });
     await context.close();
     expect(blocked).toEqual([]);

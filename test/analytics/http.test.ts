@@ -81,11 +81,11 @@ describe('counting what happens to issued badges', () => {
     expect(res.status).toBe(200);
     const body = res.body as CourseReport;
     // 2 downloads by ?format=json|jwt above for the verify inputs come on top of the 4 downloads.
-    const expected = { issued: 3, viewed: 3, downloaded: 6, linkedin: 1, verified: 2, statusList: 2 };
+    const expected = { issued: 3, notified: 0, opened: 0, viewed: 3, downloaded: 6, linkedin: 1, verified: 2, statusList: 2 };
     expect(body.totals).toEqual(expected);
     expect(body.allTime).toEqual(expected);
     expect(badgeOf(body, fx.achievementId).totals).toEqual({ ...expected, statusList: 0 });
-    expect(badgeOf(body, fx.otherAchievementId).totals).toEqual({ issued: 0, viewed: 0, downloaded: 0, linkedin: 0, verified: 0, statusList: 0 });
+    expect(badgeOf(body, fx.otherAchievementId).totals).toEqual({ issued: 0, notified: 0, opened: 0, viewed: 0, downloaded: 0, linkedin: 0, verified: 0, statusList: 0 });
     expect(body.days).toBe(30);
     expect(body.daily).toHaveLength(30);
     expect(body.daily[29]).toEqual({ day: body.to, ...expected });
@@ -150,7 +150,7 @@ describe('GET /api/v1/courses/:courseId/analytics', () => {
     const other = await createManualCourse(ctx.database.db, { title: 'Other' });
     const elsewhere = await request(app).get(`/api/v1/courses/${other.id}/analytics`).set('Authorization', `Bearer ${adminToken}`);
     expect(elsewhere.status).toBe(200);
-    expect(elsewhere.body.allTime).toEqual({ issued: 0, viewed: 0, downloaded: 0, linkedin: 0, verified: 0, statusList: 0 });
+    expect(elsewhere.body.allTime).toEqual({ issued: 0, notified: 0, opened: 0, viewed: 0, downloaded: 0, linkedin: 0, verified: 0, statusList: 0 });
     expect(elsewhere.body.achievements).toEqual([]);
     const foreign = await request(app).get(`/api/v1/courses/${other.id}/analytics?achievementId=${fx.achievementId}`).set('Authorization', `Bearer ${adminToken}`);
     expect(foreign.status).toBe(404);
@@ -167,10 +167,10 @@ describe('instructor pages', () => {
     expect(res.status).toBe(200);
     expect(res.text).toContain('<h2 id="analytics-title">Analytics</h2>');
     const labels = [...res.text.matchAll(/<svg class="an-chart" role="img" aria-label="([^"]+)"/g)].map((m) => m[1]);
-    expect(labels).toHaveLength(6);
+    expect(labels).toHaveLength(8);
     expect(labels[0]).toMatch(/^Issued, 30 days to \d{4}-\d{2}-\d{2}: 3 in total/);
-    expect(labels[5]).toMatch(/^Status-list fetches, 30 days to .*: 2 in total/);
-    expect(res.text).toMatch(/<th scope="row"><a href="\/lti\/courses\/[^"]+\/instructor\/badges\/[^"]+">Reef Explorer<\/a><\/th><td>3<\/td><td>3<\/td><td>26<\/td><td>1<\/td><td>2<\/td><\/tr>/);
+    expect(labels[7]).toMatch(/^Status-list fetches, 30 days to .*: 2 in total/);
+    expect(res.text).toMatch(/<th scope="row"><a href="\/lti\/courses\/[^"]+\/instructor\/badges\/[^"]+">Reef Explorer<\/a><\/th><td>3<\/td><td>0<\/td><td>0<\/td><td>3<\/td><td>26<\/td><td>1<\/td><td>2<\/td><\/tr>/);
     // No inline style or script: the page's CSP forbids both.
     expect(res.text).not.toMatch(/<section class="panel an-section"[\s\S]*style=/);
   });
@@ -180,8 +180,8 @@ describe('instructor pages', () => {
     expect(res.status).toBe(200);
     expect(res.text).toContain('Analytics of this badge');
     const labels = [...res.text.matchAll(/role="img" aria-label="([^"]+)"/g)].map((m) => m[1]!);
-    expect(labels.map((l) => l.split(',')[0])).toEqual(['Issued', 'Public page views', 'Downloads', 'LinkedIn clicks', 'Verifications (API)']);
-    expect(labels[2]).toContain('26 in total');
+    expect(labels.map((l) => l.split(',')[0])).toEqual(['Issued', 'Learners notified', 'Emails opened', 'Public page views', 'Downloads', 'LinkedIn clicks', 'Verifications (API)']);
+    expect(labels[4]).toContain('26 in total');
   });
 });
 

@@ -78,7 +78,7 @@ describe('what counts', () => {
 });
 
 describe('the analytics section view', () => {
-  const zero = { issued: 0, viewed: 0, downloaded: 0, linkedin: 0, verified: 0, statusList: 0 };
+  const zero = { issued: 0, notified: 0, opened: 0, viewed: 0, downloaded: 0, linkedin: 0, verified: 0, statusList: 0 };
   const report: CourseReport = {
     courseId: 'c', from: '2026-11-21', to: '2026-11-22', days: 2,
     totals: { ...zero, viewed: 3, statusList: 4 }, allTime: { ...zero, viewed: 9, statusList: 4 },
@@ -89,17 +89,17 @@ describe('the analytics section view', () => {
 
   it('shows every kind on the course page, with a per-badge table and the days newest first', () => {
     const view = analyticsSection(report, { scope: 'course', badgeHref: (id) => `/b/${id}` });
-    expect(view.kinds.map((k) => k.kind)).toEqual(['issued', 'viewed', 'downloaded', 'linkedin', 'verified', 'statusList']);
-    expect(view.kinds[1]).toMatchObject({ label: 'Public page views', recent: 3, allTime: 9 });
+    expect(view.kinds.map((k) => k.kind)).toEqual(['issued', 'notified', 'opened', 'viewed', 'downloaded', 'linkedin', 'verified', 'statusList']);
+    expect(view.kinds[3]).toMatchObject({ label: 'Public page views', recent: 3, allTime: 9 });
     expect(view.table.rows.map((r) => r.day)).toEqual(['2026-11-22', '2026-11-21']);
-    expect(view.table.rows[1]!.cells).toEqual([0, 1, 0, 0, 0, 4]);
-    expect(view.badges).toEqual([{ name: 'Quiz master', href: '/b/b1', cells: [0, 3, 0, 0, 0] }]);
+    expect(view.table.rows[1]!.cells).toEqual([0, 0, 0, 1, 0, 0, 0, 4]);
+    expect(view.badges).toEqual([{ name: 'Quiz master', href: '/b/b1', cells: [0, 0, 0, 3, 0, 0, 0] }]);
   });
 
   it('leaves status lists off a badge page (they cannot be told apart by badge)', () => {
     const view = analyticsSection(report, { scope: 'badge' });
     expect(view.kinds.map((k) => k.kind)).not.toContain('statusList');
-    expect(view.table.headers).toHaveLength(5);
+    expect(view.table.headers).toHaveLength(7);
     expect(view.badges).toBeUndefined();
   });
 });

@@ -133,6 +133,7 @@ export function createPlatformApi(core: Core, hooks: { launch: (o: LaunchOptions
     };
     if (o.deepLinkUrl) tool.deepLinkUrl = o.deepLinkUrl;
     if (o.privacyLevel) tool.privacyLevel = o.privacyLevel;
+    if (o.placements) tool.placements = o.placements;
     s.tools.set(tool.clientId, tool);
     return tool;
   };

@@ -7,6 +7,8 @@ interface Placement {
   placement?: unknown;
   message_type?: unknown;
   target_link_uri?: unknown;
+  text?: unknown;
+  custom_fields?: unknown;
 }
 
 /** Reads a Canvas JSON configuration into addTool() options; throws TypeError naming what is missing. */
@@ -34,6 +36,10 @@ export function fromCanvasJson(config: Record<string, unknown>, redirectUris?: s
     name: str('title') ?? 'Tool',
   };
   if (deepLink) options.deepLinkUrl = deepLink.target_link_uri as string;
+  options.placements = Object.fromEntries(placements.filter((p) => typeof p.placement === 'string').map((p) => [p.placement as string, {
+    ...(typeof p.text === 'string' ? { label: p.text } : {}),
+    customParameters: (p.custom_fields && typeof p.custom_fields === 'object' ? p.custom_fields : {}) as Record<string, string>,
+  }]));
   if (typeof canvas.privacy_level === 'string') options.privacyLevel = canvas.privacy_level as PrivacyLevel;
   return options;
 }

@@ -109,7 +109,10 @@ export function buildIdToken(core: Core, tool: ToolRegistration, launch: Pending
   const nrpsUrl = membershipsUrl(core, tool, o.context.id);
   const n = displayName(o.user);
   const sub = ltiUserId(core.profile, core.issuer, o.user);
-  const custom = substitute({ ...tool.customParameters, ...(o.custom ?? {}) }, variables(core, o, linkClaimId, nrpsUrl));
+  const placement = o.placement ? tool.placements?.[o.placement] : undefined;
+  const custom = substitute({ ...tool.customParameters, ...(placement?.customParameters ?? {}), ...(o.custom ?? {}) }, variables(core, o, linkClaimId, nrpsUrl));
+  // Account navigation launches from the account, not a course: no context and no course services.
+  const accountLevel = !moodle && o.placement === 'account_navigation';
   const iat = Math.floor(now / 1000);
   const targetLinkUri = o.targetLinkUri ?? (deepLinking && tool.deepLinkUrl ? tool.deepLinkUrl : tool.launchUrl);
 
@@ -123,10 +126,10 @@ export function buildIdToken(core: Core, tool: ToolRegistration, launch: Pending
     });
     lineItemUrlValue = item.url;
   }
-  const ags = agsScopes.length
+  const ags = agsScopes.length && !accountLevel
     ? { scope: moodle || !scopes.includes(CANVAS_PROGRESS_SCOPE) ? agsScopes : [...agsScopes, CANVAS_PROGRESS_SCOPE], lineitems: lineItemsUrl(core, tool, o.context.id), ...(lineItemUrlValue ? { lineitem: lineItemUrlValue } : {}) }
     : undefined;
-  const nrps = scopes.includes(SCOPES.nrps)
+  const nrps = scopes.includes(SCOPES.nrps) && !accountLevel
     ? { context_memberships_url: nrpsUrl, service_versions: moodle ? ['1.0', '2.0'] : ['2.0'] }
     : undefined;
   const dlSettings = deepLinking
@@ -188,7 +191,7 @@ export function buildIdToken(core: Core, tool: ToolRegistration, launch: Pending
   if ((privacy === 'public' || privacy === 'email_only') && o.user.email) p.email = o.user.email;
   if (privacy === 'public' || privacy === 'name_only') Object.assign(p, { name: n.name, given_name: n.given, family_name: n.family });
   p[CLAIM.lis] = { person_sourcedid: '$Person.sourcedId', course_offering_sourcedid: '$CourseSection.sourcedId' };
-  p[CLAIM.context] = contextClaim(core, o.context);
+  if (!accountLevel) p[CLAIM.context] = contextClaim(core, o.context);
   p[CLAIM.toolPlatform] = { guid: 'emulatorRootAccountGuid0000000000000000:canvas-lms', name: 'Emulated Canvas', version: 'cloud', product_family_code: 'canvas' };
   p[CLAIM.launchPresentation] = { document_target: 'iframe', return_url: returnUrl(core, o.context.id, link?.id ?? ''), locale: 'en', height: 500, width: 500 };
   p.locale = 'en';

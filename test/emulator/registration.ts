@@ -123,7 +123,10 @@ function handleRegistration(core: Core, req: Request, res: Response): void {
     jwksUrl: body.jwks_uri as string,
     redirectUris,
     scopes: typeof body.scope === 'string' ? body.scope.split(/\s+/).filter(Boolean) : [],
-    customParameters: { ...((config.custom_parameters as Record<string, string>) ?? {}), ...((rl?.custom_parameters as Record<string, string>) ?? {}) },
+    // Message-level parameters of a message without placements apply to every launch; those of a
+    // message with placements apply to launches from those placements only (Canvas).
+    customParameters: { ...((config.custom_parameters as Record<string, string>) ?? {}), ...(rl && !Array.isArray(rl.placements) ? ((rl.custom_parameters as Record<string, string>) ?? {}) : {}) },
+    placements: placementsOf(messages),
     name: typeof body.client_name === 'string' ? body.client_name : 'Tool',
     state: core.profile === 'moodle' ? 'pending' : 'active',
     registration: body,
@@ -167,4 +170,16 @@ export function registrationRouter(core: Core): Router {
   });
   router.post(core.paths.registration, (req, res) => handleRegistration(core, req, res));
   return router;
+}
+
+/** Each placement named by a Dynamic Registration message, with that message's label and custom parameters. */
+function placementsOf(messages: Record<string, unknown>[]): Record<string, { label?: string; customParameters: Record<string, string> }> {
+  const out: Record<string, { label?: string; customParameters: Record<string, string> }> = {};
+  for (const m of messages) {
+    if (!Array.isArray(m.placements)) continue;
+    for (const placement of m.placements) {
+      out[String(placement)] ??= { ...(typeof m.label === 'string' ? { label: m.label } : {}), customParameters: (m.custom_parameters as Record<string, string>) ?? {} };
+    }
+  }
+  return out;
 }

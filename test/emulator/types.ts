@@ -85,6 +85,12 @@ export interface LaunchOptions {
   claims?: Record<string, unknown>;
   /** Overrides the tool's default target_link_uri. */
   targetLinkUri?: string;
+  /**
+   * Canvas: the placement launched from (`course_navigation`, `account_navigation`, ...): its custom
+   * parameters apply. `account_navigation` launches carry no course: no context, AGS or NRPS claims
+   * (inferred from Canvas documentation; nothing recorded).
+   */
+  placement?: string;
   /** Overrides the profile's login initiation method. */
   loginMethod?: 'POST' | 'GET';
   tamper?: LaunchTamper;
@@ -102,6 +108,11 @@ export interface ToolRegistration {
   /** Space-separated in the registration; stored as a list. Empty list = all LTI Advantage scopes. */
   scopes: string[];
   customParameters: Record<string, string>;
+  /**
+   * Canvas placements the tool asked for (Dynamic Registration `messages[].placements`, developer-key JSON
+   * `placements`), each with its own label and custom parameters, applied to launches from that placement.
+   */
+  placements?: Record<string, { label?: string; customParameters: Record<string, string> }>;
   name: string;
   /** Canvas privacy level: which of name, email and picture the id_token carries (default public). */
   privacyLevel?: PrivacyLevel;
@@ -124,6 +135,8 @@ export interface AddToolOptions {
   deepLinkUrl?: string;
   scopes?: string[];
   customParameters?: Record<string, string>;
+  /** Canvas placements with their label and custom parameters (see ToolRegistration.placements). */
+  placements?: Record<string, { label?: string; customParameters: Record<string, string> }>;
   name?: string;
   privacyLevel?: PrivacyLevel;
 }

@@ -22,7 +22,7 @@ export interface RunningLaurel {
 export const TEST_REGISTRATION_KEY = 'test-registration-key-0123456789';
 
 export async function startLaurel(
-  overrides: { FRAME_ANCESTORS?: string; REGISTRATION_KEY?: string; REGISTRATION_APPROVAL?: 'auto' | 'manual' } = {},
+  overrides: { FRAME_ANCESTORS?: string; REGISTRATION_KEY?: string; REGISTRATION_APPROVAL?: 'auto' | 'manual'; SMTP_URL?: string; MAIL_CAPTURE_DIR?: string } = {},
 ): Promise<RunningLaurel> {
   const server: Server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

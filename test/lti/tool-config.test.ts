@@ -35,7 +35,8 @@ describe('tool configuration', () => {
     const request = registrationRequest(urls, config);
     const tool = request[TOOL] as Record<string, unknown> & { custom_parameters: Record<string, string>; messages: Array<{ type: string; placements?: string[] }> };
     expect(tool.messages).toEqual([
-      expect.objectContaining({ type: 'LtiResourceLinkRequest', placements: ['course_navigation'] }),
+      expect.objectContaining({ type: 'LtiResourceLinkRequest', label: 'Badges', placements: ['course_navigation'], custom_parameters: { laurel_target: 'course' } }),
+      expect.objectContaining({ type: 'LtiResourceLinkRequest', label: 'My badges', placements: ['account_navigation'], custom_parameters: { laurel_target: 'my-badges' } }),
       expect.objectContaining({ type: 'LtiDeepLinkingRequest', placements: ['link_selection', 'assignment_selection'] }),
     ]);
     expect(tool['https://canvas.instructure.com/lti/privacy_level']).toBe('public');
@@ -50,8 +51,13 @@ describe('tool configuration', () => {
     expect(json.custom_fields.laurel_user_id).toBe('$Canvas.user.id');
     expect(json.extensions[0]!.settings.placements.map((p) => `${p.placement}:${p.message_type}`)).toEqual([
       'course_navigation:LtiResourceLinkRequest',
+      'account_navigation:LtiResourceLinkRequest',
       'link_selection:LtiDeepLinkingRequest',
       'assignment_selection:LtiDeepLinkingRequest',
     ]);
+    // Each navigation placement launches straight to its page.
+    const placements = json.extensions[0]!.settings.placements as Array<{ placement: string; text?: string; custom_fields?: Record<string, string> }>;
+    expect(placements.find((p) => p.placement === 'course_navigation')).toMatchObject({ text: 'Badges', custom_fields: { laurel_target: 'course' } });
+    expect(placements.find((p) => p.placement === 'account_navigation')).toMatchObject({ text: 'My badges', custom_fields: { laurel_target: 'my-badges' } });
   });
 });

@@ -31,4 +31,9 @@ if ($hassiteconfig) {
     // Grade export (existing grades): Laurel asks for a course's grade items and grades (export.php).
     $settings->add(new admin_setting_configcheckbox('local_laurel/allowexport',
         get_string('allowexport', 'local_laurel'), get_string('allowexport_desc', 'local_laurel'), 1));
+    // Reach (issue 16): badges on the profile, Moodle notifications.
+    $settings->add(new admin_setting_configcheckbox('local_laurel/profilesection',
+        get_string('profilesection', 'local_laurel'), get_string('profilesection_desc', 'local_laurel'), 1));
+    $settings->add(new admin_setting_configcheckbox('local_laurel/notifications',
+        get_string('notifications', 'local_laurel'), get_string('notifications_desc', 'local_laurel'), 1));
 }

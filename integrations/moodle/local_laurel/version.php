@@ -15,9 +15,9 @@
 defined('MOODLE_INTERNAL') || die();
 
 $plugin->component = 'local_laurel';
-$plugin->version   = 2026120700;
+$plugin->version   = 2026120800;
 // Moodle 4.1 (2022112800) or later.
 $plugin->requires  = 2022112800;
 $plugin->supported = [401, 405];
 $plugin->maturity  = MATURITY_BETA;
-$plugin->release   = '0.1.0';
+$plugin->release   = '0.2.0';

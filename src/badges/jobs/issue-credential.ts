@@ -33,6 +33,10 @@ export const issueCredentialJob = defineJob({
         // Job id = award id: a retried issue job queues the re-evaluation once.
         await run.ctx.queues.get('notify').add(AFTER_ISSUE_JOB, afterIssuePayload.parse(payload), { jobId: `after-issue-${payload.awardId}` });
       }
+      // On every successful run, not only the first: a run that stored the credential and then lost Redis
+      // announces on retry. The job id per award makes it once; reactions are idempotent besides.
+      const award = (await sql<{ course_id: string; learner_id: string }>`select course_id, learner_id from awards where id = ${payload.awardId}`.execute(run.ctx.database.db)).rows[0];
+      if (award) await badgesDepsFor(run.ctx).announce?.('credential.issued', { awardId: payload.awardId, courseId: award.course_id, learnerId: award.learner_id });
       return { credentialId: credential.id, created };
     } catch (error) {
       // Revoked before it was signed: nothing to do, and nothing to retry.

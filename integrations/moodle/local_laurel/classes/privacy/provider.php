@@ -51,6 +51,12 @@ class provider implements
             'courseid' => 'privacy:metadata:laurel_export:courseid',
             'finalgrade' => 'privacy:metadata:laurel_export:finalgrade',
         ], 'privacy:metadata:laurel_export');
+        // Reach (issue 16): profile badges and notifications are read from Laurel by Moodle user id. The
+        // cached answers hold no more than Laurel's public badge pages; notifications are core messages.
+        $collection->add_external_location_link('laurelreads', [
+            'userid' => 'privacy:metadata:laurelreads:userid',
+            'courseid' => 'privacy:metadata:laurelreads:courseid',
+        ], 'privacy:metadata:laurelreads');
         return $collection;
     }
 

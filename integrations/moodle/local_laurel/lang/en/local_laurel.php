@@ -39,3 +39,24 @@ $string['privacy:metadata:laurel_export:email'] = 'The email address of the lear
 $string['privacy:metadata:laurel_export:fullname'] = 'The full name of the learner, shown on their badge.';
 $string['privacy:metadata:laurel_export:courseid'] = 'The course the grades belong to.';
 $string['privacy:metadata:laurel_export:finalgrade'] = 'The learner\'s current grade on each grade item of the course, with the item.';
+// Reach (issue 16): profile section "Badges from Laurel" and Moodle notifications.
+$string['profilesection'] = 'Show badges on profiles';
+$string['profilesection_desc'] = 'Adds a "Badges from Laurel" section to user profiles and course profiles, read from Laurel (cached for 5 minutes).';
+$string['notifications'] = 'Notify learners of new badges';
+$string['notifications_desc'] = 'Every minute, asks Laurel which badges were issued and sends each learner a Moodle notification.';
+$string['profiletitle'] = 'Badges from Laurel';
+$string['profilenode'] = 'Open Badges';
+$string['profilenone'] = 'No badges from Laurel yet.';
+$string['profileunavailable'] = 'Badges from Laurel are unavailable at the moment.';
+$string['profilebadgedetails'] = '{$a->course}, issued {$a->date}';
+$string['cachedef_profilebadges'] = 'Badges from Laurel shown on profiles';
+$string['messageprovider:badgeissued'] = 'A badge was issued to you by Laurel';
+$string['tasknotify'] = 'Send notifications of badges issued by Laurel';
+$string['notifysubject'] = 'You earned a badge: {$a->badge}';
+$string['notifysmall'] = 'You earned the badge "{$a->badge}" in {$a->course}.';
+$string['notifybody'] = 'You earned the badge "{$a->badge}" in {$a->course}. View, download or share it: {$a->url}';
+$string['notifybodyhtml'] = '<p>You earned the badge <strong>{$a->badge}</strong> in {$a->course}.</p><p><a href="{$a->url}">View, download or share it</a></p>';
+$string['notifylinkname'] = 'Your badge';
+$string['privacy:metadata:laurelreads'] = 'To show a learner\'s badges on their profile and to notify them of new badges, the plugin asks Laurel for the badges of a Moodle user.';
+$string['privacy:metadata:laurelreads:userid'] = 'The Moodle id of the user whose badges are shown.';
+$string['privacy:metadata:laurelreads:courseid'] = 'The course of a course profile.';

@@ -1,0 +1,101 @@
+import { sql, type Kysely } from 'kysely';
+import type { Platform } from '../courses';
+import { gradebookFeedback, sameFeedback, type HeldBadge } from './feedback';
+
+/** The AGS calls gradebook feedback makes (src/lti's AgsClient satisfies it). */
+export interface GradebookAgs {
+  findOrCreateLineItem(lineItemsUrl: string, item: { label: string; scoreMaximum: number; resourceId: string; tag: string }): Promise<{ id: string }>;
+  postScore(lineItemUrl: string, score: { userId: string; scoreGiven: number; scoreMaximum: number; comment?: string; timestamp: string }): Promise<void>;
+}
+
+export interface GradebookDeps {
+  db: Kysely<any>;
+  /** Public origin for credential links. */
+  baseUrl: string;
+  /** AGS for a platform, created only when something will be posted. */
+  agsFor(platform: Platform): Promise<GradebookAgs>;
+  now: () => Date;
+}
+
+export const AGS_SCORE_SCOPE = 'https://purl.imsglobal.org/spec/lti-ags/scope/score';
+export const AGS_LINEITEM_SCOPE = 'https://purl.imsglobal.org/spec/lti-ags/scope/lineitem';
+/** How Laurel finds the column it made itself when its resource link has none. */
+export const LAUREL_COLUMN = { label: 'Badges (Laurel)', resourceId: 'laurel-badges', tag: 'laurel-badges' } as const;
+
+export type GradebookOutcome =
+  | { posted: true; scoreGiven: number; scoreMaximum: number; lineItemUrl: string }
+  | { posted: false; skipped: 'no-course' | 'no-platform' | 'feedback-off' | 'no-score-scope' | 'not-from-platform' | 'no-line-item' | 'no-published-badges' | 'unchanged' };
+
+/**
+ * Brings Laurel's gradebook column up to date for one learner of one course: reads the learner's
+ * current badges (so any number of coalesced triggers end in one post of the latest state), and posts
+ * score + comment through AGS. Posts only when the platform granted the score scope, only for a
+ * learner the platform itself sent (an LTI user id from a launch or the roster of this course), and
+ * only when the course has not turned feedback off.
+ */
+export async function syncGradebook(deps: GradebookDeps, props: { courseId: string; learnerId: string }): Promise<GradebookOutcome> {
+  const { db } = deps;
+  const course = (await sql<{ platform_id: string | null; ags_lineitems_url: string | null; ags_scopes: string[] | null; feedback: boolean | null }>`
+    select c.platform_id, c.ags_lineitems_url, c.ags_scopes, s.gradebook_feedback as feedback
+    from courses c left join reach_course_settings s on s.course_id = c.id where c.id = ${props.courseId}`.execute(db)).rows[0];
+  if (!course) return { posted: false, skipped: 'no-course' };
+  if (!course.platform_id) return { posted: false, skipped: 'no-platform' };
+  if (course.feedback === false) return { posted: false, skipped: 'feedback-off' };
+  const scopes = course.ags_scopes ?? [];
+  if (!scopes.includes(AGS_SCORE_SCOPE)) return { posted: false, skipped: 'no-score-scope' };
+  const platform = (await sql<Platform>`select * from platforms where id = ${course.platform_id} and status = 'active'`.execute(db)).rows[0];
+  if (!platform) return { posted: false, skipped: 'no-platform' };
+
+  // The platform's own learner: its LTI user id, enrolled as a learner by a launch or the platform's roster.
+  const learner = (await sql<{ lti_user_id: string }>`
+    select l.lti_user_id from learners l join enrollments e on e.learner_id = l.id and e.course_id = ${props.courseId}
+    where l.id = ${props.learnerId} and l.platform_id = ${platform.id} and l.lti_user_id is not null
+      and e.status = 'active' and e.source in ('launch', 'roster')
+      and exists (select 1 from unnest(e.roles) r where r ~* '(^|[#/])Learner$')`.execute(db)).rows[0];
+  if (!learner) return { posted: false, skipped: 'not-from-platform' };
+
+  const counts = await badgeState(deps, props);
+  const feedback = gradebookFeedback(counts);
+  if (!feedback) return { posted: false, skipped: 'no-published-badges' };
+
+  let lineItemUrl = (await sql<{ lineitem_url: string }>`
+    select lineitem_url from lti_resource_links where course_id = ${props.courseId} and lineitem_url is not null and target = 'course'
+    order by updated_at desc limit 1`.execute(db)).rows[0]?.lineitem_url;
+  const ags = () => deps.agsFor(platform);
+  if (!lineItemUrl) {
+    if (!course.ags_lineitems_url || !scopes.includes(AGS_LINEITEM_SCOPE)) return { posted: false, skipped: 'no-line-item' };
+    lineItemUrl = (await (await ags()).findOrCreateLineItem(course.ags_lineitems_url, { ...LAUREL_COLUMN, scoreMaximum: 100 })).id;
+  }
+
+  const last = (await sql<{ score_given: string; score_maximum: string; comment: string }>`
+    select score_given, score_maximum, comment from reach_gradebook_posts
+    where course_id = ${props.courseId} and learner_id = ${props.learnerId} and lineitem_url = ${lineItemUrl}`.execute(db)).rows[0];
+  if (last && sameFeedback(feedback, { scoreGiven: Number(last.score_given), scoreMaximum: Number(last.score_maximum), comment: last.comment })) {
+    // Checked now: the sweep (sweep.ts) looks for changes newer than the last check.
+    await sql`update reach_gradebook_posts set posted_at = ${deps.now()} where course_id = ${props.courseId} and learner_id = ${props.learnerId} and lineitem_url = ${lineItemUrl}`.execute(db);
+    return { posted: false, skipped: 'unchanged' };
+  }
+  // The time the state was read: a platform refuses a score older than the one it holds, so a slower
+  // job carrying an older reading cannot overwrite a newer one.
+  const readAt = counts.readAt;
+  await (await ags()).postScore(lineItemUrl, { userId: learner.lti_user_id, ...feedback, timestamp: readAt.toISOString() });
+  await sql`
+    insert into reach_gradebook_posts (course_id, learner_id, lineitem_url, score_given, score_maximum, comment, posted_at)
+    values (${props.courseId}, ${props.learnerId}, ${lineItemUrl}, ${feedback.scoreGiven}, ${feedback.scoreMaximum}, ${feedback.comment}, ${deps.now()})
+    on conflict (course_id, learner_id, lineitem_url) do update set
+      score_given = excluded.score_given, score_maximum = excluded.score_maximum, comment = excluded.comment, posted_at = excluded.posted_at`.execute(db);
+  return { posted: true, scoreGiven: feedback.scoreGiven, scoreMaximum: feedback.scoreMaximum, lineItemUrl };
+}
+
+/** Published badges of the course and the learner's active ones among them, oldest award first. */
+async function badgeState(deps: GradebookDeps, props: { courseId: string; learnerId: string }): Promise<{ publishedCount: number; held: HeldBadge[]; readAt: Date }> {
+  const readAt = deps.now();
+  const published = (await sql<{ n: string }>`select count(*) as n from achievements where course_id = ${props.courseId} and status = 'published'`.execute(deps.db)).rows[0];
+  const rows = (await sql<{ name: string; credential_id: string | null; visibility: string }>`
+    select a.name, w.credential_id, w.visibility from awards w join achievements a on a.id = w.achievement_id
+    where w.course_id = ${props.courseId} and w.learner_id = ${props.learnerId} and a.status = 'published'
+      and w.status = 'issued' and (w.expires_at is null or w.expires_at > ${readAt})
+    order by w.awarded_at, a.name`.execute(deps.db)).rows;
+  const held = rows.map((r) => ({ name: r.name, ...(r.credential_id && r.visibility === 'public' ? { url: `${deps.baseUrl}/credentials/${r.credential_id}` } : {}) }));
+  return { publishedCount: Number(published?.n ?? 0), held, readAt };
+}
