@@ -6,6 +6,8 @@ import { migrate } from './db';
 import { startWorkers, type WorkerHost } from './queue';
 import { createApp } from './web';
 import { jobs } from './worker/jobs';
+import { loadStandards, standardsDir } from './standards';
+import { deploymentWarnings } from './deployment';
 import { startBackgroundTasks, type BackgroundTasks } from './worker/background';
 
 /**
@@ -23,11 +25,20 @@ async function main(): Promise<void> {
     }
     throw error;
   }
+  // Production verifies schemas and signs CLRs with the standards data: without it, checks would be
+  // skipped and CLRs lose their proof, so refuse to start rather than run half-blind.
+  const standards = loadStandards(standardsDir(config));
+  if (config.NODE_ENV === 'production' && !standards.available) {
+    process.stderr.write(`Laurel cannot start: ${standards.message}\n`);
+    process.exit(78); // EX_CONFIG
+  }
   const ctx = createContext(config);
   const log = ctx.logger;
   // Every role migrates on start; the advisory lock makes concurrent replicas safe.
   const applied = await migrate(ctx.database.pool);
   if (applied.length) log.info({ applied }, 'migrations applied');
+  // Loud and precise: an issuer whose credentials name an origin this Laurel no longer serves.
+  for (const warning of await deploymentWarnings(ctx)) log.warn({ warning: warning.code }, warning.message);
 
   let server: Server | undefined;
   let workerHost: WorkerHost | undefined;

@@ -5,7 +5,7 @@ export type { CredentialPort, AwardFacts, SignedCredential, VerificationSummary,
 export { ruleSchema, type RuleSpec, issueCredentialPayload, type IssueCredentialPayload, AFTER_ISSUE_JOB, afterIssuePayload, type AfterIssuePayload } from './schema';
 export { createAchievement, listAchievements, getAchievement, type AchievementRow, type CreateAchievementProps } from './achievements';
 export { activeAwardsOf, awardBadge, revokeAward, expireAwards, effectiveStatus, getAward, listAwards, type AwardRow, type AwardListItem, type AwardBadgeProps, type RevokeAwardProps } from './awards';
-export { issueCredential, findCredential, type CredentialRow } from './issue';
+export { issueCredential, findCredential, latestCredentialOf, type CredentialRow } from './issue';
 export { awardManually, type ManualAwardProps } from './manual';
 export { loadPublicCredential, type PublicCredential } from './public-credential';
 export { badgesDepsFor, useCredentialPort } from './context';
