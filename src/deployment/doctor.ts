@@ -1,7 +1,7 @@
 import type { Config } from '../config';
 import type { Database } from '../db';
 import { latestCredentialOf } from '../badges';
-import { didFor, didWebDocumentUrl, issuerIdentityDrift, listIssuers, listKeys, type Issuer } from '../credentials';
+import { didFor, didWebDocumentUrl, issuerIdentityDrift, jwks, listIssuers, listKeys, type Issuer } from '../credentials';
 import { loadStandards, standardsDir, FETCH_COMMAND } from '../standards';
 
 /** One finding of `laurel doctor`: what was checked, the outcome, and for a problem what to do. */
@@ -44,15 +44,19 @@ export async function runDoctor(options: DoctorOptions): Promise<Finding[]> {
     ? { status: 'ok', what: `standards data (OB 3.0 / CLR 2.0 schemas, CLR 2.0.1 context) present and matching their pinned hashes in ${standards.dir}` }
     : { status: 'problem', what: standards.message, fix: `run '${FETCH_COMMAND}' (it needs HTTPS access to purl.imsglobal.org, or a 1EdTech spec copy with --offline-dir)` });
 
+  // BASE_URL must reach this very Laurel: the JWKS served there holds every key in our database.
+  const jwksUrl = `${origin}/.well-known/jwks.json`;
+  const [served, ours] = await Promise.all([get(jwksUrl), jwks(db)]);
+  const servedKids = new Set(served.ok && Array.isArray(served.json.keys) ? (served.json.keys as Json[]).map((k) => String(k.kid)) : []);
+  const missingKids = ours.keys.map((k) => String(k.kid)).filter((kid) => !servedKids.has(kid));
+  if (!served.ok) findings.push({ status: 'problem', what: `BASE_URL does not reach this Laurel: ${jwksUrl}: ${served.reason}`, fix: reachFix(config) });
+  else if (!Array.isArray(served.json.keys) || missingKids.length) findings.push({ status: 'problem', what: `BASE_URL reaches another server: ${jwksUrl} does not hold this Laurel's keys${missingKids.length ? ` (${missingKids[0]} missing)` : ''}`, fix: reachFix(config) });
+  else findings.push({ status: 'ok', what: `BASE_URL reaches this Laurel: ${jwksUrl} holds its ${ours.keys.length} public key(s)` });
+
   const drifts = new Map((await issuerIdentityDrift(db, config)).map((d) => [d.issuerId, d]));
   const issuers = await listIssuers(db);
   if (issuers.length === 0) {
     findings.push({ status: 'not checked', what: `no issuer yet: the default issuer is created with the first credential, as ${didFor('default', config)}` });
-    const jwksUrl = `${origin}/.well-known/jwks.json`;
-    const jwks = await get(jwksUrl);
-    findings.push(jwks.ok && Array.isArray(jwks.json.keys)
-      ? { status: 'ok', what: `${jwksUrl} answers: BASE_URL reaches a Laurel` }
-      : { status: 'problem', what: `${jwksUrl}: ${jwks.ok ? 'not a JWKS' : jwks.reason}`, fix: reachFix(config) });
     return findings;
   }
 
@@ -104,10 +108,10 @@ async function checkIssuerUrls(issuer: Issuer, options: DoctorOptions, get: (url
 
   const jwksUrl = `${didUrl ? new URL(didUrl).origin : new URL(config.BASE_URL).origin}/.well-known/jwks.json`;
   const rsaKids = keyIds.filter((id) => /#rsa-/.test(id));
-  const jwks = await get(jwksUrl);
-  if (!jwks.ok) findings.push({ status: 'problem', what: `JWKS at ${jwksUrl}: ${jwks.reason}`, fix: unreachable(jwksUrl) });
+  const keySet = await get(jwksUrl);
+  if (!keySet.ok) findings.push({ status: 'problem', what: `JWKS at ${jwksUrl}: ${keySet.reason}`, fix: unreachable(jwksUrl) });
   else {
-    const kids = new Set(((jwks.json.keys as Json[] | undefined) ?? []).map((k) => String(k.kid)));
+    const kids = new Set(((keySet.json.keys as Json[] | undefined) ?? []).map((k) => String(k.kid)));
     const absent = rsaKids.filter((kid) => !kids.has(kid));
     findings.push(absent.length
       ? { status: 'problem', what: `JWKS at ${jwksUrl} lacks ${absent.join(', ')}`, fix: unreachable(jwksUrl) }
