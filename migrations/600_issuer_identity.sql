@@ -14,6 +14,10 @@ update credential_issuers i
 
 -- A Moodle source's shared secret is never empty: an empty HMAC key lets anyone sign grade events.
 -- NOT VALID: checked on every new or changed row; an old empty row (inserted by hand) is refused at
--- intake instead (src/events/ingest.ts) until an admin rotates its secret.
+-- intake instead (src/events/ingest.ts) until an admin rotates its secret. Admins see why here:
+update event_sources
+   set last_error = 'ERR_EVENT_SIGNATURE: this Moodle source has an empty shared secret: rotate it and paste the new one into the plugin',
+       last_error_at = now()
+ where kind = 'moodle' and secret = '';
 alter table event_sources
   add constraint event_sources_moodle_secret_not_empty check (kind <> 'moodle' or secret <> '') not valid;
