@@ -12,6 +12,16 @@ COPY scripts ./scripts
 COPY test/emulator ./test/emulator
 RUN npm run build && npm prune --omit=dev
 
+# Standards data (OB 3.0 / CLR 2.0 JSON Schemas, CLR 2.0.1 JSON-LD context): downloaded from their
+# canonical 1EdTech URLs (purl.imsglobal.org) and accepted only if the SHA-256 of each file's RFC 8785
+# canonical JSON equals the hash pinned in src/standards/manifest.ts. No offline source exists in the
+# build context, so a network failure or a changed file fails the build: an image never ships without
+# the data (production start-up refuses to run without it anyway). The runtime image takes only the
+# checked files from this stage, as a layer of their own.
+FROM build AS standards
+RUN node dist/src/cli/main.js standards fetch --dir /app/.data/standards --offline-dir '' --timeout 30000 \
+ && node dist/src/cli/main.js standards check --dir /app/.data/standards
+
 FROM node:20-bookworm-slim AS runtime
 ENV NODE_ENV=production ROLE=all PORT=3000
 WORKDIR /app
@@ -19,6 +29,8 @@ WORKDIR /app
 RUN apt-get update && apt-get install -y --no-install-recommends tini && rm -rf /var/lib/apt/lists/*
 COPY --from=build --chown=node:node /app/node_modules ./node_modules
 COPY --from=build --chown=node:node /app/dist ./dist
+# Read-only at run time: STANDARDS_DIR defaults to /app/.data/standards.
+COPY --from=standards /app/.data/standards ./.data/standards
 COPY --chown=node:node package.json ./
 COPY --chown=node:node bin ./bin
 COPY --chown=node:node migrations ./migrations

@@ -46,6 +46,23 @@ KEY_ENCRYPTION_KEY=$(rand 32 base64)
 REGISTRATION_KEY=$(rand 24 base64url)
 ENV
 fi
+# Where Laurel is served. Written into .env (also into one made before this step existed) so the
+# operator sees and sets them: every credential names BASE_URL's origin as its issuer's home.
+if ! grep -q '^BASE_URL=' .env; then
+  cat >> .env <<'ENV'
+
+# Public origin of Laurel, as LMSs, browsers and credential verifiers reach it (https://... in production).
+# Set it to the real address before issuing: the issuer's identity (did:web) and every URL in a
+# credential derive from it, and an issuer that has issued keeps its DID (laurel doctor checks it).
+BASE_URL=http://localhost:3000
+ENV
+fi
+if ! grep -q '^PORT=' .env; then
+  cat >> .env <<'ENV'
+# Port the web server listens on (a reverse proxy forwards BASE_URL to it).
+PORT=3000
+ENV
+fi
 
 # 3. npm dependencies (exactly the lockfile) and the build.
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
@@ -57,8 +74,17 @@ fi
 say "building"
 npm run --silent build
 
+# Standards data (OB 3.0 / CLR 2.0 schemas, CLR 2.0.1 context): from the canonical 1EdTech URLs, each
+# checked against its pinned hash; a 1EdTech spec copy at ../shared/spec is the fallback offline.
+say "fetching standards data into .data/standards"
+# Without it Laurel still runs here (schema checks say "not checked"), but production refuses to start.
+node dist/src/cli/main.js standards fetch >/dev/null \
+  || say "warning: standards data is incomplete (see 'node dist/src/cli/main.js standards fetch'); production start-up will refuse to run without it"
+
 # 4. Local services and migrations.
 bash scripts/services.sh ensure
 node dist/src/cli/main.js migrate
 node dist/src/cli/main.js bootstrap
-say "ready: 'npm test' runs the suite, 'npm start' serves on ${BASE_URL:-http://localhost:3000}"
+load_env
+say "ready: 'npm test' runs the suite, 'npm start' serves on ${BASE_URL:-http://localhost:3000} (port ${PORT:-3000}); PostgreSQL on port $(url_port "${DATABASE_URL:-}"), Redis on port $(url_port "${REDIS_URL:-}")"
+say "before issuing, set BASE_URL in .env to the address LMSs and verifiers reach; 'laurel doctor' checks it"

@@ -1,12 +1,9 @@
 import { createServer, type Server } from 'node:http';
 import { ConfigError, loadConfig } from './config';
-import { analyticsRecorder } from './analytics';
-import { closeContext, createContext, type AppContext } from './context';
-import { migrate } from './db';
-import { startWorkers, type WorkerHost } from './queue';
-import { createApp } from './web';
-import { jobs } from './worker/jobs';
-import { startBackgroundTasks, type BackgroundTasks } from './worker/background';
+import { loadStandards, standardsDir } from './standards';
+import type { AppContext } from './context';
+import type { WorkerHost } from './queue';
+import type { BackgroundTasks } from './worker/background';
 
 /**
  * Entry point. ROLE=all (embedded default) runs the web server and the workers in one process;
@@ -23,11 +20,32 @@ async function main(): Promise<void> {
     }
     throw error;
   }
+  // Production verifies schemas and signs CLRs with the standards data: without it, checks would be
+  // skipped and CLRs lose their proof, so refuse to start rather than run half-blind.
+  const standards = loadStandards(standardsDir(config));
+  if (config.NODE_ENV === 'production' && !standards.available) {
+    process.stderr.write(`Laurel cannot start: ${standards.message}\n`);
+    process.exit(78); // EX_CONFIG
+  }
+  // Loaded only once the checks above pass, so a refusal comes in a fraction of a second, not after
+  // loading every feature module (JSON-LD, ltijs, crypto suites).
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const { analyticsRecorder } = require('./analytics') as typeof import('./analytics');
+  const { closeContext, createContext } = require('./context') as typeof import('./context');
+  const { migrate } = require('./db') as typeof import('./db');
+  const { startWorkers } = require('./queue') as typeof import('./queue');
+  const { createApp } = require('./web') as typeof import('./web');
+  const { jobs } = require('./worker/jobs') as typeof import('./worker/jobs');
+  const { deploymentWarnings } = require('./deployment') as typeof import('./deployment');
+  const { startBackgroundTasks } = require('./worker/background') as typeof import('./worker/background');
+  /* eslint-enable @typescript-eslint/no-require-imports */
   const ctx = createContext(config);
   const log = ctx.logger;
   // Every role migrates on start; the advisory lock makes concurrent replicas safe.
   const applied = await migrate(ctx.database.pool);
   if (applied.length) log.info({ applied }, 'migrations applied');
+  // Loud and precise: an issuer whose credentials name an origin this Laurel no longer serves.
+  for (const warning of await deploymentWarnings(ctx)) log.warn({ warning: warning.code }, warning.message);
 
   let server: Server | undefined;
   let workerHost: WorkerHost | undefined;

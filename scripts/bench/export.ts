@@ -35,7 +35,7 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const defaults = transcriptOptions(config);
   const options = { ...defaults, signThreads: arg('threads', defaults.signThreads) };
-  if (!options.clrContext) throw new Error('CLR 2.0.1 context not found: set CLR_CONTEXT_FILE');
+  if (!options.clrContext) throw new Error('CLR 2.0.1 context not found: run laurel standards fetch');
   const schema = `bench_${randomBytes(5).toString('hex')}`;
   const admin = new Pool({ connectionString: config.DATABASE_URL, max: 1 });
   await admin.query(`create schema ${schema}`);

@@ -12,6 +12,7 @@ import {
   defaultBadgeSvg,
   ensureDefaultIssuer,
   getIssuer,
+  issuerForIssuing,
   issuerProfile,
   setStatus,
   type CredentialFacts,
@@ -45,7 +46,20 @@ export function createCredentialPort(options: CredentialPortOptions): Credential
   const verifierOf = () => (verifier ??= signerOf().then((s) => createVerifier({ db, config, signer: s })));
   // Issuer profiles change rarely (an admin edit); caching them saves a round trip per credential.
   const profiles = new Map<string, { profile: Promise<IssuerProfile>; at: number }>();
-  const profileOf = (issuerId: string): Promise<IssuerProfile> => {
+  // An issuer's first credential fixes its DID (it follows BASE_URL until then): once seen fixed in
+  // this process, later credentials skip that step.
+  const issuing = new Map<string, Promise<unknown>>();
+  const readyToIssue = (issuerId: string): Promise<unknown> => {
+    let ready = issuing.get(issuerId);
+    if (!ready) {
+      ready = issuerForIssuing(db, issuerId, config).then(() => signer && signer.then((s) => s.refresh(), () => undefined));
+      ready.catch(() => issuing.delete(issuerId));
+      issuing.set(issuerId, ready);
+    }
+    return ready;
+  };
+  const profileOf = async (issuerId: string): Promise<IssuerProfile> => {
+    await readyToIssue(issuerId);
     const cached = profiles.get(issuerId);
     if (cached && Date.now() - cached.at < PROFILE_CACHE_MS) return cached.profile;
     const profile = getIssuer(db, issuerId).then((issuer) => {

@@ -114,6 +114,11 @@ async function factsOf(deps: BadgesDeps, row: AwardWithFacts): Promise<AwardFact
   };
 }
 
+/** The newest credential an issuer signed (what `laurel doctor` checks the published URLs of). */
+export async function latestCredentialOf(deps: Pick<BadgesDeps, 'db'>, issuerId: string): Promise<CredentialRow | undefined> {
+  return badgesDb(deps.db).selectFrom('credentials').selectAll().where('issuer_id', '=', issuerId).orderBy('issued_at', 'desc').limit(1).executeTakeFirst();
+}
+
 export async function findCredential(deps: Pick<BadgesDeps, 'db'>, id: string): Promise<CredentialRow | undefined> {
   if (!isUuid(id)) return undefined;
   return badgesDb(deps.db).selectFrom('credentials').selectAll().where('id', '=', id).executeTakeFirst();

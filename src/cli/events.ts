@@ -11,7 +11,9 @@ const addOptions = z.object({
   name: z.string().max(200).optional(),
   jwksUrl: z.url({ protocol: /^https?$/, error: '--jwks-url must be an http(s) URL' }).optional(),
   allowUnsigned: z.boolean().optional(),
-});
+  // Never empty or blank (an empty HMAC key lets anyone sign events); left out, Laurel generates one.
+  secret: z.string().min(16, '--secret needs at least 16 characters (leave it out and Laurel generates a strong one)').regex(/^\S+$/, '--secret cannot contain spaces').optional(),
+}).refine((o) => o.secret === undefined || o.kind === 'moodle', { message: '--secret is for Moodle sources only (Canvas signs with its own keys)' });
 
 /** `laurel events source add|list`: where LMS grade events come from. */
 export function register(program: Command): void {
@@ -25,6 +27,7 @@ export function register(program: Command): void {
     .option('--name <name>', 'a label for admins')
     .option('--jwks-url <url>', 'Canvas: Data Services JWKS URL', 'https://8axpcl50e4.execute-api.us-east-1.amazonaws.com/main/jwks')
     .option('--allow-unsigned', 'Canvas: also accept unsigned JSON (development only)')
+    .option('--secret <secret>', 'Moodle: the shared secret already set in the plugin (default: a new random one)')
     .action(async (raw: unknown) => {
       const parsed = addOptions.safeParse(raw);
       if (!parsed.success) fail(parsed.error.issues[0]!.message, 64);
@@ -36,10 +39,11 @@ export function register(program: Command): void {
           platformId: o.platform ?? null,
           jwksUrl: o.kind === 'canvas' ? (o.jwksUrl ?? null) : null,
           allowUnsigned: o.allowUnsigned ?? false,
+          ...(o.secret !== undefined ? { secret: o.secret } : {}),
           keyEncryptionKey: config.KEY_ENCRYPTION_KEY,
         });
         process.stdout.write(`id: ${created.id}\nurl: ${config.BASE_URL}/events/${created.kind}/${created.id}\n`);
-        if (created.secret) process.stdout.write(`secret: ${created.secret}\n`);
+        if (created.secret && o.secret === undefined) process.stdout.write(`secret: ${created.secret}\n`);
       });
     });
   events

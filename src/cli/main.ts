@@ -16,6 +16,8 @@ const families: Record<string, () => Family> = {
   export: () => require('./export'),
   events: () => require('./events'),
   platform: () => require('./platform'),
+  standards: () => require('./standards'),
+  doctor: () => require('./doctor'),
 };
 /* eslint-enable @typescript-eslint/no-require-imports */
 

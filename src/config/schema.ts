@@ -66,10 +66,11 @@ export const configSchema = z.object({
   /** Worker threads that sign CLRs (0 = in the calling thread). Default: the cores, at most 4. */
   TRANSCRIPTS_SIGN_THREADS: z.coerce.number().int().min(0).max(64).optional(),
   /**
-   * The CLR 2.0.1 JSON-LD context file (no npm package ships it; contexts are never fetched). CLRs get a
-   * Data Integrity proof only when it is available. Default: `../shared/spec/.../context-2.0.1.json` when present.
+   * The standards data cache (OB 3.0 / CLR 2.0 JSON Schemas, CLR 2.0.1 context; `laurel standards fetch`
+   * fills it, checked against pinned hashes). Relative to the project. Default `.data/standards`.
+   * Production refuses to start without it; elsewhere schema checks then say "not checked".
    */
-  CLR_CONTEXT_FILE: z.string().min(1).optional(),
+  STANDARDS_DIR: z.string().min(1).optional(),
   // Reach (src/reach): learner email.
   /**
    * SMTP server for learner email, as a URL: `smtp://user:pass@host:587` (STARTTLS when offered) or

@@ -9,6 +9,11 @@
 
 export {
   ensureDefaultIssuer,
+  issuerForIssuing,
+  followBaseUrl,
+  issuerIdentityDrift,
+  describeDrift,
+  didFor,
   upsertIssuer,
   getIssuer,
   listIssuers,
@@ -19,6 +24,7 @@ export {
   DEFAULT_ISSUER_ID,
   type Issuer,
   type IssuerProps,
+  type IssuerDrift,
 } from './issuers';
 export { multibaseDecode } from './multibase';
 export { jwks, listKeys, type KeySummary } from './keys';
@@ -50,7 +56,7 @@ export { bakeSvg, extractFromSvg, OB_SVG_NAMESPACE, MAX_SVG_BYTES } from './baki
 export { defaultBadgeSvg, defaultBadgePng, type BadgeArtProps, type BadgeShape } from './baking/badge-art';
 export { verifyCredential, MAX_CREDENTIAL_BYTES, type VerificationResult, type Check, type VerifyDeps } from './verify';
 export { createVerifier, defaultSchemaLoader, type Verifier, type VerifierOptions } from './verifier';
-export { createSchemaValidator, directorySchemaLoader, type SchemaLoader, type SchemaValidator } from './schema';
+export { createSchemaValidator, directorySchemaLoader, standardsSchemaLoader, type SchemaLoader, type SchemaValidator } from './schema';
 export { createDocumentLoader, builtInContexts, type ContextMap } from './contexts';
 export type { PublicJwk, KeyAlgorithm } from './tables';
 export { createCredentialsRouter, MAX_UPLOAD, type CredentialsRouterOptions } from './web/router';

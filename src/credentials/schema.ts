@@ -3,10 +3,26 @@ import { join } from 'node:path';
 import Ajv2019 from 'ajv/dist/2019';
 import addFormats from 'ajv-formats';
 import type { ValidateFunction } from 'ajv';
+import type { StandardsState } from '../standards';
 
 /** Fetches a JSON Schema by its id; pluggable so verification never reaches the network by itself. */
 export interface SchemaLoader {
   load(id: string): Promise<object | undefined>;
+  /**
+   * Why this loader has no schemas at all (e.g. the standards data cache is missing, with the command
+   * that fills it), or undefined when it has them. Lets a verifier say why a check did not run.
+   */
+  unavailable?(): string | undefined;
+}
+
+/** Schemas from the standards data cache (src/standards); `unavailable()` names the missing file. */
+export function standardsSchemaLoader(state: StandardsState): SchemaLoader {
+  return {
+    async load(id) {
+      return state.available ? state.data.schemas.get(id) : undefined;
+    },
+    unavailable: () => (state.available ? undefined : state.message),
+  };
 }
 
 /** Loads `*.json` schemas of a directory, matched by their `$id` (read once, lazily). */
@@ -57,7 +73,7 @@ export function createSchemaValidator(loader: SchemaLoader): SchemaValidator {
         compiled.set(schemaId, fn);
       }
       const validate = await fn;
-      if (!validate) return { ok: false, available: false, errors: [`schema ${schemaId} is not available offline`] };
+      if (!validate) return { ok: false, available: false, errors: [loader.unavailable?.() ?? `schema ${schemaId} is not available offline`] };
       const ok = validate(document) as boolean;
       return { ok, available: true, errors: (validate.errors ?? []).slice(0, 10).map((e) => `${e.instancePath || '/'} ${e.message ?? ''}`.trim()) };
     },

@@ -57,6 +57,9 @@ export async function createSigner<T>(db: Kysely<T>, config: Config, options: Si
   const cache = new Map<string, Promise<IssuerKeys>>();
 
   async function load(issuerId: string): Promise<IssuerKeys> {
+    // Whatever these keys sign fixes the issuer's DID (see issuerForIssuing): mark it before the keys
+    // are read, so an issuer still following BASE_URL can never swap out a key that has signed.
+    await on(db).updateTable('credential_issuers').set({ first_issued_at: now() }).where('id', '=', issuerId).where('first_issued_at', 'is', null).execute();
     const issuer = await getIssuer(db, issuerId);
     if (!issuer) throw new LaurelError('ERR_KEY_UNAVAILABLE', `No issuer ${issuerId}`);
     const rows = await on(db).selectFrom('signing_keys').selectAll().where('issuer_id', '=', issuerId).where('status', '=', 'active').execute();

@@ -25,6 +25,8 @@ export interface CredentialTables {
     description: string | null;
     image_url: string | null;
     platform_id: string | null;
+    /** When the issuer first signed (migration 600); from then on its DID never changes. */
+    first_issued_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
     created_at: Generated<Date>;
     updated_at: Generated<Date>;
   };

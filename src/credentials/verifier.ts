@@ -1,25 +1,28 @@
-import { join } from 'node:path';
 import type { Kysely } from 'kysely';
 import type { Config } from '../config';
-import { projectRoot } from '../paths';
+import { loadStandards, standardsDir, type StandardsState } from '../standards';
 import { createCanonizer } from './canonize';
 import { createDocumentLoader, type ContextMap } from './contexts';
 import type { DidDocument } from './did';
 import { didDocument, listIssuers } from './issuers';
 import { jwks } from './keys';
-import { createSchemaValidator, directorySchemaLoader, type SchemaLoader } from './schema';
+import { createSchemaValidator, standardsSchemaLoader, type SchemaLoader } from './schema';
 import type { CredentialSigner } from './signer';
 import { statusListCredential, statusListVersion } from './status-list';
 import { verifyCredential, type VerificationResult } from './verify';
 
 /**
- * Where the verifier finds JSON Schemas by `credentialSchema.id`: the official OB 3.0 / CLR 2.0
- * builds beside the repository (../shared/spec) when present. Nothing is fetched from the network;
- * pass another SchemaLoader to `createVerifier` to serve them from elsewhere.
+ * Where the verifier finds JSON Schemas by `credentialSchema.id`: the hash-checked standards data cache
+ * (`STANDARDS_DIR`, filled by `laurel standards fetch`). Nothing is fetched at run time; when the cache
+ * is missing the loader says why (`unavailable()`) and the schema check is reported as not checked.
  */
-export function defaultSchemaLoader(): SchemaLoader {
-  const spec = join(projectRoot, '..', 'shared', 'spec');
-  return directorySchemaLoader([join(spec, 'ob-v3p0', 'schema'), join(spec, 'clr-v2p0', 'schema')]);
+export function defaultSchemaLoader(config: Pick<Config, 'STANDARDS_DIR'> = {}): SchemaLoader {
+  return standardsSchemaLoader(loadStandards(standardsDir(config)));
+}
+
+/** JSON-LD contexts from the standards data (the CLR 2.0.1 context), so CLRs verify too. */
+function standardsContexts(state: StandardsState): ContextMap {
+  return state.available ? state.data.contexts : new Map();
 }
 
 export interface VerifierOptions<T = unknown> {
@@ -39,8 +42,10 @@ const DID_CACHE_MS = 60000;
 /** A verifier that resolves our own issuers' DIDs and status lists from the database. */
 export function createVerifier<T>(options: VerifierOptions<T>): Verifier {
   const { db, config, signer } = options;
-  const canonizer = createCanonizer({ documentLoader: createDocumentLoader(options.contexts), maxTemplates: 128 });
-  const schemas = createSchemaValidator(options.schemaLoader ?? defaultSchemaLoader());
+  const standards = loadStandards(standardsDir(config));
+  const contexts = new Map([...standardsContexts(standards), ...(options.contexts ?? new Map())]);
+  const canonizer = createCanonizer({ documentLoader: createDocumentLoader(contexts), maxTemplates: 128 });
+  const schemas = createSchemaValidator(options.schemaLoader ?? standardsSchemaLoader(standards));
   const listCache = new Map<string, { version: string; credential: Record<string, unknown> }>();
   const statusPrefix = `${config.BASE_URL}/status-lists/`;
 

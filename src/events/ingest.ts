@@ -8,7 +8,7 @@ import { normaliseApiEvent, type ApiEventBody } from './sources/api';
 import { parseCanvasEvent } from './sources/canvas';
 import { malformed } from './sources/common';
 import { parseMoodleEvent } from './sources/moodle';
-import { requireEventSource, type EventSource } from './sources-store';
+import { isUsableSecret, requireEventSource, type EventSource } from './sources-store';
 import { touchSource } from './inbox';
 import { verifyCanvasJwt } from './verify/canvas-jwt';
 import { verifyMoodleSignature } from './verify/moodle-hmac';
@@ -58,7 +58,9 @@ export async function ingestMoodleDelivery(
   const source = await requireEventSource(deps.database.db, { id: props.sourceId, kind: 'moodle', now: props.now });
   return withSourceErrors(deps, source, async () => {
     // The signature covers the exact bytes received: verify before parsing anything.
-    verifyMoodleSignature({ secret: source.secret ?? '', timestampHeader: props.timestamp, signatureHeader: props.signature, body: props.body, now: props.now });
+    // A source whose secret is empty (an old row inserted by hand) would verify anyone's HMAC: refuse.
+    if (!isUsableSecret(source.secret)) throw new LaurelError('ERR_EVENT_SIGNATURE', 'This Moodle source has no usable shared secret: an administrator must rotate it (admin console or POST /api/v1/event-sources/:id/rotate-secret) and paste the new one into the plugin.');
+    verifyMoodleSignature({ secret: source.secret, timestampHeader: props.timestamp, signatureHeader: props.signature, body: props.body, now: props.now });
     return accept(deps, source, parseMoodleEvent(parseJson(props.body.toString('utf8'))));
   });
 }

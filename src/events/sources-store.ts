@@ -69,7 +69,7 @@ export async function createEventSource<T>(db: Kysely<T>, props: CreateEventSour
   if (props.kind === 'canvas' && !props.jwksUrl && !props.allowUnsigned) throw new TypeError('A Canvas event source needs jwksUrl (or allowUnsigned for development)');
   if (props.jwksUrl && !/^https?:\/\//.test(props.jwksUrl)) throw new TypeError('jwksUrl must be an http(s) URL');
   const secret = props.kind === 'moodle' ? (props.secret ?? newSecret()) : null;
-  if (secret !== null && secret.length < 16) throw new TypeError('A Moodle shared secret must have at least 16 characters');
+  if (secret !== null && !isUsableSecret(secret)) throw new LaurelError('ERR_VALIDATION', 'A Moodle shared secret must have at least 16 characters and no spaces: an empty or weak HMAC key would let anyone sign grade events.', { details: { field: 'secret' } });
   // The id is chosen here because it is the sealed secret's associated data.
   const id = randomUUID();
   const row = await on(db)
@@ -91,6 +91,11 @@ export async function createEventSource<T>(db: Kysely<T>, props: CreateEventSour
 }
 
 const newSecret = () => randomBytes(32).toString('base64url');
+
+/** A shared secret Laurel accepts for HMAC: 16+ characters, no whitespace (never empty or blank). */
+export function isUsableSecret(secret: string | null | undefined): secret is string {
+  return typeof secret === 'string' && secret.length >= 16 && /^\S+$/.test(secret);
+}
 
 /** Replaces a Moodle source's secret with a new random one; returns the plaintext (to show once). */
 export async function rotateSourceSecret<T>(db: Kysely<T>, props: { sourceId: string; keyEncryptionKey?: Buffer | string; now: Date }): Promise<{ source: EventSource; secret: string }> {

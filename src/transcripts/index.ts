@@ -14,7 +14,7 @@ export {
 } from './clr';
 export { createClrSigner, createProcessClrSigner, type ClrSigner, type SignedClr } from './signing';
 export { createClrSignerPool, defaultSignThreads, type SerialisingClrSigner } from './sign-pool';
-export { transcriptOptions, DEFAULT_CLR_CONTEXT_FILE, type TranscriptOptions } from './options';
+export { transcriptOptions, type TranscriptOptions } from './options';
 export type { TranscriptsDeps } from './deps';
 export { learnerClr, type LearnerClr, type LearnerClrProps } from './learner-clr';
 export type { TranscriptTables, ExportStatus, ExportFile } from './tables';

@@ -1,20 +1,20 @@
-import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import type { Config } from '../config';
 import { projectRoot } from '../paths';
+import { CLR_CONTEXT_URL, loadStandards, standardsDir } from '../standards';
 import { defaultSignThreads } from './sign-pool';
 
 /**
- * Transcript settings, derived once per Config from its TRANSCRIPTS_* and CLR_CONTEXT_FILE values
+ * Transcript settings, derived once per Config from its TRANSCRIPTS_* and STANDARDS_DIR values
  * (validated with the rest of the configuration at start-up):
  * - `TRANSCRIPTS_EXPORT_DIR`: where course exports are written. Default `<project>/.data/exports`.
  * - `TRANSCRIPTS_EXPORT_TTL_HOURS`: how long an export can be downloaded, then its files go. Default 24.
  * - `TRANSCRIPTS_BATCH_SIZE`: learners read and signed per batch by an export. Default 200.
  * - `TRANSCRIPTS_SIGN_THREADS`: worker threads that sign CLRs (0 = in the calling thread). Default: the
  *   number of cores, at most 4, in the compiled build; 0 under ts-jest (no .js worker entry point).
- * - `CLR_CONTEXT_FILE`: the CLR 2.0.1 JSON-LD context (no npm package ships it, and contexts are never
- *   fetched from the network). CLRs are signed only when it is available. Default: the 1EdTech copy in
- *   `../shared/spec/clr-v2p0/context/context-2.0.1.json` next to the project, when present.
+ * - the CLR 2.0.1 JSON-LD context comes from the standards data cache (`STANDARDS_DIR`, filled by
+ *   `laurel standards fetch`; no npm package ships it, and contexts are never fetched at run time).
+ *   Without it CLRs get a VC-JWT but no Data Integrity proof; production does not start without it.
  */
 export interface TranscriptOptions {
   exportDir: string;
@@ -25,13 +25,11 @@ export interface TranscriptOptions {
   clrContext: object | undefined;
 }
 
-export const DEFAULT_CLR_CONTEXT_FILE = join(projectRoot, '..', 'shared', 'spec', 'clr-v2p0', 'context', 'context-2.0.1.json');
-
 const cache = new WeakMap<object, TranscriptOptions>();
 
-type TranscriptSettings = Pick<Config, 'TRANSCRIPTS_EXPORT_DIR' | 'TRANSCRIPTS_EXPORT_TTL_HOURS' | 'TRANSCRIPTS_BATCH_SIZE' | 'TRANSCRIPTS_SIGN_THREADS' | 'CLR_CONTEXT_FILE'>;
+type TranscriptSettings = Pick<Config, 'TRANSCRIPTS_EXPORT_DIR' | 'TRANSCRIPTS_EXPORT_TTL_HOURS' | 'TRANSCRIPTS_BATCH_SIZE' | 'TRANSCRIPTS_SIGN_THREADS' | 'STANDARDS_DIR'>;
 
-/** The transcript options of this configuration; a CLR_CONTEXT_FILE that is not a context throws, naming it. */
+/** The transcript options of this configuration. */
 export function transcriptOptions(config: TranscriptSettings): TranscriptOptions {
   const hit = cache.get(config);
   if (hit) return hit;
@@ -41,21 +39,14 @@ export function transcriptOptions(config: TranscriptSettings): TranscriptOptions
     exportTtlHours: config.TRANSCRIPTS_EXPORT_TTL_HOURS,
     batchSize: config.TRANSCRIPTS_BATCH_SIZE,
     signThreads: config.TRANSCRIPTS_SIGN_THREADS ?? defaultSignThreads(),
-    clrContext: loadClrContext(config.CLR_CONTEXT_FILE),
+    clrContext: clrContextOf(config),
   };
   cache.set(config, options);
   return options;
 }
 
-function loadClrContext(file: string | undefined): object | undefined {
-  const path = file ?? DEFAULT_CLR_CONTEXT_FILE;
-  if (!existsSync(path)) {
-    if (file) throw new TypeError(`Invalid CLR_CONTEXT_FILE: ${file} does not exist`);
-    return undefined;
-  }
-  const context = JSON.parse(readFileSync(path, 'utf8')) as unknown;
-  if (!context || typeof context !== 'object' || !('@context' in context)) {
-    throw new TypeError(`Invalid CLR_CONTEXT_FILE: ${path} is not a JSON-LD context`);
-  }
-  return context;
+/** The CLR 2.0.1 context from the hash-checked standards cache, or undefined when it is not there. */
+function clrContextOf(config: TranscriptSettings): object | undefined {
+  const standards = loadStandards(standardsDir(config));
+  return standards.available ? standards.data.contexts.get(CLR_CONTEXT_URL) : undefined;
 }

@@ -19,7 +19,7 @@ export interface ClrSigner {
  * CLRs are signed like badges (eddsa-rdfc-2022 Data Integrity, then an RS256 VC-JWT with `kid`, `typ:
  * JWT` and `iss`/`jti`/`sub`/`nbf`) by the credentials engine, with the issuer's active keys (published
  * in /.well-known/jwks.json and the did:web document). A Data Integrity proof needs every JSON-LD
- * context offline and no npm package ships the CLR 2.0.1 context: without `clrContext` (CLR_CONTEXT_FILE)
+ * context offline and no npm package ships the CLR 2.0.1 context: without `clrContext` (standards data cache)
  * the CLR is signed as a VC-JWT only, which the CLR spec allows and verifiers accept.
  */
 export function createClrSigner(props: { db: Kysely<unknown>; config: Config; clrContext: object | undefined }): ClrSigner {

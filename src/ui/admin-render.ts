@@ -2,7 +2,7 @@ import type { Request, Response } from 'express';
 import type { Kysely } from 'kysely';
 import type { AppContext } from '../context';
 import { listAudit } from '../audit';
-import { listIssuers, listKeys } from '../credentials';
+import { describeDrift, ensureDefaultIssuer, issuerIdentityDrift, listIssuers, listKeys } from '../credentials';
 import type { FoundationTables } from '../db';
 import { findLearner } from '../courses';
 import { listPlatforms, registrationUrl } from '../lti';
@@ -30,9 +30,13 @@ export const adminHere = (req: Request) => `/lti/courses/${String(req.params.cou
 export async function renderAdmin(ctx: AppContext, csrf: CsrfTokens, req: Request, res: Response, extras: AdminExtras): Promise<void> {
   const session = sessionOf(res);
   const db = ctx.database.db;
-  const [platforms, issuers, keys, tokens, entries, sources] = await Promise.all([
+  // The default issuer exists once an admin looks (so its profile can be set before the first badge);
+  // it still follows BASE_URL until it first issues.
+  await ensureDefaultIssuer(db, ctx.config);
+  const [platforms, issuers, keys, tokens, entries, sources, drift] = await Promise.all([
     listPlatforms(db), listIssuers(db), listKeys(db), listTokens(db as unknown as Kysely<FoundationTables>), listAudit(db, { limit: 100 }),
     sourcesView(ctx, { platformId: session.platformId, here: adminHere(req) }, extras.sources ?? {}),
+    issuerIdentityDrift(db, ctx.config),
   ]);
   const courseId = String(req.params.courseId);
   const who = await actorNames(db, entries.map((e) => e.actor));
@@ -45,6 +49,7 @@ export async function renderAdmin(ctx: AppContext, csrf: CsrfTokens, req: Reques
     embedded: true,
     tabs: courseNav(courseId, session.roles, 'admin'),
     notice: noticeOf(req),
+    identityWarnings: drift.map((d) => describeDrift(d, ctx.config)),
     csrf: csrf.tokenFor(session),
     here: adminHere(req),
     // An LMS administrator sees their own LMS, plus registrations waiting for activation: the console

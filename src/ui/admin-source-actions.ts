@@ -65,8 +65,9 @@ export async function createSource(deps: Deps, props: { body: CreateSourceBody; 
     platformId: props.platformId,
     keyEncryptionKey: deps.config.KEY_ENCRYPTION_KEY,
     ...(body.kind === 'canvas' ? { jwksUrl: body.jwksUrl, allowUnsigned: body.allowUnsigned } : {}),
+    ...(body.kind === 'moodle' && body.secret !== undefined ? { secret: body.secret } : {}),
   });
-  await audit(deps.database.db, { actor: props.actor, action: 'event_source.created', subjectType: 'event_source', subjectId: created.id, platformId: props.platformId, details: { kind: created.kind, name: created.name, ...(body.kind === 'canvas' ? { jwksUrl: body.jwksUrl, allowUnsigned: body.allowUnsigned } : {}) } });
+  await audit(deps.database.db, { actor: props.actor, action: 'event_source.created', subjectType: 'event_source', subjectId: created.id, platformId: props.platformId, details: { kind: created.kind, name: created.name, ...(body.kind === 'moodle' ? { secret: body.secret === undefined ? 'generated' : 'chosen' } : {}), ...(body.kind === 'canvas' ? { jwksUrl: body.jwksUrl, allowUnsigned: body.allowUnsigned } : {}) } });
   return { source: describeSource(deps.config, created), secret: created.secret };
 }
 

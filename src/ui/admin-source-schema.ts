@@ -8,7 +8,18 @@ export const CANVAS_LIVE_EVENTS_JWKS_URL = 'https://8axpcl50e4.execute-api.us-ea
 const name = z.string().trim().max(200, 'Use at most 200 characters.');
 const httpUrl = (message: string) => z.url({ protocol: /^https?$/, message }).max(2000);
 
-export const moodleSourceForm = z.object({ name });
+/**
+ * A Moodle shared secret someone chose (the plugin already has it). Never empty or blank: an empty HMAC
+ * key would let anyone sign grade events. Left out, Laurel generates 256 random bits (recommended).
+ */
+export const sharedSecret = z
+  .string({ error: 'secret must be a string' })
+  .min(16, 'A shared secret needs at least 16 characters (leave it out and Laurel generates a strong one).')
+  .max(512, 'Use at most 512 characters.')
+  .regex(/^\S+$/, 'A shared secret cannot contain spaces.');
+
+// In the console an empty field means "generate one for me" (an HTML form always sends the field).
+export const moodleSourceForm = z.object({ name, secret: z.union([z.literal('').transform(() => undefined), sharedSecret]).optional() });
 
 export const canvasSourceForm = z.object({
   name,
@@ -25,7 +36,7 @@ export const subscriptionForm = z.object({
 
 /** `POST /api/v1/event-sources`. */
 export const createSourceBody = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('moodle'), name: name.default(''), platformId: z.uuid().nullable().default(null) }),
+  z.object({ kind: z.literal('moodle'), name: name.default(''), platformId: z.uuid().nullable().default(null), secret: sharedSecret.optional() }),
   z.object({
     kind: z.literal('canvas'),
     name: name.default(''),

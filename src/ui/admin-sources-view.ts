@@ -61,7 +61,14 @@ export async function sourcesView(ctx: Pick<AppContext, 'config' | 'database'>, 
   return {
     list,
     newSource: extras.newSource && { ...extras.newSource, pluginUrl: `${props.here}/sources/${extras.newSource.source.id}/plugin.zip` },
-    moodleForm: { open: Object.keys(moodle.errors).length > 0, fields: [field('moodle-source', 'name', 'Name', moodle.values, moodle.errors, { optional: true, hint: 'For you, e.g. "Biology Moodle".' })] },
+    moodleForm: {
+      open: Object.keys(moodle.errors).length > 0,
+      fields: [
+        field('moodle-source', 'name', 'Name', moodle.values, moodle.errors, { optional: true, hint: 'For you, e.g. "Biology Moodle".' }),
+        // Never echoed back: a secret typed into a failed form is not put into the page again.
+        field('moodle-source', 'secret', 'Shared secret', {}, moodle.errors, { optional: true, type: 'password', hint: 'Leave empty and Laurel generates a strong one (recommended), or paste the one already in the Moodle plugin: at least 16 characters, no spaces.' }),
+      ],
+    },
     canvasForm: {
       open: Object.keys(canvas.errors).length > 0,
       fields: [

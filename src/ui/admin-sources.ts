@@ -16,9 +16,12 @@ export function adminSourceRoutes(router: Router, ctx: AppContext, csrf: CsrfTok
 
   router.post('/sources/moodle', form, csrf.verify(), handle(async (req, res) => {
     const values = text(req.body, ['name']);
-    const parsed = moodleSourceForm.safeParse(values);
+    // Not trimmed: a blank secret must be refused, not read as "generate one".
+    const secret = typeof (req.body as Record<string, unknown>).secret === 'string' ? String((req.body as Record<string, unknown>).secret) : '';
+    const parsed = moodleSourceForm.safeParse({ ...values, secret });
+    // A refused secret is not echoed back into the page.
     if (!parsed.success) return renderAdmin(ctx, csrf, req, res.status(422), { sources: { moodleForm: { values, errors: fieldErrors(parsed.error) } } });
-    const created = await createSource(ctx, { body: { kind: 'moodle', name: parsed.data.name, platformId: null }, actor: actorOf(res), platformId: sessionOf(res).platformId });
+    const created = await createSource(ctx, { body: { kind: 'moodle', name: parsed.data.name, platformId: null, ...(parsed.data.secret ? { secret: parsed.data.secret } : {}) }, actor: actorOf(res), platformId: sessionOf(res).platformId });
     // Rendered, not redirected: the secret must appear on this response only.
     return renderAdmin(ctx, csrf, req, res.status(201), { sources: { newSource: created } });
   }));

@@ -2,10 +2,13 @@ import { Router } from 'express';
 import type { AppContext } from '../context';
 import { isDatabaseReachable } from '../db';
 import { isRedisReachable } from '../queue';
+import { cachedDeploymentWarnings } from '../deployment';
 
 /**
  * `/healthz`: the process is alive (for restarts). `/readyz`: it can do its work (for load balancers):
- * PostgreSQL and Redis both answer; a 503 names what is down.
+ * PostgreSQL and Redis both answer; a 503 names what is down. `warnings` lists what an operator must
+ * fix although Laurel can serve (an issuer whose DID no longer matches BASE_URL, missing standards
+ * data): a warning never makes /readyz fail, or a load balancer would take a working Laurel out.
  */
 export function healthRouter(ctx: AppContext): Router {
   const router = Router();
@@ -20,7 +23,8 @@ export function healthRouter(ctx: AppContext): Router {
       res.status(503).json({ status: 'unavailable', down, detail: `Not reachable: ${down.join(', ')}`, checks: { postgresql: database, redis } });
       return;
     }
-    res.json({ status: 'ready', checks: { postgresql: true, redis: true } });
+    const warnings = await cachedDeploymentWarnings(ctx).catch(() => []);
+    res.json({ status: 'ready', checks: { postgresql: true, redis: true }, warnings: warnings.map((w) => w.message) });
   });
   return router;
 }

@@ -1,3 +1,4 @@
+import { ensureDefaultIssuer } from '../../src/credentials';
 import type { Express } from 'express';
 import request from 'supertest';
 import { clearEventSourceCache, createEventSource, signMoodleBody } from '../../src/events';
@@ -25,8 +26,8 @@ describe('admin console: issuer profile and platform removal', () => {
   beforeAll(async () => {
     fixture = await createAdminConsoleFixture();
     ({ ctx, app, cookie, courseId, platformId } = fixture);
-    // The default issuer exists once the console has been opened (bootstrap makes it in production).
-    await request(app).get('/.well-known/did.json');
+    // The default issuer exists once the console has been opened (or Laurel has issued).
+    await ensureDefaultIssuer(ctx.database.db, ctx.config);
   });
   afterAll(() => fixture.close());
 

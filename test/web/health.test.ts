@@ -62,7 +62,18 @@ describe('health and readiness', () => {
     const app = await createApp(ctx);
     const res = await request(app).get('/readyz');
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ status: 'ready', checks: { postgresql: true, redis: true } });
+    // No issuer has moved and the standards data is in place: nothing to warn about.
+    expect(res.body).toEqual({ status: 'ready', checks: { postgresql: true, redis: true }, warnings: [] });
+  });
+
+  it('lists missing standards data under warnings and stays ready (a warning is not a failure)', async () => {
+    const app = await createApp({ ...ctx, config: { ...ctx.config, STANDARDS_DIR: '/nonexistent/laurel-standards' } });
+    const res = await request(app).get('/readyz');
+    expect(res.status).toBe(200);
+    expect(res.body.status).toBe('ready');
+    expect(res.body.warnings).toEqual([
+      "Standards data missing: /nonexistent/laurel-standards/ob_v3p0_achievementcredential_schema.json is missing (and 11 more standards file(s)); run 'laurel standards fetch' to fetch it. Until then schema checks are not run and CLRs carry no Data Integrity proof.",
+    ]);
   });
 
   it('answers 503 naming Redis while Redis is down, stays alive, and recovers without a restart', async () => {

@@ -7,7 +7,7 @@ import { LaurelError } from '../../errors';
 import { publicRateLimit } from '../../web/rate-limit';
 import { handle, validateBody } from '../../web/validate';
 import { OB_V3_CONTEXT, VC_V2_CONTEXT, type ContextMap } from '../contexts';
-import { DEFAULT_ISSUER_ID, didDocument, ensureDefaultIssuer, getIssuer, issuerProfile } from '../issuers';
+import { DEFAULT_ISSUER_ID, didDocument, getIssuer, issuerProfile } from '../issuers';
 import { jwks } from '../keys';
 import { createSigner, type CredentialSigner } from '../signer';
 import { getStatusList, statusListCredential } from '../status-list';
@@ -45,8 +45,11 @@ export function createCredentialsRouter(ctx: AppContext, options: CredentialsRou
     res.set('Cache-Control', 'public, max-age=60').json(await jwks(db));
   }));
 
+  // Public and unauthenticated: it only reads. The default issuer and its keys are created when Laurel
+  // first issues (from the BASE_URL in force then), never by a visitor.
   router.get('/.well-known/did.json', limit, handle(async (_req, res) => {
-    const issuer = await ensureDefaultIssuer(db, config);
+    const issuer = await getIssuer(db, DEFAULT_ISSUER_ID);
+    if (!issuer) throw new LaurelError('ERR_NOT_FOUND', 'This Laurel has not issued yet: its issuer and DID document are created with the first credential.');
     res.set('Cache-Control', 'public, max-age=60').type('application/did+json').send(JSON.stringify(await didDocument(db, issuer)));
   }));
 
