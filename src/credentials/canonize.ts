@@ -1,5 +1,6 @@
 import jsonld, { type DocumentLoader, type Quad, type RdfTerm } from 'jsonld';
 import { canonize as rdfCanonize } from 'rdf-canonize';
+import { knownContextUrls } from './contexts';
 
 /**
  * RDFC-1.0 canonical N-Quads of a JSON-LD document, the input of `eddsa-rdfc-2022`, computed fast.
@@ -22,6 +23,13 @@ import { canonize as rdfCanonize } from 'rdf-canonize';
  * - equal real values collapse nodes/quads that distinct placeholders kept apart, so quads are
  *   de-duplicated after substitution (an RDF dataset is a set, as `jsonld` builds it).
  * Tests prove equality with the 1EdTech and W3C vectors and with stock output on random documents.
+ *
+ * The whole argument assumes the contexts are ones we know: an inline context can re-map a prefix,
+ * set `@vocab`/`@base` or coerce a term so that a string changes meaning in ways the placeholders do
+ * not see. So the fast path only takes documents whose `@context` is exactly a list of context URLs
+ * held locally, with no `@context` anywhere else in the document (`fastPathEligible`); every other
+ * document, and anything a verifier is handed by strangers, takes the stock path.
+ * test/credentials/canonize-differential.test.ts holds the two paths together on generated variants.
  */
 
 const PH = 'urn:x-laurel-ph:';
@@ -60,6 +68,11 @@ export interface CanonizerOptions {
   documentLoader: DocumentLoader;
   /** Shapes kept in memory (LRU). Default 256. */
   maxTemplates?: number;
+  /**
+   * Context URLs the fast path accepts: those `documentLoader` serves from local copies. Default: the
+   * built-in contexts (pass `knownContextUrls(extra)` when the loader holds extra ones).
+   */
+  fastContexts?: ReadonlySet<string>;
 }
 
 export interface CanonizerStats {
@@ -89,8 +102,34 @@ function toRdf(document: unknown, documentLoader: DocumentLoader): Promise<Quad[
   });
 }
 
+/**
+ * True when `document` may take the fast path: its `@context` is a context URL or a list of them,
+ * every one in `known`, and no nested object carries its own `@context` (no inline, scoped or
+ * embedded contexts, no `@vocab`/`@base` of the document's making).
+ */
+export function fastPathEligible(document: object, known: ReadonlySet<string>): boolean {
+  const context = (document as Record<string, unknown>)['@context'];
+  const list = Array.isArray(context) ? context : [context];
+  if (list.length === 0 || !list.every((c) => typeof c === 'string' && known.has(c))) return false;
+  return !hasNestedContext(document, true);
+}
+
+function hasNestedContext(value: unknown, top: boolean): boolean {
+  if (Array.isArray(value)) return value.some((item) => hasNestedContext(item, false));
+  if (value === null || typeof value !== 'object') return false;
+  for (const [key, item] of Object.entries(value)) {
+    if (key === '@context') {
+      if (!top) return true;
+      continue;
+    }
+    if (hasNestedContext(item, false)) return true;
+  }
+  return false;
+}
+
 export function createCanonizer(options: CanonizerOptions): Canonizer {
   const { documentLoader } = options;
+  const fastContexts = options.fastContexts ?? knownContextUrls();
   const maxTemplates = options.maxTemplates ?? 256;
   const templates = new Map<string, Template | 'stock'>();
   const inlineKeys = new Set<string>(SEEDED_INLINE);
@@ -129,6 +168,7 @@ export function createCanonizer(options: CanonizerOptions): Canonizer {
 
   return {
     async canonize(document) {
+      if (!fastPathEligible(document, fastContexts)) return viaStock(document);
       // A real value that looks like one of our placeholders would be confused with it.
       if (JSON.stringify(document).includes(PH)) return viaStock(document);
       for (let tries = 0; tries < 4; tries++) {

@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely';
 import type { Config } from '../config';
 import { projectRoot } from '../paths';
 import { createCanonizer } from './canonize';
-import { createDocumentLoader, type ContextMap } from './contexts';
+import { createDocumentLoader, knownContextUrls, type ContextMap } from './contexts';
 import type { DidDocument } from './did';
 import { didDocument, listIssuers } from './issuers';
 import { jwks } from './keys';
@@ -39,7 +39,7 @@ const DID_CACHE_MS = 60000;
 /** A verifier that resolves our own issuers' DIDs and status lists from the database. */
 export function createVerifier<T>(options: VerifierOptions<T>): Verifier {
   const { db, config, signer } = options;
-  const canonizer = createCanonizer({ documentLoader: createDocumentLoader(options.contexts), maxTemplates: 128 });
+  const canonizer = createCanonizer({ documentLoader: createDocumentLoader(options.contexts), fastContexts: knownContextUrls(options.contexts), maxTemplates: 128 });
   const schemas = createSchemaValidator(options.schemaLoader ?? defaultSchemaLoader());
   const listCache = new Map<string, { version: string; credential: Record<string, unknown> }>();
   const statusPrefix = `${config.BASE_URL}/status-lists/`;
