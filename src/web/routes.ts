@@ -5,7 +5,7 @@ import type { AppContext } from '../context';
 import { createCredentialsRouter } from '../credentials';
 import { createEventIntakeRouter, createEventsRouter } from '../events';
 import { createLti } from '../lti';
-import { createTranscriptsRouter } from '../transcripts';
+import { createTranscriptsRouter, verificationContexts } from '../transcripts';
 import { createAdminApiRouter, createCoursePagesRouter } from '../ui';
 
 /**
@@ -22,7 +22,7 @@ export function mountIntakeRoutes(app: Express, ctx: AppContext, options: { obse
  */
 export async function mountRoutes(app: Express, ctx: AppContext): Promise<void> {
   app.use(createEventsRouter(ctx));
-  app.use(createCredentialsRouter(ctx));
+  app.use(createCredentialsRouter(ctx, { contexts: verificationContexts(ctx.config) }));
   app.use('/api/v1', createBadgesApiRouter(ctx));
   app.use(createPublicBadgesRouter(ctx));
   app.use(createAnalyticsRouter(ctx));

@@ -6,6 +6,8 @@ import { extractFromSvg } from '../baking/svg';
 export const MAX_CREDENTIAL_BYTES = 1024 * 1024;
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 const PNG_MAGIC = Buffer.from([0x89, 0x50, 0x4e, 0x47]);
+/** An SVG upload: optional XML declaration, comments and DOCTYPE (with internal subset), then `<svg`. */
+const SVG_START = /^\uFEFF?\s*(<\?xml[^>]*>\s*)?((<!--[\s\S]*?-->|<!DOCTYPE[^>[]*(\[[\s\S]*?\])?\s*>)\s*)*<svg[\s>]/i;
 
 export type ParsedInput =
   | { kind: 'json'; credential: Record<string, unknown>; source: Source }
@@ -28,7 +30,7 @@ export function parseInput(input: unknown): ParsedInput {
     if (input.subarray(0, 4).equals(PNG_MAGIC)) return fromText(extract(() => extractFromPng(input)), 'png');
     if (input.length > 2 * MAX_CREDENTIAL_BYTES) throw invalid('Upload too large', 'format');
     const text = input.toString('utf8');
-    if (/^\s*(<\?xml[^>]*>\s*)?(<!--[\s\S]*?-->\s*)*<svg[\s>]/.test(text)) return fromText(extract(() => extractFromSvg(text)), 'svg');
+    if (SVG_START.test(text)) return fromText(extract(() => extractFromSvg(text)), 'svg');
     return fromText(text, 'json');
   }
   if (typeof input === 'string') return fromText(input, 'json');
