@@ -7,6 +7,8 @@ import { fail, withDatabase } from './context';
 
 const MAX_FILE_BYTES = 10 * 1024 * 1024;
 const STATUS_LABEL = { ok: 'ok  ', failed: 'FAIL', 'not-checked': 'n/c ' } as const;
+/** The last line: scripts read it (and the exit code). */
+const VERDICT_LINE = { verified: 'verified', 'status-unknown': 'NOT verified (status unknown)', 'not-verified': 'NOT verified' } as const;
 
 /**
  * `laurel verify FILE`: JSON, compact JWS, baked PNG or SVG. Exit 0 only when the verdict is
@@ -29,7 +31,7 @@ export function register(program: Command): void {
           if (options.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
           else {
             for (const c of result.checks) process.stdout.write(`${STATUS_LABEL[c.status]}  ${c.check.padEnd(22)}  ${c.message}${c.trust ? ` [key: ${c.trust}]` : ''}\n`);
-            process.stdout.write(`${result.summary}\n`);
+            process.stdout.write(`${result.summary}\n${VERDICT_LINE[result.verdict]}\n`);
           }
           return result.verified;
         } catch (error) {

@@ -26,9 +26,8 @@ import { knownContextUrls } from './contexts';
  *
  * The whole argument assumes the contexts are ones we know: an inline context can re-map a prefix,
  * set `@vocab`/`@base` or coerce a term so that a string changes meaning in ways the placeholders do
- * not see. So the fast path only takes documents whose `@context` is exactly a list of context URLs
- * held locally, with no `@context` anywhere else in the document (`fastPathEligible`); every other
- * document, and anything a verifier is handed by strangers, takes the stock path.
+ * not see. So the fast path only takes documents whose `@context` (top-level and nested) is exactly
+ * a list of context URLs held locally (`fastPathEligible`); every other document takes the stock path.
  * test/credentials/canonize-differential.test.ts holds the two paths together on generated variants.
  */
 
@@ -104,27 +103,26 @@ function toRdf(document: unknown, documentLoader: DocumentLoader): Promise<Quad[
 
 /**
  * True when `document` may take the fast path: its `@context` is a context URL or a list of them,
- * every one in `known`, and no nested object carries its own `@context` (no inline, scoped or
- * embedded contexts, no `@vocab`/`@base` of the document's making).
+ * every one in `known`, and so is every `@context` nested in it (a CLR embeds whole credentials,
+ * each with its own context list). Any inline context object, anywhere, means stock: that is where
+ * prefixes, terms, `@vocab`, `@base` and coercions of the document's own making would come from.
  */
 export function fastPathEligible(document: object, known: ReadonlySet<string>): boolean {
-  const context = (document as Record<string, unknown>)['@context'];
-  const list = Array.isArray(context) ? context : [context];
-  if (list.length === 0 || !list.every((c) => typeof c === 'string' && known.has(c))) return false;
-  return !hasNestedContext(document, true);
+  return knownContextList((document as Record<string, unknown>)['@context'], known) && nestedContextsKnown(document, known);
 }
 
-function hasNestedContext(value: unknown, top: boolean): boolean {
-  if (Array.isArray(value)) return value.some((item) => hasNestedContext(item, false));
-  if (value === null || typeof value !== 'object') return false;
+function knownContextList(context: unknown, known: ReadonlySet<string>): boolean {
+  const list = Array.isArray(context) ? context : [context];
+  return list.length > 0 && list.every((c) => typeof c === 'string' && known.has(c));
+}
+
+function nestedContextsKnown(value: unknown, known: ReadonlySet<string>): boolean {
+  if (Array.isArray(value)) return value.every((item) => nestedContextsKnown(item, known));
+  if (value === null || typeof value !== 'object') return true;
   for (const [key, item] of Object.entries(value)) {
-    if (key === '@context') {
-      if (!top) return true;
-      continue;
-    }
-    if (hasNestedContext(item, false)) return true;
+    if (key === '@context' ? !knownContextList(item, known) : !nestedContextsKnown(item, known)) return false;
   }
-  return false;
+  return true;
 }
 
 export function createCanonizer(options: CanonizerOptions): Canonizer {

@@ -275,7 +275,7 @@ async function jwsKey(header: Json, issuerId: string | undefined, deps: VerifyDe
       const thumb = await calculateJwkThumbprint(key.publicKey.export({ format: 'jwk' }) as JWK);
       if (thumb === given) return { id: key.id, publicKey: key.publicKey, trust: keyTrust(key, issuerId) };
     }
-    return { id: `jwk ${given}`, publicKey, trust: undefined };
+    return { status: 'failed', message: `The key in the JWS jwk header is not one of the issuer's keys (${issuerId})` };
   }
   return { id: `jwk ${given}`, publicKey, trust: 'self-asserted' };
 }

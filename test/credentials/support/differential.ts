@@ -201,6 +201,10 @@ export function describeDifferential(seed: number, runs: number): void {
       expect(fastPathEligible({ ...base, '@context': [...KNOWN_LISTS[0], { '@vocab': EVIL }] }, known)).toBe(false);
       expect(fastPathEligible({ ...base, '@context': [...KNOWN_LISTS[0], 'https://unknown.example/c'] }, known)).toBe(false);
       expect(fastPathEligible({ ...base, credentialSubject: { '@context': { did: EVIL }, id: 'did:x' } }, known)).toBe(false);
+    expect(fastPathEligible({ ...base, credentialSubject: { '@context': [KNOWN_LISTS[0][1], { '@vocab': EVIL }], id: 'did:x' } }, known)).toBe(false);
+    expect(fastPathEligible({ ...base, credentialSubject: { '@context': 'https://unknown.example/c', id: 'did:x' } }, known)).toBe(false);
+    // A CLR embeds whole credentials, each with its own list of known contexts: still eligible.
+    expect(fastPathEligible({ ...base, credentialSubject: { verifiableCredential: [{ '@context': KNOWN_LISTS[0], id: 'urn:c' }] } }, known)).toBe(true);
       expect(fastPathEligible({ ...base, '@context': [] }, known)).toBe(false);
       expect(fastPathEligible({ id: 'urn:a' }, known)).toBe(false);
     });
