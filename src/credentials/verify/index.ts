@@ -1,5 +1,6 @@
 import { calculateJwkThumbprint, compactVerify, type JWK } from 'jose';
 import { createPublicKey, type KeyObject } from 'node:crypto';
+import { isLaurelError } from '../../errors';
 import type { Canonizer } from '../canonize';
 import { VC_V1_CONTEXT, VC_V2_CONTEXT } from '../contexts';
 import { ed25519SuiteOf, verifyDataIntegrityProof } from '../data-integrity';
@@ -11,6 +12,7 @@ import { resolveDidKey, resolveVerificationMethod, type DidResolver, type Resolv
 
 export { parseInput, MAX_CREDENTIAL_BYTES } from './input';
 export { resolveDidKey, type DidResolver } from './keys';
+export { explainVerification, type CheckView, type VerdictView } from './explain';
 
 /** ok = the check ran and passed; failed = it ran and failed; not-checked = it could not run (never a pass). */
 export type CheckStatus = 'ok' | 'failed' | 'not-checked';
@@ -191,10 +193,22 @@ async function checkProof(credential: Json, proof: Json, issuerId: string | unde
   try {
     valid = await verifyDataIntegrityProof({ document: credential, proof: { ...proof, verificationMethod: vm }, publicKey: key.publicKey, canonizer: deps.canonizer });
   } catch (error) {
-    add('proof.data-integrity', 'failed', `Cannot canonicalise the credential: ${error instanceof Error ? error.message : String(error)}`);
+    // A context we do not hold is a question only the network could answer: not checked, not failed.
+    const missing = missingContext(error);
+    if (missing) add('proof.data-integrity', 'not-checked', `Not checked: the JSON-LD context ${missing} is not held by this verifier (contexts are never fetched)`);
+    else add('proof.data-integrity', 'failed', `Cannot canonicalise the credential: ${error instanceof Error ? error.message : String(error)}`);
     return;
   }
   add('proof.data-integrity', valid ? 'ok' : 'failed', valid ? `${suite} signature by ${key.id} is valid: the credential is unchanged since it was signed` : `${suite} signature does not match the credential`, trust);
+}
+
+/** The context URL our document loader refused, when that is why canonicalisation failed (jsonld wraps it). */
+function missingContext(error: unknown): string | undefined {
+  for (let e: unknown = error, depth = 0; e && typeof e === 'object' && depth < 5; depth++) {
+    if (isLaurelError(e, 'ERR_CREDENTIAL_INVALID') && typeof e.details.context === 'string') return e.details.context;
+    e = (e as { details?: { cause?: unknown }; cause?: unknown }).details?.cause ?? (e as { cause?: unknown }).cause;
+  }
+  return undefined;
 }
 
 async function checkJws(parsed: Extract<ParsedInput, { kind: 'jws' }>, issuerId: string | undefined, deps: VerifyDeps, add: Add): Promise<void> {
