@@ -91,6 +91,8 @@ export function badgesDepsOf(db: Kysely<unknown>, config: Config, now?: () => Da
 }
 
 /** Verifies a CLR's own Data Integrity proof (and dates, key provenance) with the CLR context offline. */
+let schemaValidator: ReturnType<typeof createSchemaValidator> | undefined;
+
 export async function verifyClr(db: Kysely<unknown>, config: Config, credential: Record<string, unknown>) {
   const signer = await createSigner(db, config, { contexts: new Map([[CLR_CONTEXT, clrContext()!]]) });
   return verifyCredential(credential, {
@@ -100,7 +102,7 @@ export async function verifyClr(db: Kysely<unknown>, config: Config, credential:
       return issuer && didDocument(db, issuer);
     },
     jwks: () => jwks(db),
-    schemas: createSchemaValidator(defaultSchemaLoader()),
+    schemas: (schemaValidator ??= createSchemaValidator(defaultSchemaLoader())),
     now: new Date(),
   });
 }
