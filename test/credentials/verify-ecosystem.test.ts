@@ -140,6 +140,21 @@ describe('what the ecosystem issues reads correctly', () => {
     expect(failed(expired)).toEqual(['dates']);
   });
 
+  test('a VCDM 1.1 VC-JWT (`vc` claim, issuer/id/dates only in the registered claims) signed with a did:key: verified', async () => {
+    const key = didKey();
+    const { issuer: _issuer, id, issuanceDate, expirationDate, proof: _proof, ...rest } = vcdm11(key.did, []);
+    const payload = { vc: rest, iss: key.did, jti: id, nbf: Date.parse(String(issuanceDate)) / 1000, exp: Date.parse(String(expirationDate)) / 1000 };
+    const jws = await new CompactSign(Buffer.from(JSON.stringify(payload))).setProtectedHeader({ alg: 'EdDSA', typ: 'JWT', kid: key.vm }).sign(key.privateKey);
+    const result = await verifyCredential(jws, deps());
+    expect(failed(result)).toEqual([]);
+    expect(result).toMatchObject({ verified: true, verdict: 'verified', credential: { issuer: key.did, id, issuanceDate, expirationDate } });
+    expect(byName(result, 'jwt.claims')[0]).toMatchObject({ status: 'ok' });
+    expect(byName(result, 'key.provenance')[0]).toMatchObject({ trust: 'self-certifying' });
+    // A `vc` that names another issuer than `iss` is refused (claims must mirror the credential).
+    const other = await new CompactSign(Buffer.from(JSON.stringify({ ...payload, vc: { ...rest, issuer: didKey().did } }))).setProtectedHeader({ alg: 'EdDSA', typ: 'JWT', kid: key.vm }).sign(key.privateKey);
+    expect(failed(await verifyCredential(other, deps()))).toEqual(expect.arrayContaining(['key.provenance', 'jwt.claims']));
+  });
+
   test('eddsa-2022 (the draft name of eddsa-rdfc-2022), signed by stock @digitalbazaar/data-integrity: verified', async () => {
     const key = didKey();
     const jwk = { ...key.privateKey.export({ format: 'jwk' }), kty: 'OKP', crv: 'Ed25519' };

@@ -77,7 +77,25 @@ function fromText(raw: string, source: Source): ParsedInput {
   const credential: Record<string, unknown> = {};
   const claims: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(payload)) (JWT_CLAIMS.includes(k) ? claims : credential)[k] = v;
-  return { kind: 'jws', jws: text, header, credential: body === payload ? credential : body, claims, source: source === 'json' ? 'jws' : source };
+  return { kind: 'jws', jws: text, header, credential: body === payload ? credential : fromVcClaim(body, claims), claims, source: source === 'json' ? 'jws' : source };
+}
+
+/**
+ * VC-JWT 1.1 (section 6.3.1 of VCDM 1.1): properties a `vc` claim leaves out are carried by the
+ * registered claims; put them back (never overriding what `vc` says) so the credential is whole.
+ */
+function fromVcClaim(vc: Record<string, unknown>, claims: Record<string, unknown>): Record<string, unknown> {
+  const credential = { ...vc };
+  const date = (seconds: unknown) => (typeof seconds === 'number' && Number.isFinite(seconds) ? new Date(seconds * 1000).toISOString().replace(/\.000Z$/, 'Z') : undefined);
+  if (credential.issuer === undefined && typeof claims.iss === 'string') credential.issuer = claims.iss;
+  if (credential.id === undefined && typeof claims.jti === 'string') credential.id = claims.jti;
+  if (credential.issuanceDate === undefined && credential.validFrom === undefined && date(claims.nbf)) credential.issuanceDate = date(claims.nbf);
+  if (credential.expirationDate === undefined && credential.validUntil === undefined && date(claims.exp)) credential.expirationDate = date(claims.exp);
+  const subject = credential.credentialSubject;
+  if (subject && typeof subject === 'object' && !Array.isArray(subject) && (subject as Record<string, unknown>).id === undefined && typeof claims.sub === 'string') {
+    credential.credentialSubject = { ...(subject as Record<string, unknown>), id: claims.sub };
+  }
+  return credential;
 }
 
 function decodeSegment(segment: string, what: string): Record<string, unknown> {
