@@ -46,10 +46,10 @@ export {
 export { bakePng, extractFromPng, PNG_KEYWORD, MAX_PNG_BYTES } from './baking/png';
 export { bakeSvg, extractFromSvg, OB_SVG_NAMESPACE, MAX_SVG_BYTES } from './baking/svg';
 export { defaultBadgeSvg, defaultBadgePng, type BadgeArtProps, type BadgeShape } from './baking/badge-art';
+export { explainVerification, type CheckView, type VerdictView } from './verify/explain';
 export {
   verifyCredential,
   verdictOf,
-  explainVerification,
   MAX_CREDENTIAL_BYTES,
   type VerificationResult,
   type Check,
@@ -57,8 +57,6 @@ export {
   type KeyTrust,
   type Verdict,
   type VerifyDeps,
-  type CheckView,
-  type VerdictView,
 } from './verify';
 export { createVerifier, defaultSchemaLoader, type Verifier, type VerifierOptions } from './verifier';
 export { createSchemaValidator, directorySchemaLoader, type SchemaLoader, type SchemaValidator } from './schema';

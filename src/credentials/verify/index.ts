@@ -12,7 +12,6 @@ import { resolveDidKey, resolveVerificationMethod, type DidResolver, type Resolv
 
 export { parseInput, MAX_CREDENTIAL_BYTES } from './input';
 export { resolveDidKey, type DidResolver } from './keys';
-export { explainVerification, type CheckView, type VerdictView } from './explain';
 
 /** ok = the check ran and passed; failed = it ran and failed; not-checked = it could not run (never a pass). */
 export type CheckStatus = 'ok' | 'failed' | 'not-checked';

@@ -4,7 +4,7 @@ import { LaurelError, isLaurelError } from '../../errors';
 import { handle } from '../../web/validate';
 import { renderPage } from '../../web/views';
 import type { Verifier } from '../verifier';
-import { explainVerification } from '../verify';
+import { explainVerification } from '../verify/explain';
 import { MAX_CREDENTIAL_BYTES } from '../verify/input';
 import { verifyPageForm } from './schema';
 
