@@ -97,7 +97,7 @@ export function createCredentialPort(options: CredentialPortOptions): Credential
     },
     async verify(_handle, credential) {
       const result = await (await verifierOf())(credential);
-      return { verified: result.verified, checks: result.checks };
+      return { verified: result.verified, verdict: result.verdict, summary: result.summary, checks: result.checks };
     },
     bakePng,
     bakeSvg,

@@ -83,5 +83,8 @@ export interface SignedCredential {
 
 export interface VerificationSummary {
   verified: boolean;
-  checks: Array<{ check: string; ok: boolean; message?: string }>;
+  /** verified | status-unknown | not-verified, and the sentence that says why (src/credentials verdicts). */
+  verdict?: 'verified' | 'status-unknown' | 'not-verified';
+  summary?: string;
+  checks: Array<{ check: string; ok: boolean; message: string; status?: 'ok' | 'failed' | 'not-checked'; trust?: 'issuer-key' | 'self-certifying' | 'self-asserted' }>;
 }

@@ -2,11 +2,18 @@ import { readFile, stat } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { createSigner, createVerifier, ensureDefaultIssuer } from '../credentials';
 import { isLaurelError } from '../errors';
+import { verificationContexts } from '../transcripts';
 import { fail, withDatabase } from './context';
 
 const MAX_FILE_BYTES = 10 * 1024 * 1024;
+const STATUS_LABEL = { ok: 'ok  ', failed: 'FAIL', 'not-checked': 'n/c ' } as const;
+/** The last line: scripts read it (and the exit code). */
+const VERDICT_LINE = { verified: 'verified', 'status-unknown': 'NOT verified (status unknown)', 'not-verified': 'NOT verified' } as const;
 
-/** `laurel verify FILE`: JSON, compact JWS, baked PNG or SVG; exit 0 only when every check passes. */
+/**
+ * `laurel verify FILE`: JSON, compact JWS, baked PNG or SVG. Exit 0 only when the verdict is
+ * "verified"; 1 otherwise, including "not verified (status unknown)".
+ */
 export function register(program: Command): void {
   program
     .command('verify')
@@ -18,13 +25,13 @@ export function register(program: Command): void {
       const verified = await withDatabase(async ({ db }, config) => {
         await ensureDefaultIssuer(db, config);
         const signer = await createSigner(db, config);
-        const verify = createVerifier({ db, config, signer });
+        const verify = createVerifier({ db, config, signer, contexts: verificationContexts(config) });
         try {
           const result = await verify(input);
           if (options.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
           else {
-            for (const c of result.checks) process.stdout.write(`${c.ok ? 'ok  ' : 'FAIL'}  ${c.check.padEnd(22)}  ${c.message}\n`);
-            process.stdout.write(result.verified ? 'verified\n' : 'NOT verified\n');
+            for (const c of result.checks) process.stdout.write(`${STATUS_LABEL[c.status]}  ${c.check.padEnd(22)}  ${c.message}${c.trust ? ` [key: ${c.trust}]` : ''}\n`);
+            process.stdout.write(`${result.summary}\n${VERDICT_LINE[result.verdict]}\n`);
           }
           return result.verified;
         } catch (error) {

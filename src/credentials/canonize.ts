@@ -1,5 +1,6 @@
 import jsonld, { type DocumentLoader, type Quad, type RdfTerm } from 'jsonld';
 import { canonize as rdfCanonize } from 'rdf-canonize';
+import { knownContextUrls } from './contexts';
 
 /**
  * RDFC-1.0 canonical N-Quads of a JSON-LD document, the input of `eddsa-rdfc-2022`, computed fast.
@@ -22,6 +23,12 @@ import { canonize as rdfCanonize } from 'rdf-canonize';
  * - equal real values collapse nodes/quads that distinct placeholders kept apart, so quads are
  *   de-duplicated after substitution (an RDF dataset is a set, as `jsonld` builds it).
  * Tests prove equality with the 1EdTech and W3C vectors and with stock output on random documents.
+ *
+ * The whole argument assumes the contexts are ones we know: an inline context can re-map a prefix,
+ * set `@vocab`/`@base` or coerce a term so that a string changes meaning in ways the placeholders do
+ * not see. So the fast path only takes documents whose `@context` (top-level and nested) is exactly
+ * a list of context URLs held locally (`fastPathEligible`); every other document takes the stock path.
+ * test/credentials/canonize-differential.test.ts holds the two paths together on generated variants.
  */
 
 const PH = 'urn:x-laurel-ph:';
@@ -60,6 +67,11 @@ export interface CanonizerOptions {
   documentLoader: DocumentLoader;
   /** Shapes kept in memory (LRU). Default 256. */
   maxTemplates?: number;
+  /**
+   * Context URLs the fast path accepts: those `documentLoader` serves from local copies. Default: the
+   * built-in contexts (pass `knownContextUrls(extra)` when the loader holds extra ones).
+   */
+  fastContexts?: ReadonlySet<string>;
 }
 
 export interface CanonizerStats {
@@ -89,8 +101,33 @@ function toRdf(document: unknown, documentLoader: DocumentLoader): Promise<Quad[
   });
 }
 
+/**
+ * True when `document` may take the fast path: its `@context` is a context URL or a list of them,
+ * every one in `known`, and so is every `@context` nested in it (a CLR embeds whole credentials,
+ * each with its own context list). Any inline context object, anywhere, means stock: that is where
+ * prefixes, terms, `@vocab`, `@base` and coercions of the document's own making would come from.
+ */
+export function fastPathEligible(document: object, known: ReadonlySet<string>): boolean {
+  return knownContextList((document as Record<string, unknown>)['@context'], known) && nestedContextsKnown(document, known);
+}
+
+function knownContextList(context: unknown, known: ReadonlySet<string>): boolean {
+  const list = Array.isArray(context) ? context : [context];
+  return list.length > 0 && list.every((c) => typeof c === 'string' && known.has(c));
+}
+
+function nestedContextsKnown(value: unknown, known: ReadonlySet<string>): boolean {
+  if (Array.isArray(value)) return value.every((item) => nestedContextsKnown(item, known));
+  if (value === null || typeof value !== 'object') return true;
+  for (const [key, item] of Object.entries(value)) {
+    if (key === '@context' ? !knownContextList(item, known) : !nestedContextsKnown(item, known)) return false;
+  }
+  return true;
+}
+
 export function createCanonizer(options: CanonizerOptions): Canonizer {
   const { documentLoader } = options;
+  const fastContexts = options.fastContexts ?? knownContextUrls();
   const maxTemplates = options.maxTemplates ?? 256;
   const templates = new Map<string, Template | 'stock'>();
   const inlineKeys = new Set<string>(SEEDED_INLINE);
@@ -129,6 +166,7 @@ export function createCanonizer(options: CanonizerOptions): Canonizer {
 
   return {
     async canonize(document) {
+      if (!fastPathEligible(document, fastContexts)) return viaStock(document);
       // A real value that looks like one of our placeholders would be confused with it.
       if (JSON.stringify(document).includes(PH)) return viaStock(document);
       for (let tries = 0; tries < 4; tries++) {

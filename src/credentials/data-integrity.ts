@@ -52,10 +52,21 @@ export interface VerifyProofProps {
   canonizer: Canonizer;
 }
 
-/** True when `proof` is a valid eddsa-rdfc-2022 proof of `document` under `publicKey`. */
+/**
+ * The Ed25519 proof suites whose signing input is the same (sha256 of the canonical proof options,
+ * then of the canonical document, RDFC-1.0 = URDNA2015): `eddsa-rdfc-2022`, its draft name
+ * `eddsa-2022`, and the legacy `Ed25519Signature2020` suite (OB 3.0 credentials on VCDM 1.1).
+ */
+export function ed25519SuiteOf(proof: Record<string, unknown>): 'eddsa-rdfc-2022' | 'eddsa-2022' | 'Ed25519Signature2020' | undefined {
+  if (proof.type === 'Ed25519Signature2020') return 'Ed25519Signature2020';
+  if (proof.type !== 'DataIntegrityProof') return undefined;
+  return proof.cryptosuite === 'eddsa-rdfc-2022' || proof.cryptosuite === 'eddsa-2022' ? proof.cryptosuite : undefined;
+}
+
+/** True when `proof` is a valid proof of `document` under `publicKey` in one of `ed25519SuiteOf`'s suites. */
 export async function verifyDataIntegrityProof(props: VerifyProofProps): Promise<boolean> {
   const { proof, publicKey, canonizer } = props;
-  if (proof.type !== 'DataIntegrityProof' || proof.cryptosuite !== 'eddsa-rdfc-2022') return false;
+  if (!ed25519SuiteOf(proof)) return false;
   const signature = multibaseDecode(String(proof.proofValue ?? ''));
   if (!signature || signature.length !== 64) return false;
   const { proofValue: _ignored, ...proofConfig } = proof;

@@ -54,7 +54,18 @@ export {
 export { bakePng, extractFromPng, PNG_KEYWORD, MAX_PNG_BYTES } from './baking/png';
 export { bakeSvg, extractFromSvg, OB_SVG_NAMESPACE, MAX_SVG_BYTES } from './baking/svg';
 export { defaultBadgeSvg, defaultBadgePng, type BadgeArtProps, type BadgeShape } from './baking/badge-art';
-export { verifyCredential, MAX_CREDENTIAL_BYTES, type VerificationResult, type Check, type VerifyDeps } from './verify';
+export { explainVerification, type CheckView, type VerdictView } from './verify/explain';
+export {
+  verifyCredential,
+  verdictOf,
+  MAX_CREDENTIAL_BYTES,
+  type VerificationResult,
+  type Check,
+  type CheckStatus,
+  type KeyTrust,
+  type Verdict,
+  type VerifyDeps,
+} from './verify';
 export { createVerifier, defaultSchemaLoader, type Verifier, type VerifierOptions } from './verifier';
 export { createSchemaValidator, directorySchemaLoader, standardsSchemaLoader, type SchemaLoader, type SchemaValidator } from './schema';
 export { createDocumentLoader, builtInContexts, type ContextMap } from './contexts';

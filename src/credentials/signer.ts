@@ -3,7 +3,7 @@ import type { Config } from '../config';
 import { LaurelError } from '../errors';
 import type { UnsignedCredential } from './builder';
 import { createCanonizer, type Canonizer } from './canonize';
-import { createDocumentLoader, type ContextMap } from './contexts';
+import { createDocumentLoader, knownContextUrls, type ContextMap } from './contexts';
 import { createDataIntegrityProof, w3cDate } from './data-integrity';
 import { getIssuer } from './issuers';
 import { signVcJwt } from './jwt';
@@ -53,7 +53,7 @@ export async function createSigner<T>(db: Kysely<T>, config: Config, options: Si
   const now = options.now ?? (() => new Date());
   const cacheMs = options.keyCacheMs ?? 30000;
   const kek = keyEncryptionKey(config);
-  const canonizer = createCanonizer({ documentLoader: createDocumentLoader(options.contexts) });
+  const canonizer = createCanonizer({ documentLoader: createDocumentLoader(options.contexts), fastContexts: knownContextUrls(options.contexts) });
   const cache = new Map<string, Promise<IssuerKeys>>();
 
   async function load(issuerId: string): Promise<IssuerKeys> {

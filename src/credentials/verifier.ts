@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Config } from '../config';
 import { loadStandards, standardsDir, type StandardsState } from '../standards';
 import { createCanonizer } from './canonize';
-import { createDocumentLoader, type ContextMap } from './contexts';
+import { createDocumentLoader, knownContextUrls, type ContextMap } from './contexts';
 import type { DidDocument } from './did';
 import { didDocument, listIssuers } from './issuers';
 import { jwks } from './keys';
@@ -44,7 +44,7 @@ export function createVerifier<T>(options: VerifierOptions<T>): Verifier {
   const { db, config, signer } = options;
   const standards = loadStandards(standardsDir(config));
   const contexts = new Map([...standardsContexts(standards), ...(options.contexts ?? new Map())]);
-  const canonizer = createCanonizer({ documentLoader: createDocumentLoader(contexts), maxTemplates: 128 });
+  const canonizer = createCanonizer({ documentLoader: createDocumentLoader(contexts), fastContexts: knownContextUrls(contexts), maxTemplates: 128 });
   const schemas = createSchemaValidator(options.schemaLoader ?? standardsSchemaLoader(standards));
   const listCache = new Map<string, { version: string; credential: Record<string, unknown> }>();
   const statusPrefix = `${config.BASE_URL}/status-lists/`;

@@ -15,6 +15,7 @@ export {
 export { createClrSigner, createProcessClrSigner, type ClrSigner, type SignedClr } from './signing';
 export { createClrSignerPool, defaultSignThreads, type SerialisingClrSigner } from './sign-pool';
 export { transcriptOptions, type TranscriptOptions } from './options';
+export { verificationContexts } from './verification-contexts';
 export type { TranscriptsDeps } from './deps';
 export { learnerClr, type LearnerClr, type LearnerClrProps } from './learner-clr';
 export type { TranscriptTables, ExportStatus, ExportFile } from './tables';

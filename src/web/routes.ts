@@ -9,7 +9,7 @@ import { createLti } from '../lti';
 import { createPublishingApiRouter } from '../publishing/web/api';
 import { createTokensApiRouter } from '../tokens/web';
 import { createReachRouter } from '../reach';
-import { createTranscriptsRouter } from '../transcripts';
+import { createTranscriptsRouter, verificationContexts } from '../transcripts';
 import { createWalletsRouter } from '../wallets';
 import { createObApiRouter } from '../obapi';
 import { createAdminApiRouter, createCoursePagesRouter } from '../ui';
@@ -29,7 +29,7 @@ export function mountIntakeRoutes(app: Express, ctx: AppContext, options: { obse
  */
 export async function mountRoutes(app: Express, ctx: AppContext): Promise<void> {
   app.use(createEventsRouter(ctx));
-  app.use(createCredentialsRouter(ctx));
+  app.use(createCredentialsRouter(ctx, { contexts: verificationContexts(ctx.config) }));
   app.use(createBadgesApiRouter(ctx));
   app.use(createPublishingApiRouter(ctx));
   app.use(createCoursesApiRouter(ctx));

@@ -57,5 +57,23 @@ describe('laurel keys list|rotate and laurel verify FILE', () => {
     const bad = await run('verify', join(dir, 'c.bad'));
     expect(bad.exitCode).toBe(1);
     expect(bad.out).toMatch(/FAIL\s+proof\.data-integrity/);
+    expect(bad.out.trim().split('\n').pop()).toBe('NOT verified');
+  });
+
+  test('verify exits 1 when the status cannot be confirmed, saying "status unknown" and which check was not checked', async () => {
+    const config = testConfig();
+    const issuer = await ensureDefaultIssuer(tdb.db, config);
+    const signer = await createSigner(tdb.db, config);
+    const listId = '00000000-0000-4000-8000-00000000dead';
+    const status = { listId, statusListIndex: 3, statusListCredential: `${config.BASE_URL}/status-lists/${listId}` };
+    const { credential } = await signer.sign(issuer.id, buildOpenBadgeCredential(sampleFacts(issuerProfile(issuer, config), { status, validFrom: new Date(Date.now() - 60000) })));
+    writeFileSync(join(dir, 'unknown.json'), JSON.stringify(credential));
+    const result = await run('verify', join(dir, 'unknown.json'));
+    expect(result.exitCode).toBe(1);
+    expect(result.out).toMatch(/^n\/c \s+status\s+Not checked: status list .* cannot be fetched/m);
+    expect(result.out).not.toMatch(/^FAIL/m);
+    expect(result.out.trim().split('\n').pop()).toBe('NOT verified (status unknown)');
+    const json = JSON.parse((await run('verify', '--json', join(dir, 'unknown.json'))).out) as { verified: boolean; verdict: string };
+    expect(json).toMatchObject({ verified: false, verdict: 'status-unknown' });
   });
 });

@@ -101,7 +101,8 @@ describeWithSpec('credentials HTTP router', () => {
     expect((bits[status.statusListIndex >> 3] >> (7 - (status.statusListIndex % 8))) & 1).toBe(1);
     const verified = await request(app).post('/api/v1/verify').send({ credential }).expect(200);
     expect(verified.body.verified).toBe(false);
-    expect(verified.body.checks).toContainEqual({ check: 'status', ok: false, message: 'Revoked' });
+    expect(verified.body.checks).toContainEqual({ check: 'status', ok: false, status: 'failed', message: 'Revoked' });
+    expect(verified.body).toMatchObject({ verified: false, verdict: 'not-verified' });
     await request(app).get('/status-lists/not-a-uuid').expect(404);
   });
 

@@ -7,7 +7,7 @@ import { createLocalJWKSet, jwtVerify, decodeProtectedHeader } from 'jose';
 import { awardBadge, createAchievement, createCredentialPort, issueCredential, type BadgesDeps } from '../../src/badges';
 import type { Config } from '../../src/config';
 import { createManualCourse, enroll, upsertAssignment, upsertManualLearner } from '../../src/courses';
-import { createSigner, didDocument, jwks, listIssuers, verifyCredential } from '../../src/credentials';
+import { createSchemaValidator, createSigner, defaultSchemaLoader, didDocument, jwks, listIssuers, verifyCredential } from '../../src/credentials';
 import type { RuleSpec } from '../../src/badges';
 import { projectRoot } from '../../src/paths';
 import { CLR_CONTEXT, createClrSigner, type TranscriptOptions, type TranscriptsDeps } from '../../src/transcripts';
@@ -91,6 +91,8 @@ export function badgesDepsOf(db: Kysely<unknown>, config: Config, now?: () => Da
 }
 
 /** Verifies a CLR's own Data Integrity proof (and dates, key provenance) with the CLR context offline. */
+let schemaValidator: ReturnType<typeof createSchemaValidator> | undefined;
+
 export async function verifyClr(db: Kysely<unknown>, config: Config, credential: Record<string, unknown>) {
   const signer = await createSigner(db, config, { contexts: new Map([[CLR_CONTEXT, clrContext()!]]) });
   return verifyCredential(credential, {
@@ -100,6 +102,7 @@ export async function verifyClr(db: Kysely<unknown>, config: Config, credential:
       return issuer && didDocument(db, issuer);
     },
     jwks: () => jwks(db),
+    schemas: (schemaValidator ??= createSchemaValidator(defaultSchemaLoader())),
     now: new Date(),
   });
 }

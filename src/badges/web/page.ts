@@ -1,3 +1,4 @@
+import { explainVerification } from '../../credentials';
 import { achievementImageUrl, requiredPercentOf } from '../achievements';
 import { urls } from '../deps';
 import type { VerificationSummary } from '../port';
@@ -63,7 +64,7 @@ export function credentialPage(baseUrl: string, loaded: PublicCredential, verifi
 
 function verificationView(result: VerificationSummary | undefined) {
   if (!result) return { ran: false };
-  return { ran: true, verified: result.verified, checks: result.checks.map((c) => ({ ...c, label: c.ok ? 'passed' : 'failed' })) };
+  return { ran: true, ...explainVerification(result) };
 }
 
 /** LinkedIn's documented "Add to profile" link for certifications. */

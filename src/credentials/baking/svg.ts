@@ -1,3 +1,4 @@
+import { DOMParser, type Document } from '@xmldom/xmldom';
 import { LaurelError } from '../../errors';
 
 /** OB 3.0 section 5.3.2: namespace of the `<openbadges:credential>` element. */
@@ -9,12 +10,36 @@ function invalid(message: string): LaurelError {
 }
 
 /**
- * We never hand SVG to an XML parser: a DOCTYPE (the door to external entities, XXE, and entity
- * expansion bombs) is refused outright, and the few things we need are found with bounded scans.
+ * SVG is untrusted XML. A DOCTYPE is allowed (`<!DOCTYPE svg PUBLIC ...>` is common and harmless:
+ * the external DTD it names is never loaded), but entity declarations are refused outright (entity
+ * expansion bombs, external entities/XXE), and so is any entity reference other than XML's five and
+ * character references (xmldom reports them as errors, which we turn into refusals).
  */
 function assertSafe(svg: string): void {
   if (typeof svg !== 'string' || Buffer.byteLength(svg, 'utf8') > MAX_SVG_BYTES) throw invalid(`SVG larger than ${MAX_SVG_BYTES} bytes`);
-  if (/<!DOCTYPE|<!ENTITY/i.test(svg)) throw invalid('SVG with a DOCTYPE or entity declarations is not accepted');
+  if (/<!ENTITY/i.test(svg)) throw invalid('SVG with entity declarations is not accepted');
+  const doctype = /<!DOCTYPE[^>[]*(\[[\s\S]*?\])?\s*>/i.exec(svg);
+  // An internal subset may only hold what cannot reach outside: no parameter-entity references.
+  if (doctype?.[1] && /%|<!(ENTITY|NOTATION)/i.test(doctype[1])) throw invalid('SVG with entity or notation declarations is not accepted');
+}
+
+/** Parses the SVG with xmldom, which never loads external DTDs or entities; any XML error refuses it. */
+function parseSvg(svg: string): Document {
+  let problem: string | undefined;
+  const parser = new DOMParser({
+    onError: (level, message) => {
+      if (level !== 'warning') problem ??= message;
+    },
+  });
+  let doc: Document | undefined;
+  try {
+    doc = parser.parseFromString(svg, 'image/svg+xml');
+  } catch (error) {
+    problem ??= error instanceof Error ? error.message : 'unreadable XML';
+  }
+  if (problem || !doc?.documentElement) throw invalid(`The SVG is not well-formed XML: ${problem ?? 'no root element'}`.slice(0, 300));
+  if (doc.documentElement.localName !== 'svg') throw invalid('Not an SVG document');
+  return doc;
 }
 
 /** The root `<svg ...>` start tag: its bounds and attributes. */
@@ -81,16 +106,13 @@ export function bakeSvg(svg: string, jws: string, verifyUrl?: string): string {
 /** The baked credential: the `verify` attribute (JWS) or the element's text (embedded JSON). */
 export function extractFromSvg(svg: string): string {
   assertSafe(svg);
-  const prefixes = obPrefixes(rootTag(svg).attrs);
-  const found = prefixes.flatMap((prefix) => credentialElements(svg, prefix));
+  const doc = parseSvg(svg);
+  const found = doc.getElementsByTagNameNS(OB_SVG_NAMESPACE, 'credential');
   if (found.length === 0) throw invalid('The SVG has no <openbadges:credential> element');
   if (found.length > 1) throw invalid('The SVG has more than one <openbadges:credential> element');
-  const [, attrText = '', , body] = found[0];
-  const verify = /\sverify\s*=\s*("([^"]*)"|'([^']*)')/.exec(attrText);
-  if (verify) return unescapeXml(verify[2] ?? verify[3] ?? '');
-  const text = (body ?? '').trim();
-  const cdata = /^<!\[CDATA\[([\s\S]*)\]\]>$/.exec(text);
-  const value = cdata ? cdata[1] : unescapeXml(text);
-  if (!value.trim()) throw invalid('The <openbadges:credential> element is empty');
-  return value.trim();
+  const element = found[0];
+  if (element.hasAttribute('verify')) return element.getAttribute('verify') ?? '';
+  const value = (element.textContent ?? '').trim();
+  if (!value) throw invalid('The <openbadges:credential> element is empty');
+  return value;
 }

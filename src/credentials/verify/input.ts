@@ -6,6 +6,8 @@ import { extractFromSvg } from '../baking/svg';
 export const MAX_CREDENTIAL_BYTES = 1024 * 1024;
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 const PNG_MAGIC = Buffer.from([0x89, 0x50, 0x4e, 0x47]);
+/** An SVG upload: optional XML declaration, comments and DOCTYPE (with internal subset), then `<svg`. */
+const SVG_START = /^\uFEFF?\s*(<\?xml[^>]*>\s*)?((<!--[\s\S]*?-->|<!DOCTYPE[^>[]*(\[[\s\S]*?\])?\s*>)\s*)*<svg[\s>]/i;
 
 export type ParsedInput =
   | { kind: 'json'; credential: Record<string, unknown>; source: Source }
@@ -28,7 +30,7 @@ export function parseInput(input: unknown): ParsedInput {
     if (input.subarray(0, 4).equals(PNG_MAGIC)) return fromText(extract(() => extractFromPng(input)), 'png');
     if (input.length > 2 * MAX_CREDENTIAL_BYTES) throw invalid('Upload too large', 'format');
     const text = input.toString('utf8');
-    if (/^\s*(<\?xml[^>]*>\s*)?(<!--[\s\S]*?-->\s*)*<svg[\s>]/.test(text)) return fromText(extract(() => extractFromSvg(text)), 'svg');
+    if (SVG_START.test(text)) return fromText(extract(() => extractFromSvg(text)), 'svg');
     return fromText(text, 'json');
   }
   if (typeof input === 'string') return fromText(input, 'json');
@@ -75,7 +77,25 @@ function fromText(raw: string, source: Source): ParsedInput {
   const credential: Record<string, unknown> = {};
   const claims: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(payload)) (JWT_CLAIMS.includes(k) ? claims : credential)[k] = v;
-  return { kind: 'jws', jws: text, header, credential: body === payload ? credential : body, claims, source: source === 'json' ? 'jws' : source };
+  return { kind: 'jws', jws: text, header, credential: body === payload ? credential : fromVcClaim(body, claims), claims, source: source === 'json' ? 'jws' : source };
+}
+
+/**
+ * VC-JWT 1.1 (section 6.3.1 of VCDM 1.1): properties a `vc` claim leaves out are carried by the
+ * registered claims; put them back (never overriding what `vc` says) so the credential is whole.
+ */
+function fromVcClaim(vc: Record<string, unknown>, claims: Record<string, unknown>): Record<string, unknown> {
+  const credential = { ...vc };
+  const date = (seconds: unknown) => (typeof seconds === 'number' && Number.isFinite(seconds) ? new Date(seconds * 1000).toISOString().replace(/\.000Z$/, 'Z') : undefined);
+  if (credential.issuer === undefined && typeof claims.iss === 'string') credential.issuer = claims.iss;
+  if (credential.id === undefined && typeof claims.jti === 'string') credential.id = claims.jti;
+  if (credential.issuanceDate === undefined && credential.validFrom === undefined && date(claims.nbf)) credential.issuanceDate = date(claims.nbf);
+  if (credential.expirationDate === undefined && credential.validUntil === undefined && date(claims.exp)) credential.expirationDate = date(claims.exp);
+  const subject = credential.credentialSubject;
+  if (subject && typeof subject === 'object' && !Array.isArray(subject) && (subject as Record<string, unknown>).id === undefined && typeof claims.sub === 'string') {
+    credential.credentialSubject = { ...(subject as Record<string, unknown>), id: claims.sub };
+  }
+  return credential;
 }
 
 function decodeSegment(segment: string, what: string): Record<string, unknown> {

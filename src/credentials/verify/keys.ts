@@ -30,6 +30,8 @@ export function resolveDidKey(did: string): DidDocument | undefined {
 
 /** Finds a verification method by DID URL and turns it into a usable public key. */
 export async function resolveVerificationMethod(resolver: DidResolver, vmId: string): Promise<ResolvedKey | undefined> {
+  // A bare did:key names its only key (did:key spec: the fragment is the key itself).
+  if (typeof vmId === 'string' && /^did:key:z[1-9A-HJ-NP-Za-km-z]+$/.test(vmId)) vmId = `${vmId}#${vmId.slice('did:key:'.length)}`;
   if (typeof vmId !== 'string' || !vmId.includes('#')) return undefined;
   const did = vmId.split('#')[0];
   let doc = did.startsWith('did:key:') ? resolveDidKey(did) : await resolver(did);

@@ -13,6 +13,7 @@ import { createSigner, type CredentialSigner } from '../signer';
 import { getStatusList, statusListCredential } from '../status-list';
 import { createVerifier, type Verifier } from '../verifier';
 import { issuerSlug, listId, verifyBody } from './schema';
+import { createVerifyPageRouter } from './verify-page';
 
 /** Largest PNG/SVG/JWS upload `POST /api/v1/verify` reads. */
 export const MAX_UPLOAD = '5mb';
@@ -117,6 +118,8 @@ export function createCredentialsRouter(ctx: AppContext, options: CredentialsRou
       res.set('Cache-Control', 'no-store').json(result);
     }),
   );
+
+  router.use(createVerifyPageRouter(verifierOf, publicRateLimit(ctx, { name: 'verify-page' })));
 
   async function findIssuer(req: Request) {
     const slug = issuerSlug.safeParse(req.params.id);

@@ -1,0 +1,4 @@
+import { describeDifferential } from './support/differential';
+
+// Half of the CI differential run (DESIGN 9: two verification paths, one verdict); see support/differential.ts.
+describeDifferential(20261207, 2500);
