@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import express from 'express';
 import request from 'supertest';
@@ -37,19 +40,21 @@ describeWithSpec('verifying what Laurel issues, through the API and the public v
     tdb = await createTestDatabase();
     redis = new Redis(requireEnv('REDIS_URL'), { maxRetriesPerRequest: 1 });
     const ctx = { config, logger: createLogger({ level: 'silent' }), database: tdb, redis, queues: undefined } as unknown as AppContext;
-    const build = (contexts?: ReturnType<typeof verificationContexts>) => {
+    const build = (contexts?: ReturnType<typeof verificationContexts>, routerCtx: AppContext = ctx) => {
       const a = express();
       a.use((req, _res, next) => {
         (req as unknown as { log: unknown }).log = ctx.logger;
         next();
       });
-      a.use(createCredentialsRouter(ctx, { contexts }));
+      a.use(createCredentialsRouter(routerCtx, { contexts }));
       a.use(notFound);
       a.use(errorHandler);
       return a;
     };
     app = build(verificationContexts(config));
-    bare = build();
+    // A verifier whose standards data cache is empty: it holds no CLR context at all.
+    const emptyStandards = mkdtempSync(join(tmpdir(), 'laurel-no-standards-'));
+    bare = build(undefined, { ...ctx, config: testConfig({ BASE_URL: 'http://localhost:3000', QUEUE_PREFIX: prefix, STANDARDS_DIR: emptyStandards }) });
     issuer = await ensureDefaultIssuer(tdb.db, config);
     signer = await createSigner(tdb.db, config);
   });
