@@ -16,6 +16,7 @@ const families: Record<string, () => Family> = {
   export: () => require('./export'),
   events: () => require('./events'),
   platform: () => require('./platform'),
+  operator: () => require('./operator'),
 };
 /* eslint-enable @typescript-eslint/no-require-imports */
 

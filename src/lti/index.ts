@@ -14,6 +14,7 @@ import { DEFAULT_LTI_OPTIONS, type LtiOptions, type LtiRuntime } from './runtime
 import { LtiSessions, sessionStanding, useSessions } from './session';
 import { userAgentOf } from './services';
 import type { PgLtiStore } from './storage';
+import { publicRoute } from '../web/permission';
 
 export { requireCourseRole, type LtiSession } from './session';
 export { courseRoles, landingRole, type CourseRole } from './roles';
@@ -67,7 +68,7 @@ export async function createLti(ctx: LtiContext, options: LtiOptions = {}): Prom
   const userAgent = userAgentOf(ctx.config.BASE_URL);
   const doFetch = options.fetch ?? globalThis.fetch;
   const sessions = new LtiSessions({ secret: ctx.config.SESSION_SECRET, secure });
-  useSessions(sessions, sessionStanding(ctx.database.db));
+  useSessions(sessions, sessionStanding(ctx.database.db), ctx.database.db);
   const rt: LtiRuntime = {
     config: ctx.config,
     logger: ctx.logger,
@@ -91,9 +92,10 @@ export async function createLti(ctx: LtiContext, options: LtiOptions = {}): Prom
   router.use(express.json({ limit: '256kb' }));
   router.use(installationRoutes(rt));
   router.use(coursePages(rt));
-  router.all('/login', loginGuard(rt));
-  router.post('/launch', launchGuard(rt));
-  router.use(lti.app);
+  router.all('/login', publicRoute('lti:launch'), loginGuard(rt));
+  router.post('/launch', publicRoute('lti:launch'), launchGuard(rt));
+  // ltijs's own routes (login, launch, keys, registration, deep-linking behind its ltik check) speak the LTI protocol.
+  router.use(publicRoute('lti:launch'), lti.app);
 
   let timer: NodeJS.Timeout | undefined;
   if (resolved.purgeIntervalMs > 0) {

@@ -4,10 +4,12 @@ import { getIssuer } from '../credentials';
 import { LaurelError } from '../errors';
 import { sealPlaintextSecrets } from '../events';
 import { listPlatforms } from '../lti';
-import { handle, publicRateLimit, requireToken, tokenActor, validateBody } from '../web';
+import { apiScope, handle, publicRateLimit, requireToken, tokenActor, validateBody } from '../web';
+import type { SourceScope } from './admin-source-actions';
 import { issuerLogo } from './admin-issuer';
 import { createSource, deleteSource, listSourcesFor, requireSourceIn, rotateSecret } from './admin-source-actions';
 import { createSourceBody, type CreateSourceBody } from './admin-source-schema';
+import { publicRoute } from '../web/permission';
 
 /**
  * The admin HTTP API for event sources (`admin` token scope) and the public issuer logo. Mounted at
@@ -20,13 +22,22 @@ export function createAdminApiRouter(ctx: AppContext): Router {
     .then((sealed) => sealed && ctx.logger.info({ sealed }, 'sealed event source secrets stored in clear'))
     .catch((error: unknown) => ctx.logger.warn({ err: error }, 'could not seal event source secrets at start-up; laurel bootstrap does it too'));
   const json = express.json({ limit: '8kb' });
+  // A token bound to a platform reaches that platform's sources only; an instance-wide token all.
+  const scopeOf = (res: express.Response): SourceScope => {
+    const { platformId } = apiScope(res.locals.apiToken);
+    return platformId ? { platformId } : 'all';
+  };
 
   router.get('/api/v1/event-sources', requireToken(ctx, 'admin'), handle(async (_req, res) => {
-    res.set('Cache-Control', 'no-store').json({ sources: await listSourcesFor(ctx, 'all') });
+    res.set('Cache-Control', 'no-store').json({ sources: await listSourcesFor(ctx, scopeOf(res)) });
   }));
 
   router.post('/api/v1/event-sources', requireToken(ctx, 'admin'), json, validateBody(createSourceBody), handle(async (req, res) => {
     const body = req.body as CreateSourceBody;
+    const bound = apiScope(res.locals.apiToken).platformId;
+    // A bound token creates sources of its own platform; naming another is the same 404-like refusal as an unknown id.
+    if (bound && body.platformId && body.platformId !== bound) body.platformId = '00000000-0000-0000-0000-000000000000';
+    else if (bound) body.platformId = bound;
     if (body.platformId && !(await listPlatforms(ctx.database.db)).some((p) => p.id === body.platformId)) {
       throw new LaurelError('ERR_VALIDATION', 'Invalid request body: platformId: no platform has this id.', { issues: [{ field: 'platformId', message: 'No platform has this id (GET /lti/platforms or laurel platform list).' }] });
     }
@@ -36,18 +47,18 @@ export function createAdminApiRouter(ctx: AppContext): Router {
   }));
 
   router.post('/api/v1/event-sources/:sourceId/rotate-secret', requireToken(ctx, 'admin'), handle(async (req, res) => {
-    const source = await requireSourceIn(ctx, { sourceId: String(req.params.sourceId), scope: 'all' });
+    const source = await requireSourceIn(ctx, { sourceId: String(req.params.sourceId), scope: scopeOf(res) });
     const secret = await rotateSecret(ctx, { source, actor: tokenActor(res.locals.apiToken), now: new Date() });
     res.set('Cache-Control', 'no-store').json({ id: source.id, secret });
   }));
 
   router.delete('/api/v1/event-sources/:sourceId', requireToken(ctx, 'admin'), handle(async (req, res) => {
-    const source = await requireSourceIn(ctx, { sourceId: String(req.params.sourceId), scope: 'all' });
+    const source = await requireSourceIn(ctx, { sourceId: String(req.params.sourceId), scope: scopeOf(res) });
     await deleteSource(ctx, { source, actor: tokenActor(res.locals.apiToken) });
     res.status(204).end();
   }));
 
-  router.get('/issuers/:issuerId/logo', publicRateLimit(ctx, { name: 'issuer-logo' }), handle(async (req, res) => {
+  router.get('/issuers/:issuerId/logo', publicRoute(), publicRateLimit(ctx, { name: 'issuer-logo' }), handle(async (req, res) => {
     const id = String(req.params.issuerId);
     const logo = /^[a-z0-9][a-z0-9-]{0,62}$/.test(id) && (await getIssuer(ctx.database.db, id)) ? await issuerLogo(ctx.database.db, id) : undefined;
     if (!logo) throw new LaurelError('ERR_NOT_FOUND', 'This issuer has no logo.');

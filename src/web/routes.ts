@@ -6,7 +6,7 @@ import { createCredentialsRouter } from '../credentials';
 import { createEventIntakeRouter, createEventsRouter } from '../events';
 import { createLti } from '../lti';
 import { createTranscriptsRouter } from '../transcripts';
-import { createAdminApiRouter, createCoursePagesRouter } from '../ui';
+import { createAdminApiRouter, createCoursePagesRouter, createOperatorConsoleRouter } from '../ui';
 
 /**
  * Machine-to-machine routes hit at high rates (LMS event deliveries), mounted before the page
@@ -30,4 +30,5 @@ export async function mountRoutes(app: Express, ctx: AppContext): Promise<void> 
   app.use('/lti', (await createLti(ctx)).router);
   app.use(createTranscriptsRouter(ctx));
   app.use(createAdminApiRouter(ctx));
+  app.use('/admin', createOperatorConsoleRouter(ctx));
 }
