@@ -39,7 +39,8 @@ export async function createAchievement(deps: BadgesDeps, props: CreateAchieveme
   if (!course) throw new LaurelError('ERR_NOT_FOUND', 'No course has this id.', { details: { courseId: props.courseId } });
   const rule = props.rule === undefined ? undefined : parseRuleNode(props.rule);
   const image = parseImage(props.image);
-  const issuerId = props.issuerId ?? (await deps.credentials.defaultIssuerId(deps.db));
+  // Issuers per institution: the course's platform decides which issuer signs (src/credentials/institution.ts).
+  const issuerId = props.issuerId ?? (await deps.credentials.issuerIdFor(deps.db, { platformId: course.platform_id }));
   return db.transaction().execute(async (trx) => {
     const row = await trx
       .insertInto('achievements')

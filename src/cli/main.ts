@@ -17,6 +17,7 @@ const families: Record<string, () => Family> = {
   events: () => require('./events'),
   platform: () => require('./platform'),
   operator: () => require('./operator'),
+  issuer: () => require('./issuer'),
 };
 /* eslint-enable @typescript-eslint/no-require-imports */
 

@@ -21,6 +21,7 @@ export {
   type IssuerProps,
 } from './issuers';
 export { jwks, listKeys, type KeySummary } from './keys';
+export { bindPlatformIssuer, issuerIdForPlatform, platformIssuer, platformIssuerSlug, unbindPlatformIssuer } from './institution';
 export { didWebFor, didWebDocumentUrl, resolveDidUrl, type DidDocument } from './did';
 export {
   buildOpenBadgeCredential,

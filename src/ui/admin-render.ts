@@ -57,7 +57,7 @@ export async function renderAdmin(ctx: AppContext, _csrf: CsrfTokens, req: Reque
     operator: viewer.operator,
     // A platform administrator sees their own LMS only; an operator every registration, pending ones to approve.
     platforms: platforms.filter((p) => viewer.operator ? p.status !== 'disabled' || p.id === viewer.platformId : p.id === viewer.platformId)
-      .map((p) => ({ ...p, active: p.status === 'active', pending: p.status === 'pending', own: p.id === viewer.platformId, statusText: PLATFORM_STATUS[p.status] ?? p.status })),
+      .map((p) => ({ ...p, ownIssuer: issuers.find((i) => i.platform_id === p.id)?.name, active: p.status === 'active', pending: p.status === 'pending', own: p.id === viewer.platformId, statusText: PLATFORM_STATUS[p.status] ?? p.status })),
     issuers: issuers.map((i) => ({
       ...i,
       form: issuerFormView(i, extras.issuerForm?.id === i.id ? extras.issuerForm : undefined),

@@ -2,7 +2,8 @@ import express, { type Router } from 'express';
 import { z } from 'zod';
 import type { AppContext } from '../context';
 import { audit } from '../audit';
-import { rotateKeys } from '../credentials';
+import { bindPlatformIssuer, ensureDefaultIssuer, rotateKeys, unbindPlatformIssuer } from '../credentials';
+import { listPlatforms } from '../lti';
 import { LaurelError } from '../errors';
 import { requireCourseRole } from '../lti';
 import { MAX_BADGE_IMAGE_BYTES } from '../publishing';
@@ -121,6 +122,25 @@ function consoleRoutes(router: Router, ctx: AppContext, csrf: CsrfTokens): void 
     }
     await activatePlatformFromConsole(ctx, { platformId, actor: viewer.actor, sessionPlatformId: viewer.platformId, now: new Date() });
     res.redirect(303, `${viewer.here}?done=platform-activated#platforms`);
+  }));
+
+  // Issuers per institution: give a platform its own issuer (profile, keys, status lists), or return it to the default.
+  router.post('/platforms/:platformId/issuer', form, csrf.verify(), operate(), handle(async (req, res) => {
+    const viewer = viewerOf(res);
+    const platformId = z.uuid().parse(req.params.platformId);
+    const mode = z.enum(['own', 'default']).parse((req.body as { mode?: unknown }).mode);
+    const platform = (await listPlatforms(ctx.database.db)).find((p) => p.id === platformId);
+    if (!platform) throw new LaurelError('ERR_NOT_FOUND', 'No platform has this id.');
+    const now = new Date();
+    if (mode === 'own') {
+      const issuer = await bindPlatformIssuer(ctx.database.db, ctx.config, { platformId, name: platform.name, now });
+      await audit(ctx.database.db, { actor: viewer.actor, action: 'issuer.bound', subjectType: 'issuer', subjectId: issuer.id, platformId, details: { did: issuer.did } });
+    } else {
+      const defaultIssuerId = (await ensureDefaultIssuer(ctx.database.db, ctx.config, now)).id;
+      await unbindPlatformIssuer(ctx.database.db, { platformId, defaultIssuerId });
+      await audit(ctx.database.db, { actor: viewer.actor, action: 'issuer.unbound', subjectType: 'platform', subjectId: platformId, platformId });
+    }
+    res.redirect(303, `${viewer.here}?done=${mode === 'own' ? 'issuer-bound' : 'issuer-unbound'}#platforms`);
   }));
 
   adminTokenRoutes(router, ctx, csrf);

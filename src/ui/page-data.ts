@@ -28,6 +28,8 @@ const NOTICES: Record<string, string> = {
   'platform-activated': 'Platform activated. Laurel now accepts launches from it.',
   'platform-removed': 'Platform registration removed. It accepts no launches.',
   'source-deleted': 'Event source deleted. Its endpoint no longer accepts events.',
+  'issuer-bound': 'The platform now has an issuer of its own: its new credentials are signed by it, with its own keys.',
+  'issuer-unbound': 'The platform signs with the default issuer again. Its own issuer keeps verifying what it signed.',
   'issuer-saved': 'Issuer profile saved. New credentials carry it; issued ones keep the profile they were signed with.',
 };
 
