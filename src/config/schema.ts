@@ -70,6 +70,12 @@ export const configSchema = z.object({
    * Data Integrity proof only when it is available. Default: `../shared/spec/.../context-2.0.1.json` when present.
    */
   CLR_CONTEXT_FILE: z.string().min(1).optional(),
+}).superRefine((config, ctx) => {
+  // Safe defaults (issue 15): open Dynamic Registration lets a stranger register their own "LMS",
+  // launch as its administrator and make Laurel fetch URLs they choose. Production refuses to start so.
+  if (config.NODE_ENV === 'production' && !config.REGISTRATION_KEY) {
+    ctx.addIssue({ code: 'custom', path: ['REGISTRATION_KEY'], message: 'is required when NODE_ENV=production (generate one: openssl rand -base64 24), so that only LMS administrators you give the registration URL can register' });
+  }
 });
 
 export type Config = z.infer<typeof configSchema>;
