@@ -70,6 +70,11 @@ export const configSchema = z.object({
    * Data Integrity proof only when it is available. Default: `../shared/spec/.../context-2.0.1.json` when present.
    */
   CLR_CONTEXT_FILE: z.string().min(1).optional(),
+  /**
+   * Hosts Laurel may call although they resolve to private addresses (a self-hosted LMS on the campus
+   * network), comma separated. Every other private, link-local or loopback address is refused in production.
+   */
+  OUTBOUND_ALLOWED_PRIVATE_HOSTS: z.string().default('').transform((v) => v.split(/[\s,]+/).map((h) => h.trim().toLowerCase()).filter(Boolean)),
 }).superRefine((config, ctx) => {
   // Safe defaults (issue 15): open Dynamic Registration lets a stranger register their own "LMS",
   // launch as its administrator and make Laurel fetch URLs they choose. Production refuses to start so.

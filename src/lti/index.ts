@@ -15,6 +15,7 @@ import { LtiSessions, sessionStanding, useSessions } from './session';
 import { userAgentOf } from './services';
 import type { PgLtiStore } from './storage';
 import { publicRoute } from '../web/permission';
+import { outboundFetch } from '../outbound';
 
 export { requireCourseRole, type LtiSession } from './session';
 export { courseRoles, landingRole, type CourseRole } from './roles';
@@ -66,7 +67,8 @@ export async function createLti(ctx: LtiContext, options: LtiOptions = {}): Prom
     routes: { launch: '/launch', login: '/login', keys: '/keys', register: '/register' },
   });
   const userAgent = userAgentOf(ctx.config.BASE_URL);
-  const doFetch = options.fetch ?? globalThis.fetch;
+  // Every call to an LMS goes through the one outbound client (addresses, https, size, time, redirects).
+  const doFetch = options.fetch ?? outboundFetch(ctx.config);
   const sessions = new LtiSessions({ secret: ctx.config.SESSION_SECRET, secure });
   useSessions(sessions, sessionStanding(ctx.database.db), ctx.database.db);
   const rt: LtiRuntime = {
