@@ -86,6 +86,14 @@ export function refuse(req: Request, res: Response, logger: Logger, refusal: Ref
   (req.log ?? logger).warn({ reason: refusal.reason, status: refusal.status, detail: refusal.message, ...refusal.log }, 'LTI launch refused');
   if (res.headersSent) return void res.end();
   const requestId = String((req as { id?: unknown }).id ?? '');
+  // A program (a test harness, a platform's own checks) that asks for JSON gets an RFC 9457 problem.
+  if (req.accepts(['html', 'json']) === 'json') {
+    res.status(refusal.status).type('application/problem+json').json({
+      type: `urn:laurel:problem:lti_${refusal.reason.toLowerCase()}`, title: refusal.status === 403 ? 'Not allowed' : 'Launch refused', status: refusal.status,
+      detail: text.message, code: 'ERR_LTI_LAUNCH_INVALID', reason: refusal.reason, ...(requestId ? { instance: `urn:laurel:request:${requestId}` } : {}),
+    });
+    return;
+  }
   renderPage(res.status(refusal.status), 'lti-error', {
     title: refusal.status === 403 ? 'Not allowed' : 'Laurel could not open',
     message: refusal.message && refusal.message !== text.message ? `${text.message} ${refusal.message}` : text.message,
