@@ -18,6 +18,7 @@ const texts: Record<LaunchRefusal | 'NO_ROLE' | 'JWKS_UNREACHABLE' | 'REGISTRATI
   BAD_SIGNATURE: { message: 'The launch signature is not valid.', hint: HINT_RELAUNCH },
   EXPIRED: { message: 'The launch has expired before it reached Laurel.', hint: `${HINT_RELAUNCH} Check that this computer’s clock is right.` },
   TOO_OLD: { message: 'The launch is too old to be accepted.', hint: HINT_RELAUNCH },
+  ISSUED_IN_FUTURE: { message: 'The launch claims to have been issued in the future.', hint: `${HINT_RELAUNCH} Check that the LMS server’s clock is right.` },
   MISSING_CLAIM: { message: 'The launch lacks information Laurel requires.', hint: HINT_ADMIN },
   UNKNOWN_DEPLOYMENT: { message: 'This installation of Laurel in your LMS (its deployment) is not registered with Laurel.', hint: HINT_ADMIN },
   REPLAYED_NONCE: { message: 'This launch was already used. Each launch works once.', hint: HINT_RELAUNCH },
