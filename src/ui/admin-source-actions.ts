@@ -51,7 +51,8 @@ export function describeSource(config: AppContext['config'], s: EventSource) {
 export type SourceDescription = ReturnType<typeof describeSource>;
 
 export async function listSourcesFor(deps: Deps, scope: SourceScope): Promise<SourceDescription[]> {
-  return (await listEventSources(deps.database.db)).filter((s) => inScope(s, scope)).map((s) => describeSource(deps.config, s));
+  const rows = await listEventSources(deps.database.db, scope === 'all' ? {} : { platformId: scope.platformId });
+  return rows.filter((s) => inScope(s, scope)).map((s) => describeSource(deps.config, s));
 }
 
 export async function requireSourceIn(deps: Deps, props: { sourceId: string; scope: SourceScope }): Promise<EventSource> {
