@@ -10,6 +10,8 @@ import { handle, validateQuery } from '../web/validate';
 import { analyticsRecorder } from './hooks';
 import { courseReport } from './report';
 import { analyticsParams, analyticsQuery, credentialParams, type AnalyticsQuery } from './schema';
+import { publicRoute } from '../web/permission';
+import { scopedTo } from '../tenancy';
 
 /**
  * Analytics routes: the LinkedIn redirect that counts a click (`GET /credentials/:id/linkedin`: the
@@ -23,7 +25,7 @@ export function createAnalyticsRouter(ctx: AppContext): Router {
 
   // Not an open redirect: the target is always LinkedIn's add-to-profile URL, built here from the
   // stored credential by the same code as the public page; nothing in the request chooses it.
-  router.get('/credentials/:id/linkedin', limit, handle(async (req, res) => {
+  router.get('/credentials/:id/linkedin', publicRoute(), limit, handle(async (req, res) => {
     const id = credentialParams.safeParse(req.params);
     if (!id.success) throw new LaurelError('ERR_NOT_FOUND', 'No credential has this id.');
     const loaded = await loadPublicCredential(badgesDepsFor(ctx), id.data.id);
@@ -42,7 +44,7 @@ export function createAnalyticsRouter(ctx: AppContext): Router {
     method: 'get', path: '/api/v1/courses/:courseId/analytics', tag: 'Analytics', scopes: ['admin', 'metrics'], summary: 'A course\'s analytics: what the instructor page draws',
     params: analyticsParams, query: analyticsQuery, problems: [404], responses: { 200: z.looseObject({}) },
   });
-  router.get('/api/v1/courses/:courseId/analytics', requireToken(ctx, 'admin', 'metrics'), validateQuery(analyticsQuery), handle(async (req, res) => {
+  router.get('/api/v1/courses/:courseId/analytics', requireToken(ctx, 'admin', 'metrics'), validateQuery(analyticsQuery), scopedTo(ctx.database.db, 'course', (req) => ({ course: String(req.params.courseId) })), handle(async (req, res) => {
     const params = analyticsParams.safeParse(req.params);
     if (!params.success) throw new LaurelError('ERR_NOT_FOUND', 'No such course.');
     const query = res.locals.query as AnalyticsQuery;

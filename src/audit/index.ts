@@ -29,8 +29,9 @@ export async function audit<T>(db: Kysely<T>, entry: AuditEntry): Promise<void> 
     .execute();
 }
 
-export async function listAudit<T>(db: Kysely<T>, filter: { courseId?: string; limit?: number } = {}) {
+export async function listAudit<T>(db: Kysely<T>, filter: { courseId?: string; platformId?: string; limit?: number } = {}) {
   let query = (db as unknown as Kysely<FoundationTables>).selectFrom('audit_log').selectAll().orderBy('at', 'desc').limit(filter.limit ?? 100);
   if (filter.courseId) query = query.where('course_id', '=', filter.courseId);
+  if (filter.platformId) query = query.where('platform_id', '=', filter.platformId);
   return query.execute();
 }

@@ -1,4 +1,4 @@
-import type { Selectable } from 'kysely';
+import { sql, type Selectable } from 'kysely';
 import { findCourse, isUuid } from '../courses';
 import { audit } from '../audit';
 import { LaurelError } from '../errors';
@@ -39,7 +39,8 @@ export async function createAchievement(deps: BadgesDeps, props: CreateAchieveme
   if (!course) throw new LaurelError('ERR_NOT_FOUND', 'No course has this id.', { details: { courseId: props.courseId } });
   const rule = props.rule === undefined ? undefined : parseRuleNode(props.rule);
   const image = parseImage(props.image);
-  const issuerId = props.issuerId ?? (await deps.credentials.defaultIssuerId(deps.db));
+  // Issuers per institution: the course's platform decides which issuer signs (src/credentials/institution.ts).
+  const issuerId = props.issuerId ?? (await deps.credentials.issuerIdFor(deps.db, { platformId: course.platform_id }));
   return db.transaction().execute(async (trx) => {
     const row = await trx
       .insertInto('achievements')
@@ -89,8 +90,10 @@ function parseImage(image: string | undefined): { bytes: Buffer | null; mime: 'i
   return { bytes, mime, url: null };
 }
 
-export async function listAchievements(deps: Pick<BadgesDeps, 'db'>, filter: { courseId?: string; issuerId?: string; status?: AchievementStatus } = {}): Promise<AchievementRow[]> {
+export async function listAchievements(deps: Pick<BadgesDeps, 'db'>, filter: { courseId?: string; issuerId?: string; status?: AchievementStatus; platformId?: string } = {}): Promise<AchievementRow[]> {
   let query = badgesDb(deps.db).selectFrom('achievements').select(COLUMNS);
+  // Tenancy: only achievements of the platform's courses.
+  if (filter.platformId) query = query.where('course_id', 'in', sql<string>`(select id from courses where platform_id = ${filter.platformId})`);
   if (filter.courseId) query = query.where('course_id', '=', filter.courseId);
   if (filter.issuerId) query = query.where('issuer_id', '=', filter.issuerId);
   if (filter.status) query = query.where('status', '=', filter.status);

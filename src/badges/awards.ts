@@ -178,13 +178,15 @@ export interface AwardListItem {
   learner: { id: string; email: string | null; name: string | null };
 }
 
-export async function listAwards(deps: Pick<BadgesDeps, 'db' | 'now'>, filter: { courseId?: string; achievementId?: string }): Promise<AwardListItem[]> {
+export async function listAwards(deps: Pick<BadgesDeps, 'db' | 'now'>, filter: { courseId?: string; achievementId?: string; platformId?: string }): Promise<AwardListItem[]> {
   let query = badgesDb(deps.db)
     .selectFrom('awards')
     .innerJoin('learners', 'learners.id', 'awards.learner_id')
     .select(['awards.id', 'awards.achievement_id', 'awards.course_id', 'awards.status', 'awards.expires_at', 'awards.credential_id', 'awards.score', 'awards.awarded_at', 'learners.id as learner_id', 'learners.email', 'learners.name']);
   if (filter.courseId) query = query.where('awards.course_id', '=', filter.courseId);
   if (filter.achievementId) query = query.where('awards.achievement_id', '=', filter.achievementId);
+  // Tenancy: only awards in the platform's courses.
+  if (filter.platformId) query = query.where('awards.course_id', 'in', sql<string>`(select id from courses where platform_id = ${filter.platformId})`);
   const rows = await query.orderBy('awards.awarded_at').orderBy('awards.id').limit(5000).execute();
   const now = clock(deps);
   return rows.map((r) => ({

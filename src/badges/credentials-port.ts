@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import type { Config } from '../config';
 import {
+  issuerIdForPlatform,
   allocateStatusEntry,
   bakePng,
   bakeSvg,
@@ -78,6 +79,9 @@ export function createCredentialPort(options: CredentialPortOptions): Credential
         throw error;
       });
       return defaultIssuer;
+    },
+    issuerIdFor(handle, props) {
+      return issuerIdForPlatform(handle, props.platformId, () => this.defaultIssuerId(handle));
     },
     async issuerProfile(handle, issuerId) {
       const issuer = await getIssuer(handle, issuerId);

@@ -9,6 +9,8 @@ import type { AlignmentValue, EvidenceValue } from './tables';
 export interface CredentialPort {
   /** The issuer that signs achievements which name none (created on first use). */
   defaultIssuerId<T>(db: Kysely<T>): Promise<string>;
+  /** The issuer that signs for a platform's courses: the platform's own when it has one, else the default. */
+  issuerIdFor<T>(db: Kysely<T>, props: { platformId: string | null }): Promise<string>;
   /** The issuer's public profile, for pages. */
   issuerProfile<T>(db: Kysely<T>, issuerId: string): Promise<IssuerSummary | undefined>;
   /**

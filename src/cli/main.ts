@@ -18,6 +18,8 @@ const families: Record<string, () => Family> = {
   platform: () => require('./platform'),
   standards: () => require('./standards'),
   doctor: () => require('./doctor'),
+  operator: () => require('./operator'),
+  issuer: () => require('./issuer'),
 };
 /* eslint-enable @typescript-eslint/no-require-imports */
 

@@ -9,6 +9,7 @@ const createOptions = z.object({
     .string()
     .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))
     .pipe(z.array(z.enum(SCOPES, { error: `--scopes must be a comma-separated list of ${SCOPES.join(', ')}` })).min(1)),
+  platform: z.uuid({ error: '--platform must be a platform id (laurel platform list)' }).optional(),
 });
 
 export function register(program: Command): void {
@@ -18,11 +19,13 @@ export function register(program: Command): void {
     .description('create an API token and print it (shown once)')
     .requiredOption('--name <name>', 'who or what uses the token')
     .option('--scopes <scopes>', `comma-separated: ${SCOPES.join(', ')}`, 'admin')
+    .option('--platform <id>', 'bind the token to one platform: it reaches that platform only (default: instance-wide)')
     .action(async (raw: unknown) => {
       const parsed = createOptions.safeParse(raw);
       if (!parsed.success) fail(parsed.error.issues[0]!.message, 64);
       await withDatabase(async ({ db }) => {
-        const { token: secret } = await createToken(db, { name: parsed.data.name, scopes: parsed.data.scopes as Scope[] });
+        const { token: secret } = await createToken(db, { name: parsed.data.name, scopes: parsed.data.scopes as Scope[], platformId: parsed.data.platform ?? null })
+          .catch((error: { code?: string }) => (error.code === '23503' ? fail(`no platform has the id ${parsed.data.platform}`, 2) : Promise.reject(error)));
         process.stdout.write(`${secret}\n`);
       });
     });
@@ -36,7 +39,7 @@ export function register(program: Command): void {
         if (options.json) return void process.stdout.write(`${JSON.stringify(tokens, null, 2)}\n`);
         for (const t of tokens) {
           const state = t.revokedAt ? `revoked ${t.revokedAt.toISOString()}` : 'active';
-          process.stdout.write(`${t.id}  ${t.prefix}…  ${t.name}  [${t.scopes.join(',')}]  ${state}  last used ${t.lastUsedAt?.toISOString() ?? 'never'}\n`);
+          process.stdout.write(`${t.id}  ${t.prefix}…  ${t.name}  [${t.scopes.join(',')}]  ${t.platformId ? `platform ${t.platformId}` : 'instance-wide'}  ${state}  last used ${t.lastUsedAt?.toISOString() ?? 'never'}\n`);
         }
       });
     });

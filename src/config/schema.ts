@@ -84,6 +84,17 @@ export const configSchema = z.object({
   MAIL_CAPTURE_DIR: z.string().min(1).optional(),
   /** `on` (default): learners get an email when a badge is issued (they can turn it off). `off`: none. */
   EMAIL_NOTIFICATIONS: z.enum(['on', 'off'], { error: 'must be on or off' }).default('on'),
+  /**
+   * Hosts Laurel may call although they resolve to private addresses (a self-hosted LMS on the campus
+   * network), comma separated. Every other private, link-local or loopback address is refused in production.
+   */
+  OUTBOUND_ALLOWED_PRIVATE_HOSTS: z.string().default('').transform((v) => v.split(/[\s,]+/).map((h) => h.trim().toLowerCase()).filter(Boolean)),
+}).superRefine((config, ctx) => {
+  // Safe defaults (issue 15): open Dynamic Registration lets a stranger register their own "LMS",
+  // launch as its administrator and make Laurel fetch URLs they choose. Production refuses to start so.
+  if (config.NODE_ENV === 'production' && !config.REGISTRATION_KEY) {
+    ctx.addIssue({ code: 'custom', path: ['REGISTRATION_KEY'], message: 'is required when NODE_ENV=production (generate one: openssl rand -base64 24), so that only LMS administrators you give the registration URL can register' });
+  }
 });
 
 export type Config = z.infer<typeof configSchema>;

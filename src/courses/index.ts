@@ -116,19 +116,25 @@ export async function upsertLtiCourse<T>(db: Kysely<T>, props: LtiCourseProps): 
 }
 
 /** A course outside any LMS, for manual issuing through the API. Idempotent on `externalId`. */
-export async function createManualCourse<T>(db: Kysely<T>, props: { title: string; externalId?: string | null }): Promise<Course> {
+/**
+ * A course outside any LMS context. Made with a token bound to a platform, it belongs to that
+ * platform (tenancy: the token can reach it, other platforms' tokens cannot); otherwise instance-wide.
+ */
+export async function createManualCourse<T>(db: Kysely<T>, props: { title: string; externalId?: string | null; platformId?: string | null }): Promise<Course> {
+  const platformId = props.platformId ?? null;
   if (props.externalId) {
     const existing = await on(db)
       .selectFrom('courses')
       .selectAll()
-      .where('platform_id', 'is', null)
+      .where('platform_id', platformId === null ? 'is' : '=', platformId)
+      .where('context_id', 'is', null)
       .where('external_id', '=', props.externalId)
       .executeTakeFirst();
     if (existing) return existing;
   }
   return on(db)
     .insertInto('courses')
-    .values({ title: props.title, external_id: props.externalId ?? null })
+    .values({ title: props.title, external_id: props.externalId ?? null, platform_id: platformId })
     .returningAll()
     .executeTakeFirstOrThrow();
 }

@@ -28,6 +28,7 @@ export {
 } from './issuers';
 export { multibaseDecode } from './multibase';
 export { jwks, listKeys, type KeySummary } from './keys';
+export { bindPlatformIssuer, issuerIdForPlatform, platformIssuer, platformIssuerSlug, unbindPlatformIssuer } from './institution';
 export { didWebFor, didWebDocumentUrl, resolveDidUrl, type DidDocument } from './did';
 export {
   buildOpenBadgeCredential,

@@ -15,6 +15,7 @@ export interface FoundationTables {
     token_prefix: string;
     token_hash: string;
     scopes: string[];
+    platform_id: Generated<string | null>;
     created_at: Generated<Date>;
     last_used_at: Date | null;
     revoked_at: Date | null;

@@ -12,6 +12,7 @@ import { isUsableSecret, requireEventSource, type EventSource } from './sources-
 import { touchSource } from './inbox';
 import { verifyCanvasJwt } from './verify/canvas-jwt';
 import { verifyMoodleSignature } from './verify/moodle-hmac';
+import { parseStrictJson } from './strict-json';
 
 /**
  * Ingest use-cases: authenticate, validate, normalise, commit to the inbox, then acknowledge. The
@@ -40,7 +41,7 @@ export async function ingestCanvasDelivery(deps: Deps, props: { sourceId: string
     if (text.startsWith('{')) {
       // "Sign Payload" off: plain JSON, trusted only when the admin allowed it for this source.
       if (!source.allow_unsigned) throw new LaurelError('ERR_EVENT_SIGNATURE', 'This source accepts only signed events (RS256 JWT body).');
-      decoded = parseJson(text);
+      decoded = parseJson(props.body);
     } else if (COMPACT_JWS.test(text)) {
       if (!source.jwks_url) throw new LaurelError('ERR_EVENT_SIGNATURE', 'This source has no JWKS URL to verify signed events.');
       decoded = await verifyCanvasJwt(text, { jwksUrl: source.jwks_url });
@@ -61,7 +62,7 @@ export async function ingestMoodleDelivery(
     // A source whose secret is empty (an old row inserted by hand) would verify anyone's HMAC: refuse.
     if (!isUsableSecret(source.secret)) throw new LaurelError('ERR_EVENT_SIGNATURE', 'This Moodle source has no usable shared secret: an administrator must rotate it (admin console or POST /api/v1/event-sources/:id/rotate-secret) and paste the new one into the plugin.');
     verifyMoodleSignature({ secret: source.secret, timestampHeader: props.timestamp, signatureHeader: props.signature, body: props.body, now: props.now });
-    return accept(deps, source, parseMoodleEvent(parseJson(props.body.toString('utf8'))));
+    return accept(deps, source, parseMoodleEvent(parseJson(props.body)));
   });
 }
 
@@ -117,10 +118,9 @@ async function withSourceErrors<T>(deps: Deps, source: EventSource, work: () => 
   }
 }
 
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw malformed('The body is not valid JSON.', undefined, []);
-  }
+/** Strict: valid UTF-8, no repeated keys, bounded nesting (src/events/strict-json.ts). */
+function parseJson(body: Buffer | string): unknown {
+  const parsed = parseStrictJson(body);
+  if (!parsed.ok) throw malformed(parsed.reason, undefined, []);
+  return parsed.value;
 }

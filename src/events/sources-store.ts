@@ -148,8 +148,11 @@ export async function sealPlaintextSecrets<T>(db: Kysely<T>, props: { keyEncrypt
   return sealed;
 }
 
-export function listEventSources<T>(db: Kysely<T>): Promise<EventSource[]> {
-  return on(db).selectFrom('event_sources').selectAll().orderBy('created_at').execute();
+/** Event sources, oldest first; with `platformId`, only that platform's (tenancy: the query carries the scope). */
+export function listEventSources<T>(db: Kysely<T>, filter: { platformId?: string } = {}): Promise<EventSource[]> {
+  let query = on(db).selectFrom('event_sources').selectAll().orderBy('created_at');
+  if (filter.platformId) query = query.where('platform_id', '=', filter.platformId);
+  return query.execute();
 }
 
 export function findEventSource<T>(db: Kysely<T>, sourceId: string): Promise<EventSource | undefined> {

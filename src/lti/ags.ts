@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { LaurelError } from '../errors';
-import { parseLinks, readJson, type PlatformHttp } from './http';
+import { nextPage, parseLinks, readJson, type PlatformHttp } from './http';
 import type { AccessTokenSource } from './service-token';
 import { SCOPES } from './tool-config';
 
@@ -147,7 +147,7 @@ export class AgsClient {
       const response = await this.call(next, { headers: { accept } });
       yield await readJson(response, what);
       const link = parseLinks(response.headers.get('link')).next;
-      next = link ? new URL(link, next).toString() : undefined;
+      next = link ? nextPage(next, link) : undefined;
     }
   }
 }

@@ -1,4 +1,5 @@
 import { LaurelError } from '../errors';
+import { defaultOutboundFetch, sameHost } from '../outbound';
 
 export interface PlatformHttpOptions {
   /** Sent on every call: Canvas refuses API calls without a User-Agent. */
@@ -25,7 +26,7 @@ const sleepReal = (ms: number) => new Promise<void>((resolve) => setTimeout(reso
  * 429/503 with `Retry-After`. Waits what `Retry-After` asks (capped) or 1 s, 2 s, 4 s... otherwise.
  */
 export function platformHttp(options: PlatformHttpOptions): PlatformHttp {
-  const doFetch = options.fetch ?? globalThis.fetch;
+  const doFetch = options.fetch ?? defaultOutboundFetch();
   const sleep = options.sleep ?? sleepReal;
   const maxRetries = options.maxRetries ?? 4;
   const maxWaitMs = options.maxWaitMs ?? 60_000;
@@ -81,11 +82,25 @@ export function parseLinks(header: string | null): Record<string, string> {
   return links;
 }
 
+/**
+ * The next page a `Link: rel="next"` names, which must stay on the host of the page that named it:
+ * the service URL came signed in a launch, the `Link` header did not, and following it elsewhere would
+ * send the platform's bearer token to whoever the header names.
+ */
+export function nextPage(current: string, link: string): string {
+  const next = new URL(link, current);
+  if (!sameHost(current, next)) {
+    throw new LaurelError('ERR_UNAVAILABLE', 'The LMS named a next page on another host; Laurel does not follow it.', { cause: new Error(`Link to ${next.host} from ${new URL(current).host}`) });
+  }
+  return next.toString();
+}
+
 /** Reads a JSON body whatever content type it came with (Moodle's token endpoint says text/html). */
 export async function readJson(response: Response, what: string): Promise<unknown> {
   const text = await response.text();
   if (!response.ok) {
-    throw new LaurelError('ERR_UNAVAILABLE', `The LMS refused to ${what} (HTTP ${response.status}).`, { details: { status: response.status, body: text.slice(0, 300) } });
+    // The remote body goes to the log (as the cause), never into our answer: it is the LMS's text, not ours.
+    throw new LaurelError('ERR_UNAVAILABLE', `The LMS refused to ${what} (HTTP ${response.status}).`, { details: { status: response.status }, cause: new Error(`LMS answer: ${text.slice(0, 300)}`) });
   }
   if (text.trim() === '') return null;
   try {

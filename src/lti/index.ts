@@ -15,6 +15,8 @@ import { LtiSessions, sessionStanding, useSessions } from './session';
 import { PersonSessions, usePersonSessions } from './person-session';
 import { userAgentOf } from './services';
 import type { PgLtiStore } from './storage';
+import { publicRoute } from '../web/permission';
+import { outboundFetch } from '../outbound';
 
 export { requireCourseRole, signedInPerson, type LtiSession } from './session';
 export { requirePerson, type PersonSession } from './person-session';
@@ -68,9 +70,10 @@ export async function createLti(ctx: LtiContext, options: LtiOptions = {}): Prom
     routes: { launch: '/launch', login: '/login', keys: '/keys', register: '/register' },
   });
   const userAgent = userAgentOf(ctx.config.BASE_URL);
-  const doFetch = options.fetch ?? globalThis.fetch;
+  // Every call to an LMS goes through the one outbound client (addresses, https, size, time, redirects).
+  const doFetch = options.fetch ?? outboundFetch(ctx.config);
   const sessions = new LtiSessions({ secret: ctx.config.SESSION_SECRET, secure });
-  useSessions(sessions, sessionStanding(ctx.database.db));
+  useSessions(sessions, sessionStanding(ctx.database.db), ctx.database.db);
   const people = new PersonSessions({ secret: ctx.config.SESSION_SECRET, secure });
   usePersonSessions(people, ctx.database.db);
   const rt: LtiRuntime = {
@@ -98,9 +101,10 @@ export async function createLti(ctx: LtiContext, options: LtiOptions = {}): Prom
   router.use(express.json({ limit: '256kb' }));
   router.use(installationRoutes(rt));
   router.use(coursePages(rt));
-  router.all('/login', loginGuard(rt));
-  router.post('/launch', launchGuard(rt));
-  router.use(lti.app);
+  router.all('/login', publicRoute('lti:launch'), loginGuard(rt));
+  router.post('/launch', publicRoute('lti:launch'), launchGuard(rt));
+  // ltijs's own routes (login, launch, keys, registration, deep-linking behind its ltik check) speak the LTI protocol.
+  router.use(publicRoute('lti:launch'), lti.app);
 
   let timer: NodeJS.Timeout | undefined;
   if (resolved.purgeIntervalMs > 0) {

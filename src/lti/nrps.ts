@@ -2,7 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import { z } from 'zod';
 import type { Course, CourseTables } from '../courses';
 import { LaurelError } from '../errors';
-import { parseLinks, readJson, type PlatformHttp } from './http';
+import { nextPage, parseLinks, readJson, type PlatformHttp } from './http';
 import type { AccessTokenSource } from './service-token';
 import { SCOPES } from './tool-config';
 
@@ -45,7 +45,7 @@ export async function* membershipPages(deps: { http: PlatformHttp; tokens: Acces
     }
     yield members;
     const link = parseLinks(response.headers.get('link')).next;
-    next = link ? new URL(link, next).toString() : undefined;
+    next = link ? nextPage(next, link) : undefined;
   }
 }
 

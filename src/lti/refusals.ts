@@ -18,6 +18,7 @@ const texts: Record<LaunchRefusal | 'NO_ROLE' | 'JWKS_UNREACHABLE' | 'REGISTRATI
   BAD_SIGNATURE: { message: 'The launch signature is not valid.', hint: HINT_RELAUNCH },
   EXPIRED: { message: 'The launch has expired before it reached Laurel.', hint: `${HINT_RELAUNCH} Check that this computer’s clock is right.` },
   TOO_OLD: { message: 'The launch is too old to be accepted.', hint: HINT_RELAUNCH },
+  ISSUED_IN_FUTURE: { message: 'The launch claims to have been issued in the future.', hint: `${HINT_RELAUNCH} Check that the LMS server’s clock is right.` },
   MISSING_CLAIM: { message: 'The launch lacks information Laurel requires.', hint: HINT_ADMIN },
   UNKNOWN_DEPLOYMENT: { message: 'This installation of Laurel in your LMS (its deployment) is not registered with Laurel.', hint: HINT_ADMIN },
   REPLAYED_NONCE: { message: 'This launch was already used. Each launch works once.', hint: HINT_RELAUNCH },
@@ -86,6 +87,14 @@ export function refuse(req: Request, res: Response, logger: Logger, refusal: Ref
   (req.log ?? logger).warn({ reason: refusal.reason, status: refusal.status, detail: refusal.message, ...refusal.log }, 'LTI launch refused');
   if (res.headersSent) return void res.end();
   const requestId = String((req as { id?: unknown }).id ?? '');
+  // A program (a test harness, a platform's own checks) that asks for JSON gets an RFC 9457 problem.
+  if (req.accepts(['html', 'json']) === 'json') {
+    res.status(refusal.status).type('application/problem+json').json({
+      type: `urn:laurel:problem:lti_${refusal.reason.toLowerCase()}`, title: refusal.status === 403 ? 'Not allowed' : 'Launch refused', status: refusal.status,
+      detail: text.message, code: 'ERR_LTI_LAUNCH_INVALID', reason: refusal.reason, ...(requestId ? { instance: `urn:laurel:request:${requestId}` } : {}),
+    });
+    return;
+  }
   renderPage(res.status(refusal.status), 'lti-error', {
     title: refusal.status === 403 ? 'Not allowed' : 'Laurel could not open',
     message: refusal.message && refusal.message !== text.message ? `${text.message} ${refusal.message}` : text.message,

@@ -7,6 +7,7 @@ import { registerDynamically } from './registration';
 import { registrationKeyAccepted } from './registration-gate';
 import type { LtiRuntime } from './runtime';
 import { canvasJsonConfiguration } from './tool-config';
+import { publicRoute } from '../web/permission';
 
 const registrationQuery = z.object({ openid_configuration: z.string().min(1), registration_token: z.string().optional() });
 
@@ -27,16 +28,16 @@ const SCRIPT = `(function () {
 /** Installation: Dynamic Registration, Canvas's JSON configuration, and the pages' script. */
 export function installationRoutes(rt: LtiRuntime): Router {
   const router = express.Router();
-  router.get('/assets/lti.js', (_req, res) => {
+  router.get('/assets/lti.js', publicRoute(), (_req, res) => {
     res.type('application/javascript').set('Cache-Control', 'public, max-age=300').send(SCRIPT);
   });
 
-  router.get('/canvas.json', (_req, res) => {
+  router.get('/canvas.json', publicRoute('lti:launch'), (_req, res) => {
     res.json(canvasJsonConfiguration(rt.urls));
   });
 
   // The LMS sends its administrator here (in a frame or window) with openid_configuration and a token.
-  router.get('/register', async (req, res, next) => {
+  router.get('/register', publicRoute('lti:launch'), async (req, res, next) => {
     // Checked before anything else, above all before fetching the URL the caller names: without the key
     // anyone could register an LMS and point Laurel at any address (SSRF).
     if (!registrationKeyAccepted(rt.config.REGISTRATION_KEY, req.query.key)) {

@@ -6,6 +6,7 @@ import { registerPlatform } from './platforms';
 import { checkIssuerHost, checkPlatformUrl } from './registration-gate';
 import type { PgLtiStore } from './storage';
 import { lmsOf, PLATFORM_CONFIGURATION, registrationRequest, TOOL_CONFIGURATION, type ToolUrls } from './tool-config';
+import { defaultOutboundFetch } from '../outbound';
 
 const id = z.union([z.string().min(1), z.number()]).transform(String);
 
@@ -115,7 +116,7 @@ export async function registerDynamically<T>(deps: RegistrationDeps<T>, props: {
 }
 
 async function call<T>(deps: RegistrationDeps<T>, url: string, init: RequestInit, what: string): Promise<unknown> {
-  const doFetch = deps.fetch ?? globalThis.fetch;
+  const doFetch = deps.fetch ?? defaultOutboundFetch();
   let response: Response;
   try {
     response = await doFetch(url, { ...init, redirect: 'error', signal: AbortSignal.timeout(TIMEOUT_MS), headers: { ...(init.headers as Record<string, string>), 'user-agent': deps.userAgent } });
@@ -124,8 +125,8 @@ async function call<T>(deps: RegistrationDeps<T>, url: string, init: RequestInit
   }
   const text = await readLimited(response, what);
   if (!response.ok) {
-    const snippet = text.slice(0, 200).replace(/\s+/g, ' ');
-    throw new LaurelError('ERR_UNAVAILABLE', `The platform refused to ${what} (HTTP ${response.status}${snippet ? `: ${snippet}` : ''}).`, { details: { status: response.status } });
+    // Never echo the remote body to whoever opened the registration page: it goes to the log as the cause.
+    throw new LaurelError('ERR_UNAVAILABLE', `The platform refused to ${what} (HTTP ${response.status}).`, { details: { status: response.status }, cause: new Error(`platform answer: ${text.slice(0, 300)}`) });
   }
   try {
     return JSON.parse(text) as unknown;

@@ -7,7 +7,8 @@ const LIS = 'http://purl.imsglobal.org/vocab/lis/v2/';
  * Maps LTI 1.3 role URIs (and the short names NRPS answers with, e.g. Moodle's `Learner`) to Laurel
  * roles. Instructor, TeachingAssistant and ContentDeveloper (context roles, including sub-roles such
  * as `membership/Instructor#TeachingAssistant`) teach; Learner learns; institution or system
- * Administrator (and context Administrator) administer. Unknown roles grant nothing.
+ * Administrator administer the launching platform (issue 15: a context-level Administrator, which an
+ * LMS may grant to anyone it lets manage one course, is not enough). Unknown roles grant nothing.
  */
 export function courseRoles(ltiRoles: readonly string[]): CourseRole[] {
   const granted = new Set<CourseRole>();
@@ -21,7 +22,7 @@ export function courseRoles(ltiRoles: readonly string[]): CourseRole[] {
       granted.add('learner');
     }
     if (name === 'Administrator' || name === 'SysAdmin') {
-      if (role.startsWith(`${LIS}institution/person#`) || role.startsWith(`${LIS}system/person#`) || isContext) granted.add('admin');
+      if (role.startsWith(`${LIS}institution/person#`) || role.startsWith(`${LIS}system/person#`)) granted.add('admin');
     }
   }
   return [...granted].sort();

@@ -4,6 +4,9 @@ import { jwtVerify, SignJWT } from 'jose';
 import { LaurelError } from '../errors';
 import { sql } from 'kysely';
 import { isUuid } from '../courses';
+import { isOperator } from '../operators';
+import type { Permission } from '../policies';
+import { declare, type Declared } from '../web/permission';
 import type { AnyKysely } from './storage';
 import type { CourseRole } from './roles';
 
@@ -110,11 +113,11 @@ function readCookie(req: Request, name: string): string | undefined {
 /** Whether a session's standing still holds in the database (see requireCourseRole). */
 export type SessionStanding = (session: LtiSession) => Promise<boolean>;
 
-let registered: { sessions: LtiSessions; standing: SessionStanding } | undefined;
+let registered: { sessions: LtiSessions; standing: SessionStanding; db?: AnyKysely } | undefined;
 
-/** Called once by `createLti`; `requireCourseRole` needs the session keys and the standing check. */
-export function useSessions(sessions: LtiSessions, standing: SessionStanding): void {
-  registered = { sessions, standing };
+/** Called once by `createLti`; `requireCourseRole` needs the session keys, the standing check and the database (operators). */
+export function useSessions(sessions: LtiSessions, standing: SessionStanding, db?: AnyKysely): void {
+  registered = { sessions, standing, ...(db ? { db } : {}) };
 }
 
 /**
@@ -134,6 +137,8 @@ export function sessionStanding(db: AnyKysely): SessionStanding {
   };
 }
 
+const PERMISSION_OF: Record<CourseRole, Permission> = { learner: 'course:learn', instructor: 'course:teach', admin: 'platform:administer' };
+
 /**
  * The person signed in through any course's LTI launch, for pages outside a course (the OB 3.0 API
  * consent): the first session whose standing still holds, or undefined.
@@ -150,11 +155,13 @@ export async function signedInPerson(req: Request): Promise<LtiSession | undefin
 /**
  * Guards a route under `:courseId` on every request: the caller must hold a valid Laurel session for
  * that very course (one launched from the LMS) with the given role. The session is in
- * `res.locals.ltiSession`. Another course's id, a forged or expired cookie, or a learner asking for an
- * instructor route are refused (401 without a session, 403 with the wrong one).
+ * `res.locals.ltiSession`, the policy principal in `res.locals.principal`. Another course's id, a
+ * forged or expired cookie, or a learner asking for an instructor route are refused (401 without a
+ * session, 403 with the wrong one). For `admin` (the platform administration console) a named
+ * instance operator launching with any role also passes: operators come from Laurel's own table.
  */
-export function requireCourseRole(role: CourseRole): RequestHandler {
-  return (req, res, next) => {
+export function requireCourseRole(role: CourseRole): RequestHandler & Declared {
+  return declare((req, res, next) => {
     const current = registered;
     if (!current) return next(new TypeError('requireCourseRole used before createLti()'));
     const courseId = req.params.courseId;
@@ -164,9 +171,13 @@ export function requireCourseRole(role: CourseRole): RequestHandler {
       if (!session) throw new LaurelError('ERR_UNAUTHENTICATED', 'Your Laurel session for this course has ended: open Laurel again from your course.');
       // The cookie name selects the course, but the signed claim is what binds it.
       if (session.courseId !== courseId) throw new LaurelError('ERR_FORBIDDEN', 'This session belongs to another course.');
-      if (!session.roles.includes(role)) throw new LaurelError('ERR_FORBIDDEN', `This page is for the course's ${role === 'admin' ? 'administrators' : `${role}s`}.`);
+      const operator = role === 'admin' && current.db ? await isOperator(current.db, { platformId: session.platformId, learnerId: session.learnerId }) : false;
+      if (!session.roles.includes(role) && !operator) {
+        throw new LaurelError('ERR_FORBIDDEN', role === 'admin' ? 'This page is for the LMS’s institution administrators and Laurel’s operators.' : `This page is for the course's ${role}s.`);
+      }
       if (!(await current.standing(session))) throw new LaurelError('ERR_FORBIDDEN', 'Your access to this course in Laurel has ended: open Laurel again from your course.');
       res.locals.ltiSession = session;
+      res.locals.principal = { kind: 'person', platformId: session.platformId, courseId: session.courseId, roles: session.roles, operator };
     })().then(() => next(), next);
-  };
+  }, PERMISSION_OF[role]);
 }

@@ -15,6 +15,7 @@ export type LaunchRefusal =
   | 'BAD_SIGNATURE'
   | 'EXPIRED'
   | 'TOO_OLD'
+  | 'ISSUED_IN_FUTURE'
   | 'MISSING_CLAIM'
   | 'UNKNOWN_DEPLOYMENT'
   | 'REPLAYED_NONCE'
@@ -105,6 +106,11 @@ export async function verifyLaunch(props: VerifyLaunchProps): Promise<VerifiedLa
     throw refuse('MALFORMED', 'The id_token could not be verified.', cause);
   }
   const ageSeconds = props.now.getTime() / 1000 - Number(payload.iat);
+  // A token "issued" later than now (beyond the clock tolerance) was minted to outlive its window: a
+  // captured or pre-made launch. jose checks exp and nbf, not an iat in the future.
+  if (ageSeconds < -props.clockToleranceSeconds) {
+    throw refuse('ISSUED_IN_FUTURE', `The id_token says it was issued ${Math.round(-ageSeconds)} s from now.`);
+  }
   if (ageSeconds > props.maxAgeSeconds + props.clockToleranceSeconds) {
     throw refuse('TOO_OLD', `The id_token was issued ${Math.round(ageSeconds)} s ago; at most ${props.maxAgeSeconds} s is accepted.`);
   }

@@ -24,10 +24,27 @@ function refuse(message: string): LaurelError {
 export function checkBadgeImage(bytes: Buffer): BadgeImage {
   if (bytes.length === 0) throw refuse('The image file is empty.');
   if (bytes.length > MAX_BADGE_IMAGE_BYTES) throw refuse(`The image is larger than ${MAX_BADGE_IMAGE_BYTES / 1024} KiB.`);
-  if (bytes.subarray(0, 8).equals(PNG_MAGIC)) return { mime: 'image/png', bytes };
+  if (bytes.subarray(0, 8).equals(PNG_MAGIC)) return { mime: 'image/png', bytes: checkPngDimensions(bytes) };
   const text = bytes.toString('utf8');
   if (/^\s*(<\?xml[^>]*\?>\s*)?(<!--[\s\S]*?-->\s*)*<svg[\s>]/i.test(text)) return { mime: 'image/svg+xml', bytes: Buffer.from(sanitiseSvg(text), 'utf8') };
   throw refuse('Upload a PNG or an SVG image.');
+}
+
+/** Largest side of a badge PNG, pixels: a badge is shown at a few hundred pixels at most. */
+export const MAX_BADGE_IMAGE_SIDE = 4096;
+
+/**
+ * A PNG's IHDR (the first chunk, by the spec) states its size. A few hundred bytes of deflate can
+ * declare 100 000 x 100 000 pixels (a decompression bomb for whoever renders it: the learner's
+ * browser, a wallet, LinkedIn), so a badge larger than MAX_BADGE_IMAGE_SIDE on a side is refused.
+ */
+function checkPngDimensions(bytes: Buffer): Buffer {
+  if (bytes.length < 33 || bytes.toString('latin1', 12, 16) !== 'IHDR') throw refuse('The PNG image is damaged (no IHDR header).');
+  const width = bytes.readUInt32BE(16);
+  const height = bytes.readUInt32BE(20);
+  if (width === 0 || height === 0) throw refuse('The PNG image has no pixels.');
+  if (width > MAX_BADGE_IMAGE_SIDE || height > MAX_BADGE_IMAGE_SIDE) throw refuse(`The PNG image is ${width} x ${height} pixels; at most ${MAX_BADGE_IMAGE_SIDE} x ${MAX_BADGE_IMAGE_SIDE} is accepted.`);
+  return bytes;
 }
 
 // Elements that run script, embed other documents or media, or animate attributes into `href`s.

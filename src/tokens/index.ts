@@ -11,6 +11,8 @@ export interface ApiToken {
   name: string;
   prefix: string;
   scopes: Scope[];
+  /** The platform the token is bound to (reaches that platform's objects only); null: instance-wide. */
+  platformId: string | null;
   createdAt: Date;
   lastUsedAt: Date | null;
   revokedAt: Date | null;
@@ -30,6 +32,7 @@ function toApiToken(row: Selectable<FoundationTables['api_tokens']>): ApiToken {
     name: row.name,
     prefix: row.token_prefix,
     scopes: row.scopes as Scope[],
+    platformId: row.platform_id,
     createdAt: row.created_at,
     lastUsedAt: row.last_used_at,
     revokedAt: row.revoked_at,
@@ -37,13 +40,13 @@ function toApiToken(row: Selectable<FoundationTables['api_tokens']>): ApiToken {
 }
 
 /** Creates a token; the plaintext is returned once and never stored. */
-export async function createToken(db: Kysely<FoundationTables>, props: { name: string; scopes: Scope[] }): Promise<{ token: string; record: ApiToken }> {
+export async function createToken(db: Kysely<FoundationTables>, props: { name: string; scopes: Scope[]; platformId?: string | null }): Promise<{ token: string; record: ApiToken }> {
   const unknown = props.scopes.filter((s) => !SCOPES.includes(s));
   if (unknown.length || props.scopes.length === 0) throw new TypeError(`Scopes must be some of ${SCOPES.join(', ')}`);
   const token = TOKEN_PREFIX + randomBytes(32).toString('base64url');
   const row = await db
     .insertInto('api_tokens')
-    .values({ name: props.name, token_prefix: token.slice(0, 10), token_hash: hashToken(token), scopes: [...new Set(props.scopes)] })
+    .values({ name: props.name, token_prefix: token.slice(0, 10), token_hash: hashToken(token), scopes: [...new Set(props.scopes)], platform_id: props.platformId ?? null })
     .returningAll()
     .executeTakeFirstOrThrow();
   return { token, record: toApiToken(row) };
@@ -64,19 +67,23 @@ export function hasScope(token: Pick<ApiToken, 'scopes'>, scope: Scope): boolean
   return token.scopes.includes('admin') || token.scopes.includes(scope);
 }
 
-export async function listTokens(db: Kysely<FoundationTables>): Promise<ApiToken[]> {
-  const rows = await db.selectFrom('api_tokens').selectAll().orderBy('created_at', 'desc').execute();
+/** Tokens, newest first; with `platformId`, only the tokens bound to that platform. */
+export async function listTokens(db: Kysely<FoundationTables>, filter: { platformId?: string } = {}): Promise<ApiToken[]> {
+  let query = db.selectFrom('api_tokens').selectAll().orderBy('created_at', 'desc');
+  if (filter.platformId) query = query.where('platform_id', '=', filter.platformId);
+  const rows = await query.execute();
   return rows.map(toApiToken);
 }
 
-/** Revokes by id or by the displayed prefix; returns how many tokens were revoked. */
-export async function revokeToken(db: Kysely<FoundationTables>, idOrPrefix: string): Promise<number> {
+/** Revokes by id or by the displayed prefix (with `platformId`, only a token bound to it); returns how many were revoked. */
+export async function revokeToken(db: Kysely<FoundationTables>, idOrPrefix: string, filter: { platformId?: string } = {}): Promise<number> {
   const isUuid = /^[0-9a-f-]{36}$/i.test(idOrPrefix);
-  const result = await db
+  let query = db
     .updateTable('api_tokens')
     .set({ revoked_at: sql`now()` })
     .where(isUuid ? 'id' : 'token_prefix', '=', idOrPrefix)
-    .where('revoked_at', 'is', null)
-    .executeTakeFirst();
+    .where('revoked_at', 'is', null);
+  if (filter.platformId) query = query.where('platform_id', '=', filter.platformId);
+  const result = await query.executeTakeFirst();
   return Number(result.numUpdatedRows);
 }

@@ -14,6 +14,7 @@ import {
 } from './admin-scoped';
 import type { PlatformListing } from '../lti';
 import { createSourceBody } from './admin-source-schema';
+import { publicRoute } from '../web/permission';
 
 /**
  * The admin HTTP API for event sources and LMS platforms (`admin` token scope) and the public issuer
@@ -149,7 +150,7 @@ export function createAdminApiRouter(ctx: AppContext): Router {
     return { status: 204 };
   });
 
-  router.get('/issuers/:issuerId/logo', publicRateLimit(ctx, { name: 'issuer-logo' }), handle(async (req, res) => {
+  router.get('/issuers/:issuerId/logo', publicRoute(), publicRateLimit(ctx, { name: 'issuer-logo' }), handle(async (req, res) => {
     const id = String(req.params.issuerId);
     const logo = /^[a-z0-9][a-z0-9-]{0,62}$/.test(id) && (await getIssuer(ctx.database.db, id)) ? await issuerLogo(ctx.database.db, id) : undefined;
     if (!logo) throw new LaurelError('ERR_NOT_FOUND', 'This issuer has no logo.');

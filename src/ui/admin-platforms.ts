@@ -113,3 +113,8 @@ export async function activatePlatformFromConsole(ctx: AppContext, props: { plat
 export async function isPendingPlatform(ctx: AppContext, platformId: string): Promise<boolean> {
   return (await listPlatforms(ctx.database.db)).some((p) => p.id === platformId && p.status === 'pending');
 }
+
+/** True when a platform with this id exists (any status). */
+export async function platformExists(ctx: Pick<AppContext, 'database'>, platformId: string): Promise<boolean> {
+  return (await listPlatforms(ctx.database.db)).some((p) => p.id === platformId);
+}

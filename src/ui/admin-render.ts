@@ -8,7 +8,8 @@ import { findLearner } from '../courses';
 import { listPlatforms, registrationUrl } from '../lti';
 import { listTokens, SCOPES } from '../tokens';
 import { renderPage } from '../web';
-import { sessionOf, type CsrfTokens } from './csrf';
+import type { CsrfTokens } from './csrf';
+import { sourceScopeOf, viewerOf } from './admin-viewer';
 import { emptyPlatformForm, platformFormView, type PlatformFormValues, type ToolUrls } from './admin-platforms';
 import { issuerFormView, type IssuerFormPost } from './admin-issuer';
 import { sourcesView, type SourcesExtras } from './admin-sources-view';
@@ -25,45 +26,53 @@ export interface AdminExtras {
   sources?: SourcesExtras;
 }
 
-export const adminHere = (req: Request) => `/lti/courses/${String(req.params.courseId)}/admin`;
-
-export async function renderAdmin(ctx: AppContext, csrf: CsrfTokens, req: Request, res: Response, extras: AdminExtras): Promise<void> {
-  const session = sessionOf(res);
+/**
+ * Renders the console for its viewer. A platform administrator sees their platform, its event
+ * sources, the tokens bound to it and its audit entries; an operator also sees every platform
+ * (pending registrations to approve), issuers and keys, instance-wide tokens and the queues. Every
+ * list is read with the viewer's scope, not filtered after the fact.
+ */
+export async function renderAdmin(ctx: AppContext, _csrf: CsrfTokens, req: Request, res: Response, extras: AdminExtras): Promise<void> {
+  const viewer = viewerOf(res);
+  const scoped = viewer.operator || !viewer.platformId ? {} : { platformId: viewer.platformId };
   const db = ctx.database.db;
   // The default issuer exists once an admin looks (so its profile can be set before the first badge);
   // it still follows BASE_URL until it first issues.
   await ensureDefaultIssuer(db, ctx.config);
   const [platforms, issuers, keys, tokens, entries, sources, drift] = await Promise.all([
-    listPlatforms(db), listIssuers(db), listKeys(db), listTokens(db as unknown as Kysely<FoundationTables>), listAudit(db, { limit: 100 }),
-    sourcesView(ctx, { platformId: session.platformId, here: adminHere(req) }, extras.sources ?? {}),
+    listPlatforms(db), viewer.operator ? listIssuers(db) : Promise.resolve([]), viewer.operator ? listKeys(db) : Promise.resolve([]),
+    listTokens(db as unknown as Kysely<FoundationTables>, scoped), listAudit(db, { limit: 100, ...scoped }),
+    sourcesView(ctx, { platformId: viewer.platformId, scope: sourceScopeOf(viewer), here: viewer.here }, extras.sources ?? {}),
     issuerIdentityDrift(db, ctx.config),
   ]);
-  const courseId = String(req.params.courseId);
+  const platformNames = new Map(platforms.map((p) => [p.id, p.name]));
   const who = await actorNames(db, entries.map((e) => e.actor));
   const problems = Object.keys(extras.errors ?? {}).length + Object.keys(extras.issuerForm?.errors ?? {}).length + Object.keys(extras.platformForm?.errors ?? {}).length + sources.problemCount;
   // Secrets shown once must not be kept by the browser or a proxy.
   // The registration URL below carries REGISTRATION_KEY: this page is a secret-bearing one too.
-  if (extras.newToken || extras.sources?.newSource?.secret || ctx.config.REGISTRATION_KEY) res.set('Cache-Control', 'no-store');
+  if (extras.newToken || extras.sources?.newSource?.secret || (viewer.operator && ctx.config.REGISTRATION_KEY)) res.set('Cache-Control', 'no-store');
   renderPage(res, 'ui-admin', {
     title: problems ? `Fix ${problems} problem(s): Laurel administration` : 'Laurel administration',
     embedded: true,
-    tabs: courseNav(courseId, session.roles, 'admin'),
+    tabs: viewer.session ? courseNav(viewer.session.courseId, viewer.operator ? [...new Set([...viewer.session.roles, 'admin' as const])] : viewer.session.roles, 'admin') : [],
     notice: noticeOf(req),
     identityWarnings: drift.map((d) => describeDrift(d, ctx.config)),
-    csrf: csrf.tokenFor(session),
-    here: adminHere(req),
-    // An LMS administrator sees their own LMS, plus registrations waiting for activation: the console
-    // already trusts them installation-wide (they create admin-scope API tokens and open the queues).
-    platforms: platforms.filter((p) => p.id === session.platformId || p.status === 'pending')
-      .map((p) => ({ ...p, active: p.status === 'active', pending: p.status === 'pending', own: p.id === session.platformId, statusText: PLATFORM_STATUS[p.status] ?? p.status })),
+    csrf: viewer.csrf,
+    here: viewer.here,
+    operator: viewer.operator,
+    // A platform administrator sees their own LMS only; an operator every registration, pending ones to approve.
+    platforms: platforms.filter((p) => viewer.operator ? p.status !== 'disabled' || p.id === viewer.platformId : p.id === viewer.platformId)
+      .map((p) => ({ ...p, ownIssuer: issuers.find((i) => i.platform_id === p.id)?.name, active: p.status === 'active', pending: p.status === 'pending', own: p.id === viewer.platformId, statusText: PLATFORM_STATUS[p.status] ?? p.status })),
     issuers: issuers.map((i) => ({
       ...i,
       form: issuerFormView(i, extras.issuerForm?.id === i.id ? extras.issuerForm : undefined),
       keys: keys.filter((k) => k.issuerId === i.id).map((k) => ({ ...k, active: k.status === 'active' })), profileUrl: `/issuers/${i.id}` })),
     sources,
-    registration: { url: registrationUrl({ baseUrl: ctx.config.BASE_URL, registrationKey: ctx.config.REGISTRATION_KEY }), keyed: Boolean(ctx.config.REGISTRATION_KEY), manual: ctx.config.REGISTRATION_APPROVAL === 'manual' },
+    registration: viewer.operator && { url: registrationUrl({ baseUrl: ctx.config.BASE_URL, registrationKey: ctx.config.REGISTRATION_KEY }), keyed: Boolean(ctx.config.REGISTRATION_KEY), manual: ctx.config.REGISTRATION_APPROVAL === 'manual' },
     baseUrl: ctx.config.BASE_URL,
-    tokens: tokens.map((t) => ({ ...t, revoked: t.revokedAt !== null, scopes: t.scopes.join(', ') })),
+    tokens: tokens.map((t) => ({ ...t, revoked: t.revokedAt !== null, scopes: t.scopes.join(', '), reach: t.platformId ? (platformNames.get(t.platformId) ?? t.platformId) : 'instance-wide' })),
+    tokenReach: viewer.operator ? [{ value: 'instance', label: 'Instance-wide (every platform)', selected: !viewer.platformId }, ...platforms.filter((p) => p.status === 'active').map((p) => ({ value: p.id, label: `Only ${p.name}`, selected: p.id === viewer.platformId }))] : undefined,
+    boundPlatformName: viewer.platformId ? platformNames.get(viewer.platformId) : undefined,
     scopes: SCOPES.map((s) => ({ value: s })),
     audit: entries.map((e) => ({ ...e, actor: who.get(e.actor) ?? e.actor, at: e.at.toISOString(), when: `${e.at.toISOString().slice(0, 16).replace('T', ' ')} UTC`, details: JSON.stringify(e.details) })),
     errors: extras.errors ?? {},
@@ -71,7 +80,7 @@ export async function renderAdmin(ctx: AppContext, csrf: CsrfTokens, req: Reques
     newToken: extras.newToken,
     platformForm: platformFormView(extras.platformForm?.values ?? emptyPlatformForm(), extras.platformForm?.errors),
     newPlatform: extras.newPlatform,
-    queuesUrl: '/admin/queues',
+    queuesUrl: viewer.operator ? '/admin/queues' : undefined,
   });
 }
 

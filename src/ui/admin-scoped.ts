@@ -50,6 +50,9 @@ export async function registerPlatformFromApi(ctx: AppContext, props: Caller & {
 /** Activates a platform waiting for an administrator; ERR_CONFLICT when it is not pending. */
 export async function activatePlatformInScope(ctx: AppContext, props: Caller & { platformId: string }): Promise<Platform> {
   const platform = await findPlatformInScope(ctx, props);
+  // Approval of a registration is an instance operator's decision (issue 15): a token bound to the
+  // platform itself must not be able to wave its own pending registration through.
+  if (props.scope.platformId !== undefined) throw new LaurelError('ERR_FORBIDDEN', 'Only an instance-wide token may activate platforms.');
   return activatePlatformFromConsole(ctx, { platformId: platform.id, actor: props.actor, sessionPlatformId: props.scope.platformId ?? null, now: props.now });
 }
 

@@ -12,11 +12,15 @@ import type { CreateSourceBody } from './admin-source-schema';
 
 type Deps = Pick<AppContext, 'config' | 'database'>;
 
-/** Which sources an admin may see and change: an LMS admin their platform's (and installation-wide) ones; an admin token all. */
+/**
+ * Which sources an admin may see and change: a platform administrator (or a token bound to a
+ * platform) that platform's only; an operator or an instance-wide admin token all, including the
+ * installation-wide ones (no platform), which span tenants.
+ */
 export type SourceScope = { platformId: string } | 'all';
 
 export function inScope(source: Pick<EventSource, 'platform_id'>, scope: SourceScope): boolean {
-  return scope === 'all' || source.platform_id === null || source.platform_id === scope.platformId;
+  return scope === 'all' || source.platform_id === scope.platformId;
 }
 
 export function endpointOf(config: AppContext['config'], source: Pick<EventSource, 'id' | 'kind'>): string {
@@ -47,7 +51,8 @@ export function describeSource(config: AppContext['config'], s: EventSource) {
 export type SourceDescription = ReturnType<typeof describeSource>;
 
 export async function listSourcesFor(deps: Deps, scope: SourceScope): Promise<SourceDescription[]> {
-  return (await listEventSources(deps.database.db)).filter((s) => inScope(s, scope)).map((s) => describeSource(deps.config, s));
+  const rows = await listEventSources(deps.database.db, scope === 'all' ? {} : { platformId: scope.platformId });
+  return rows.filter((s) => inScope(s, scope)).map((s) => describeSource(deps.config, s));
 }
 
 export async function requireSourceIn(deps: Deps, props: { sourceId: string; scope: SourceScope }): Promise<EventSource> {

@@ -1,6 +1,6 @@
 import type { AppContext } from '../context';
 import { listPlatforms } from '../lti';
-import { listSourcesFor, type SourceDescription, type SubscriptionOutcome } from './admin-source-actions';
+import { listSourcesFor, type SourceScope, type SourceDescription, type SubscriptionOutcome } from './admin-source-actions';
 import { CANVAS_LIVE_EVENTS_JWKS_URL } from './admin-source-schema';
 
 /** View model of the console's "Event sources" section (views/partials/admin-sources.hbs). */
@@ -24,10 +24,9 @@ const field = (prefix: string, name: string, label: string, values: Values, erro
   id: `${prefix}-${name}`, fieldName: name, label, f: { value: values[name] ?? '', error: errors[name] }, ...more,
 });
 
-export async function sourcesView(ctx: Pick<AppContext, 'config' | 'database'>, props: { platformId: string; here: string }, extras: SourcesExtras) {
-  const scope = { platformId: props.platformId };
-  const [sources, platforms] = await Promise.all([listSourcesFor(ctx, scope), listPlatforms(ctx.database.db)]);
-  const platform = platforms.find((p) => p.id === scope.platformId);
+export async function sourcesView(ctx: Pick<AppContext, 'config' | 'database'>, props: { platformId: string | null; scope: SourceScope; here: string }, extras: SourcesExtras) {
+  const [sources, platforms] = await Promise.all([listSourcesFor(ctx, props.scope), listPlatforms(ctx.database.db)]);
+  const platform = platforms.find((p) => p.id === props.platformId);
   // Canvas's API host is the institution's; the token endpoint's origin is the best guess Laurel has.
   const apiBaseGuess = platform ? new URL(platform.token_endpoint).origin : '';
   const sub = extras.subscription;

@@ -21,7 +21,7 @@ export class CsrfTokens {
     return createHmac('sha256', this.key).update(`${session.platformId}\n${session.courseId}\n${session.learnerId}`).digest('base64url');
   }
 
-  matches(session: LtiSession, presented: unknown): boolean {
+  matches(session: Pick<LtiSession, 'platformId' | 'courseId' | 'learnerId'>, presented: unknown): boolean {
     if (typeof presented !== 'string' || presented.length > 100) return false;
     const expected = Buffer.from(this.tokenFor(session));
     const given = Buffer.from(presented);
@@ -31,7 +31,8 @@ export class CsrfTokens {
   /** Refuses the request unless `req.body._csrf` is this session's token; run after the body parser and the role guard. */
   verify(): RequestHandler {
     return (req, res, next) => {
-      const session = res.locals.ltiSession as LtiSession | undefined;
+      // The operator console (outside any course) binds its forms to the operator session instead.
+      const session = (res.locals.csrfSubject ?? res.locals.ltiSession) as LtiSession | undefined;
       const presented = (req.body as Record<string, unknown> | undefined)?._csrf;
       if (!session || !this.matches(session, presented)) return next(new LaurelError('ERR_FORBIDDEN', 'This form has expired or was not sent from Laurel: reload the page and try again.'));
       next();

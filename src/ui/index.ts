@@ -2,7 +2,7 @@
 // `/lti/courses/:courseId` ahead of the LTI module's placeholder pages, so these answer first.
 import express, { type Router } from 'express';
 import type { AppContext } from '../context';
-import { adminRouter } from './admin';
+import { adminRouter, createOperatorConsoleRouter as operatorConsole } from './admin';
 import { CsrfTokens } from './csrf';
 import { instructorRouter } from './instructor';
 import { learnerRouter } from './learner';
@@ -14,6 +14,11 @@ export function createCoursePagesRouter(ctx: AppContext): Router {
   router.use('/learner', learnerRouter(ctx, csrf));
   router.use('/admin', adminRouter(ctx, csrf));
   return router;
+}
+
+/** The operator console outside any course, mounted at `/admin` (sign-in with `laurel operator link`). */
+export function createOperatorConsoleRouter(ctx: AppContext): Router {
+  return operatorConsole(ctx, new CsrfTokens(ctx.config.SESSION_SECRET));
 }
 
 export { CsrfTokens } from './csrf';

@@ -33,6 +33,8 @@ const NOTICES: Record<string, string> = {
   'grades-fetching': 'Fetching grades from Moodle: the first pages are in, the rest follow in the background.',
   'grades-fetch-failed': 'Moodle did not hand over its grades. The reason is shown under "Roster and grades"; Laurel tries again in the background.',
   'grades-fetch-unavailable': 'This course is not on a Moodle with the Laurel plugin configured: ask your Laurel administrator, or import the gradebook CSV.',
+  'issuer-bound': 'The platform now has an issuer of its own: its new credentials are signed by it, with its own keys.',
+  'issuer-unbound': 'The platform signs with the default issuer again. Its own issuer keeps verifying what it signed.',
   'issuer-saved': 'Issuer profile saved. New credentials carry it; issued ones keep the profile they were signed with.',
   // Reach (src/reach).
   'feedback-on': 'Gradebook feedback is on: Laurel keeps its column in the LMS gradebook current.',

@@ -12,6 +12,7 @@ import { queueDashboardRouter } from './queue-dashboard';
 import { FrameAncestors } from './frame-ancestors';
 import { securityHeaders } from './security';
 import { renderPage } from './views';
+import { publicRoute } from './permission';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
@@ -48,7 +49,7 @@ export async function createApp(ctx: AppContext): Promise<Express> {
   app.use('/assets', express.static(paths.publicAssets, { maxAge: ctx.config.NODE_ENV === 'production' ? '1d' : 0, index: false }));
   app.use(cookieParser(ctx.config.SESSION_SECRET));
   app.use(queueDashboardRouter(ctx));
-  app.get('/', (_req, res) => renderPage(res, 'home', { title: 'Laurel' }));
+  app.get('/', publicRoute(), (_req, res) => renderPage(res, 'home', { title: 'Laurel' }));
   // Routers that need the raw body (signed webhooks, uploads) parse it themselves before these run.
   await mountRoutes(app, ctx);
   app.use(notFound);
@@ -56,14 +57,14 @@ export async function createApp(ctx: AppContext): Promise<Express> {
   return app;
 }
 
-const SECRET_QUERY = ['key', 'registration_token'];
+const SECRET_QUERY = ['key', 'registration_token', 'token'];
 
 /** Request log lines keep the path, not secrets: /lti/register?key=<REGISTRATION_KEY>&registration_token=... */
 function scrubRequestSecrets(req: { url?: string; query?: Record<string, unknown> }): object {
   const query = req.query && SECRET_QUERY.some((name) => name in req.query!)
     ? Object.fromEntries(Object.entries(req.query).map(([name, value]) => [name, SECRET_QUERY.includes(name) ? '[redacted]' : value]))
     : req.query;
-  const url = req.url?.replace(/([?&](?:key|registration_token)=)[^&]*/g, '$1[redacted]')
+  const url = req.url?.replace(/([?&](?:key|registration_token|token)=)[^&]*/g, '$1[redacted]')
     // Capabilities in paths: wallet offers (src/wallets) and one-time sign-in links (src/obapi).
     .replace(/^(\/oid4vci\/offers\/|\/oauth\/sign-in\/)[^/?]+/, '$1[redacted]');
   return { ...req, url, query };

@@ -3,6 +3,7 @@ import type { AppContext } from '../context';
 import { isDatabaseReachable } from '../db';
 import { isRedisReachable } from '../queue';
 import { cachedDeploymentWarnings } from '../deployment';
+import { publicRoute } from './permission';
 
 /**
  * `/healthz`: the process is alive (for restarts). `/readyz`: it can do its work (for load balancers):
@@ -12,10 +13,10 @@ import { cachedDeploymentWarnings } from '../deployment';
  */
 export function healthRouter(ctx: AppContext): Router {
   const router = Router();
-  router.get('/healthz', (_req, res) => {
+  router.get('/healthz', publicRoute(), (_req, res) => {
     res.set('Cache-Control', 'no-store').json({ status: 'ok' });
   });
-  router.get('/readyz', async (_req, res) => {
+  router.get('/readyz', publicRoute(), async (_req, res) => {
     const [database, redis] = await Promise.all([isDatabaseReachable(ctx.database.db), isRedisReachable(ctx.redis)]);
     const down = [!database && 'postgresql', !redis && 'redis'].filter(Boolean) as string[];
     res.set('Cache-Control', 'no-store');

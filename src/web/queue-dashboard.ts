@@ -3,12 +3,12 @@ import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
 import { Router } from 'express';
 import type { AppContext } from '../context';
-import { requireAdmin } from './admin-session';
+import { requireOperator } from './admin-session';
 import { QUEUE_NAMES } from '../queue';
 
 export const DASHBOARD_PATH = '/admin/queues';
 
-/** The @bull-board dashboard of every Laurel queue, for administrators only. */
+/** The @bull-board dashboard of every Laurel queue, for instance operators only. */
 export function queueDashboardRouter(ctx: AppContext): Router {
   const serverAdapter = new ExpressAdapter();
   serverAdapter.setBasePath(DASHBOARD_PATH);
@@ -18,6 +18,6 @@ export function queueDashboardRouter(ctx: AppContext): Router {
     options: { uiConfig: { boardTitle: 'Laurel queues' } },
   });
   const router = Router();
-  router.use(DASHBOARD_PATH, requireAdmin(ctx), serverAdapter.getRouter());
+  router.use(DASHBOARD_PATH, requireOperator(ctx), serverAdapter.getRouter());
   return router;
 }

@@ -12,7 +12,7 @@ import { createReachRouter } from '../reach';
 import { createTranscriptsRouter, verificationContexts } from '../transcripts';
 import { createWalletsRouter } from '../wallets';
 import { createObApiRouter } from '../obapi';
-import { createAdminApiRouter, createCoursePagesRouter } from '../ui';
+import { createAdminApiRouter, createCoursePagesRouter, createOperatorConsoleRouter } from '../ui';
 import { createOpenApiRouter } from './openapi';
 
 /**
@@ -44,4 +44,5 @@ export async function mountRoutes(app: Express, ctx: AppContext): Promise<void> 
   app.use('/lti', (await createLti(ctx, { hooks: eventsLtiHooks(ctx) })).router);
   app.use(createTranscriptsRouter(ctx));
   app.use(createAdminApiRouter(ctx));
+  app.use('/admin', createOperatorConsoleRouter(ctx));
 }

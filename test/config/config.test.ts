@@ -30,7 +30,20 @@ describe('configuration', () => {
     expect(run).toThrow(message);
   });
 
-  it('keeps an .env without REGISTRATION_KEY working (registration open, approval auto)', () => {
+  it('refuses to start in production without REGISTRATION_KEY (open Dynamic Registration), naming the variable and never a secret', () => {
+    const production = { ...valid, NODE_ENV: 'production' };
+    expect(() => parseConfig(production)).toThrow(ConfigError);
+    expect(() => parseConfig(production)).toThrow(/^Invalid configuration: REGISTRATION_KEY: is required when NODE_ENV=production .*\(it is not set\)$/);
+    expect(() => parseConfig({ ...production, REGISTRATION_KEY: '' })).toThrow(/REGISTRATION_KEY: is required when NODE_ENV=production/);
+    expect(parseConfig({ ...production, REGISTRATION_KEY: 'k'.repeat(16) }).NODE_ENV).toBe('production');
+    // A too-short key is refused with its value redacted.
+    let message = '';
+    try { parseConfig({ ...production, REGISTRATION_KEY: 'short-secret' }); } catch (error) { message = (error as Error).message; }
+    expect(message).toContain('<redacted>');
+    expect(message).not.toContain('short-secret');
+  });
+
+  it('keeps a development .env without REGISTRATION_KEY working (registration open, approval auto)', () => {
     const config = parseConfig(valid);
     expect(config.REGISTRATION_KEY).toBeUndefined();
     expect(config.REGISTRATION_APPROVAL).toBe('auto');

@@ -1,6 +1,6 @@
 // The platform's RS256 signing keys: a current key, older keys kept in the JWKS after rotation, and
 // throw-away keys for tamper tests.
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID, createHmac } from 'node:crypto';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK, type JWTPayload } from 'jose';
 import type { ProfileName } from './types';
 
@@ -27,6 +27,10 @@ export interface SignOptions {
   foreignKey?: boolean;
   /** Sign with a key whose kid is not published (kid lookup must fail). */
   unknownKid?: boolean;
+  /** An unsigned token, `alg: none` (must be refused: attack suite, issue 15). */
+  algNone?: boolean;
+  /** HS256 with the published public key (as its JWK JSON) as the HMAC secret: the key-confusion attack. */
+  hs256PublicKey?: boolean;
 }
 
 export class KeyStore {
@@ -65,6 +69,12 @@ export class KeyStore {
   async sign(payload: JWTPayload, options: SignOptions = {}): Promise<string> {
     let key = this.current;
     let kid = key.kid;
+    const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+    if (options.algNone) return `${b64({ typ: 'JWT', alg: 'none', kid })}.${b64(payload)}.`;
+    if (options.hs256PublicKey) {
+      const input = `${b64({ typ: 'JWT', alg: 'HS256', kid })}.${b64(payload)}`;
+      return `${input}.${createHmac('sha256', JSON.stringify(key.publicJwk)).update(input).digest('base64url')}`;
+    }
     if (options.foreignKey || options.unknownKid) {
       this.stranger ??= await newKey(newKid(this.profile));
       key = this.stranger;

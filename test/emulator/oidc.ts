@@ -76,6 +76,10 @@ function applyTamper(core: Core, tool: ToolRegistration, launch: PendingLaunch, 
     if ('azp' in payload) payload.azp = payload.aud;
   }
   if (t.wrongIss) payload.iss = 'https://wrong-issuer.example';
+  if (t.issuedInFuture) {
+    payload.iat = Math.floor(now / 1000) + 3600;
+    payload.exp = Math.floor(now / 1000) + 3600 + ID_TOKEN_LIFETIME[core.profile];
+  }
   if (t.expired) {
     payload.iat = Math.floor(now / 1000) - ID_TOKEN_LIFETIME[core.profile] - 600;
     payload.exp = Math.floor(now / 1000) - 600;
@@ -129,7 +133,7 @@ async function authorize(core: Core, req: Request, res: Response): Promise<void>
     return;
   }
   const t = launch.options.tamper ?? {};
-  const idToken = await core.keys.sign(payload, { foreignKey: t.badSignature === true, unknownKid: t.unknownKid === true });
+  const idToken = await core.keys.sign(payload, { foreignKey: t.badSignature === true, unknownKid: t.unknownKid === true, algNone: t.algNone === true, hs256PublicKey: t.hs256PublicKey === true });
   const postedState = t.stateMismatch ? randomHex(16) : state;
   const header = JSON.parse(Buffer.from(idToken.split('.')[0] ?? '', 'base64url').toString('utf8')) as Record<string, unknown>;
   core.state.issued.push({ clientId: tool.clientId, idToken, header, payload, redirectUri, state: postedState, tampered: Object.values(t).some(Boolean) || launch.options.claims !== undefined });

@@ -70,6 +70,12 @@ export interface LaunchTamper {
   missingClaim?: string;
   /** The form post back to the tool carries a different `state` than the tool sent. */
   stateMismatch?: boolean;
+  /** Unsigned, `alg: none`. */
+  algNone?: boolean;
+  /** HS256 keyed with the platform's public key (algorithm confusion). */
+  hs256PublicKey?: boolean;
+  /** `iat` an hour in the future (and `exp` after it). */
+  issuedInFuture?: boolean;
 }
 
 export interface LaunchOptions {

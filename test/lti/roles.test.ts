@@ -12,6 +12,10 @@ describe('courseRoles', () => {
     ['Canvas account admin (fixture)', [`${LIS}institution/person#Administrator`, `${LIS}institution/person#Student`, `${LIS}system/person#SysAdmin`, `${LIS}system/person#User`], ['admin']],
     ['institution Instructor is not a course role', [`${LIS}institution/person#Instructor`], []],
     ['mentor gets nothing', [`${LIS}membership#Mentor`], []],
+    // Issue 15: whoever an LMS lets administer one course is no administrator of the platform.
+    ['context Administrator is not enough', [`${LIS}membership#Administrator`], []],
+    ['short context Administrator is not enough', ['Administrator'], []],
+    ['context Administrator teaching', [`${LIS}membership#Administrator`, `${LIS}membership#Instructor`], ['instructor']],
     ['Moodle site admin in a course', [`${LIS}membership#Instructor`, `${LIS}system/person#Administrator`], ['admin', 'instructor']],
   ])('%s', (_name, roles, expected) => {
     expect(courseRoles(roles)).toEqual(expected);

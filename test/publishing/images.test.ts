@@ -1,7 +1,8 @@
 import { checkBadgeImage, MAX_BADGE_IMAGE_BYTES, sanitiseSvg } from '../../src/publishing';
 import { LaurelError } from '../../src/errors';
 
-const PNG = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(32)]);
+// Magic and a 1 x 1 IHDR: what the byte-level check reads (dimensions are checked since issue 15).
+const PNG = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.from('0000000d49484452000000010000000108060000001f15c489', 'hex'), Buffer.alloc(16)]);
 
 function codeOf(fn: () => unknown): string | undefined {
   try {

@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
+import { resetSecuritySummary } from '../security/report';
 import { DEFAULT_OFFLINE_DIR, DEFAULT_STANDARDS_DIR, fetchStandards, loadStandards } from '../../src/standards';
 
 /**
@@ -7,6 +8,7 @@ import { DEFAULT_OFFLINE_DIR, DEFAULT_STANDARDS_DIR, fetchStandards, loadStandar
  * sure the standards data cache is filled as `npm run setup` does (already there: nothing happens).
  */
 export default async function globalSetup(): Promise<void> {
+  resetSecuritySummary();
   execFileSync('bash', [join(__dirname, '..', '..', 'scripts', 'services.sh'), 'ensure'], { stdio: 'inherit' });
   if (!loadStandards(DEFAULT_STANDARDS_DIR).available) {
     const outcomes = await fetchStandards({ dir: DEFAULT_STANDARDS_DIR, offlineDir: DEFAULT_OFFLINE_DIR });

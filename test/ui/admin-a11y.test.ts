@@ -4,6 +4,7 @@ import { ensureDefaultIssuer } from '../../src/credentials';
 import { existsSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { upsertPlatform } from '../../src/courses';
+import { addOperator } from '../../src/operators';
 import { startPlatform, type Platform } from '../emulator';
 import { startLaurel, type RunningLaurel } from '../lti/laurel';
 import { CHROMIUM_PATH, launchBrowser } from '../support/browser';
@@ -29,6 +30,9 @@ const course = { id: '2', label: 'STAT200', title: 'Statistics 200' };
     await ensureDefaultIssuer(laurel.ctx.database.db, laurel.ctx.config);
     const clientId = (await platform.registerTool({ registrationUrl: laurel.registrationUrl })).clientId;
     platform.activateTool(clientId);
+    // Activation and the operator sections need an instance operator (issue 15): name the admin one.
+    const registered = await laurel.ctx.database.db.selectFrom('platforms' as never).select('id' as never).where('client_id' as never, '=', clientId as never).executeTakeFirstOrThrow() as { id: string };
+    await addOperator(laurel.ctx.database.db, { platformId: registered.id, ltiUserId: admin.id });
     const context = await browser.newContext({ bypassCSP: true, acceptDownloads: true });
     page = await context.newPage();
     await page.goto(platform.launchUrl({ clientId, user: admin, roles: 'Administrator', context: course, resourceLink: { id: '10', title: 'Badges' } }));
@@ -91,7 +95,7 @@ const course = { id: '2', label: 'STAT200', title: 'Statistics 200' };
 
   it('platform removal: the confirmation and the page after', async () => {
     await page.goto(page.url().replace(/\/admin(\/.*|\?.*)?$/, '/admin'));
-    await page.locator('#platforms').getByRole('button', { name: /^Remove/ }).click();
+    await page.locator('#platforms').getByRole('button', { name: /^Remove/ }).first().click();
     await page.getByRole('heading', { level: 2, name: 'Remove this LMS from Laurel?' }).waitFor();
     expect(await seriousViolations(page)).toEqual([]);
     await page.getByRole('button', { name: 'Remove platform' }).click();

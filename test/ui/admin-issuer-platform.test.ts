@@ -24,7 +24,7 @@ describe('admin console: issuer profile and platform removal', () => {
   let fixture: AdminConsoleFixture;
 
   beforeAll(async () => {
-    fixture = await createAdminConsoleFixture();
+    fixture = await createAdminConsoleFixture({ operator: true });
     ({ ctx, app, cookie, courseId, platformId } = fixture);
     // The default issuer exists once the console has been opened (or Laurel has issued).
     await ensureDefaultIssuer(ctx.database.db, ctx.config);

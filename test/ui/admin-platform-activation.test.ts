@@ -16,7 +16,7 @@ describe('admin console: activating a pending platform', () => {
   let fixture: AdminConsoleFixture;
 
   beforeAll(async () => {
-    fixture = await createAdminConsoleFixture({ config: { BASE_URL: 'https://laurel.example.edu' } });
+    fixture = await createAdminConsoleFixture({ operator: true, config: { BASE_URL: 'https://laurel.example.edu' } });
     ({ ctx, app, cookie, courseId, platformId: ownId } = fixture);
   });
   afterAll(() => fixture.close());
@@ -70,8 +70,10 @@ describe('admin console: activating a pending platform', () => {
 
     const after = await request(app).get(`${admin()}?done=platform-activated`).set('Cookie', cookie);
     expect(after.text).toContain('Platform activated. Laurel now accepts launches from it.');
-    // Active registrations of other LMSs are not listed in this LMS's console.
-    expect(after.text).not.toContain(`/platforms/${platform.id}/`);
+    // Now active: an operator still sees it (to remove it later) but without an Activate button. A
+    // platform administrator's console lists their own LMS only (test/security/cross-tenant.test.ts).
+    expect(after.text).not.toContain(`/platforms/${platform.id}/activate`);
+    expect(after.text).toContain(`/platforms/${platform.id}/remove`);
   });
 
   it('refuses to activate an active or removed platform (409), an unknown one (404), and a post without CSRF (403)', async () => {

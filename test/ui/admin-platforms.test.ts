@@ -14,7 +14,7 @@ describe('admin console: manual platform registration', () => {
   let fixture: AdminConsoleFixture;
 
   beforeAll(async () => {
-    fixture = await createAdminConsoleFixture();
+    fixture = await createAdminConsoleFixture({ operator: true });
     ({ ctx, app, cookie, courseId } = fixture);
   });
   afterAll(() => fixture.close());

@@ -13,7 +13,7 @@ describe('admin console: the Dynamic Registration URL with its key', () => {
   const cookies: Record<'admin' | 'learner', string> = { admin: '', learner: '' };
 
   beforeAll(async () => {
-    fixture = await createAdminConsoleFixture({ config: { BASE_URL: 'https://laurel.example.edu', REGISTRATION_KEY: KEY, REGISTRATION_APPROVAL: 'manual' } });
+    fixture = await createAdminConsoleFixture({ operator: true, config: { BASE_URL: 'https://laurel.example.edu', REGISTRATION_KEY: KEY, REGISTRATION_APPROVAL: 'manual' } });
     ({ app, courseId, cookie: cookies.admin } = fixture);
     cookies.learner = await fixture.signIn(LEARNER);
   });
@@ -36,5 +36,27 @@ describe('admin console: the Dynamic Registration URL with its key', () => {
     const home = await request(app).get('/');
     expect(home.status).toBe(200);
     expect(home.text).not.toContain(KEY);
+  });
+});
+
+describe('admin console: a platform administrator who is not an operator', () => {
+  let fixture: AdminConsoleFixture;
+  beforeAll(async () => {
+    fixture = await createAdminConsoleFixture({ config: { BASE_URL: 'https://laurel.example.edu', REGISTRATION_KEY: KEY, REGISTRATION_APPROVAL: 'manual' } });
+  });
+  afterAll(() => fixture.close());
+
+  it('sees neither the registration key nor operator sections, and operator actions are refused', async () => {
+    const { html, csrf } = await fixture.openPage();
+    expect(html).not.toContain(KEY);
+    expect(html).not.toContain('Register a platform manually');
+    expect(html).not.toContain('Rotate keys');
+    expect(html).not.toContain('/admin/queues');
+    expect(html).toContain('School Moodle');
+    const rotate = await request(fixture.app).post(`${fixture.pagePath}/keys/rotate`).set('Cookie', fixture.cookie).type('form').send({ _csrf: csrf, issuerId: 'default' });
+    expect(rotate.status).toBe(403);
+    // No operator session cookie for the queue dashboard either.
+    const page = await request(fixture.app).get(fixture.pagePath).set('Cookie', fixture.cookie);
+    expect(String(page.headers['set-cookie'] ?? '')).not.toContain('laurel_admin=');
   });
 });

@@ -12,6 +12,7 @@ import { browse, startPlatform, type Platform } from '../emulator';
 import { startLaurel, type RunningLaurel } from '../lti/laurel';
 import { CHROMIUM_PATH, launchBrowser } from '../support/browser';
 import { eventually, seriousViolations } from './support';
+import { addOperator } from '../../src/operators';
 
 const haveChromium = existsSync(CHROMIUM_PATH);
 if (!haveChromium) console.warn(`SKIP in-course browser tests: no Chromium at ${CHROMIUM_PATH}`);
@@ -203,6 +204,9 @@ const admin = { id: '2', name: 'Alex Admin', email: 'admin@example.com' };
 
     step('revoked');
     // Admin rotates the keys (confirmed) and sees it, and the revocation, in the audit log.
+    // Rotating keys and the queue dashboard are operator actions (issue 15): the people who run Laurel name Alex one.
+    const registered = await laurel.ctx.database.db.selectFrom('platforms' as never).select('id' as never).where('client_id' as never, '=', clientId as never).executeTakeFirstOrThrow() as { id: string };
+    await addOperator(laurel.ctx.database.db, { platformId: registered.id, ltiUserId: admin.id });
     const console_ = await launchAs(admin, 'Administrator');
     expect(await console_.locator('h1').textContent()).toBe('Laurel administration');
     expect(await seriousViolations(console_)).toEqual([]);

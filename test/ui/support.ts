@@ -7,6 +7,7 @@ import type { Config } from '../../src/config';
 import { enroll, upsertDeployment, upsertLtiCourse, upsertLtiLearner, upsertPlatform } from '../../src/courses';
 import type { CourseRole } from '../../src/lti/roles';
 import { LtiSessions } from '../../src/lti/session';
+import { addOperator } from '../../src/operators';
 import { createApp } from '../../src/web';
 import { createTestContext, type TestContext } from '../support/context';
 
@@ -60,6 +61,8 @@ export interface AdminConsoleFixtureOptions {
   person?: CoursePerson;
   /** Which course page `pagePath` and `csrfToken()` read. */
   page?: 'admin' | 'instructor';
+  /** Name `person` an instance operator (`laurel operator add`): issuers, keys, platform approval, instance tokens. */
+  operator?: boolean;
 }
 
 export interface AdminConsoleFixture {
@@ -107,6 +110,7 @@ export async function createAdminConsoleFixture(options: AdminConsoleFixtureOpti
   }
 
   const cookie = await signIn(options.person ?? ADMINISTRATOR);
+  if (options.operator) await addOperator(db, { platformId: platform.id, ltiUserId: (options.person ?? ADMINISTRATOR).ltiUserId });
   const pagePath = `/lti/courses/${course.id}/${options.page ?? 'admin'}`;
   async function openPage(): Promise<{ html: string; csrf: string }> {
     const page = await request(app).get(pagePath).set('Cookie', cookie).set('Accept', 'text/html');

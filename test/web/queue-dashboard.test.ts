@@ -1,8 +1,9 @@
 import express from 'express';
 import cookieParser from 'cookie-parser';
 import request from 'supertest';
+import { upsertPlatform } from '../../src/courses';
 import { createToken } from '../../src/tokens';
-import { createApp, issueAdminSession } from '../../src/web';
+import { createApp, issueOperatorSession } from '../../src/web';
 import { createTestContext, type TestContext } from '../support/context';
 
 describe('queue dashboard', () => {
@@ -12,13 +13,17 @@ describe('queue dashboard', () => {
   });
   afterAll(() => ctx.close());
 
-  it('is for administrators only', async () => {
+  it('is for instance operators only', async () => {
     const app = await createApp(ctx);
     const anonymous = await request(app).get('/admin/queues').set('Accept', 'text/html');
     expect(anonymous.status).toBe(401);
-    expect(anonymous.text).toContain('Open the Laurel admin console from your LMS');
+    expect(anonymous.text).toContain('Operators only');
     const { token: events } = await createToken(ctx.database.db, { name: 'events', scopes: ['events'] });
     expect((await request(app).get('/admin/queues/api/queues').set('Authorization', `Bearer ${events}`)).status).toBe(403);
+    // An admin token bound to one platform is no operator: the queues span every tenant.
+    const platform = await upsertPlatform(ctx.database.db, { issuer: 'https://lms.one.edu', clientId: 'q', name: 'One', lms: 'moodle', authEndpoint: 'https://lms.one.edu/a', tokenEndpoint: 'https://lms.one.edu/t', jwksUrl: 'https://lms.one.edu/k' });
+    const { token: bound } = await createToken(ctx.database.db, { name: 'bound', scopes: ['admin'], platformId: platform.id });
+    expect((await request(app).get('/admin/queues/api/queues').set('Authorization', `Bearer ${bound}`)).status).toBe(403);
   });
 
   it('lists every queue for an admin token', async () => {
@@ -32,11 +37,11 @@ describe('queue dashboard', () => {
     expect(api.body.queues.map((q: { name: string }) => q.name).sort()).toEqual(['evaluate', 'export', 'import', 'issue', 'maintenance', 'notify', 'poll']);
   });
 
-  it('accepts the admin browser session minted by the admin console', async () => {
+  it('accepts the operator browser session minted by the console, not a pre-issue-15 admin session', async () => {
     const minter = express();
     minter.use(cookieParser());
     minter.get('/mint', async (_req, res) => {
-      await issueAdminSession(res, ctx.config, 'lti:admin-1');
+      await issueOperatorSession(res, ctx.config, 'lti:admin-1');
       res.end();
     });
     const cookie = (await request(minter).get('/mint')).headers['set-cookie']![0]!;

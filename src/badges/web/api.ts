@@ -31,8 +31,8 @@ export function createBadgesApiRouter(ctx: AppContext): Router {
   apiRoute(router, ctx, {
     method: 'post', path: '/api/v1/courses', tag: 'Courses', scopes: ['admin'], summary: 'Create a course outside any LMS (idempotent on externalId)',
     body: createCourseBody, responses: { 201: createdCourseSchema },
-  }, async ({ body }) => {
-    const course = await createManualCourse(ctx.database.db, { title: body.title, externalId: body.externalId ?? null });
+  }, async ({ body, scope }) => {
+    const course = await createManualCourse(ctx.database.db, { title: body.title, externalId: body.externalId ?? null, platformId: scope.platformId ?? null });
     return { status: 201, body: { id: course.id, title: course.title, externalId: course.external_id } };
   });
 

@@ -12,6 +12,7 @@ import { badgeArt, IMAGE_HEADERS } from './images';
 import { issuerPage, issuerPageUrl } from './issuer-page';
 import { credentialPage } from './page';
 import { achievementDocument, achievementJson, orderCredential } from './present';
+import { publicRoute } from '../../web/permission';
 
 type Representation = 'html' | 'json' | 'ld+json' | 'jwt' | 'text';
 
@@ -49,7 +50,7 @@ export function createPublicBadgesRouter(ctx: AppContext): Router {
   const deps = () => badgesDepsFor(ctx);
   const baseUrl = ctx.config.BASE_URL;
 
-  router.get('/credentials/:id', limit, handle(async (req, res) => {
+  router.get('/credentials/:id', publicRoute(), limit, handle(async (req, res) => {
     const loaded = await loadPublicCredential(deps(), String(req.params.id));
     const representation = negotiate(req);
     // Status changes (revocation) must show at once: revalidate on every view.
@@ -67,7 +68,7 @@ export function createPublicBadgesRouter(ctx: AppContext): Router {
     res.type(representation === 'json' ? 'application/json' : 'application/ld+json').send(JSON.stringify(orderCredential(loaded.credential.document), null, 2));
   }));
 
-  router.get('/credentials/:id/badge.png', limit, handle(async (req, res) => {
+  router.get('/credentials/:id/badge.png', publicRoute(), limit, handle(async (req, res) => {
     const loaded = await loadPublicCredential(deps(), String(req.params.id));
     assertPublic(loaded);
     countCredentialDownload(ctx, req, loaded.award);
@@ -76,7 +77,7 @@ export function createPublicBadgesRouter(ctx: AppContext): Router {
     res.type('image/png').send(deps().credentials.bakePng(png, loaded.credential.jws));
   }));
 
-  router.get('/credentials/:id/badge.svg', limit, handle(async (req, res) => {
+  router.get('/credentials/:id/badge.svg', publicRoute(), limit, handle(async (req, res) => {
     const loaded = await loadPublicCredential(deps(), String(req.params.id));
     assertPublic(loaded);
     countCredentialDownload(ctx, req, loaded.award);
@@ -85,7 +86,7 @@ export function createPublicBadgesRouter(ctx: AppContext): Router {
     res.type('image/svg+xml').send(deps().credentials.bakeSvg(svg, loaded.credential.jws, `${baseUrl}/credentials/${loaded.credential.id}`));
   }));
 
-  router.get('/achievements/:id', limit, handle(async (req, res) => {
+  router.get('/achievements/:id', publicRoute(), limit, handle(async (req, res) => {
     const achievement = await getAchievement(deps(), String(req.params.id));
     if (achievement.status === 'draft') throw new LaurelError('ERR_NOT_FOUND', 'No achievement has this id.');
     const issuer = achievement.issuer_id ? await deps().credentials.issuerProfile(ctx.database.db, achievement.issuer_id) : undefined;
@@ -112,13 +113,13 @@ export function createPublicBadgesRouter(ctx: AppContext): Router {
 
   // Browsers only: src/credentials serves every other client the issuer's Profile document at this
   // path and passes HTML requests on. Its rate limiter has already counted the request.
-  router.get('/issuers/:id', handle(async (req, res) => {
+  router.get('/issuers/:id', publicRoute(), handle(async (req, res) => {
     const page = await issuerPage(deps(), String(req.params.id));
     res.vary('Accept').set('Cache-Control', 'public, max-age=60');
     renderPage(res, 'public-issuer', page);
   }));
 
-  router.get('/achievements/:id/image', limit, handle(async (req, res) => {
+  router.get('/achievements/:id/image', publicRoute(), limit, handle(async (req, res) => {
     const achievement = await getAchievement(deps(), String(req.params.id));
     const useSvg = achievement.image_mime !== 'image/png';
     const art = await badgeArt(deps(), achievement, useSvg ? 'svg' : 'png');

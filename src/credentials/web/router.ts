@@ -14,6 +14,7 @@ import { getStatusList, statusListCredential } from '../status-list';
 import { createVerifier, type Verifier } from '../verifier';
 import { issuerSlug, listId, verifyBody } from './schema';
 import { createVerifyPageRouter } from './verify-page';
+import { publicRoute } from '../../web/permission';
 
 /** Largest PNG/SVG/JWS upload `POST /api/v1/verify` reads. */
 export const MAX_UPLOAD = '5mb';
@@ -42,26 +43,26 @@ export function createCredentialsRouter(ctx: AppContext, options: CredentialsRou
   const verifierOf = () => (verifier ??= signerOf().then((s) => createVerifier({ db, config, signer: s, contexts: options.contexts })));
   const lists = new Map<string, { version: string; body: string }>();
 
-  router.get('/.well-known/jwks.json', limit, handle(async (_req, res) => {
+  router.get('/.well-known/jwks.json', publicRoute(), limit, handle(async (_req, res) => {
     res.set('Cache-Control', 'public, max-age=60').json(await jwks(db));
   }));
 
   // Public and unauthenticated: it only reads. The default issuer and its keys are created when Laurel
   // first issues (from the BASE_URL in force then), never by a visitor.
-  router.get('/.well-known/did.json', limit, handle(async (_req, res) => {
+  router.get('/.well-known/did.json', publicRoute(), limit, handle(async (_req, res) => {
     const issuer = await getIssuer(db, DEFAULT_ISSUER_ID);
     if (!issuer) throw new LaurelError('ERR_NOT_FOUND', 'This Laurel has not issued yet: its issuer and DID document are created with the first credential.');
     res.set('Cache-Control', 'public, max-age=60').type('application/did+json').send(JSON.stringify(await didDocument(db, issuer)));
   }));
 
-  router.get('/issuers/:id/did.json', limit, handle(async (req, res) => {
+  router.get('/issuers/:id/did.json', publicRoute(), limit, handle(async (req, res) => {
     const issuer = await findIssuer(req);
     // The default issuer's DID is the bare host: its document lives at /.well-known/did.json only.
     if (issuer.id === DEFAULT_ISSUER_ID) throw new LaurelError('ERR_NOT_FOUND');
     res.set('Cache-Control', 'public, max-age=60').type('application/did+json').send(JSON.stringify(await didDocument(db, issuer)));
   }));
 
-  router.get('/issuers/:id', limit, handle(async (req, res, next) => {
+  router.get('/issuers/:id', publicRoute(), limit, handle(async (req, res, next) => {
     res.vary('Accept');
     // Browsers get the public issuer page (src/badges/web/public.ts, mounted after this router);
     // every other client, including those sending no Accept or */*, keeps the Profile document
@@ -74,7 +75,7 @@ export function createCredentialsRouter(ctx: AppContext, options: CredentialsRou
     sendJsonLd(req, res, profile);
   }));
 
-  router.get('/status-lists/:id', limit, handle(async (req, res) => {
+  router.get('/status-lists/:id', publicRoute(), limit, handle(async (req, res) => {
     const id = listId.safeParse(req.params.id);
     const row = id.success ? await getStatusList(db, id.data) : undefined;
     if (!row) throw new LaurelError('ERR_NOT_FOUND', 'No such status list');
@@ -103,6 +104,7 @@ export function createCredentialsRouter(ctx: AppContext, options: CredentialsRou
   });
   router.post(
     '/api/v1/verify',
+    publicRoute(),
     verifyLimit,
     express.json({ limit: '1mb', type: ['application/json', 'application/ld+json'] }),
     express.raw({ limit: MAX_UPLOAD, type: UPLOAD_TYPES }),

@@ -1,5 +1,6 @@
-import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
+import { createRemoteJWKSet, customFetch, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
 import { LaurelError } from '../../errors';
+import { defaultOutboundFetch } from '../../outbound';
 
 /**
  * Canvas signs HTTPS-delivered Live Events as an RS256 JWT whose claims are the event itself
@@ -39,6 +40,8 @@ function keySetFor(url: string, given: CanvasJwtOptions): KeySet {
       cacheMaxAge: options.cacheMaxAgeMs ?? 10 * 60_000,
       cooldownDuration: options.cooldownMs ?? 30_000,
       timeoutDuration: options.timeoutMs ?? 5_000,
+      // The key set URL is an admin's input: fetched through the one outbound client.
+      [customFetch]: defaultOutboundFetch(),
     });
     keySets.set(url, set);
   }

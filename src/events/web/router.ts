@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import express, { type ErrorRequestHandler, type Request, type RequestHandler, type Response, type Router } from 'express';
 import type { AppContext } from '../../context';
 import { LaurelError } from '../../errors';
-import { requireToken } from '../../web/auth';
+import { apiScope, requireToken } from '../../web/auth';
 import { errorHandler } from '../../web/errors';
 import { handle, validateBody } from '../../web/validate';
 import { z } from 'zod';
@@ -13,6 +13,8 @@ import { ingestApiEvent, ingestCanvasDelivery, ingestMoodleDelivery, type Ingest
 import { detectGradebookFormat, gradebookToEvents } from '../sources/gradebook';
 import { apiEventSchema, type ApiEventBody } from '../sources/api';
 import { MOODLE_SIGNATURE_HEADER, MOODLE_TIMESTAMP_HEADER } from '../verify/moodle-hmac';
+import { publicRoute } from '../../web/permission';
+import { requireInScope, scopedTo } from '../../tenancy';
 
 /**
  * Event intake. Each route answers 202 only after the event is committed to the inbox; refusals
@@ -35,6 +37,7 @@ export function createEventIntakeRouter(ctx: AppContext, options: { observe?: Re
 
   router.post(
     '/events/canvas/:sourceId',
+    publicRoute('events:deliver'),
     ...lean,
     // Canvas posts the compact JWT (or JSON when signing is off); its media type is undocumented.
     mediaType(['application/jwt', 'application/json', 'text/plain', 'application/octet-stream'], { optional: true }),
@@ -47,6 +50,7 @@ export function createEventIntakeRouter(ctx: AppContext, options: { observe?: Re
 
   router.post(
     '/events/moodle/:sourceId',
+    publicRoute('events:deliver'),
     ...lean,
     mediaType(['application/json']),
     // Raw bytes: the HMAC covers exactly what was sent, so we must not re-serialise parsed JSON.
@@ -75,6 +79,7 @@ export function createEventIntakeRouter(ctx: AppContext, options: { observe?: Re
     mediaType(['application/json']),
     express.json({ limit: EVENT_BODY_LIMITS.api, type: () => true }),
     validateBody(apiEventSchema),
+    scopedTo(ctx.database.db, 'course', (req) => ({ course: (req.body as ApiEventBody).courseId })),
     handle(async (req, res) => {
       const result = await ingestApiEvent(ctx, { body: req.body as ApiEventBody });
       acknowledge(ctx, req, res, result);
@@ -135,6 +140,7 @@ export function createEventsRouter(ctx: AppContext): Router {
   router.post(
     '/api/v1/courses/:courseId/gradebook-imports',
     requireToken(ctx, 'events'),
+    scopedTo(ctx.database.db, 'course', (req) => ({ course: String(req.params.courseId) })),
     mediaType(['text/csv', 'application/csv', 'text/plain']),
     express.text({ type: () => true, limit: MAX_GRADEBOOK_BYTES }),
     handle(async (req, res) => {
@@ -157,6 +163,8 @@ export function createEventsRouter(ctx: AppContext): Router {
     handle(async (req, res) => {
       const job = await ctx.queues.get('import').getJob(req.params.jobId!);
       if (!job || job.name !== importGradebookJob.name) throw new LaurelError('ERR_NOT_FOUND', 'No gradebook import has this id.');
+      // A token bound to a platform sees the imports into that platform's courses only.
+      await requireInScope(ctx.database.db, apiScope(res.locals.apiToken), { course: String((job.data as { courseId?: unknown }).courseId) }, 'gradebook import');
       res.json({ jobId: job.id, state: await job.getState(), progress: job.progress, result: job.returnvalue ?? null, error: job.failedReason ?? null });
     }),
   );

@@ -14,6 +14,8 @@ import { exportCourseJob } from '../jobs/export-course';
 import { learnerClr, type LearnerClr } from '../learner-clr';
 import { linkKey, verifyDownload } from '../links';
 import { downloadQuery, idParams, learnerClrQuery, transcriptsQuery, type LearnerClrQuery, type TranscriptsQuery } from '../schema';
+import { publicRoute } from '../../web/permission';
+import { scopedTo } from '../../tenancy';
 
 /**
  * Transcripts over HTTP:
@@ -45,14 +47,14 @@ export function createTranscriptsRouter(ctx: AppContext): Router {
     method: 'get', path: '/api/v1/courses/:id/transcripts', tag: 'Courses', scopes: ['transcripts'], summary: 'The course\'s CLR export: starts one (202) or answers the running or finished one (200, with signed download links)',
     params: idParams, query: transcriptsQuery, problems: [404], responses: { 200: exportSchema, 202: exportSchema },
   });
-  router.get('/api/v1/learners/:id/clr', requireToken(ctx, 'transcripts'), validateQuery(learnerClrQuery), handle(async (req, res) => {
+  router.get('/api/v1/learners/:id/clr', requireToken(ctx, 'transcripts'), validateQuery(learnerClrQuery), scopedTo(ctx.database.db, 'learner', (req) => ({ learner: String(req.params.id) })), handle(async (req, res) => {
     const learnerId = parseId(req.params.id);
     const query = res.locals.query as LearnerClrQuery;
     const clr = await learnerClr(deps(), { learnerId, courseId: query.courseId, issuerId: query.issuerId, includeExpired: query.includeExpired });
     sendClr(req, res, clr, query.format);
   }));
 
-  router.get('/api/v1/courses/:id/transcripts', requireToken(ctx, 'transcripts'), validateQuery(transcriptsQuery), handle(async (req, res) => {
+  router.get('/api/v1/courses/:id/transcripts', requireToken(ctx, 'transcripts'), validateQuery(transcriptsQuery), scopedTo(ctx.database.db, 'course', (req) => ({ course: String(req.params.id) })), handle(async (req, res) => {
     const courseId = parseId(req.params.id);
     const query = res.locals.query as TranscriptsQuery;
     const { row } = await requestCourseExport(deps(), { courseId, actor: tokenActor(res.locals.apiToken), includeExpired: query.includeExpired, refresh: query.refresh }, enqueue);
@@ -74,7 +76,7 @@ export function createTranscriptsRouter(ctx: AppContext): Router {
     answerExport(res, deps(), row);
   }));
 
-  router.get('/transcripts/exports/:id/:file', validateQuery(downloadQuery), handle(async (req, res) => {
+  router.get('/transcripts/exports/:id/:file', publicRoute(), validateQuery(downloadQuery), handle(async (req, res) => {
     const exportId = parseId(req.params.id);
     const file = String(req.params.file);
     const { expires, sig } = res.locals.query as { expires: number; sig: string };
