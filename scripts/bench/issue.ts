@@ -4,7 +4,7 @@
 //   issue.credentials_per_s  {threads: 1} and {threads: N}: awards signed and stored per second
 // Usage: node dist/scripts/bench/issue.js [--count 600] [--threads N] [--concurrency 8]
 import { randomBytes } from 'node:crypto';
-import { availableParallelism, loadavg } from 'node:os';
+import { availableParallelism } from 'node:os';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import type { Kysely } from 'kysely';
 import { Pool } from 'pg';
@@ -12,6 +12,7 @@ import { awardBadge, createAchievement, createCredentialPort, issueCredential, t
 import { loadConfig, type Config } from '../../src/config';
 import { createManualCourse, upsertManualLearner } from '../../src/courses';
 import { createDatabase, migrate, quoteIdent, type Database } from '../../src/db';
+import { measure } from './report';
 
 interface Shard {
   schema: string;
@@ -121,24 +122,22 @@ async function main(): Promise<void> {
     const params = { count, concurrency, cores: availableParallelism(), node: process.version, proofs: 'eddsa-rdfc-2022+RS256', stored: true, path: 'issueCredential' };
 
     await issueAll(deps, warmup.slice(0, 20), 1);
+    const m1 = measure();
     const start = performance.now();
     await issueAll(deps, single, concurrency);
     const rate = count / ((performance.now() - start) / 1000);
     // The machine's load average goes with each figure: on a shared two-core box it explains a lot.
-    emit('issue.credentials_per_s', rate, 'credentials/s', { ...params, threads: 1, loadavg1: Math.round(loadavg()[0]! * 10) / 10 });
+    m1.emit('issue.credentials_per_s', rate, 'credentials/s', { ...params, threads: 1 });
     if (threads > 1) {
+      const mn = measure();
       const multiRate = await runThreads(schema, warmup.slice(20), multi, threads, concurrency);
-      emit('issue.credentials_per_s', multiRate, 'credentials/s', { ...params, threads, loadavg1: Math.round(loadavg()[0]! * 10) / 10 });
+      mn.emit('issue.credentials_per_s', multiRate, 'credentials/s', { ...params, threads });
     }
   } finally {
     await database.close();
     await admin.query(`drop schema if exists ${quoteIdent(schema)} cascade`);
     await admin.end();
   }
-}
-
-function emit(name: string, value: number, unit: string, params: Record<string, unknown>): void {
-  process.stdout.write(`${JSON.stringify({ name, value: Math.round(value * 10) / 10, unit, params })}\n`);
 }
 
 if (isMainThread) {
