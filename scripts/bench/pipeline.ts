@@ -33,6 +33,8 @@ import { freePort } from '../faults/infra';
 import { arg, measure, numArg, percentile } from './report';
 import { createScratch, dropScratch } from './scratch';
 
+/** The build this script belongs to (dist/, or another outDir), whose Laurel it runs. */
+const builtRoot = join(__dirname, '..', '..');
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** Wall-clock milliseconds with sub-millisecond precision (comparable with PostgreSQL's now()). */
 const wallNow = () => performance.timeOrigin + performance.now();
@@ -57,7 +59,7 @@ async function main(): Promise<void> {
       ...process.env, NODE_ENV: 'production', DATABASE_URL: url.toString(), QUEUE_PREFIX: prefix, PORT: String(port), BASE_URL: base,
       LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '10000000', WEB_PROCESSES: '1', WORKER_PROCESSES: '1',
     };
-    spawnSync(process.execPath, [join(projectRoot, 'dist', 'src', 'cli', 'main.js'), 'bootstrap'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+    spawnSync(process.execPath, [join(builtRoot, 'src', 'cli', 'main.js'), 'bootstrap'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
     const logs = join(projectRoot, '.data', 'bench-logs');
     mkdirSync(logs, { recursive: true });
     const spawnLaurel = (role: 'web' | 'worker', n: number) => {
@@ -65,14 +67,14 @@ async function main(): Promise<void> {
       const log = openSync(join(logs, `pipeline-${role}-${n}.log`), 'w');
       // BENCH_PROFILE_DIR=dir writes a CPU profile of each Laurel process there (on exit).
       const profile = process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : [];
-      children.push(spawn(process.execPath, [...profile, join(projectRoot, 'dist', 'src', 'main.js')], { env: { ...env, ROLE: role }, stdio: ['ignore', log, log] }));
+      children.push(spawn(process.execPath, [...profile, join(builtRoot, 'src', 'main.js')], { env: { ...env, ROLE: role }, stdio: ['ignore', log, log] }));
       closeSync(log);
     };
     // Several web processes share the port (SO_REUSEPORT is not needed: each is its own listener
     // only when there is one; with more, they run under node:cluster inside main.js).
     if (webCount > 1) {
       const log = openSync(join(logs, 'pipeline-web.log'), 'w');
-      children.push(spawn(process.execPath, [join(projectRoot, 'dist', 'src', 'main.js')], { env: { ...env, ROLE: 'web', WEB_PROCESSES: String(webCount) }, stdio: ['ignore', log, log] }));
+      children.push(spawn(process.execPath, [join(builtRoot, 'src', 'main.js')], { env: { ...env, ROLE: 'web', WEB_PROCESSES: String(webCount) }, stdio: ['ignore', log, log] }));
       closeSync(log);
     } else spawnLaurel('web', 0);
     for (let n = 1; n <= workerCount; n++) spawnLaurel('worker', n);

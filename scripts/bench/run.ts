@@ -14,7 +14,7 @@ import { freePort, PrivatePostgres, PrivateRedis, removeDir } from '../faults/in
 import { emitLine, percentile } from './report';
 
 /** Cheapest first; each is scripts/bench/<name>.ts compiled to dist/. */
-const ALL = ['credentials', 'credentials-verify', 'issue', 'ingest', 'pipeline', 'backfill', 'export'];
+const ALL = ['credentials', 'credentials-verify', 'issue', 'ingest', 'pipeline', 'backfill', 'export', 'scaling'];
 
 interface Line {
   name: string;
@@ -45,7 +45,9 @@ function parseArgs(argv: string[]) {
 
 function runBench(name: string, env: NodeJS.ProcessEnv, args: string[]): Promise<Line[]> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(projectRoot, 'dist', 'scripts', 'bench', `${name}.js`), ...args], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+    // BENCH_PROFILE_DIR=dir: a CPU profile of each bench process there (pipeline and ingest also profile Laurel's).
+    const profile = env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${env.BENCH_PROFILE_DIR}`] : [];
+    const child = spawn(process.execPath, [...profile, join(__dirname, `${name}.js`), ...args], { env, stdio: ['ignore', 'pipe', 'inherit'] });
     const lines: Line[] = [];
     createInterface({ input: child.stdout! }).on('line', (text) => {
       process.stdout.write(`${text}\n`);
@@ -106,6 +108,8 @@ async function main(): Promise<void> {
     await redis.start();
     env.DATABASE_URL = pg.url;
     env.REDIS_URL = redis.url;
+    // The scaling bench attributes PostgreSQL's CPU time through its postmaster.
+    env.BENCH_PG_DATA = pg.dataDir;
     cleanup = async () => {
       await redis.stop();
       pg.stop();
