@@ -45,7 +45,7 @@ async function main(): Promise<void> {
   try {
     await migrate(database.pool);
     const db = database.db as unknown as Kysely<unknown>;
-    const badgesDeps: BadgesDeps = { db: database.db, credentials: createCredentialPort({ db, config }), baseUrl: config.BASE_URL };
+    const badgesDeps: BadgesDeps = { db: database.db, credentials: createCredentialPort({ db, config, schema }), baseUrl: config.BASE_URL };
     const course = await createManualCourse(database.db, { title: 'Bench Biology' });
     const first = await upsertManualLearner(database.db, { email: 'learner0@example.edu', name: 'Learner 0' });
     await enroll(database.db, { courseId: course.id, learnerId: first.id, source: 'api' });
