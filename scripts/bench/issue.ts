@@ -129,6 +129,7 @@ async function main(): Promise<void> {
       const stored = Number((await database.pool.query('select count(*) from credentials c join awards a on a.credential_id = c.id')).rows[0].count);
       m.emit('issue.credentials_per_s', rate, 'credentials/s', { ...params, sign_threads: signThreads, processes: 1, stored_total: stored });
       results.push({ signThreads, rate, stock: (stockBefore + stockAfter) / 2 });
+      await deps.credentials.close?.();
     }
     const m = measure();
     const stock = stockRates.reduce((a, b) => a + b, 0) / stockRates.length;

@@ -97,6 +97,10 @@ export function createCredentialPort(options: CredentialPortOptions): Credential
       const result = await (await verifierOf())(credential);
       return { verified: result.verified, checks: result.checks };
     },
+    async close() {
+      await pool?.close();
+      pool = undefined;
+    },
     bakePng,
     bakeSvg,
     defaultBadgeSvg: (art) => defaultBadgeSvg({ name: art.name, color: art.primaryColor }),
