@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # npm start: the embedded default. Starts the local services when the configuration points at them.
+# Runs WEB_PROCESSES web and WORKER_PROCESSES worker processes (default from the core count, see
+# src/layout.ts; one process doing both on a one-core machine) under one supervisor.
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 load_env

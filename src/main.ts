@@ -1,13 +1,19 @@
+import cluster from 'node:cluster';
 import { createServer, type Server } from 'node:http';
+import { availableParallelism } from 'node:os';
 import { ConfigError, loadConfig } from './config';
 import { loadStandards, standardsDir } from './standards';
 import type { AppContext } from './context';
 import type { WorkerHost } from './queue';
 import type { BackgroundTasks } from './worker/background';
+import { processLayout } from './layout';
+import { superviseProcesses, type ChildRole } from './supervisor';
 
 /**
- * Entry point. ROLE=all (embedded default) runs the web server and the workers in one process;
- * ROLE=web or ROLE=worker run one half, as many replicas as needed, sharing PostgreSQL and Redis.
+ * Entry point. ROLE=all (embedded default) runs the web server and the workers; ROLE=web or
+ * ROLE=worker run one half, as many replicas as needed, sharing PostgreSQL and Redis. Within one
+ * start, WEB_PROCESSES web and WORKER_PROCESSES worker processes (src/layout.ts, default from the
+ * core count) run under a supervisor (src/supervisor.ts); one process of one role runs inline.
  */
 async function main(): Promise<void> {
   let config;
@@ -46,6 +52,13 @@ async function main(): Promise<void> {
   if (applied.length) log.info({ applied }, 'migrations applied');
   // Loud and precise: an issuer whose credentials name an origin this Laurel no longer serves.
   for (const warning of await deploymentWarnings(ctx)) log.warn({ warning: warning.code }, warning.message);
+
+  const children = cluster.isPrimary ? childrenOf(config) : [];
+  if (children.length > 0) {
+    await closeContext(ctx);
+    log.info({ role: config.ROLE, processes: children }, 'starting processes');
+    return superviseProcesses({ children, logger: log, shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS });
+  }
 
   let server: Server | undefined;
   let workerHost: WorkerHost | undefined;
@@ -88,6 +101,16 @@ async function main(): Promise<void> {
   };
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
   process.once('SIGINT', () => void shutdown('SIGINT'));
+}
+
+/** The processes this start forks, or none when this process does the work itself. */
+function childrenOf(config: ReturnType<typeof loadConfig>): ChildRole[] {
+  const layout = processLayout({ cores: availableParallelism(), env: { WEB_PROCESSES: config.WEB_PROCESSES, WORKER_PROCESSES: config.WORKER_PROCESSES } });
+  const web = Array<ChildRole>(layout.web).fill('web');
+  const workers = Array<ChildRole>(layout.workers).fill('worker');
+  if (config.ROLE === 'all') return layout.single ? [] : [...web, ...workers];
+  const own = config.ROLE === 'web' ? web : workers;
+  return own.length > 1 ? own : [];
 }
 
 /** Stops accepting connections, lets in-flight requests finish, then closes idle keep-alive sockets. */

@@ -11,6 +11,7 @@ import { createManualCourse } from '../../src/courses';
 import { migrate } from '../../src/db';
 import { backfillAchievement } from '../../src/events';
 import { projectRoot } from '../../src/paths';
+import { measure } from './report';
 import { createScratch, dropScratch } from './scratch';
 
 function arg(name: string, fallback: number): number {
@@ -44,15 +45,11 @@ async function main(): Promise<void> {
       ])
     ).rows[0].id as string;
     await q('analyze');
+    const m = measure();
     const start = performance.now();
     const result = await backfillAchievement(ctx, { achievementId, now: new Date(), concurrency: arg('concurrency', 16) });
     const seconds = (performance.now() - start) / 1000;
-    console.log(JSON.stringify({
-      name: 'backfill.seconds',
-      value: Math.round(seconds * 100) / 100,
-      unit: 's',
-      params: { scores, learners, assignments, evaluated: result.evaluated, awarded: result.awarded },
-    }));
+    m.emit('backfill.seconds', seconds, 's', { scores, learners, assignments, evaluated: result.evaluated, awarded: result.awarded });
   } finally {
     await closeContext(ctx).catch(() => undefined);
     await dropScratch({ admin, schema, redisUrl: config.REDIS_URL, prefix });

@@ -1,17 +1,22 @@
-// HTTP ingest benchmark: signed Moodle plugin deliveries through the full web app into the durable
-// inbox (committed before the 202), with their evaluation enqueued in Redis. Prints one JSON line:
+// HTTP ingest benchmark: signed LMS deliveries through the full web app into the durable inbox
+// (committed before the 202), with their evaluation enqueued in Redis. Both signed intake routes:
+// the Moodle companion plugin's HMAC route and Canvas Live Events (RS256 JWT, keys from a JWKS URL).
+// Prints one JSON line per source:
 //   ingest.events_per_s   accepted (202, stored) events per second,
-//                         params {events, concurrency, web_processes, source, *_cpu_ms_per_1k, ...}
+//                         params {source: moodle-hmac | canvas-jwt, events, concurrency, web_processes,
+//                         *_cpu_ms_per_1k, accepted, failed, stored (rows this source added), ...}
 // Laurel's web app runs in `--web-processes` processes sharing one port (node:cluster), as replicas
 // behind a load balancer would; the LMS is a separate process that signs every delivery before the
 // clock starts (signing is the LMS's work, not Laurel's) and sends them over keep-alive connections.
 // `server_cpu_ms_per_1k` / `client_cpu_ms_per_1k`: CPU spent per 1,000 accepted events, steadier
 // than throughput on a shared machine. A private PostgreSQL schema and BullMQ prefix, dropped at the end.
-// Usage: node dist/scripts/bench/ingest.js [--events 20000] [--concurrency 128] [--web-processes 2]
+// Usage: node dist/scripts/bench/ingest.js [--events 20000] [--concurrency 128] [--web-processes 2] [--sources moodle,canvas]
 import cluster from 'node:cluster';
 import { fork } from 'node:child_process';
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHmac, generateKeyPairSync, randomBytes, type JsonWebKey } from 'node:crypto';
 import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { importJWK, SignJWT } from 'jose';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { config as loadEnv } from 'dotenv';
@@ -25,9 +30,13 @@ import { projectRoot } from '../../src/paths';
 import { createRedis, Queues } from '../../src/queue';
 import { createApp } from '../../src/web/app';
 import { freePort } from '../faults/infra';
+import { measure } from './report';
 import { createScratch, dropScratch } from './scratch';
 
 interface LoadJob {
+  kind: 'moodle' | 'canvas';
+  /** Canvas: the private JWK the load generator signs Live Events with. */
+  canvasKey?: JsonWebKey;
   port: number;
   path: string;
   secret: string;
@@ -49,10 +58,27 @@ function arg(name: string, fallback: number): number {
   return i > 0 ? Number(process.argv[i + 1]) : fallback;
 }
 
-/** The LMS: every delivery signed up front, then sent `concurrency` at a time over raw keep-alive sockets. */
-async function generateLoad(job: LoadJob): Promise<Omit<LoadResult, 'cpuMs'>> {
+/** Canvas Live Events (grade_change), each an RS256 JWT as Canvas's HTTPS delivery sends them. */
+async function canvasRequests(job: LoadJob): Promise<Buffer[]> {
+  const key = await importJWK({ ...job.canvasKey!, alg: 'RS256' } as Parameters<typeof importJWK>[0], 'RS256');
   const run = randomBytes(4).toString('hex');
-  const requests = Array.from({ length: job.events }, (_, i) => {
+  const requests: Buffer[] = [];
+  for (let i = 0; i < job.events; i++) {
+    const jwt = await new SignJWT({
+      metadata: { event_name: 'grade_change', event_time: new Date(Date.now() - (job.events - i)).toISOString(), context_type: 'Course', context_id: '21070000000000565', request_id: `${run}-${i}` },
+      body: { assignment_id: `2107000000000${String(100 + (i % 20))}`, submission_id: `${run}${i}`, student_id: `2107000000000${String(1 + (i % job.learners)).padStart(4, '0')}`, user_id: `2107000000000${String(1 + (i % job.learners)).padStart(4, '0')}`, score: i % 11, points_possible: 10, grade: String(i % 11), muted: false, grading_complete: true },
+    }).setProtectedHeader({ alg: 'RS256', kid: 'bench-live-events' }).setIssuedAt().setIssuer('https://live-events.canvas.instructure.com').sign(key);
+    requests.push(Buffer.from(
+      `POST ${job.path} HTTP/1.1\r\nHost: 127.0.0.1:${job.port}\r\nContent-Type: application/jwt\r\nContent-Length: ${Buffer.byteLength(jwt)}\r\n\r\n${jwt}`,
+    ));
+  }
+  return requests;
+}
+
+/** The LMS: every delivery signed up front, then sent `concurrency` at a time over raw keep-alive sockets. */
+async function generateLoad(job: LoadJob): Promise<Omit<LoadResult, 'cpuMs'> & { sendCpuMs: number }> {
+  const run = randomBytes(4).toString('hex');
+  const requests = job.kind === 'canvas' ? await canvasRequests(job) : Array.from({ length: job.events }, (_, i) => {
     const body = JSON.stringify({
       schema: 'laurel.moodle.v1', id: `bench-${run}-${i}`, event: 'user_graded', time: Math.floor(Date.now() / 1000) - (job.events - i),
       site: { url: 'http://moodle.bench' }, course: { id: '2', fullname: 'Bench course' },
@@ -69,6 +95,7 @@ async function generateLoad(job: LoadJob): Promise<Omit<LoadResult, 'cpuMs'>> {
   });
   const statuses: Record<string, number> = {};
   let next = 0;
+  const cpuBefore = process.cpuUsage();
   let ok = 0;
   let failed = 0;
   const connection = () =>
@@ -103,7 +130,8 @@ async function generateLoad(job: LoadJob): Promise<Omit<LoadResult, 'cpuMs'>> {
     });
   const start = performance.now();
   await Promise.all(Array.from({ length: job.concurrency }, connection));
-  return { ok, failed, ms: performance.now() - start, statuses };
+  const cpu = process.cpuUsage(cpuBefore);
+  return { ok, failed, ms: performance.now() - start, statuses, sendCpuMs: (cpu.user + cpu.system) / 1000 };
 }
 
 /** One web process: the full app on the bench's schema and queue prefix, on the shared port. */
@@ -136,6 +164,8 @@ async function main(): Promise<void> {
   const concurrency = arg('concurrency', 128);
   const webProcesses = arg('web-processes', 2);
   const learners = 500;
+  const kinds = (process.argv.includes('--sources') ? process.argv[process.argv.indexOf('--sources') + 1]! : 'moodle,canvas').split(',') as ('moodle' | 'canvas')[];
+  const canvasEvents = arg('canvas-events', Math.min(events, 10000));
   const { prefix, schema, config, admin, database, ctx } = await createScratch();
   try {
     await migrate(database.pool);
@@ -143,7 +173,19 @@ async function main(): Promise<void> {
     const platform = await upsertPlatform(db, { issuer: 'http://moodle.bench', clientId: 'bench', name: 'Bench Moodle', lms: 'moodle', authEndpoint: 'http://moodle.bench/auth', tokenEndpoint: 'http://moodle.bench/token', jwksUrl: 'http://moodle.bench/jwks' });
     await upsertLtiCourse(db, { platformId: platform.id, deploymentRowId: null, contextId: '2', title: 'Bench course' });
     for (let u = 1; u <= learners; u++) await upsertLtiLearner(db, { platformId: platform.id, ltiUserId: String(u) });
-    const source = await createEventSource(db, { kind: 'moodle', platformId: platform.id });
+    // Canvas: global ids (2107...0565 is course 565, 2107...0001 learner 1), as Live Events send them.
+    const canvas = await upsertPlatform(db, { issuer: 'https://canvas.bench', clientId: '10000000000001', name: 'Bench Canvas', lms: 'canvas', authEndpoint: 'https://canvas.bench/auth', tokenEndpoint: 'https://canvas.bench/token', jwksUrl: 'https://canvas.bench/jwks' });
+    await upsertLtiCourse(db, { platformId: canvas.id, deploymentRowId: null, contextId: 'ctx-565', title: 'Bench Canvas course', lmsCourseId: '565' });
+    for (let u = 1; u <= learners; u++) await upsertLtiLearner(db, { platformId: canvas.id, ltiUserId: `sub-${u}`, lmsUserId: String(u) });
+    // The Data Services JWKS: a tiny server in this process (Laurel caches the keys after one fetch).
+    const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const jwks = JSON.stringify({ keys: [{ ...publicKey.export({ format: 'jwk' }), kid: 'bench-live-events', alg: 'RS256', use: 'sig' }] });
+    const jwksServer = createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(jwks));
+    await new Promise<void>((resolve) => jwksServer.listen(0, '127.0.0.1', resolve));
+    const sources = {
+      moodle: await createEventSource(db, { kind: 'moodle', platformId: platform.id }),
+      canvas: await createEventSource(db, { kind: 'canvas', platformId: canvas.id, jwksUrl: `http://127.0.0.1:${(jwksServer.address() as AddressInfo).port}/jwks` }),
+    };
     const port = await freePort();
     // BENCH_PROFILE_DIR=dir writes a CPU profile of each web process there.
     const profile = process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : [];
@@ -160,27 +202,31 @@ async function main(): Promise<void> {
         child.once('error', reject);
         child.send(job);
       });
-    const job = { port, path: `/events/moodle/${source.id}`, secret: source.secret!, concurrency, learners };
-    await load({ ...job, events: Math.min(2000, events) }); // warm-up
-    for (const w of web) w.send({ measure: 'start' });
-    const result = await load({ ...job, events });
-    const cpu = await Promise.all(web.map((w) => new Promise<{ cpuMs: number; sysMs: number }>((resolve) => {
-      w.once('message', resolve);
-      w.send({ measure: 'stop' });
-    })));
-    for (const w of web) w.disconnect();
-    const stored = Number((await database.pool.query(`select count(*) from score_events where external_id like 'bench-%'`)).rows[0].count);
-    const perThousand = (ms: number) => Math.round((ms * 1000) / Math.max(1, result.ok));
-    console.log(JSON.stringify({
-      name: 'ingest.events_per_s',
-      value: Math.round((result.ok / result.ms) * 1000 * 10) / 10,
-      unit: 'events/s',
-      params: {
-        events, concurrency, web_processes: webProcesses, source: 'moodle-hmac',
+    const storedRows = async () => Number((await database.pool.query(`select count(*) from score_events`)).rows[0].count);
+    for (const kind of kinds) {
+      const source = sources[kind];
+      const job = { kind, canvasKey: kind === 'canvas' ? privateKey.export({ format: 'jwk' }) : undefined, port, path: `/events/${kind}/${source.id}`, secret: source.secret ?? '', concurrency, learners };
+      // Canvas events are RS256-signed by the generator before the clock starts (about 1 ms each).
+      const count = kind === 'canvas' ? canvasEvents : events;
+      await load({ ...job, events: Math.min(2000, count) }); // warm-up
+      const before = await storedRows();
+      for (const w of web) w.send({ measure: 'start' });
+      const m = measure();
+      const result = await load({ ...job, events: count });
+      const cpu = await Promise.all(web.map((w) => new Promise<{ cpuMs: number; sysMs: number }>((resolve) => {
+        w.once('message', resolve);
+        w.send({ measure: 'stop' });
+      })));
+      const stored = (await storedRows()) - before;
+      const perThousand = (ms: number) => Math.round((ms * 1000) / Math.max(1, result.ok));
+      m.emit('ingest.events_per_s', (result.ok / result.ms) * 1000, 'events/s', {
+        source: kind === 'moodle' ? 'moodle-hmac' : 'canvas-jwt', events: count, concurrency, web_processes: webProcesses,
         server_cpu_ms_per_1k: perThousand(cpu.reduce((sum, c) => sum + c.cpuMs, 0)), server_sys_ms_per_1k: perThousand(cpu.reduce((sum, c) => sum + c.sysMs, 0)),
-        client_cpu_ms_per_1k: perThousand(result.cpuMs), accepted: result.ok, failed: result.failed, stored_total: stored, statuses: result.statuses,
-      },
-    }));
+        client_cpu_ms_per_1k: perThousand(result.cpuMs), accepted: result.ok, failed: result.failed, stored, statuses: result.statuses,
+      });
+    }
+    for (const w of web) w.disconnect();
+    jwksServer.close();
   } finally {
     await closeContext(ctx).catch(() => undefined);
     await dropScratch({ admin, schema, redisUrl: config.REDIS_URL, prefix });
@@ -190,8 +236,8 @@ async function main(): Promise<void> {
 if (process.argv.includes('--load-generator')) {
   process.once('message', (job) => {
     void generateLoad(job as LoadJob).then((result) => {
-      const cpu = process.cpuUsage();
-      process.send!({ ...result, cpuMs: (cpu.user + cpu.system) / 1000 });
+      // Only the sending is the LMS's cost under measurement; signing happened before the clock.
+      process.send!({ ...result, cpuMs: result.sendCpuMs });
     });
   });
 } else if (process.argv.includes('--web-server')) {

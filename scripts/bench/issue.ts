@@ -1,27 +1,31 @@
 // Issuing benchmark: fully signed credentials per second through the real use-case, issueCredential
-// (award row lock, status-list entry, OB 3.0 build, eddsa-rdfc-2022 Data Integrity proof, RS256
-// VC-JWT, insert), against the local PostgreSQL in a throw-away schema. Prints JSON lines:
-//   issue.credentials_per_s  {threads: 1} and {threads: N}: awards signed and stored per second
-// Usage: node dist/scripts/bench/issue.js [--count 600] [--threads N] [--concurrency 8]
-import { randomBytes } from 'node:crypto';
-import { availableParallelism, loadavg } from 'node:os';
-import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
+// (award read, status-list entry from a reserved range, OB 3.0 build, eddsa-rdfc-2022 Data Integrity
+// proof, RS256 VC-JWT, locked multi-row insert), against the PostgreSQL of the environment in a
+// throw-away schema, `--concurrency` calls in flight as the issue queue's worker runs them.
+// Prints JSON lines:
+//   issue.credentials_per_s  {sign_threads: 0}: one process, everything on its one thread
+//                            {sign_threads: N}: one process, signing on N worker threads (the default)
+//   issue.stock_di_per_s     stock @digitalbazaar/vc eddsa-rdfc-2022 signing alone, one thread, this run
+//   issue.vs_stock           each issue.credentials_per_s / issue.stock_di_per_s of this run (params.sign_threads)
+// Usage: node dist/scripts/bench/issue.js [--count 2000] [--threads N] [--concurrency 64] [--stock-seconds 3]
+import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
+import { availableParallelism } from 'node:os';
+import * as vc from '@digitalbazaar/vc';
+import { DataIntegrityProof } from '@digitalbazaar/data-integrity';
+import { cryptosuite } from '@digitalbazaar/eddsa-rdfc-2022-cryptosuite';
+import * as Ed25519Multikey from '@digitalbazaar/ed25519-multikey';
+import { buildOpenBadgeCredential } from '../../src/credentials/builder';
+import { createDocumentLoader } from '../../src/credentials/contexts';
 import type { Kysely } from 'kysely';
 import { Pool } from 'pg';
 import { awardBadge, createAchievement, createCredentialPort, issueCredential, type BadgesDeps } from '../../src/badges';
 import { loadConfig, type Config } from '../../src/config';
 import { createManualCourse, upsertManualLearner } from '../../src/courses';
 import { createDatabase, migrate, quoteIdent, type Database } from '../../src/db';
+import { measure } from './report';
 
-interface Shard {
-  schema: string;
-  warmup: string[];
-  awardIds: string[];
-  concurrency: number;
-}
-
-function depsFor(database: Database, config: Config): BadgesDeps {
-  const credentials = createCredentialPort({ db: database.db as unknown as Kysely<unknown>, config });
+function depsFor(database: Database, config: Config, schema: string, signThreads: number): BadgesDeps {
+  const credentials = createCredentialPort({ db: database.db as unknown as Kysely<unknown>, config: { ...config, ISSUE_SIGN_THREADS: signThreads }, schema });
   return { db: database.db, credentials, baseUrl: config.BASE_URL };
 }
 
@@ -38,18 +42,27 @@ async function issueAll(deps: BadgesDeps, awardIds: string[], concurrency: numbe
   );
 }
 
-/** A worker thread: own pool, own signer; warms up, waits for "go", issues its shard. */
-async function workerMain(): Promise<void> {
-  const shard = workerData as Shard;
-  const config = loadConfig();
-  const database = createDatabase({ url: config.DATABASE_URL, schema: shard.schema, max: shard.concurrency + 1 });
-  const deps = depsFor(database, config);
-  await issueAll(deps, shard.warmup, 1);
-  parentPort!.postMessage('ready');
-  await new Promise((resolve) => parentPort!.once('message', resolve));
-  await issueAll(deps, shard.awardIds, shard.concurrency);
-  await database.close();
-  parentPort!.postMessage('done');
+/** Stock Data Integrity signing (what `issue.credentials_per_s` is compared with), one thread: a rate function. */
+async function stockSigner(): Promise<(seconds: number) => Promise<number>> {
+  const documentLoader = createDocumentLoader();
+  const issuerId = 'did:web:localhost%3A3000';
+  const privateKey = generateKeyPairSync('ed25519').privateKey;
+  const jwk = { ...privateKey.export({ format: 'jwk' }), kty: 'OKP', crv: 'Ed25519' };
+  const keyPair = await Ed25519Multikey.fromJwk({ jwk, secretKey: true, id: `${issuerId}#key-1`, controller: issuerId });
+  const suite = new DataIntegrityProof({ signer: keyPair.signer(), cryptosuite });
+  const credential = (i: number) => buildOpenBadgeCredential({
+    id: `http://localhost:3000/credentials/${randomUUID()}`, issuer: { id: issuerId, type: ['Profile'], name: 'Bench University', url: 'http://localhost:3000' },
+    achievement: { id: 'http://localhost:3000/achievements/1', name: 'Bench Badge', description: 'Scored at least 80% on the bench quiz.', criteria: { narrative: 'Score 80% or more.' } },
+    recipient: { email: `bench${i}@example.edu`, salt: randomBytes(16).toString('hex') }, result: undefined, validFrom: new Date(), awardedDate: new Date(),
+    status: { listId: 'l', statusListIndex: i, statusListCredential: 'http://localhost:3000/status-lists/3f1e4c1e-0000-4000-8000-000000000001' },
+  });
+  for (let i = 0; i < 30; i++) await vc.issue({ credential: credential(i), suite, documentLoader });
+  return async (seconds) => {
+    let n = 0;
+    const start = performance.now();
+    while (performance.now() - start < seconds * 1000) await vc.issue({ credential: credential(n++), suite, documentLoader });
+    return n / ((performance.now() - start) / 1000);
+  };
 }
 
 async function prepare(deps: BadgesDeps, count: number): Promise<string[]> {
@@ -78,58 +91,50 @@ async function prepare(deps: BadgesDeps, count: number): Promise<string[]> {
   return ids;
 }
 
-async function runThreads(schema: string, warmup: string[], awardIds: string[], threads: number, concurrency: number): Promise<number> {
-  const per = Math.ceil(awardIds.length / threads);
-  const perWarm = Math.ceil(warmup.length / threads);
-  const workers = Array.from({ length: threads }, (_, t) => new Worker(__filename, {
-    workerData: { schema, concurrency, warmup: warmup.slice(t * perWarm, (t + 1) * perWarm), awardIds: awardIds.slice(t * per, (t + 1) * per) } satisfies Shard,
-  }));
-  const message = (worker: Worker, expected: string) => new Promise<void>((resolve, reject) => {
-    worker.once('error', reject);
-    worker.once('message', (m) => (m === expected ? resolve() : reject(new Error(`unexpected ${String(m)}`))));
-  });
-  await Promise.all(workers.map((w) => message(w, 'ready')));
-  const start = performance.now();
-  const done = workers.map((w) => message(w, 'done'));
-  for (const w of workers) w.postMessage('go');
-  await Promise.all(done);
-  const seconds = (performance.now() - start) / 1000;
-  await Promise.all(workers.map((w) => w.terminate()));
-  return awardIds.length / seconds;
-}
-
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   const arg = (name: string, fallback: number) => {
     const i = argv.indexOf(`--${name}`);
     return i >= 0 ? Number(argv[i + 1]) : fallback;
   };
-  const count = arg('count', 600);
-  const threads = arg('threads', availableParallelism());
-  const concurrency = arg('concurrency', 8);
+  const count = arg('count', 2000);
+  const threads = arg('threads', Math.min(4, availableParallelism()));
+  const concurrency = arg('concurrency', 64);
+  const stockSeconds = arg('stock-seconds', 3);
   const config = loadConfig();
   const schema = `bench_${randomBytes(5).toString('hex')}`;
   const admin = new Pool({ connectionString: config.DATABASE_URL, max: 1 });
   await admin.query(`create schema ${quoteIdent(schema)}`);
-  const database = createDatabase({ url: config.DATABASE_URL, schema, max: concurrency + 2 });
+  const database = createDatabase({ url: config.DATABASE_URL, schema, max: 12 });
   try {
     await migrate(database.pool);
-    const deps = depsFor(database, config);
-    const warmup = await prepare(deps, 20 + 10 * threads);
-    const single = await prepare(deps, count);
-    const multi = threads > 1 ? await prepare(deps, count) : [];
-    const params = { count, concurrency, cores: availableParallelism(), node: process.version, proofs: 'eddsa-rdfc-2022+RS256', stored: true, path: 'issueCredential' };
-
-    await issueAll(deps, warmup.slice(0, 20), 1);
-    const start = performance.now();
-    await issueAll(deps, single, concurrency);
-    const rate = count / ((performance.now() - start) / 1000);
-    // The machine's load average goes with each figure: on a shared two-core box it explains a lot.
-    emit('issue.credentials_per_s', rate, 'credentials/s', { ...params, threads: 1, loadavg1: Math.round(loadavg()[0]! * 10) / 10 });
-    if (threads > 1) {
-      const multiRate = await runThreads(schema, warmup.slice(20), multi, threads, concurrency);
-      emit('issue.credentials_per_s', multiRate, 'credentials/s', { ...params, threads, loadavg1: Math.round(loadavg()[0]! * 10) / 10 });
+    const params = { count, concurrency, node: process.version, proofs: 'eddsa-rdfc-2022+RS256', stored: true, path: 'issueCredential', status: 'range', insert: 'multi-row' };
+    // The stock rate is measured right before and right after each issuing run and averaged, so a
+    // change of load during the run weighs on both sides of the ratio alike.
+    const stockRate = await stockSigner();
+    const stockRates: number[] = [];
+    const results: { signThreads: number; rate: number; stock: number }[] = [];
+    for (const signThreads of [0, threads]) {
+      const deps = depsFor(database, config, schema, signThreads);
+      const warmup = await prepare(deps, 50 + 20 * signThreads);
+      const awards = await prepare(deps, count);
+      await issueAll(deps, warmup, Math.min(concurrency, 8)); // JIT, key caches, threads started
+      const m = measure();
+      const stockBefore = await stockRate(stockSeconds / 2);
+      const start = performance.now();
+      await issueAll(deps, awards, concurrency);
+      const rate = count / ((performance.now() - start) / 1000);
+      const stockAfter = await stockRate(stockSeconds / 2);
+      stockRates.push(stockBefore, stockAfter);
+      const stored = Number((await database.pool.query('select count(*) from credentials c join awards a on a.credential_id = c.id')).rows[0].count);
+      m.emit('issue.credentials_per_s', rate, 'credentials/s', { ...params, sign_threads: signThreads, processes: 1, stored_total: stored });
+      results.push({ signThreads, rate, stock: (stockBefore + stockAfter) / 2 });
+      await deps.credentials.close?.();
     }
+    const m = measure();
+    const stock = stockRates.reduce((a, b) => a + b, 0) / stockRates.length;
+    m.emit('issue.stock_di_per_s', stock, 'credentials/s', { threads: 1, seconds: stockSeconds * results.length, measured: 'around each issuing run', node: process.version });
+    for (const r of results) m.emit('issue.vs_stock', r.rate / r.stock, 'ratio', { sign_threads: r.signThreads, credentials_per_s: Math.round(r.rate), stock_di_per_s_around_run: Math.round(r.stock) });
   } finally {
     await database.close();
     await admin.query(`drop schema if exists ${quoteIdent(schema)} cascade`);
@@ -137,18 +142,7 @@ async function main(): Promise<void> {
   }
 }
 
-function emit(name: string, value: number, unit: string, params: Record<string, unknown>): void {
-  process.stdout.write(`${JSON.stringify({ name, value: Math.round(value * 10) / 10, unit, params })}\n`);
-}
-
-if (isMainThread) {
-  main().catch((error: unknown) => {
-    process.stderr.write(`bench failed: ${(error as Error).stack ?? String(error)}\n`);
-    process.exit(1);
-  });
-} else {
-  workerMain().catch((error: unknown) => {
-    process.stderr.write(`bench worker failed: ${(error as Error).stack ?? String(error)}\n`);
-    process.exit(1);
-  });
-}
+main().catch((error: unknown) => {
+  process.stderr.write(`bench failed: ${(error as Error).stack ?? String(error)}\n`);
+  process.exit(1);
+});

@@ -1,42 +1,53 @@
-// End-to-end pipeline latency: API events arrive at a fixed rate (half of them take a new learner
-// over the threshold); each awarding event goes ingest -> evaluate job -> award -> issue job ->
-// signed credential stored. Latency = credential row created_at - the moment the 202 was received.
-// Laurel runs as in production: one web process and `--workers` worker processes (`node
-// dist/src/main.js` with ROLE=web / ROLE=worker) on the local PostgreSQL (a private schema) and Redis
-// (a private queue prefix); this process is only the LMS and the stopwatch.
-// Prints, per rate:
-//   pipeline.p50_ms, pipeline.p99_ms   params {rate, seconds, events, awarding, completed, workers}
-// Usage: node dist/scripts/bench/pipeline.js [--rates 100,500] [--seconds 60] [--drain 120] [--workers 3]
+// Grade to badge, end to end, as a learner feels it: a Moodle site's companion plugin sends signed
+// deliveries (the HMAC route, POST /events/moodle/:sourceId) at a fixed offered rate, half of them
+// taking a new learner over the achievement's threshold. Each awarding event goes intake (committed
+// before the 202) -> evaluate job -> award -> issue job -> signed credential stored.
+// Latency = the credential row's creation time - the moment the load generator SENT the delivery
+// (not when the 202 came back). Both clocks are this machine's.
+// An awarding event whose credential is not stored when the drain ends is a FAILURE: it is counted in
+// params.missing and the run reports no percentile (value null) rather than a flattering one.
+// Laurel runs as in production: `--web-processes` web and `--worker-processes` worker processes
+// (`node dist/src/main.js` with ROLE=web / ROLE=worker, default layout from the core count as
+// `npm start` uses) on a private schema and queue prefix of the PostgreSQL and Redis of the
+// environment (npm run bench gives them private servers); this process is only the LMS and the stopwatch.
+// Prints, per offered rate (params.rate, events/s):
+//   pipeline.p50_ms, pipeline.p90_ms, pipeline.p99_ms, pipeline.max_ms   (null when anything is missing)
+//   pipeline.achieved_rate   events/s actually sent and acknowledged (202), next to the offered rate
+//   params {rate, achieved_rate, seconds, events, awarding, stored, missing, refused, duplicates, web_processes, worker_processes}
+// Usage: node dist/scripts/bench/pipeline.js [--rates 100,500] [--seconds 30] [--drain 60] [--web-processes N] [--worker-processes N]
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createHmac } from 'node:crypto';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { Agent, request as httpRequest } from 'node:http';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { config as loadEnv } from 'dotenv';
 import { closeContext } from '../../src/context';
-import { createManualCourse } from '../../src/courses';
+import { upsertLtiCourse, upsertPlatform } from '../../src/courses';
 import { migrate } from '../../src/db';
+import { createEventSource } from '../../src/events';
+import { processLayout } from '../../src/layout';
 import { projectRoot } from '../../src/paths';
 import { createToken } from '../../src/tokens';
 import { freePort } from '../faults/infra';
+import { arg, measure, numArg, percentile } from './report';
 import { createScratch, dropScratch } from './scratch';
 
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1]! : fallback;
-}
-
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-}
+/** The build this script belongs to (dist/, or another outDir), whose Laurel it runs. */
+const builtRoot = join(__dirname, '..', '..');
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Wall-clock milliseconds with sub-millisecond precision (comparable with PostgreSQL's now()). */
+const wallNow = () => performance.timeOrigin + performance.now();
 
 async function main(): Promise<void> {
   loadEnv({ path: join(projectRoot, '.env'), quiet: true });
   const rates = arg('rates', '100,500').split(',').map(Number);
-  const seconds = Number(arg('seconds', '60'));
-  const drainMs = Number(arg('drain', '120')) * 1000;
-  const workerCount = Number(arg('workers', '3'));
-  const { prefix, schema, config, admin, database, redis, ctx } = await createScratch();
+  const seconds = numArg('seconds', 30);
+  const drainMs = numArg('drain', 60) * 1000;
+  const layout = processLayout({ cores: availableParallelism(), env: process.env });
+  const webCount = numArg('web-processes', layout.web);
+  const workerCount = numArg('worker-processes', layout.workers);
+  const { prefix, schema, config, admin, database, ctx } = await createScratch();
   const children: ChildProcess[] = [];
   try {
     await migrate(database.pool);
@@ -46,9 +57,9 @@ async function main(): Promise<void> {
     url.searchParams.set('options', `-c search_path=${schema}`);
     const env: NodeJS.ProcessEnv = {
       ...process.env, NODE_ENV: 'production', DATABASE_URL: url.toString(), QUEUE_PREFIX: prefix, PORT: String(port), BASE_URL: base,
-      LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '10000000',
+      LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '10000000', WEB_PROCESSES: '1', WORKER_PROCESSES: '1',
     };
-    spawnSync(process.execPath, [join(projectRoot, 'dist', 'src', 'cli', 'main.js'), 'bootstrap'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+    spawnSync(process.execPath, [join(builtRoot, 'src', 'cli', 'main.js'), 'bootstrap'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
     const logs = join(projectRoot, '.data', 'bench-logs');
     mkdirSync(logs, { recursive: true });
     const spawnLaurel = (role: 'web' | 'worker', n: number) => {
@@ -56,64 +67,122 @@ async function main(): Promise<void> {
       const log = openSync(join(logs, `pipeline-${role}-${n}.log`), 'w');
       // BENCH_PROFILE_DIR=dir writes a CPU profile of each Laurel process there (on exit).
       const profile = process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : [];
-      children.push(spawn(process.execPath, [...profile, join(projectRoot, 'dist', 'src', 'main.js')], { env: { ...env, ROLE: role }, stdio: ['ignore', log, log] }));
+      children.push(spawn(process.execPath, [...profile, join(builtRoot, 'src', 'main.js')], { env: { ...env, ROLE: role }, stdio: ['ignore', log, log] }));
       closeSync(log);
     };
-    spawnLaurel('web', 0);
+    // Several web processes share the port (SO_REUSEPORT is not needed: each is its own listener
+    // only when there is one; with more, they run under node:cluster inside main.js).
+    if (webCount > 1) {
+      const log = openSync(join(logs, 'pipeline-web.log'), 'w');
+      children.push(spawn(process.execPath, [join(builtRoot, 'src', 'main.js')], { env: { ...env, ROLE: 'web', WEB_PROCESSES: String(webCount) }, stdio: ['ignore', log, log] }));
+      closeSync(log);
+    } else spawnLaurel('web', 0);
     for (let n = 1; n <= workerCount; n++) spawnLaurel('worker', n);
-    for (let i = 0; i < 600 && (await fetch(`${base}/readyz`).catch(() => undefined))?.status !== 200; i++) await new Promise((r) => setTimeout(r, 100));
-    const token = (await createToken(database.db, { name: 'bench', scopes: ['admin'] })).token;
-    const agent = new Agent({ keepAlive: true, maxSockets: 128 });
-    const post = (path: string, body: unknown) =>
-      new Promise<{ status: number; body: string }>((resolve, reject) => {
-        const data = JSON.stringify(body);
-        const req = httpRequest(`${base}${path}`, { method: 'POST', agent, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) } }, (res) => {
-          let text = '';
-          res.on('data', (c: Buffer) => (text += c.toString()));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
-        });
-        req.on('error', reject);
-        req.end(data);
-      });
-    // Through the API, so the achievement has its issuer and published status as in production.
-    const course = await createManualCourse(database.db, { title: 'Pipeline bench' });
-    const achievement = JSON.parse((await post('/api/v1/achievements', { courseId: course.id, name: 'Half', description: 'd', criteria: { narrative: 'c' }, rule: { kind: 'score', assignmentId: 'A1', minPercent: 50 } })).body) as { id: string };
+    for (let i = 0; i < 600 && (await fetch(`${base}/readyz`).catch(() => undefined))?.status !== 200; i++) await sleep(100);
 
+    // The Moodle site: platform, course (context id 2), the plugin's event source, one learner per event.
+    const db = database.db;
+    const platform = await upsertPlatform(db, { issuer: 'http://moodle.bench', clientId: 'bench', name: 'Bench Moodle', lms: 'moodle', authEndpoint: 'http://moodle.bench/auth', tokenEndpoint: 'http://moodle.bench/token', jwksUrl: 'http://moodle.bench/jwks' });
+    const course = await upsertLtiCourse(db, { platformId: platform.id, deploymentRowId: null, contextId: '2', title: 'Pipeline bench' });
+    const source = await createEventSource(db, { kind: 'moodle', platformId: platform.id });
+    const totalEvents = rates.reduce((sum, rate) => sum + Math.round(rate * seconds), 0);
+    await database.pool.query(
+      `insert into learners (platform_id, lti_user_id, name) select $1, (100000 + g)::text, 'Learner ' || g from generate_series(1, $2::int) g`,
+      [platform.id, totalEvents],
+    );
+    await database.pool.query('analyze');
+    // Through the API, so the achievement has its issuer and published status as in production.
+    const token = (await createToken(database.db, { name: 'bench', scopes: ['admin'] })).token;
+    const created = await fetch(`${base}/api/v1/achievements`, {
+      method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ courseId: course.id, name: 'Half', description: 'Half marks on the quiz.', criteria: { narrative: 'Score 50% or more on the quiz.' }, rule: { kind: 'score', assignmentId: '12', minPercent: 50 } }),
+    });
+    if (created.status !== 201) throw new Error(`achievement: ${created.status} ${await created.text()}`);
+
+    const agent = new Agent({ keepAlive: true, maxSockets: 256 });
+    let learnerSeq = 0;
     for (const rate of rates) {
-      const accepted = new Map<string, number>();
       const total = Math.round(rate * seconds);
-      const start = performance.now();
-      const inflight: Promise<unknown>[] = [];
-      for (let i = 0; i < total; i++) {
-        const due = start + (i * 1000) / rate;
-        const wait = due - performance.now();
-        if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
-        const email = `r${rate}-l${i}@bench.example`;
+      // Every delivery built before the clock starts; the plugin signs each as it sends (microseconds).
+      const deliveries = Array.from({ length: total }, (_, i) => {
+        const user = String(100000 + ++learnerSeq); // Moodle user ids are numeric
         const awarding = i % 2 === 0;
-        inflight.push(
-          post('/api/v1/events', { id: `r${rate}-${i}`, courseId: course.id, learner: { email }, assignment: { id: 'A1' }, scoreGiven: awarding ? 90 : 10, scoreMaximum: 100, occurredAt: new Date().toISOString() }).then((res) => {
-            if (res.status === 202 && awarding) accepted.set(email, Date.now());
-          }),
-        );
+        const body = JSON.stringify({
+          schema: 'laurel.moodle.v1', id: `r${rate}-${i}`, event: 'user_graded', time: Math.floor(Date.now() / 1000),
+          site: { url: 'http://moodle.bench' }, course: { id: '2', fullname: 'Pipeline bench' }, user: { id: user },
+          item: { id: '12', name: 'Quiz', grademax: 100 }, grade: { finalgrade: awarding ? 90 : 10, hidden: false, excluded: false },
+        });
+        return { user, awarding, body };
+      });
+      const sentAt = new Map<string, number>();
+      const statuses: Record<string, number> = {};
+      let lastAck = 0;
+      const send = (d: (typeof deliveries)[number]) =>
+        new Promise<void>((resolve) => {
+          const timestamp = Math.floor(Date.now() / 1000);
+          const signature = `sha256=${createHmac('sha256', source.secret!).update(`${timestamp}.${d.body}`).digest('hex')}`;
+          const req = httpRequest(`${base}/events/moodle/${source.id}`, {
+            method: 'POST', agent,
+            headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(d.body), 'x-laurel-timestamp': String(timestamp), 'x-laurel-signature': signature },
+          }, (res) => {
+            res.resume();
+            res.on('end', () => {
+              statuses[res.statusCode ?? 0] = (statuses[res.statusCode ?? 0] ?? 0) + 1;
+              if (res.statusCode !== 202) sentAt.delete(d.user);
+              lastAck = wallNow();
+              resolve();
+            });
+          });
+          req.on('error', () => {
+            statuses.error = (statuses.error ?? 0) + 1;
+            sentAt.delete(d.user);
+            resolve();
+          });
+          if (d.awarding) sentAt.set(d.user, wallNow());
+          req.end(d.body);
+        });
+      const m = measure();
+      const start = performance.now();
+      const firstSend = wallNow();
+      const inflight: Promise<void>[] = [];
+      for (let i = 0; i < total; i++) {
+        const wait = start + (i * 1000) / rate - performance.now();
+        if (wait > 1) await sleep(wait);
+        inflight.push(send(deliveries[i]!));
       }
       await Promise.all(inflight);
-      // Wait until every awarding event has its credential (or the drain time runs out).
+      const achievedRate = (statuses['202'] ?? 0) / ((lastAck - firstSend) / 1000);
+      // Every awarding delivery counts, refused ones too: a refusal is a badge the learner never gets.
+      const awarding = deliveries.filter((d) => d.awarding).length;
+      const refused = total - (statuses['202'] ?? 0);
+      // Wait until every accepted awarding event has its credential, or the drain time runs out.
+      const users = deliveries.filter((d) => d.awarding).map((d) => d.user);
+      const query = () => database.pool.query<{ lti_user_id: string; created_ms: number; credentials: number; awards: number }>(
+        `select l.lti_user_id, extract(epoch from min(c.created_at)) * 1000 as created_ms, count(c.id)::int as credentials, count(distinct a.id)::int as awards
+         from learners l join awards a on a.learner_id = l.id left join credentials c on c.award_id = a.id
+         where l.platform_id = $1 and l.lti_user_id = any($2::text[]) group by l.lti_user_id`,
+        [platform.id, users],
+      );
+      let rows = (await query()).rows;
       const deadline = Date.now() + drainMs;
-      let stored: { email: string; created_at: Date }[] = [];
-      while (Date.now() < deadline) {
-        stored = (
-          await database.pool.query<{ email: string; created_at: Date }>(
-            `select l.email, c.created_at from credentials c join awards a on a.id = c.award_id join learners l on l.id = a.learner_id where l.email like $1`,
-            [`r${rate}-%`],
-          )
-        ).rows;
-        if (stored.length >= accepted.size) break;
-        await new Promise((resolve) => setTimeout(resolve, 200));
+      while (rows.filter((r) => r.credentials > 0).length < awarding && Date.now() < deadline) {
+        await sleep(200);
+        rows = (await query()).rows;
       }
-      const latencies = stored.flatMap((r) => (accepted.has(r.email) ? [r.created_at.getTime() - accepted.get(r.email)!] : [])).sort((a, b) => a - b);
-      const params = { rate, seconds, events: total, awarding: accepted.size, completed: latencies.length, workers: workerCount };
-      console.log(JSON.stringify({ name: 'pipeline.p50_ms', value: percentile(latencies, 50), unit: 'ms', params }));
-      console.log(JSON.stringify({ name: 'pipeline.p99_ms', value: percentile(latencies, 99), unit: 'ms', params }));
+      const latencies = rows.flatMap((r) => (sentAt.has(r.lti_user_id) && r.credentials > 0 ? [Number(r.created_ms) - sentAt.get(r.lti_user_id)!] : [])).sort((a, b) => a - b);
+      const stored = rows.filter((r) => r.credentials > 0).length;
+      const duplicates = rows.filter((r) => r.awards > 1 || r.credentials > 1).length;
+      const missing = awarding - stored;
+      const params = {
+        rate, achieved_rate: Math.round(achievedRate * 10) / 10, seconds, events: total, awarding, stored, missing, refused, duplicates, statuses,
+        route: 'moodle-hmac', from: 'send', to: 'credential stored', web_processes: webCount, worker_processes: workerCount,
+      };
+      const failed = missing > 0 || duplicates > 0 || refused > 0;
+      for (const [name, p] of [['pipeline.p50_ms', 50], ['pipeline.p90_ms', 90], ['pipeline.p99_ms', 99], ['pipeline.max_ms', 100]] as const) {
+        m.emit(name, failed ? NaN : percentile(latencies, p), 'ms', params);
+      }
+      m.emit('pipeline.achieved_rate', achievedRate, 'events/s', params);
+      if (failed) process.stderr.write(`pipeline at ${rate}/s: ${missing} awarding events without a credential, ${refused} refused, ${duplicates} duplicates: no percentile reported\n`);
     }
     agent.destroy();
   } finally {

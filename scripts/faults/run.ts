@@ -205,6 +205,8 @@ async function start(): Promise<number> {
   const env: NodeJS.ProcessEnv = {
     ...process.env, NODE_ENV: 'production', DATABASE_URL: pg.url, REDIS_URL: redis.url, QUEUE_PREFIX: 'faults', PORT: String(webPort), BASE_URL: `http://127.0.0.1:${webPort}`,
     LOG_LEVEL: 'warn', EVENT_RELAY_INTERVAL_MS: '2000', EVENT_RELAY_GRACE_MS: '5000', RATE_LIMIT_PER_MINUTE: '10000000', WORKER_CONCURRENCY: '16', DATABASE_POOL_MAX: '20',
+    // One process per spawn: a kill here must kill the worker itself, not a supervisor of several.
+    WEB_PROCESSES: '1', WORKER_PROCESSES: '1',
   };
   for (const step of [['migrate'], ['bootstrap']]) spawnSync(process.execPath, [cli, ...step], { env, stdio: ['ignore', 'ignore', 'inherit'] });
   const token = spawnSync(process.execPath, [cli, 'token', 'create', '--name', 'faults', '--scopes', 'admin'], { env, encoding: 'utf8' }).stdout.trim();

@@ -3,7 +3,7 @@ import { sql, type Kysely } from 'kysely';
 import type { Config } from '../config';
 import {
   issuerIdForPlatform,
-  allocateStatusEntry,
+  allocateStatusRange,
   bakePng,
   bakeSvg,
   buildOpenBadgeCredential,
@@ -16,11 +16,15 @@ import {
   issuerForIssuing,
   issuerProfile,
   setStatus,
+  statusEntryOf,
   type CredentialFacts,
+  type StatusEntry,
+  type StatusRange,
   type CredentialSigner,
   type IssuerProfile,
   type Verifier,
 } from '../credentials';
+import { createCredentialSignPool, defaultIssueSignThreads, type CredentialSignPool } from '../credentials/sign-pool';
 import { LaurelError } from '../errors';
 import { urls } from './deps';
 import type { AwardFacts, CredentialPort } from './port';
@@ -30,6 +34,8 @@ export interface CredentialPortOptions {
   /** The process-wide pool; signer and verifier read keys, issuers and status lists through it. */
   db: Kysely<unknown>;
   config: Config;
+  /** Schema of Laurel's tables when DATABASE_URL does not name it (benchmarks): the signing threads need it. */
+  schema?: string;
 }
 
 const PROFILE_CACHE_MS = 30_000;
@@ -38,6 +44,10 @@ const PROFILE_CACHE_MS = 30_000;
 export function createCredentialPort(options: CredentialPortOptions): CredentialPort {
   const { db, config } = options;
   let signer: Promise<CredentialSigner> | undefined;
+  const signThreads = defaultIssueSignThreads(config);
+  let pool: CredentialSignPool | undefined;
+  const signOnThreads = (issuerId: string, unsigned: Record<string, unknown>) =>
+    (pool ??= createCredentialSignPool({ threads: signThreads, config, schema: options.schema })).sign(issuerId, unsigned);
   let verifier: Promise<Verifier> | undefined;
   let defaultIssuer: Promise<string> | undefined;
   const signerOf = () => (signer ??= createSigner(db, config).catch((error: unknown) => {
@@ -47,6 +57,7 @@ export function createCredentialPort(options: CredentialPortOptions): Credential
   const verifierOf = () => (verifier ??= signerOf().then((s) => createVerifier({ db, config, signer: s })));
   // Issuer profiles change rarely (an admin edit); caching them saves a round trip per credential.
   const profiles = new Map<string, { profile: Promise<IssuerProfile>; at: number }>();
+  const statusEntries = createStatusAllocator((issuerId, count) => reserveStatusRange(db, issuerId, count), config);
   // An issuer's first credential fixes its DID (it follows BASE_URL until then): once seen fixed in
   // this process, later credentials skip that step.
   const issuing = new Map<string, Promise<unknown>>();
@@ -91,9 +102,10 @@ export function createCredentialPort(options: CredentialPortOptions): Credential
     },
     async sign(_db, facts) {
       const profile = await profileOf(facts.issuerId);
-      const status = await reserveStatusEntry(db, facts.issuerId, config);
+      const status = await statusEntries.take(facts.issuerId);
       const unsigned = buildOpenBadgeCredential(credentialFacts(config.BASE_URL, facts, profile, status));
-      const signed = await (await signerOf()).sign(facts.issuerId, unsigned);
+      // Off the event loop when threads are configured: this process may also be answering requests.
+      const signed = signThreads > 0 ? await signOnThreads(facts.issuerId, unsigned) : await (await signerOf()).sign(facts.issuerId, unsigned);
       return { document: signed.credential, jws: signed.jws, keyIds: signed.keyIds, statusListId: status.listId, statusIndex: status.statusListIndex };
     },
     async setRevoked(trx, entry, revoked) {
@@ -103,6 +115,10 @@ export function createCredentialPort(options: CredentialPortOptions): Credential
       const result = await (await verifierOf())(credential);
       return { verified: result.verified, verdict: result.verdict, summary: result.summary, checks: result.checks };
     },
+    async close() {
+      await pool?.close();
+      pool = undefined;
+    },
     bakePng,
     bakeSvg,
     defaultBadgeSvg: (art) => defaultBadgeSvg({ name: art.name, color: art.primaryColor }),
@@ -111,17 +127,50 @@ export function createCredentialPort(options: CredentialPortOptions): Credential
 }
 
 /**
- * A status-list entry in its own short transaction, committed without waiting for the WAL flush.
- * Why: every issue takes the same status-list row lock, and waiting for fsync while holding it
- * caps issuing at one allocation per disk flush. Why it is safe: the credential that uses the entry
- * is stored later with a synchronous commit, which flushes the WAL up to and including this
- * allocation; if a crash loses the allocation, no stored credential refers to it.
+ * A range of status-list allocations in its own short transaction, committed without waiting for the
+ * WAL flush. Why: every issue of an issuer takes the same status-list row lock, and waiting for fsync
+ * while holding it caps issuing at one allocation per disk flush. Why it is safe: a credential that
+ * uses an entry is stored later with a synchronous commit, which flushes the WAL up to and including
+ * this allocation; if a crash loses the allocation, no stored credential refers to it.
  */
-async function reserveStatusEntry(db: Kysely<unknown>, issuerId: string, config: Config) {
+async function reserveStatusRange(db: Kysely<unknown>, issuerId: string, count: number): Promise<StatusRange> {
   return db.transaction().execute(async (trx) => {
     await sql`set local synchronous_commit = off`.execute(trx);
-    return allocateStatusEntry(trx, issuerId, config);
+    return allocateStatusRange(trx, issuerId, count);
   });
+}
+
+/** Smallest and largest range a process reserves at once. */
+const STATUS_RANGE_MIN = 4;
+const STATUS_RANGE_MAX = 256;
+
+/**
+ * Hands out status-list entries from ranges reserved per issuer (one statement per range instead of
+ * one per credential). The range size adapts: it doubles while ranges run out within a second (a
+ * busy worker) and falls back to the minimum when idle, so a quiet process that stops leaves only a
+ * few unused bits behind. Exported for tests.
+ */
+export function createStatusAllocator(reserve: (issuerId: string, count: number) => Promise<StatusRange>, config: Pick<Config, 'BASE_URL'>) {
+  const current = new Map<string, { range: StatusRange; next: number; at: number }>();
+  const pending = new Map<string, Promise<unknown>>();
+  return {
+    async take(issuerId: string): Promise<StatusEntry> {
+      for (;;) {
+        const held = current.get(issuerId);
+        if (held && held.next < held.range.to) return statusEntryOf(config, held.range, held.next++);
+        let reserving = pending.get(issuerId);
+        if (!reserving) {
+          const last = held ? held.range.to - held.range.from : 0;
+          const size = held && Date.now() - held.at < 1000 ? Math.min(STATUS_RANGE_MAX, Math.max(STATUS_RANGE_MIN, last * 2)) : STATUS_RANGE_MIN;
+          reserving = reserve(issuerId, size)
+            .then((range) => void current.set(issuerId, { range, next: range.from, at: Date.now() }))
+            .finally(() => pending.delete(issuerId));
+          pending.set(issuerId, reserving);
+        }
+        await reserving;
+      }
+    },
+  };
 }
 
 /** Maps what badges knows about an award onto the builder's facts (pure). */

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { sql, type Selectable } from 'kysely';
+import { GroupCommit } from '../batching';
 import { isUuid } from '../courses';
 import { LaurelError } from '../errors';
 import { achievementImageUrl, requiredPercentOf } from './achievements';
@@ -20,36 +21,93 @@ export type CredentialRow = Selectable<BadgeTables['credentials']>;
  * serialise all issuing. The price of a lost race (two runs of the same award at once, rare since
  * the issue job id is the award id) is one discarded signature and an unused status index, never a
  * second stored credential: the locked re-check and the unique award_id decide.
+ *
+ * Under load, concurrent calls on the process pool share round trips (src/batching.ts): the awards
+ * are read by one query and the credentials stored by one multi-row statement (one transaction, one
+ * commit) per batch; each call still gets its own result or error.
  */
 export async function issueCredential(deps: BadgesDeps, props: { awardId: string }): Promise<{ credential: CredentialRow; created: boolean }> {
   if (!isUuid(props.awardId)) throw new LaurelError('ERR_NOT_FOUND', 'No award has this id.');
   const db = badgesDb(deps.db);
-  const row = await loadAward(db, props.awardId);
+  const batch = batchesFor(db);
+  const row = batch ? await batch.load.submit(props.awardId) : (await loadAwards(db, [props.awardId]))[0];
   if (!row) throw new LaurelError('ERR_NOT_FOUND', 'No award has this id.', { details: { awardId: props.awardId } });
   if (row.credential_id) return { credential: await credentialById(db, row.credential_id), created: false };
   if (row.status === 'revoked') throw revoked(row.award_id);
 
   const facts = await factsOf(deps, row);
   const signed = await deps.credentials.sign(deps.db, facts);
-  // One statement (one round trip, one commit): lock the award if it is still unsigned and not
-  // revoked, store the credential, link it. No row back means a concurrent run or a revocation won.
+  const toStore: CredentialToStore = {
+    id: facts.credentialId, award_id: row.award_id, issuer_id: facts.issuerId, document: signed.document, jws: signed.jws,
+    status_list_id: signed.statusListId, status_index: signed.statusIndex, key_ids: signed.keyIds, issued_at: facts.validFrom, valid_until: facts.validUntil,
+  };
+  const stored = batch ? await batch.store.submit(toStore) : (await storeCredentials(db, [toStore]))[0];
+  if (stored) return { credential: stored, created: true };
+  // No row back: a concurrent run or a revocation won.
+  const current = await db.selectFrom('awards').select(['credential_id', 'status']).where('id', '=', row.award_id).executeTakeFirstOrThrow();
+  if (current.credential_id) return { credential: await credentialById(db, current.credential_id), created: false };
+  throw revoked(row.award_id);
+}
+
+interface CredentialToStore {
+  id: string;
+  award_id: string;
+  issuer_id: string;
+  document: Record<string, unknown>;
+  jws: string;
+  status_list_id: string | null;
+  status_index: number | null;
+  key_ids: string[];
+  issued_at: Date;
+  valid_until: Date | null;
+}
+
+/**
+ * Stores credentials in one statement (one round trip, one commit): locks each award that is still
+ * unsigned and not revoked (in id order, so concurrent batches cannot deadlock), inserts its
+ * credential and links it. Returns, per input, the stored row or undefined when its award was
+ * signed or revoked meanwhile. Two inputs for one award make the statement fail on the unique
+ * award_id; the batcher then stores each alone, and the second finds the award signed.
+ */
+async function storeCredentials(db: BadgesHandle, items: CredentialToStore[]): Promise<(CredentialRow | undefined)[]> {
   const { rows } = await sql<CredentialRow>`
-    with locked as (
-      select id from awards where id = ${row.award_id} and credential_id is null and status <> 'revoked' for update
+    with input as (
+      select * from jsonb_to_recordset(${JSON.stringify(items)}::jsonb) as x(
+        id uuid, award_id uuid, issuer_id text, document jsonb, jws text, status_list_id text, status_index integer, key_ids text[], issued_at timestamptz, valid_until timestamptz)
+    ), locked as (
+      select id from awards where id in (select award_id from input) and credential_id is null and status <> 'revoked' order by id for update
     ), stored as (
       insert into credentials (id, award_id, issuer_id, document, jws, status_list_id, status_index, key_ids, issued_at, valid_until)
-      select ${facts.credentialId}::uuid, locked.id, ${facts.issuerId}::text, ${JSON.stringify(signed.document)}::jsonb, ${signed.jws}::text,
-        ${signed.statusListId}::text, ${signed.statusIndex}::integer, ${signed.keyIds}::text[], ${facts.validFrom}::timestamptz, ${facts.validUntil}::timestamptz
-      from locked
+      select input.id, input.award_id, input.issuer_id, input.document, input.jws, input.status_list_id, input.status_index, input.key_ids, input.issued_at, input.valid_until
+      from input join locked on locked.id = input.award_id
       returning *
     ), linked as (
       update awards set credential_id = stored.id, updated_at = stored.issued_at from stored where awards.id = stored.award_id
     )
     select * from stored`.execute(db);
-  if (rows[0]) return { credential: rows[0], created: true };
-  const current = await db.selectFrom('awards').select(['credential_id', 'status']).where('id', '=', row.award_id).executeTakeFirstOrThrow();
-  if (current.credential_id) return { credential: await credentialById(db, current.credential_id), created: false };
-  throw revoked(row.award_id);
+  const byAward = new Map(rows.map((r) => [r.award_id, r]));
+  return items.map((item) => byAward.get(item.award_id));
+}
+
+interface IssueBatches {
+  load: GroupCommit<string, AwardWithFacts | undefined>;
+  store: GroupCommit<CredentialToStore, CredentialRow | undefined>;
+}
+
+const batches = new WeakMap<BadgesHandle, IssueBatches>();
+
+/** The batchers of a pool handle; none inside a transaction (its statements must stay on it, in order). */
+function batchesFor(db: BadgesHandle): IssueBatches | undefined {
+  if (db.isTransaction) return undefined;
+  let found = batches.get(db);
+  if (!found) {
+    found = {
+      load: new GroupCommit((ids) => loadAwards(db, ids), { maxBatch: 100, maxInFlight: 4 }),
+      store: new GroupCommit((items) => storeCredentials(db, items), { maxBatch: 100, maxInFlight: 4 }),
+    };
+    batches.set(db, found);
+  }
+  return found;
 }
 
 function revoked(awardId: string): LaurelError {
@@ -60,9 +118,9 @@ function credentialById(db: BadgesHandle, id: string): Promise<CredentialRow> {
   return db.selectFrom('credentials').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
 }
 
-/** The award with everything its credential says about the achievement and the learner, in one query. */
-function loadAward(db: BadgesHandle, awardId: string) {
-  return db
+/** Awards with everything their credentials say about the achievement and the learner, in one query (in input order). */
+async function loadAwards(db: BadgesHandle, awardIds: readonly string[]) {
+  const rows = await db
     .selectFrom('awards')
     .innerJoin('achievements', 'achievements.id', 'awards.achievement_id')
     .innerJoin('courses', 'courses.id', 'achievements.course_id')
@@ -76,11 +134,13 @@ function loadAward(db: BadgesHandle, awardId: string) {
       'courses.title as course_title', 'courses.context_id',
       'learners.email', 'learners.name as learner_name', 'learners.lti_user_id', 'platforms.issuer as platform_issuer',
     ])
-    .where('awards.id', '=', awardId)
-    .executeTakeFirst();
+    .where('awards.id', 'in', [...new Set(awardIds)])
+    .execute();
+  const byId = new Map(rows.map((r) => [r.award_id, r]));
+  return awardIds.map((id) => byId.get(id));
 }
 
-type AwardWithFacts = NonNullable<Awaited<ReturnType<typeof loadAward>>>;
+type AwardWithFacts = NonNullable<Awaited<ReturnType<typeof loadAwards>>[number]>;
 
 async function factsOf(deps: BadgesDeps, row: AwardWithFacts): Promise<AwardFacts> {
   const now = clock(deps);

@@ -7,6 +7,8 @@ import type { AlignmentValue, EvidenceValue } from './tables';
  * adapts the real engine; tests use the same adapter against real keys.
  */
 export interface CredentialPort {
+  /** Stops what the port started (signing threads), for processes that end by running out of work. */
+  close?(): Promise<void>;
   /** The issuer that signs achievements which name none (created on first use). */
   defaultIssuerId<T>(db: Kysely<T>): Promise<string>;
   /** The issuer that signs for a platform's courses: the platform's own when it has one, else the default. */

@@ -5,6 +5,13 @@ export const configSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   /** Which half of Laurel this process runs: `all` (web + workers, the embedded default), `web` or `worker`. */
   ROLE: z.enum(['all', 'web', 'worker']).default('all'),
+  /**
+   * Process layout of `npm start` (src/layout.ts): how many web and worker processes the ROLE runs.
+   * Unset: from the core count (one process on one core; else half the cores serve HTTP, the rest
+   * run jobs). ROLE=web runs WEB_PROCESSES web processes, ROLE=worker WORKER_PROCESSES workers.
+   */
+  WEB_PROCESSES: z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().min(1).max(64).optional()),
+  WORKER_PROCESSES: z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().min(1).max(64).optional()),
   /** HTTP port of the web role. */
   PORT: z.coerce.number({ error: 'must be a port number from 1 to 65535' }).int().min(1).max(65535, 'must be a port number from 1 to 65535').default(3000),
   /** Public origin of Laurel as LMSs and browsers reach it; issuer ids and credential URLs derive from it. */
@@ -57,12 +64,24 @@ export const configSchema = z.object({
   EVENT_RELAY_GRACE_MS: z.coerce.number().int().min(0).default(60000),
   /** Concurrency of each BullMQ worker in this process. */
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
+  /**
+   * Jobs in flight on the issue queue per worker process. Higher than WORKER_CONCURRENCY because an
+   * issue job mostly waits (for a signing thread, for its batch's statement), and more in flight
+   * make bigger batches: one status range, one read and one insert for many credentials.
+   */
+  ISSUE_CONCURRENCY: z.coerce.number().int().min(1).max(512).default(32),
   /** Where course transcript exports are written (relative to the project). Default `.data/exports`. */
   TRANSCRIPTS_EXPORT_DIR: z.string().min(1).optional(),
   /** How long an export can be downloaded; its files are then deleted. */
   TRANSCRIPTS_EXPORT_TTL_HOURS: z.coerce.number().positive().max(24 * 30, 'must be at most 720 hours').default(24),
   /** Learners read and signed per batch by an export. */
   TRANSCRIPTS_BATCH_SIZE: z.coerce.number().int().min(1).max(5000).default(200),
+  /**
+   * Worker threads that sign badge credentials (0 = on the calling thread). Signing is CPU-bound; on
+   * threads it stays off the event loop that answers requests and reads the database. Default: the
+   * cores, at most 4 (0 when running from TypeScript sources, where no thread entry point exists).
+   */
+  ISSUE_SIGN_THREADS: z.coerce.number().int().min(0).max(64).optional(),
   /** Worker threads that sign CLRs (0 = in the calling thread). Default: the cores, at most 4. */
   TRANSCRIPTS_SIGN_THREADS: z.coerce.number().int().min(0).max(64).optional(),
   /**

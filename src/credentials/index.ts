@@ -43,6 +43,8 @@ export {
 export { createSigner, type CredentialSigner, type SignedOutput, type SignerOptions } from './signer';
 export {
   allocateStatusEntry,
+  allocateStatusRange,
+  statusEntryOf,
   setStatus,
   statusListCredential,
   statusListUrl,
@@ -51,6 +53,7 @@ export {
   decodeStatusList,
   MIN_STATUS_LIST_SIZE,
   type StatusEntry,
+  type StatusRange,
 } from './status-list';
 export { bakePng, extractFromPng, PNG_KEYWORD, MAX_PNG_BYTES } from './baking/png';
 export { bakeSvg, extractFromSvg, OB_SVG_NAMESPACE, MAX_SVG_BYTES } from './baking/svg';

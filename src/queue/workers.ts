@@ -81,7 +81,7 @@ export function startWorkers(ctx: AppContext, options: WorkerHostOptions): Worke
       {
         connection,
         prefix: ctx.config.QUEUE_PREFIX,
-        concurrency: options.concurrency ?? ctx.config.WORKER_CONCURRENCY,
+        concurrency: options.concurrency ?? (queue === 'issue' ? ctx.config.ISSUE_CONCURRENCY : ctx.config.WORKER_CONCURRENCY),
         lockDuration: options.lockDuration ?? 30000,
         stalledInterval: options.stalledInterval ?? 30000,
         // A job whose worker died twice is treated as poison rather than looping forever.

@@ -1,0 +1,29 @@
+/**
+ * How many web and worker processes one Laurel start runs (`WEB_PROCESSES`, `WORKER_PROCESSES`).
+ * Why processes: signing and JSON work are CPU-bound and Node runs JavaScript on one core per
+ * process; web processes share the port through node:cluster, workers share the queues through Redis.
+ * Why these defaults: on one core a second process only adds context switches; with more, HTTP intake
+ * (short requests, must answer fast) and jobs (signing, long) get separate processes so a burst of
+ * issuing never delays a 202, half the cores each (workers get the odd core: they are the CPU-heavy half).
+ */
+export interface ProcessLayout {
+  web: number;
+  workers: number;
+  /** One process doing both (the embedded default on one core). */
+  single: boolean;
+}
+
+export function processLayout(props: { cores: number; env: { WEB_PROCESSES?: string | number | undefined; WORKER_PROCESSES?: string | number | undefined } }): ProcessLayout {
+  const given = (v: string | number | undefined) => (v === undefined || v === '' ? undefined : Number(v));
+  const web = given(props.env.WEB_PROCESSES);
+  const workers = given(props.env.WORKER_PROCESSES);
+  for (const [name, v] of [['WEB_PROCESSES', web], ['WORKER_PROCESSES', workers]] as const) {
+    if (v !== undefined && (!Number.isInteger(v) || v < 1 || v > 64)) throw new RangeError(`${name} must be an integer from 1 to 64`);
+  }
+  const cores = Math.max(1, Math.floor(props.cores));
+  if (web === undefined && workers === undefined && cores === 1) return { web: 1, workers: 1, single: true };
+  const defaultWeb = Math.max(1, Math.floor(cores / 2));
+  const w = web ?? defaultWeb;
+  const k = workers ?? Math.max(1, cores - Math.min(w, defaultWeb));
+  return { web: w, workers: k, single: false };
+}
