@@ -33,7 +33,8 @@ export function withinScope(row: { platform_id: string | null }, scope: TenantSc
 /** The course, if it exists within the scope; otherwise ERR_NOT_FOUND. */
 export async function findCourseInScope(db: Db, props: { courseId: string; scope: TenantScope }): Promise<Course> {
   const course = isUuid(props.courseId) ? await on(db).selectFrom('courses').selectAll().where('id', '=', props.courseId).executeTakeFirst() : undefined;
-  if (!course || !withinScope(course, props.scope)) throw new LaurelError('ERR_NOT_FOUND', 'No course has this id.', { details: { courseId: props.courseId } });
+  // Absent and outside the scope answer alike, without echoing the id (ids of other tenants never confirmed).
+  if (!course || !withinScope(course, props.scope)) throw new LaurelError('ERR_NOT_FOUND', 'No course has this id.');
   return course;
 }
 
@@ -109,7 +110,7 @@ export async function listLearnersPage(db: Db, filter: LearnerListFilter): Promi
 /** The learner, if it exists within the scope; otherwise ERR_NOT_FOUND. */
 export async function findLearnerInScope(db: Db, props: { learnerId: string; scope: TenantScope }): Promise<Learner & { courseIds: string[] }> {
   const learner = isUuid(props.learnerId) ? await on(db).selectFrom('learners').selectAll().where('id', '=', props.learnerId).executeTakeFirst() : undefined;
-  if (!learner || !withinScope(learner, props.scope)) throw new LaurelError('ERR_NOT_FOUND', 'No learner has this id.', { details: { learnerId: props.learnerId } });
+  if (!learner || !withinScope(learner, props.scope)) throw new LaurelError('ERR_NOT_FOUND', 'No learner has this id.');
   const enrolments = await on(db).selectFrom('enrollments').select('course_id').where('learner_id', '=', learner.id).where('status', '=', 'active').orderBy('course_id').execute();
   return { ...learner, courseIds: enrolments.map((e) => e.course_id) };
 }

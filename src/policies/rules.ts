@@ -13,6 +13,11 @@ export const PERMISSIONS = [
   'lti:launch',
   /** LMS event deliveries: each request is authenticated by its source's signature or secret. */
   'events:deliver',
+  /**
+   * The learner-facing credential protocols (OID4VCI, the OB 3.0 API's OAuth 2.0 endpoints, one-time
+   * capability links): each step is authenticated by the protocol's own codes, tokens, proofs or PKCE.
+   */
+  'credential:exchange',
   /** A learner's own course pages. */
   'course:learn',
   /** An instructor's course pages. */
@@ -75,6 +80,7 @@ export const RULES: readonly Rule[] = [
   { permission: 'public:read', principal: 'anonymous', reason: 'Public documents are meant to be read by anyone.' },
   { permission: 'lti:launch', principal: 'anonymous', reason: 'LTI login and launch authenticate themselves (signed id_token, state, nonce).' },
   { permission: 'events:deliver', principal: 'anonymous', reason: 'An event delivery is authenticated by its source’s signature.' },
+  { permission: 'credential:exchange', principal: 'anonymous', reason: 'OID4VCI and OAuth 2.0 authenticate each step themselves (pre-authorized codes, access tokens, key proofs, PKCE, signed one-time links).' },
 
   { permission: 'course:learn', principal: 'person', role: 'learner', conditions: ['sameCourse'], reason: 'A learner sees their own course pages.' },
   { permission: 'course:teach', principal: 'person', role: 'instructor', conditions: ['sameCourse'], reason: 'An instructor manages badges of the course they teach.' },

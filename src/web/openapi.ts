@@ -1,3 +1,4 @@
+import { publicRoute } from './permission';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Router } from 'express';
@@ -135,7 +136,7 @@ export function createOpenApiRouter(ctx: AppContext): Router {
     method: 'get', path: '/api/v1/openapi.json', tag: 'Meta', scopes: 'public', summary: 'This description (OpenAPI 3.1)',
     responses: { 200: z.looseObject({ openapi: z.string(), paths: z.looseObject({}) }) },
   });
-  router.get('/api/v1/openapi.json', publicRateLimit(ctx, { name: 'openapi' }), (_req, res) => {
+  router.get('/api/v1/openapi.json', publicRoute(), publicRateLimit(ctx, { name: 'openapi' }), (_req, res) => {
     body ??= JSON.stringify(openApiDocument({ baseUrl: ctx.config.BASE_URL, version: packageVersion() }));
     res.type('application/json').set('Cache-Control', 'public, max-age=300').send(body);
   });

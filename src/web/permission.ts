@@ -24,7 +24,7 @@ export function declaredPermission(handler: unknown): Permission | undefined {
  * A route anyone may call: public documents (`public:read`), the LTI protocol endpoints (`lti:launch`),
  * signed event deliveries (`events:deliver`). Runs nothing; it is the declaration.
  */
-export function publicRoute(permission: 'public:read' | 'lti:launch' | 'events:deliver' = 'public:read'): RequestHandler & Declared {
+export function publicRoute(permission: 'public:read' | 'lti:launch' | 'events:deliver' | 'credential:exchange' = 'public:read'): RequestHandler & Declared {
   return declare((_req, _res, next) => next(), permission);
 }
 

@@ -1,3 +1,4 @@
+import { publicRoute } from '../../web/permission';
 import busboy from 'busboy';
 import { Router, type Request, type RequestHandler } from 'express';
 import { LaurelError, isLaurelError } from '../../errors';
@@ -25,12 +26,12 @@ export function createVerifyPageRouter(verifierOf: () => Promise<Verifier>, limi
   const router = Router();
   const page = { title: 'Verify a credential', description: 'Verify an Open Badges 3.0 or CLR 2.0 credential: signatures, issuer key, schema, dates and revocation status.' };
 
-  router.get('/verify', limit, (_req, res) => {
+  router.get('/verify', publicRoute(), limit, (_req, res) => {
     res.set('Cache-Control', 'public, max-age=300');
     renderPage(res, 'verify', page);
   });
 
-  router.post('/verify', limit, handle(async (req, res) => {
+  router.post('/verify', publicRoute(), limit, handle(async (req, res) => {
     res.set('Cache-Control', 'no-store');
     const form = await readForm(req);
     const input = form.file ?? form.text;

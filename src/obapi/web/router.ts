@@ -1,3 +1,4 @@
+import { publicRoute } from '../../web/permission';
 import express, { Router, type Request } from 'express';
 import type { AppContext } from '../../context';
 import { DEFAULT_ISSUER_ID, getIssuer, issuerProfile } from '../../credentials';
@@ -58,21 +59,21 @@ export function createObApiRouter(ctx: AppContext): Router {
   const cors = openCors('GET, POST, OPTIONS');
   const form = express.urlencoded({ extended: false, limit: '8kb' });
 
-  router.options(['/ims/ob/v3p0/*', '/oauth/register', '/oauth/token', '/oauth/revoke'], cors);
+  router.options(['/ims/ob/v3p0/*', '/oauth/register', '/oauth/token', '/oauth/revoke'], publicRoute('credential:exchange'), cors);
 
-  router.get('/ims/ob/v3p0/discovery', cors, readLimit, handle(async (_req, res) => {
+  router.get('/ims/ob/v3p0/discovery', publicRoute(), cors, readLimit, handle(async (_req, res) => {
     const issuer = await getIssuer(ctx.database.db, DEFAULT_ISSUER_ID);
     const profile = issuer ? issuerProfile(issuer, ctx.config) : undefined;
     res.set('Cache-Control', 'public, max-age=300').json(serviceDescription(base, { name: profile?.name ?? 'Laurel', imageUrl: profile?.image?.id, termsUrl: profile?.url ?? `${base}/`, privacyUrl: profile?.url ?? `${base}/` }));
   }));
 
-  router.post('/oauth/register', cors, registerLimit, express.json({ limit: '16kb' }), validateProtocolBody(registrationRequest, 'invalid_client_metadata'), handle(async (req, res) => {
+  router.post('/oauth/register', publicRoute('credential:exchange'), cors, registerLimit, express.json({ limit: '16kb' }), validateProtocolBody(registrationRequest, 'invalid_client_metadata'), handle(async (req, res) => {
     const registered = await registerClient(deps, req.body as RegistrationRequest);
     req.log?.info({ clientId: registered.client_id, name: registered.client_name }, 'OB API client registered');
     res.status(201).set(NO_STORE).json(registered);
   }));
 
-  router.get('/oauth/authorize', strictLimit, validateQuery(authorizeQuery), handle(async (req, res) => {
+  router.get('/oauth/authorize', publicRoute('credential:exchange'), strictLimit, validateQuery(authorizeQuery), handle(async (req, res) => {
     forbidFraming(res);
     res.set(NO_STORE);
     const learnerId = await identity.learnerOf(req);
@@ -92,7 +93,7 @@ export function createObApiRouter(ctx: AppContext): Router {
     });
   }));
 
-  router.post('/oauth/authorize', strictLimit, form, validateBody(consentForm), handle(async (req, res) => {
+  router.post('/oauth/authorize', publicRoute('credential:exchange'), strictLimit, form, validateBody(consentForm), handle(async (req, res) => {
     forbidFraming(res);
     const body = req.body as { request_id: string; decision: 'approve' | 'deny'; _csrf: string };
     const learnerId = await identity.learnerOf(req);
@@ -102,7 +103,7 @@ export function createObApiRouter(ctx: AppContext): Router {
     res.redirect(303, location);
   }));
 
-  router.get('/oauth/sign-in/:token', strictLimit, handle(async (req, res) => {
+  router.get('/oauth/sign-in/:token', publicRoute('credential:exchange'), strictLimit, handle(async (req, res) => {
     forbidFraming(res);
     res.set(NO_STORE);
     const learnerId = await useSignInLink(deps, String(req.params.token));
@@ -111,7 +112,7 @@ export function createObApiRouter(ctx: AppContext): Router {
     renderPage(res, 'oauth-signed-in', { title: 'You are signed in' });
   }));
 
-  router.post('/oauth/token', cors, strictLimit, form, validateProtocolBody(tokenRequest, 'invalid_request'), handle(async (req, res) => {
+  router.post('/oauth/token', publicRoute('credential:exchange'), cors, strictLimit, form, validateProtocolBody(tokenRequest, 'invalid_request'), handle(async (req, res) => {
     const body = req.body as TokenRequest;
     const client = await authenticateClient(deps, clientCredentials(req));
     const tokens = body.grant_type === 'authorization_code'
@@ -122,13 +123,13 @@ export function createObApiRouter(ctx: AppContext): Router {
     res.set(NO_STORE).json(tokens);
   }));
 
-  router.post('/oauth/revoke', cors, strictLimit, form, validateProtocolBody(revokeRequest, 'invalid_request'), handle(async (req, res) => {
+  router.post('/oauth/revoke', publicRoute('credential:exchange'), cors, strictLimit, form, validateProtocolBody(revokeRequest, 'invalid_request'), handle(async (req, res) => {
     const client = await authenticateClient(deps, clientCredentials(req));
     await revokeToken(deps, client, (req.body as { token: string }).token);
     res.set(NO_STORE).status(200).end();
   }));
 
-  router.get('/ims/ob/v3p0/credentials', cors, readLimit, validateQuery(credentialsQuery), handle(async (req, res) => {
+  router.get('/ims/ob/v3p0/credentials', publicRoute('credential:exchange'), cors, readLimit, validateQuery(credentialsQuery), handle(async (req, res) => {
     const access = await authenticateAccessToken(deps, bearerOf(req));
     const query = res.locals.query as CredentialsQuery;
     const page = await getCredentials(deps, access, query);
@@ -137,7 +138,7 @@ export function createObApiRouter(ctx: AppContext): Router {
       .json(page.body);
   }));
 
-  router.get('/ims/ob/v3p0/profile', cors, readLimit, handle(async (req, res) => {
+  router.get('/ims/ob/v3p0/profile', publicRoute('credential:exchange'), cors, readLimit, handle(async (req, res) => {
     const access = await authenticateAccessToken(deps, bearerOf(req));
     res.set(NO_STORE).json(await getProfile(deps, access));
   }));

@@ -1,3 +1,4 @@
+import { declare, publicRoute } from '../../web/permission';
 import express, { type RequestHandler, type Router } from 'express';
 import { sql } from 'kysely';
 import { analyticsRecorder } from '../../analytics';
@@ -39,14 +40,14 @@ export function createReachRouter(ctx: AppContext): Router {
   };
 
   // GET never changes anything: mail scanners follow links. It shows the one-click button.
-  router.get('/reach/unsubscribe/:token', limit, handle(async (req, res) => {
+  router.get('/reach/unsubscribe/:token', publicRoute('credential:exchange'), limit, handle(async (req, res) => {
     const learnerId = learnerOf(String(req.params.token));
     res.set('Cache-Control', 'no-store');
     renderPage(res, 'reach-unsubscribe', { title: 'Badge emails', optedOut: await emailOptedOut(db, learnerId), action: reachUrls.unsubscribe('', String(req.params.token)) });
   }));
 
   // RFC 8058 one-click (body `List-Unsubscribe=One-Click`) and the page's own buttons (`email=on|off`).
-  router.post('/reach/unsubscribe/:token', limit, form, handle(async (req, res) => {
+  router.post('/reach/unsubscribe/:token', publicRoute('credential:exchange'), limit, form, handle(async (req, res) => {
     const learnerId = learnerOf(String(req.params.token));
     const body = oneClickBody.safeParse(req.body ?? {});
     if (!body.success) throw new LaurelError('ERR_VALIDATION', 'Send List-Unsubscribe=One-Click, or use the buttons on this page.');
@@ -58,7 +59,7 @@ export function createReachRouter(ctx: AppContext): Router {
     renderPage(res, 'reach-unsubscribe', { title: 'Badge emails', optedOut: optOut, action: reachUrls.unsubscribe('', String(req.params.token)) });
   }));
 
-  router.get('/reach/open/:token.gif', limit, handle(async (req, res) => {
+  router.get('/reach/open/:token.gif', publicRoute('credential:exchange'), limit, handle(async (req, res) => {
     const awardId = verifyLink(ctx.config.SESSION_SECRET, 'open', String(req.params.token));
     const first = awardId ? await markOpened(db, awardId) : undefined;
     if (first) analyticsRecorder(ctx).count({ ...first, kind: 'opened' });
@@ -82,7 +83,7 @@ export function createReachRouter(ctx: AppContext): Router {
     return { platformId: source.platform_id, now };
   };
 
-  router.get('/events/moodle/:sourceId/users/:userId/badges', pluginLimit, handle(async (req, res) => {
+  router.get('/events/moodle/:sourceId/users/:userId/badges', publicRoute('events:deliver'), pluginLimit, handle(async (req, res) => {
     const userId = moodleUserParam.safeParse(req.params.userId);
     const query = moodleBadgesQuery.safeParse(req.query);
     if (!userId.success || !query.success) throw new LaurelError('ERR_VALIDATION', 'The user id and course must be Moodle ids (digits).');
@@ -91,7 +92,7 @@ export function createReachRouter(ctx: AppContext): Router {
     res.set('Cache-Control', 'no-store').json({ badges });
   }));
 
-  router.get('/events/moodle/:sourceId/notifications', pluginLimit, handle(async (req, res) => {
+  router.get('/events/moodle/:sourceId/notifications', publicRoute('events:deliver'), pluginLimit, handle(async (req, res) => {
     const query = moodleNotificationsQuery.safeParse(req.query);
     if (!query.success) throw new LaurelError('ERR_VALIDATION', 'after must be the cursor of the previous answer.');
     const { platformId, now } = await signedSource(req);
@@ -102,7 +103,7 @@ export function createReachRouter(ctx: AppContext): Router {
     res.set('Cache-Control', 'no-store').json(result);
   }));
   // "My badges" (Canvas account navigation): the person's badges across the institution's courses.
-  router.get('/lti/me/badges', requirePerson(), handle(async (_req, res) => {
+  router.get('/lti/me/badges', declare(requirePerson(), 'course:learn'), handle(async (_req, res) => {
     const person = res.locals.personSession as PersonSession;
     const platform = (await sql<{ name: string }>`select name from platforms where id = ${person.platformId}`.execute(db)).rows[0];
     const badges = await myBadges(db, { platformId: person.platformId, learnerId: person.learnerId, now: new Date() });

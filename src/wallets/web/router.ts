@@ -1,3 +1,4 @@
+import { publicRoute } from '../../web/permission';
 import express, { Router } from 'express';
 import QRCode from 'qrcode';
 import type { AppContext } from '../../context';
@@ -37,21 +38,21 @@ export function createWalletsRouter(ctx: AppContext): Router {
   const exchangeLimit = lazyRateLimit(ctx, { name: 'oid4vci-exchange', limit: Math.max(10, Math.floor(ctx.config.RATE_LIMIT_PER_MINUTE / 4)) });
   const cors = openCors('GET, POST, OPTIONS');
 
-  router.get('/.well-known/openid-credential-issuer', cors, metadataLimit, handle(async (_req, res) => {
+  router.get('/.well-known/openid-credential-issuer', publicRoute(), cors, metadataLimit, handle(async (_req, res) => {
     const issuer = await getIssuer(ctx.database.db, DEFAULT_ISSUER_ID);
     const profile = issuer ? issuerProfile(issuer, ctx.config) : undefined;
     res.set('Cache-Control', 'public, max-age=300').json(credentialIssuerMetadata(base, { name: profile?.name ?? 'Laurel', logoUrl: profile?.image?.id }));
   }));
-  router.get('/.well-known/oauth-authorization-server/oid4vci', cors, metadataLimit, (_req, res) => {
+  router.get('/.well-known/oauth-authorization-server/oid4vci', publicRoute(), cors, metadataLimit, (_req, res) => {
     res.set('Cache-Control', 'public, max-age=300').json(authorizationServerMetadata(base));
   });
-  router.options('/oid4vci/*', cors);
+  router.options('/oid4vci/*', publicRoute('credential:exchange'), cors);
 
-  router.get('/oid4vci/offers/:id', cors, metadataLimit, handle(async (req, res) => {
+  router.get('/oid4vci/offers/:id', publicRoute('credential:exchange'), cors, metadataLimit, handle(async (req, res) => {
     res.set(NO_STORE).json(await offerDocument(deps(), String(req.params.id)));
   }));
 
-  router.post('/oid4vci/token', cors, exchangeLimit, express.urlencoded({ extended: false, limit: '4kb' }), validateProtocolBody(tokenRequest, 'invalid_request'), handle(async (req, res) => {
+  router.post('/oid4vci/token', publicRoute('credential:exchange'), cors, exchangeLimit, express.urlencoded({ extended: false, limit: '4kb' }), validateProtocolBody(tokenRequest, 'invalid_request'), handle(async (req, res) => {
     const body = req.body as TokenRequest;
     if (body.grant_type !== PRE_AUTHORIZED_GRANT) throw protocolError('unsupported_grant_type', 'Only the pre-authorized code grant is offered here.');
     if (!body['pre-authorized_code']) throw protocolError('invalid_request', 'pre-authorized_code is required.');
@@ -59,12 +60,12 @@ export function createWalletsRouter(ctx: AppContext): Router {
     res.set(NO_STORE).json({ access_token: token.accessToken, token_type: 'Bearer', expires_in: token.expiresIn });
   }));
 
-  router.post('/oid4vci/nonce', cors, exchangeLimit, handle(async (_req, res) => {
+  router.post('/oid4vci/nonce', publicRoute('credential:exchange'), cors, exchangeLimit, handle(async (_req, res) => {
     const { nonce } = await issueNonce(deps());
     res.set(NO_STORE).json({ c_nonce: nonce });
   }));
 
-  router.post('/oid4vci/credential', cors, exchangeLimit, express.json({ limit: '64kb' }), validateProtocolBody(credentialRequest, 'invalid_credential_request'), handle(async (req, res) => {
+  router.post('/oid4vci/credential', publicRoute('credential:exchange'), cors, exchangeLimit, express.json({ limit: '64kb' }), validateProtocolBody(credentialRequest, 'invalid_credential_request'), handle(async (req, res) => {
     const match = /^Bearer ([A-Za-z0-9_-]{20,200})$/.exec(req.headers.authorization ?? '');
     if (!match) throw protocolError('invalid_token', 'Send the access token as Authorization: Bearer.', { unauthenticated: true });
     const issued = await issueToWallet(deps(), { accessToken: match[1]!, request: req.body as CredentialRequest });
