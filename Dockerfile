@@ -37,6 +37,9 @@ COPY --chown=node:node migrations ./migrations
 COPY --chown=node:node views ./views
 COPY --chown=node:node config ./config
 COPY --chown=node:node integrations ./integrations
+# Writable state of the process itself (transcript exports; mail capture is off in production): the
+# standards layer above stays root-owned and read-only.
+RUN mkdir -p /app/.data/exports && chown node:node /app/.data/exports
 USER node
 EXPOSE 3000
 # Web replicas answer /readyz; worker replicas have no HTTP port, so they check the process only.
