@@ -54,7 +54,7 @@ export const pollAgsJob = defineJob<z.infer<typeof pollAgsPayload>>({
     if (!platform || platform.status !== 'active') throw new UnrecoverableError(`the platform of course ${payload.courseId} is not active`);
     // Loaded on use: ltijs is heavy, and every process that imports the events module would pay for it.
     const { backgroundServiceClients, userAgentOf } = require('../lti') as typeof import('../lti');
-    const clients = await backgroundServiceClients({ db, keyEncryptionKey: ctx.config.KEY_ENCRYPTION_KEY, userAgent: userAgentOf(ctx.config.BASE_URL) }, platform);
+    const clients = await backgroundServiceClients({ db, keyEncryptionKey: ctx.config.KEY_ENCRYPTION_KEY, userAgent: userAgentOf(ctx.config.BASE_URL), logger: ctx.logger }, platform);
     return pollCourseResults({ ...ctx, ags: clients.ags }, { courseId: course.id, lineItemsUrl: course.ags_lineitems_url, now: new Date() });
   },
 });

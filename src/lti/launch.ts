@@ -3,6 +3,7 @@ import type { LtiIdToken } from 'ltijs';
 import { enroll, findDeployment, findPlatform, upsertLtiCourse, upsertLtiLearner, type Course, type Learner, type Platform } from '../courses';
 import { LaurelError } from '../errors';
 import { courseRoles, landingRole, type CourseRole } from './roles';
+import { launchServiceHosts, recordServiceHosts } from './service-hosts';
 import type { LtiSession } from './session';
 
 /** Custom parameters Laurel asks platforms to substitute (see tool-config.ts). */
@@ -60,6 +61,8 @@ export async function recordLaunch<T>(db: Kysely<T>, token: LtiIdToken): Promise
     agsLineitemsUrl: claims.endpoint?.lineitems ?? null,
     nrpsUrl: claims.namesRoles?.context_memberships_url ?? null,
   });
+  // The hosts this verified launch names for its services become hosts Laurel may call for this platform.
+  await recordServiceHosts(db, platform.id, launchServiceHosts(claims));
   // Gradebook feedback (src/reach) posts only with the scopes this platform grants in its launches.
   const agsScopes = claims.endpoint?.scope;
   if (Array.isArray(agsScopes)) await sql`update courses set ags_scopes = ${agsScopes.map(String)}::text[] where id = ${course.id}`.execute(db);

@@ -46,7 +46,7 @@ export function coursePages(rt: LtiRuntime): Router {
       const course = await courseOf(rt, req);
       const platform = course.platform_id ? await findPlatformById(rt.db, course.platform_id) : undefined;
       if (!platform) throw new LaurelError('ERR_CONFLICT', 'This course is not linked to an LMS.');
-      const clients = serviceClients({ store: rt.store, keyEncryptionKey: rt.config.KEY_ENCRYPTION_KEY, userAgent: rt.userAgent, fetch: rt.fetch }, platform);
+      const clients = serviceClients({ store: rt.store, keyEncryptionKey: rt.config.KEY_ENCRYPTION_KEY, userAgent: rt.userAgent, fetch: rt.fetch, logger: rt.logger }, platform);
       const result = await syncRoster({ db: rt.db, http: clients.http, tokens: clients.tokens }, course);
       rt.logger.info({ courseId: course.id, ...result }, 'roster synced');
       // Grades parked for learners who never opened Laurel count now, not at the next sweep.

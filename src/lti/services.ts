@@ -1,7 +1,9 @@
 import type { Platform } from '../courses';
+import type { Logger } from '../log';
 import { AgsClient } from './ags';
 import { platformHttp, type PlatformHttp } from './http';
 import { toolKeys } from './provider';
+import { pinnedToPlatform, platformServiceHosts } from './service-hosts';
 import { PlatformTokens, type TokenCache } from './service-token';
 import { PgLtiStore, type AnyKysely } from './storage';
 
@@ -10,6 +12,8 @@ export interface ServiceDeps {
   keyEncryptionKey: string;
   userAgent: string;
   fetch?: typeof fetch;
+  /** Where refused service URLs are logged (besides the refusal's cause). */
+  logger?: Pick<Logger, 'warn'>;
 }
 
 export interface ServiceClients {
@@ -24,9 +28,17 @@ export interface ServiceClients {
 // nothing behind for later polls and roster syncs.
 const tokenCaches = new Map<string, TokenCache>();
 
-/** HTTP, service tokens and AGS for one platform. */
+/**
+ * HTTP, service tokens and AGS for one platform. Every call (token, AGS, NRPS and their `Link` pages)
+ * stays on the hosts the platform registered or its verified launches named (service-hosts.ts).
+ */
 export function serviceClients(deps: ServiceDeps, platform: Platform): ServiceClients {
-  const http = platformHttp({ userAgent: deps.userAgent, ...(deps.fetch ? { fetch: deps.fetch } : {}) });
+  const http = pinnedToPlatform(
+    platformHttp({ userAgent: deps.userAgent, ...(deps.fetch ? { fetch: deps.fetch } : {}) }),
+    platform.id,
+    () => platformServiceHosts(deps.store.db, platform),
+    deps.logger ? (refusal) => deps.logger!.warn(refusal, 'service URL refused: the platform never registered or launched from this host') : undefined,
+  );
   const cacheKey = `${platform.id}:${platform.client_id}:${platform.token_endpoint}`;
   let cache = tokenCaches.get(cacheKey);
   if (!cache) {
@@ -41,10 +53,10 @@ export function serviceClients(deps: ServiceDeps, platform: Platform): ServiceCl
  * Service clients for background work (jobs, the CLI, admin actions) that has no ltijs instance: the
  * LTI store is opened (`setup()`) before the tool key is read from it.
  */
-export async function backgroundServiceClients(deps: { db: AnyKysely; keyEncryptionKey: string; userAgent: string; fetch?: typeof fetch }, platform: Platform): Promise<ServiceClients> {
+export async function backgroundServiceClients(deps: { db: AnyKysely; keyEncryptionKey: string; userAgent: string; fetch?: typeof fetch; logger?: Pick<Logger, 'warn'> }, platform: Platform): Promise<ServiceClients> {
   const store = new PgLtiStore(deps.db);
   await store.setup();
-  return serviceClients({ store, keyEncryptionKey: deps.keyEncryptionKey, userAgent: deps.userAgent, ...(deps.fetch ? { fetch: deps.fetch } : {}) }, platform);
+  return serviceClients({ store, keyEncryptionKey: deps.keyEncryptionKey, userAgent: deps.userAgent, ...(deps.fetch ? { fetch: deps.fetch } : {}), ...(deps.logger ? { logger: deps.logger } : {}) }, platform);
 }
 
 /** Forgets every cached service token (tests that restart "the process"). */

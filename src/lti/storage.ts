@@ -45,7 +45,8 @@ export class PgLtiStore implements LtiStorePlugin {
   private readonly ttl: LtiStoreTtl;
   private deployed = false;
 
-  private readonly db: Kysely<unknown>;
+  /** Read by the service clients (which hosts a platform's services may be called on). */
+  readonly db: Kysely<unknown>;
 
   /** `db`: any Kysely handle on a schema where migration 200 ran. */
   constructor(db: AnyKysely, ttl: Partial<LtiStoreTtl> = {}) {

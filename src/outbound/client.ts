@@ -1,6 +1,7 @@
 import { lookup } from 'node:dns/promises';
 import { LaurelError } from '../errors';
 import { refusedAddress, refusedUrl, sameHost, type AddressPolicy } from './address';
+import { guardedTransport, refusalOf, type LookupFunction } from './connect';
 
 /**
  * The one outbound HTTP client: every URL that others give Laurel goes through it (Dynamic
@@ -21,7 +22,12 @@ export interface OutboundOptions extends AddressPolicy {
   crossHostRedirects?: boolean;
   /** Resolves a host to its addresses (injected for tests). */
   resolve?: (host: string) => Promise<string[]>;
-  /** The transport (injected for tests); default the global fetch. */
+  /**
+   * The DNS lookup the connection itself uses (injected for tests); its answers are checked against the
+   * same policy at connect time, so a name that re-resolves after `resolve` (DNS rebinding) is refused.
+   */
+  lookup?: LookupFunction;
+  /** The transport (injected for tests); default undici's fetch connecting through the checked lookup. */
   fetch?: typeof fetch;
 }
 
@@ -38,7 +44,7 @@ async function resolveAll(host: string): Promise<string[]> {
 
 export function createOutboundFetch(options: OutboundOptions): typeof fetch {
   const settings = { ...DEFAULTS, ...options };
-  const transport = options.fetch ?? globalThis.fetch;
+  const transport = options.fetch ?? guardedTransport(settings, options.lookup);
   const resolve = options.resolve ?? resolveAll;
 
   async function check(url: URL): Promise<void> {
@@ -64,7 +70,14 @@ export function createOutboundFetch(options: OutboundOptions): typeof fetch {
     let url = start;
     for (let hop = 0; ; hop++) {
       await check(url);
-      const response = await transport(url, { ...init, redirect: 'manual', signal });
+      let response: Response;
+      try {
+        response = await transport(url, { ...init, redirect: 'manual', signal });
+      } catch (error) {
+        const refusal = refusalOf(error);
+        if (refusal) throw refuse(`${refusal.message} (at connect time)`, url.href);
+        throw error;
+      }
       if (response.status < 300 || response.status >= 400 || !response.headers.has('location')) return limited(response, settings.maxBytes, url.href);
       await response.body?.cancel().catch(() => undefined);
       if (init.redirect === 'error') throw refuse('redirect refused', url.href);

@@ -3,6 +3,7 @@ import { createOutboundFetch, type OutboundOptions } from './client';
 
 export { createOutboundFetch, type OutboundOptions } from './client';
 export { refusedAddress, refusedUrl, sameHost, type AddressPolicy } from './address';
+export { guardedLookup, guardedTransport, type LookupFunction } from './connect';
 
 /** The outbound policy a deployment's configuration asks for. */
 export function outboundOptionsOf(config: Pick<Config, 'NODE_ENV' | 'OUTBOUND_ALLOWED_PRIVATE_HOSTS'>): OutboundOptions {

@@ -36,7 +36,7 @@ export function gradebookDeps(ctx: AppContext): GradebookDeps {
       const { PgLtiStore, serviceClients, userAgentOf } = require('../lti') as typeof import('../lti');
       const store = new PgLtiStore(ctx.database.db);
       await store.setup();
-      return serviceClients({ store, keyEncryptionKey: ctx.config.KEY_ENCRYPTION_KEY, userAgent: userAgentOf(ctx.config.BASE_URL) }, platform).ags;
+      return serviceClients({ store, keyEncryptionKey: ctx.config.KEY_ENCRYPTION_KEY, userAgent: userAgentOf(ctx.config.BASE_URL), logger: ctx.logger }, platform).ags;
     },
   };
 }

@@ -26,7 +26,7 @@ export const rosterSyncJob = defineJob<RosterSyncPayload>({
     if (!course?.platform_id || !course.nrps_url) throw new UnrecoverableError(`course ${payload.courseId} has no Names and Roles service`);
     const platform = await findPlatformById(db, course.platform_id);
     if (!platform || platform.status !== 'active') throw new UnrecoverableError(`the platform of course ${payload.courseId} is not active`);
-    const clients = await backgroundServiceClients({ db, keyEncryptionKey: ctx.config.KEY_ENCRYPTION_KEY, userAgent: userAgentOf(ctx.config.BASE_URL) }, platform);
+    const clients = await backgroundServiceClients({ db, keyEncryptionKey: ctx.config.KEY_ENCRYPTION_KEY, userAgent: userAgentOf(ctx.config.BASE_URL), logger: ctx.logger }, platform);
     return syncRoster({ db, http: clients.http, tokens: clients.tokens }, course);
   },
 });
