@@ -158,8 +158,11 @@ const TRUST_TEXT: Record<KeyTrust, string> = {
  * could answer (another issuer's did:web or https key), `failed` when it cannot name a key at all.
  */
 function unresolved(vm: string): { status: CheckStatus; message: string } {
-  if (/^did:web:[^#\s]+/.test(vm) || /^https:\/\//.test(vm)) {
-    return { status: 'not-checked', message: `Verification method ${vm} cannot be resolved offline (this verifier fetches no keys from the network)` };
+  if (/^did:web:[^#\s]+/.test(vm)) {
+    return { status: 'not-checked', message: `Not checked: the DID document of ${vm.split('#')[0]} could not be fetched or read, so the key ${vm} cannot be confirmed` };
+  }
+  if (/^https:\/\//.test(vm)) {
+    return { status: 'not-checked', message: `Verification method ${vm} cannot be resolved (this verifier fetches did:web DID documents, not keys at other URLs)` };
   }
   return { status: 'failed', message: `Verification method ${vm || '(none)'} does not resolve to a key` };
 }
@@ -351,7 +354,7 @@ async function checkStatus(credential: Json, issuerId: string | undefined, deps:
   if (entries.length === 0) add('status', 'ok', 'The credential has no credentialStatus: its issuer gave no way to revoke it');
   for (const entry of entries) {
     if (entry?.type === 'BitstringStatusListEntry') await checkBitstringStatus(entry, issuerId, deps, add);
-    else if (entry?.type === '1EdTechRevocationList') await checkRevocationList(credential, entry, deps, add);
+    else if (entry?.type === '1EdTechRevocationList') await checkRevocationList(credential, entry, issuerId, deps, add);
     else add('status', 'not-checked', `Not checked: status type ${String(entry?.type)} is not supported, so revocation cannot be confirmed`);
   }
 }
@@ -364,13 +367,23 @@ async function checkBitstringStatus(entry: Json, issuerId: string | undefined, d
     add('status', 'not-checked', `Not checked: status list ${url} cannot be fetched by this verifier, so revocation cannot be confirmed`);
     return;
   }
+  if (!([] as unknown[]).concat(list.type ?? []).includes('BitstringStatusListCredential')) {
+    add('status', 'not-checked', `Not checked: ${url} is not a BitstringStatusListCredential, so revocation cannot be confirmed`);
+    return;
+  }
   let signed = verifiedLists.get(list);
   if (signed === undefined || signed.issuer !== issuerId) {
     signed = { issuer: issuerId, ok: await listSignedBy(list, issuerId, deps) };
     verifiedLists.set(list, signed);
   }
   if (!signed.ok) {
-    add('status', 'failed', `Status list ${url} is not signed by the issuer`);
+    // A list whose proof does not check out says nothing either way: the status stays unknown, never valid.
+    add('status', 'not-checked', `Not checked: status list ${url} is not signed by the issuer (its proof could not be verified), so revocation cannot be confirmed`);
+    return;
+  }
+  const listPurpose = (list.credentialSubject as Json | undefined)?.statusPurpose;
+  if (typeof listPurpose === 'string' && listPurpose !== String(entry.statusPurpose ?? 'revocation')) {
+    add('status', 'not-checked', `Not checked: status list ${url} is for ${listPurpose}, not ${String(entry.statusPurpose ?? 'revocation')}`);
     return;
   }
   let bit: boolean | undefined;
@@ -384,12 +397,17 @@ async function checkBitstringStatus(entry: Json, issuerId: string | undefined, d
   else add('status', bit ? 'failed' : 'ok', bit ? (purpose === 'suspension' ? 'Suspended' : 'Revoked') : `Not ${purpose === 'suspension' ? 'suspended' : 'revoked'} (issuer-signed status list ${url}, read just now)`);
 }
 
-async function checkRevocationList(credential: Json, entry: Json, deps: VerifyDeps, add: Add): Promise<void> {
+async function checkRevocationList(credential: Json, entry: Json, issuerId: string | undefined, deps: VerifyDeps, add: Add): Promise<void> {
   const url = String(entry.id ?? '');
   const list = deps.loadRevocationList ? await deps.loadRevocationList(url).catch(() => undefined) : undefined;
   const revoked = list && Array.isArray(list.revokedCredentials) ? (list.revokedCredentials as unknown[]) : undefined;
   if (!revoked) {
     add('status', 'not-checked', `Not checked: 1EdTech revocation list ${url} cannot be fetched by this verifier, so revocation cannot be confirmed`);
+    return;
+  }
+  // The list is unsigned JSON (its trust is the issuer's https origin); one naming another issuer is not this credential's.
+  if (list!.issuer !== undefined && idOf(list!.issuer) !== issuerId) {
+    add('status', 'not-checked', `Not checked: 1EdTech revocation list ${url} names another issuer, so revocation cannot be confirmed`);
     return;
   }
   const hit = revoked.find((r) => idOf(r) === credential.id) as Json | undefined;
