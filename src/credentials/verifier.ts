@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Config } from '../config';
+import { createLogger } from '../log';
 import { createOutboundFetch, outboundOptionsOf } from '../outbound';
 import { loadStandards, standardsDir, type StandardsState } from '../standards';
 import { createCanonizer } from './canonize';
@@ -44,9 +45,9 @@ export interface VerifierOptions<T = unknown> {
 }
 
 /** The verifier's reader of other issuers' documents, through the outbound client only. */
-export function defaultRemoteDocuments(config: Pick<Config, 'NODE_ENV' | 'OUTBOUND_ALLOWED_PRIVATE_HOSTS'>): RemoteDocuments {
+export function defaultRemoteDocuments(config: Pick<Config, 'NODE_ENV' | 'OUTBOUND_ALLOWED_PRIVATE_HOSTS' | 'LOG_LEVEL'>): RemoteDocuments {
   const fetch = createOutboundFetch({ ...outboundOptionsOf(config), maxBytes: 1024 * 1024, timeoutMs: 5000, maxRedirects: 2 });
-  return createRemoteDocuments({ fetch });
+  return createRemoteDocuments({ fetch, log: createLogger({ level: config.LOG_LEVEL, name: 'verifier' }) });
 }
 
 export type Verifier = (input: unknown) => Promise<VerificationResult>;

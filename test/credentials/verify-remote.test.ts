@@ -258,6 +258,30 @@ describe('verifying a third-party did:web credential by fetching its DID documen
     expect(calls).toEqual([]);
   });
 
+  test('the remote reader: cached for its TTL, bounded, failures logged with our reason and never the remote body', async () => {
+    let clock = 0;
+    const logged: unknown[] = [];
+    const remote = createRemoteDocuments({ fetch: createOutboundFetch(outboundOptionsOf(config)), ttlMs: 1000, maxEntries: 2, now: () => clock, log: { info: ((o: unknown) => logged.push(o)) as never } });
+    issuerHost.routes.set('/cache/a', { n: 'a' });
+    issuerHost.routes.set('/cache/b', { n: 'b' });
+    issuerHost.routes.set('/cache/c', { n: 'c' });
+    const hits = (p: string) => issuerHost.hits.get(p) ?? 0;
+    expect(await remote.json(`${origin}/cache/a`)).toEqual({ n: 'a' });
+    expect(await remote.json(`${origin}/cache/a#fragment`)).toEqual({ n: 'a' });
+    expect(hits('/cache/a')).toBe(1);
+    clock = 1001; // expired
+    await remote.json(`${origin}/cache/a`);
+    expect(hits('/cache/a')).toBe(2);
+    await remote.json(`${origin}/cache/b`);
+    await remote.json(`${origin}/cache/c`); // evicts a (oldest)
+    await remote.json(`${origin}/cache/a`);
+    expect(hits('/cache/a')).toBe(3);
+    expect(await remote.json(`${origin}/lists/broken`)).toBeUndefined();
+    expect(await remote.json('file:///etc/passwd')).toBeUndefined();
+    expect(logged).toEqual([expect.objectContaining({ url: `${origin}/lists/broken`, reason: 'HTTP 500' })]);
+    expect(JSON.stringify(logged)).not.toContain(REMOTE_SECRET);
+  });
+
   test('did:web URLs follow the method spec and refuse hosts that would point elsewhere', () => {
     expect(didWebUrl('did:web:issuer.example')).toBe('https://issuer.example/.well-known/did.json');
     expect(didWebUrl('did:web:issuer.example%3A8443:users:alice')).toBe('https://issuer.example:8443/users/alice/did.json');

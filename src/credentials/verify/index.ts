@@ -18,7 +18,8 @@ export type CheckStatus = 'ok' | 'failed' | 'not-checked';
 
 /**
  * Who vouches for the signing key, weakest last:
- * - `issuer-key`: the issuer's own DID document lists the key (resolved here, offline: Laurel's issuers);
+ * - `issuer-key`: the issuer's own DID document lists the key (Laurel's issuers from the database, other
+ *   issuers' did:web documents fetched through the outbound client);
  * - `self-certifying`: the issuer is a did:key, the identifier is the key itself;
  * - `self-asserted`: the key came inside the credential (JWS `jwk` header) and nothing ties it to the
  *   issuer: the signature proves the credential is unchanged since signing, not who signed it.
@@ -57,11 +58,11 @@ export type RevocationListDocument = Record<string, unknown>;
 
 export interface VerifyDeps {
   canonizer: Canonizer;
-  /** DID documents we can resolve offline (our issuers); did:key is built in. */
+  /** DID documents: our issuers' (database) and other issuers' did:web (fetched); did:key is built in. */
   resolveDid: DidResolver;
   /** Our JWKS, for a JWS `kid` that is not a DID URL. */
   jwks?: () => Promise<{ keys: PublicJwk[] }>;
-  /** Bitstring status list credentials we can read (ours, from the database); undefined = cannot be fetched. */
+  /** Bitstring status list credentials (ours from the database, others fetched); undefined = cannot be read. */
   loadStatusList?: (url: string) => Promise<Record<string, unknown> | undefined>;
   /** 1EdTech revocation lists we can read; undefined (or absent) = cannot be fetched. */
   loadRevocationList?: (url: string) => Promise<RevocationListDocument | undefined>;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { Logger } from '../../log';
 import { didWebDocumentUrl, type DidDocument } from '../did';
 
 /**
@@ -16,6 +17,8 @@ export interface RemoteDocumentsOptions {
   /** Cached documents at most (oldest dropped first). Default 500. */
   maxEntries?: number;
   now?: () => number;
+  /** Where failed fetches are noted for operators (URL and reason, never the remote body). */
+  log?: Pick<Logger, 'info'>;
 }
 
 export interface RemoteDocuments {
@@ -84,7 +87,7 @@ export function createRemoteDocuments(options: RemoteDocumentsOptions): RemoteDo
     const response = await options.fetch(url, { headers: { accept }, redirect: 'follow' });
     if (!response.ok) {
       await response.body?.cancel().catch(() => undefined);
-      return undefined;
+      throw new Error(`HTTP ${response.status}`);
     }
     return JSON.parse(await response.text()) as unknown;
   }
@@ -97,8 +100,17 @@ export function createRemoteDocuments(options: RemoteDocumentsOptions): RemoteDo
     let pending = inflight.get(url) as Promise<T | undefined> | undefined;
     if (!pending) {
       pending = fetchJson(url, accept)
-        .then((body) => read(body))
-        .catch(() => undefined)
+        .then((body) => {
+          const value = read(body);
+          if (value === undefined) throw new Error('not the expected document');
+          return value;
+        })
+        .catch((error: unknown) => {
+          // The outbound client's refusals carry the reason in `cause`; the remote body is never read into the log.
+          const reason = error instanceof Error ? [error.message, error.cause instanceof Error ? error.cause.message : undefined].filter(Boolean).join(': ') : String(error);
+          options.log?.info({ url, reason }, 'verifier could not read a remote document');
+          return undefined;
+        })
         .finally(() => inflight.delete(url));
       inflight.set(url, pending);
     }
