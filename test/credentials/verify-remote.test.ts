@@ -241,6 +241,19 @@ describe('verifying a third-party did:web credential by fetching its DID documen
     expect(Date.now() - started).toBeLessThan(3000);
   });
 
+  test('a credential naming many status lists or proofs is not a fetch amplifier', async () => {
+    const calls: string[] = [];
+    const spy: RemoteDocuments = { didDocument: async (did) => { calls.push(did); return undefined; }, json: async (url) => { calls.push(url); return undefined; } };
+    const unsigned = buildOpenBadgeCredential(sampleFacts(profile())) as Json;
+    unsigned.credentialStatus = Array.from({ length: 50 }, (_, i) => ({ id: `https://victim.example/${i}`, type: '1EdTechRevocationList' }));
+    const proofs = Array.from({ length: 20 }, (_, i) => ({ type: 'DataIntegrityProof', cryptosuite: 'eddsa-rdfc-2022', proofPurpose: 'assertionMethod', verificationMethod: `did:web:victim${i}.example#k`, proofValue: 'z1' }));
+    const result = await verifier(spy)({ ...unsigned, proof: proofs });
+    expect(result.verdict).toBe('not-verified');
+    expect(byName(result, 'status')).toEqual([expect.objectContaining({ status: 'not-checked', message: expect.stringMatching(/50 status entries; at most 8/) })]);
+    expect(byName(result, 'proof')).toEqual([expect.objectContaining({ status: 'failed', message: expect.stringMatching(/20 proofs; at most 4/) })]);
+    expect(calls).toEqual([]);
+  });
+
   test('our own issuers and status lists are read from the database, never fetched', async () => {
     const calls: string[] = [];
     const spy: RemoteDocuments = {

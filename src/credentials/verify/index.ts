@@ -78,6 +78,9 @@ const JWS_ALGORITHMS = ['RS256', 'ES256', 'EdDSA', 'Ed25519'];
 /** Credential types this verifier reads (the 1EdTech validator refuses a credential of none of them). */
 const CREDENTIAL_TYPES = ['OpenBadgeCredential', 'AchievementCredential', 'EndorsementCredential', 'ClrCredential'];
 const OB_CLR_CONTEXT = /^https:\/\/purl\.imsglobal\.org\/spec\/(ob\/v3p0|clr\/v2p0)\/context(-[\d.]+)?\.json$/;
+/** Proofs and status entries read per credential (each may be a fetch); real credentials carry one or two. */
+const MAX_PROOFS = 4;
+const MAX_STATUS_ENTRIES = 8;
 /** Checks that may stay `not-checked` in a verified credential (see Verdict). */
 const MAY_STAY_UNCHECKED = new Set(['schema']);
 
@@ -95,7 +98,9 @@ export async function verifyCredential(input: unknown, deps: VerifyDeps): Promis
   if (parsed.kind === 'jws') await checkJws(parsed, issuerId, deps, add);
   const proofs = ([] as unknown[]).concat(credential.proof ?? []).filter((p): p is Json => !!p && typeof p === 'object');
   if (proofs.length === 0 && parsed.kind !== 'jws') add('proof', 'failed', 'The credential has no proof');
-  for (const proof of proofs) await checkProof(credential, proof, issuerId, deps, add);
+  // Each proof may make the verifier fetch a DID document: a public endpoint must not be a fetch amplifier.
+  if (proofs.length > MAX_PROOFS) add('proof', 'failed', `The credential has ${proofs.length} proofs; at most ${MAX_PROOFS} are read`);
+  else for (const proof of proofs) await checkProof(credential, proof, issuerId, deps, add);
 
   await checkSchema(credential, deps, add);
   checkDates(credential, deps, add);
@@ -353,6 +358,10 @@ async function listSignedBy(list: Json, issuerId: string | undefined, deps: Veri
 async function checkStatus(credential: Json, issuerId: string | undefined, deps: VerifyDeps, add: Add): Promise<void> {
   const entries = ([] as unknown[]).concat(credential.credentialStatus ?? []) as Json[];
   if (entries.length === 0) add('status', 'ok', 'The credential has no credentialStatus: its issuer gave no way to revoke it');
+  if (entries.length > MAX_STATUS_ENTRIES) {
+    add('status', 'not-checked', `Not checked: the credential names ${entries.length} status entries; at most ${MAX_STATUS_ENTRIES} are read`);
+    return;
+  }
   for (const entry of entries) {
     if (entry?.type === 'BitstringStatusListEntry') await checkBitstringStatus(entry, issuerId, deps, add);
     else if (entry?.type === '1EdTechRevocationList') await checkRevocationList(credential, entry, issuerId, deps, add);
