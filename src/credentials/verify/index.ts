@@ -18,7 +18,8 @@ export type CheckStatus = 'ok' | 'failed' | 'not-checked';
 
 /**
  * Who vouches for the signing key, weakest last:
- * - `issuer-key`: the issuer's own DID document lists the key (resolved here, offline: Laurel's issuers);
+ * - `issuer-key`: the issuer's own DID document lists the key (Laurel's issuers from the database, other
+ *   issuers' did:web documents fetched through the outbound client);
  * - `self-certifying`: the issuer is a did:key, the identifier is the key itself;
  * - `self-asserted`: the key came inside the credential (JWS `jwk` header) and nothing ties it to the
  *   issuer: the signature proves the credential is unchanged since signing, not who signed it.
@@ -57,11 +58,11 @@ export type RevocationListDocument = Record<string, unknown>;
 
 export interface VerifyDeps {
   canonizer: Canonizer;
-  /** DID documents we can resolve offline (our issuers); did:key is built in. */
+  /** DID documents: our issuers' (database) and other issuers' did:web (fetched); did:key is built in. */
   resolveDid: DidResolver;
   /** Our JWKS, for a JWS `kid` that is not a DID URL. */
   jwks?: () => Promise<{ keys: PublicJwk[] }>;
-  /** Bitstring status list credentials we can read (ours, from the database); undefined = cannot be fetched. */
+  /** Bitstring status list credentials (ours from the database, others fetched); undefined = cannot be read. */
   loadStatusList?: (url: string) => Promise<Record<string, unknown> | undefined>;
   /** 1EdTech revocation lists we can read; undefined (or absent) = cannot be fetched. */
   loadRevocationList?: (url: string) => Promise<RevocationListDocument | undefined>;
@@ -77,6 +78,9 @@ const JWS_ALGORITHMS = ['RS256', 'ES256', 'EdDSA', 'Ed25519'];
 /** Credential types this verifier reads (the 1EdTech validator refuses a credential of none of them). */
 const CREDENTIAL_TYPES = ['OpenBadgeCredential', 'AchievementCredential', 'EndorsementCredential', 'ClrCredential'];
 const OB_CLR_CONTEXT = /^https:\/\/purl\.imsglobal\.org\/spec\/(ob\/v3p0|clr\/v2p0)\/context(-[\d.]+)?\.json$/;
+/** Proofs and status entries read per credential (each may be a fetch); real credentials carry one or two. */
+const MAX_PROOFS = 4;
+const MAX_STATUS_ENTRIES = 8;
 /** Checks that may stay `not-checked` in a verified credential (see Verdict). */
 const MAY_STAY_UNCHECKED = new Set(['schema']);
 
@@ -94,7 +98,9 @@ export async function verifyCredential(input: unknown, deps: VerifyDeps): Promis
   if (parsed.kind === 'jws') await checkJws(parsed, issuerId, deps, add);
   const proofs = ([] as unknown[]).concat(credential.proof ?? []).filter((p): p is Json => !!p && typeof p === 'object');
   if (proofs.length === 0 && parsed.kind !== 'jws') add('proof', 'failed', 'The credential has no proof');
-  for (const proof of proofs) await checkProof(credential, proof, issuerId, deps, add);
+  // Each proof may make the verifier fetch a DID document: a public endpoint must not be a fetch amplifier.
+  if (proofs.length > MAX_PROOFS) add('proof', 'failed', `The credential has ${proofs.length} proofs; at most ${MAX_PROOFS} are read`);
+  else for (const proof of proofs) await checkProof(credential, proof, issuerId, deps, add);
 
   await checkSchema(credential, deps, add);
   checkDates(credential, deps, add);
@@ -158,8 +164,11 @@ const TRUST_TEXT: Record<KeyTrust, string> = {
  * could answer (another issuer's did:web or https key), `failed` when it cannot name a key at all.
  */
 function unresolved(vm: string): { status: CheckStatus; message: string } {
-  if (/^did:web:[^#\s]+/.test(vm) || /^https:\/\//.test(vm)) {
-    return { status: 'not-checked', message: `Verification method ${vm} cannot be resolved offline (this verifier fetches no keys from the network)` };
+  if (/^did:web:[^#\s]+/.test(vm)) {
+    return { status: 'not-checked', message: `Not checked: the DID document of ${vm.split('#')[0]} could not be fetched or read, so the key ${vm} cannot be confirmed` };
+  }
+  if (/^https:\/\//.test(vm)) {
+    return { status: 'not-checked', message: `Verification method ${vm} cannot be resolved (this verifier fetches did:web DID documents, not keys at other URLs)` };
   }
   return { status: 'failed', message: `Verification method ${vm || '(none)'} does not resolve to a key` };
 }
@@ -349,9 +358,13 @@ async function listSignedBy(list: Json, issuerId: string | undefined, deps: Veri
 async function checkStatus(credential: Json, issuerId: string | undefined, deps: VerifyDeps, add: Add): Promise<void> {
   const entries = ([] as unknown[]).concat(credential.credentialStatus ?? []) as Json[];
   if (entries.length === 0) add('status', 'ok', 'The credential has no credentialStatus: its issuer gave no way to revoke it');
+  if (entries.length > MAX_STATUS_ENTRIES) {
+    add('status', 'not-checked', `Not checked: the credential names ${entries.length} status entries; at most ${MAX_STATUS_ENTRIES} are read`);
+    return;
+  }
   for (const entry of entries) {
     if (entry?.type === 'BitstringStatusListEntry') await checkBitstringStatus(entry, issuerId, deps, add);
-    else if (entry?.type === '1EdTechRevocationList') await checkRevocationList(credential, entry, deps, add);
+    else if (entry?.type === '1EdTechRevocationList') await checkRevocationList(credential, entry, issuerId, deps, add);
     else add('status', 'not-checked', `Not checked: status type ${String(entry?.type)} is not supported, so revocation cannot be confirmed`);
   }
 }
@@ -364,13 +377,23 @@ async function checkBitstringStatus(entry: Json, issuerId: string | undefined, d
     add('status', 'not-checked', `Not checked: status list ${url} cannot be fetched by this verifier, so revocation cannot be confirmed`);
     return;
   }
+  if (!([] as unknown[]).concat(list.type ?? []).includes('BitstringStatusListCredential')) {
+    add('status', 'not-checked', `Not checked: ${url} is not a BitstringStatusListCredential, so revocation cannot be confirmed`);
+    return;
+  }
   let signed = verifiedLists.get(list);
   if (signed === undefined || signed.issuer !== issuerId) {
     signed = { issuer: issuerId, ok: await listSignedBy(list, issuerId, deps) };
     verifiedLists.set(list, signed);
   }
   if (!signed.ok) {
-    add('status', 'failed', `Status list ${url} is not signed by the issuer`);
+    // A list whose proof does not check out says nothing either way: the status stays unknown, never valid.
+    add('status', 'not-checked', `Not checked: status list ${url} is not signed by the issuer (its proof could not be verified), so revocation cannot be confirmed`);
+    return;
+  }
+  const listPurpose = (list.credentialSubject as Json | undefined)?.statusPurpose;
+  if (typeof listPurpose === 'string' && listPurpose !== String(entry.statusPurpose ?? 'revocation')) {
+    add('status', 'not-checked', `Not checked: status list ${url} is for ${listPurpose}, not ${String(entry.statusPurpose ?? 'revocation')}`);
     return;
   }
   let bit: boolean | undefined;
@@ -384,12 +407,17 @@ async function checkBitstringStatus(entry: Json, issuerId: string | undefined, d
   else add('status', bit ? 'failed' : 'ok', bit ? (purpose === 'suspension' ? 'Suspended' : 'Revoked') : `Not ${purpose === 'suspension' ? 'suspended' : 'revoked'} (issuer-signed status list ${url}, read just now)`);
 }
 
-async function checkRevocationList(credential: Json, entry: Json, deps: VerifyDeps, add: Add): Promise<void> {
+async function checkRevocationList(credential: Json, entry: Json, issuerId: string | undefined, deps: VerifyDeps, add: Add): Promise<void> {
   const url = String(entry.id ?? '');
   const list = deps.loadRevocationList ? await deps.loadRevocationList(url).catch(() => undefined) : undefined;
   const revoked = list && Array.isArray(list.revokedCredentials) ? (list.revokedCredentials as unknown[]) : undefined;
   if (!revoked) {
     add('status', 'not-checked', `Not checked: 1EdTech revocation list ${url} cannot be fetched by this verifier, so revocation cannot be confirmed`);
+    return;
+  }
+  // The list is unsigned JSON (its trust is the issuer's https origin); one naming another issuer is not this credential's.
+  if (list!.issuer !== undefined && idOf(list!.issuer) !== issuerId) {
+    add('status', 'not-checked', `Not checked: 1EdTech revocation list ${url} names another issuer, so revocation cannot be confirmed`);
     return;
   }
   const hit = revoked.find((r) => idOf(r) === credential.id) as Json | undefined;
