@@ -97,7 +97,7 @@ namespace {
         public function get_record($table, array $conditions) { return $conditions['id'] > 0 ? (object)['id' => $conditions['id']] : false; }
     };
 
-    require_once($plugin . '/classes/deliver_headers.php');
+    require_once($plugin . '/classes/signature.php');
     require_once($plugin . '/classes/laurel_client.php');
     require_once($plugin . '/classes/profile_badges.php');
     require_once($plugin . '/classes/task/send_notifications.php');

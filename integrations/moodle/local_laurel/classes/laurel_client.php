@@ -73,13 +73,14 @@ class laurel_client {
      */
     public function get_json(string $pathandquery, int $timeout = 3): ?array {
         $timestamp = time();
-        // The timestamp is inside the MAC, so a captured request cannot be replayed with a fresh one.
-        $signature = 'sha256=' . hash_hmac('sha256', $timestamp . '.GET ' . $pathandquery, $this->secret);
+        // Signed like deliveries, over "GET <path>": the timestamp is inside the MAC, so a captured
+        // request cannot be replayed with a fresh one.
+        $signature = signature::sign($this->secret, $timestamp, 'GET ' . $pathandquery);
         $curl = new \curl();
         $curl->setHeader([
             'Accept: application/json',
-            deliver_headers::TIMESTAMP . ': ' . $timestamp,
-            deliver_headers::SIGNATURE . ': ' . $signature,
+            signature::TIMESTAMP_HEADER . ': ' . $timestamp,
+            signature::SIGNATURE_HEADER . ': ' . $signature,
         ]);
         $response = $curl->get($this->baseurl . $pathandquery, [], ['CURLOPT_TIMEOUT' => $timeout, 'CURLOPT_CONNECTTIMEOUT' => 2]);
         $info = $curl->get_info();
