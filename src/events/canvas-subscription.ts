@@ -75,7 +75,8 @@ async function call(deps: SubscriptionDeps, url: string, init: RequestInit, scop
   if (response.status === 401 || response.status === 403) {
     throw new LaurelError('ERR_FORBIDDEN', `Canvas refused the Data Services call (${response.status}): the developer key needs the Data Services scopes.`, { details: { status: response.status } });
   }
-  if (!response.ok) throw new LaurelError('ERR_UNAVAILABLE', `Canvas Data Services answered ${response.status}: ${text.slice(0, 200)}`, { details: { status: response.status } });
+  // The remote body goes to the log as the cause, never back to whoever triggered the call (issue 15).
+  if (!response.ok) throw new LaurelError('ERR_UNAVAILABLE', `Canvas Data Services answered ${response.status}.`, { details: { status: response.status }, cause: new Error(text.slice(0, 2000)) });
   try {
     return JSON.parse(text);
   } catch (cause) {

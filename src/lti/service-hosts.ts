@@ -78,7 +78,7 @@ export function pinnedToPlatform(http: PlatformHttp, platformId: string, allowed
     }
     if (!host || !known.has(host)) {
       onRefused?.({ platformId, host: host ?? '(none)', url });
-      throw new LaurelError('ERR_UNAVAILABLE', 'The LMS named a service address on a host it never registered; Laurel does not call it.', {
+      throw new LaurelError('ERR_UNAVAILABLE', `Laurel calls only the hosts this platform registered or named in its launches, and ${host ?? 'this address'} is not one of them.`, {
         details: { reason: 'HOST_NOT_REGISTERED' },
         cause: new Error(`service URL on ${host ?? 'no http(s) host'} for platform ${platformId}: ${url}`),
       });

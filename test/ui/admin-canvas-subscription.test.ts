@@ -64,14 +64,16 @@ describe('admin console: Canvas Live Events subscription (emulator)', () => {
     expect(await page.text()).toMatch(new RegExp(`id="source-${sourceId}"[\\s\\S]*?status-ok">receiving<`));
   });
 
-  it('shows the reason when Canvas refuses (404) or cannot be reached, and audits the failure', async () => {
+  it('shows the reason when Canvas refuses (404) or the address is not one of the platform\'s hosts, and audits the failure', async () => {
     // A Canvas address with a path Canvas does not serve: Data Services answers 404.
     const refused = await post(`/sources/${sourceId}/canvas-subscription`, { accountId: '1', apiBase: `${canvas.url}/elsewhere`, format: 'caliper' });
     expect(refused.status).toBe(502);
     expect(refused.text).toMatch(/role="alert" id="subscription-outcome"><p>Canvas Data Services answered 404/);
-    const unreachable = await post(`/sources/${sourceId}/canvas-subscription`, { accountId: '1', apiBase: 'http://127.0.0.1:9', format: 'live-event' });
-    expect(unreachable.status).toBe(502);
-    expect(unreachable.text).toMatch(/could not (be )?reach/i);
+    // Another host (here another port): refused before any connection, since service calls are pinned
+    // to the hosts the platform registered or named in its launches.
+    const elsewhere = await post(`/sources/${sourceId}/canvas-subscription`, { accountId: '1', apiBase: 'http://127.0.0.1:9', format: 'live-event' });
+    expect(elsewhere.status).toBe(502);
+    expect(elsewhere.text).toMatch(/calls only the hosts this platform registered or named in its launches, and 127\.0\.0\.1:9 is not one of them/);
     const bad = await post(`/sources/${sourceId}/canvas-subscription`, { accountId: '', apiBase: 'nope', format: 'xml' });
     expect(bad.status).toBe(422);
     expect(bad.text).toContain('Enter the Canvas account id');
