@@ -5,6 +5,8 @@
  * Why these defaults: on one core a second process only adds context switches; with more, HTTP intake
  * (short requests, must answer fast) and jobs (signing, long) get separate processes so a burst of
  * issuing never delays a 202, half the cores each (workers get the odd core: they are the CPU-heavy half).
+ * Measured on 2 cores (docs/capacity.md, pipeline): 1 web + 2 workers was worse than 1 + 1 at 100 and
+ * 500 events/s (the second worker takes CPU from intake, which is what limits the achieved rate there).
  */
 export interface ProcessLayout {
   web: number;

@@ -27,6 +27,7 @@ import { upsertLtiCourse, upsertPlatform } from '../../src/courses';
 import { migrate } from '../../src/db';
 import { createEventSource } from '../../src/events';
 import { processLayout } from '../../src/layout';
+import { createRedis } from '../../src/queue';
 import { projectRoot } from '../../src/paths';
 import { createToken } from '../../src/tokens';
 import { freePort } from '../faults/infra';
@@ -177,6 +178,26 @@ async function main(): Promise<void> {
         rate, achieved_rate: Math.round(achievedRate * 10) / 10, seconds, events: total, awarding, stored, missing, refused, duplicates, statuses,
         route: 'moodle-hmac', from: 'send', to: 'credential stored', web_processes: webCount, worker_processes: workerCount,
       };
+      // Where the time went, per stage (medians and p99 over the awarding events, ms): send -> inbox
+      // commit (intake), -> applied (evaluate queue wait + apply), -> award row, -> credential stored.
+      // Not emitted as bench lines (stderr): a diagnostic for reading a run, not a target.
+      const stages = (await database.pool.query<{ intake: number; applied: number; awarded: number; stored: number; lms_user_id: string }>(
+        `select e.lms_user_id, extract(epoch from e.received_at) * 1000 as intake, extract(epoch from e.processed_at) * 1000 as applied,
+                extract(epoch from a.awarded_at) * 1000 as awarded, extract(epoch from c.created_at) * 1000 as stored
+         from score_events e join awards a on a.learner_id = e.learner_id join credentials c on c.award_id = a.id
+         where e.scope = $1 and e.external_id like $2`, [source.id, `r${rate}-%`],
+      )).rows;
+      const spans = { intake: [] as number[], evaluate: [] as number[], award: [] as number[], issue: [] as number[] };
+      for (const r of stages) {
+        const sent = sentAt.get(r.lms_user_id);
+        if (sent === undefined) continue;
+        spans.intake.push(Number(r.intake) - sent);
+        spans.evaluate.push(Number(r.applied) - Number(r.intake));
+        spans.award.push(Number(r.awarded) - Number(r.applied));
+        spans.issue.push(Number(r.stored) - Number(r.awarded));
+      }
+      const jobWaits = await queueWaits(prefix, config.REDIS_URL);
+      process.stderr.write(`pipeline at ${rate}/s stages (p50/p99 ms): ${Object.entries(spans).map(([k, v]) => `${k} ${fmt(v)}`).join(', ')}; queue wait (processedOn - timestamp) / work (finishedOn - processedOn): ${jobWaits}\n`);
       const failed = missing > 0 || duplicates > 0 || refused > 0;
       for (const [name, p] of [['pipeline.p50_ms', 50], ['pipeline.p90_ms', 90], ['pipeline.p99_ms', 99], ['pipeline.max_ms', 100]] as const) {
         m.emit(name, failed ? NaN : percentile(latencies, p), 'ms', params);
@@ -193,6 +214,41 @@ async function main(): Promise<void> {
     })));
     await closeContext(ctx).catch(() => undefined);
     await dropScratch({ admin, schema, redisUrl: config.REDIS_URL, prefix });
+  }
+}
+
+const fmt = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted.length ? `${Math.round(percentile(sorted, 50))}/${Math.round(percentile(sorted, 99))}` : 'n/a';
+};
+
+/** Per queue, p50/p99 of how long completed jobs waited and ran (BullMQ keeps completed jobs' timestamps). */
+async function queueWaits(prefix: string, redisUrl: string): Promise<string> {
+  const redis = createRedis(redisUrl, 'producer');
+  await new Promise((resolve) => redis.once('ready', resolve));
+  try {
+    const parts: string[] = [];
+    for (const queue of ['evaluate', 'issue', 'notify']) {
+      const ids = await redis.zrange(`${prefix}:${queue}:completed`, 0, -1);
+      const waits: number[] = [];
+      const work: number[] = [];
+      const names = new Map<string, number>();
+      for (let i = 0; i < ids.length; i += 500) {
+        const pipe = redis.pipeline();
+        for (const id of ids.slice(i, i + 500)) pipe.hmget(`${prefix}:${queue}:${id}`, 'timestamp', 'processedOn', 'finishedOn', 'name');
+        for (const [, v] of (await pipe.exec()) ?? []) {
+          const [ts, on, fin, name] = (v as (string | null)[]).map((x) => x ?? '');
+          if (!ts || !on || !fin) continue;
+          waits.push(Number(on) - Number(ts));
+          work.push(Number(fin) - Number(on));
+          names.set(name!, (names.get(name!) ?? 0) + 1);
+        }
+      }
+      parts.push(`${queue} [${[...names].map(([n, c]) => `${n}x${c}`).join(' ')}] wait ${fmt(waits)} work ${fmt(work)}`);
+    }
+    return parts.join('; ');
+  } finally {
+    redis.disconnect();
   }
 }
 

@@ -1,3 +1,4 @@
+import { GroupCommit } from '../batching';
 import type { Queues } from '../queue';
 import type { Logger } from '../log';
 import { AWARD_EXPIRED_JOB, AWARD_REVOKED_JOB, CREDENTIAL_ISSUED_JOB, awardEventPayload, type AwardEventPayload } from './schema';
@@ -9,16 +10,29 @@ export type Announce = (event: AwardEventName, payload: AwardEventPayload) => Pr
 
 /**
  * Domain events go to the `notify` queue with a job id per award and event, so a retried issue job or a
- * repeated revocation announces once while the job is retained.
+ * repeated revocation announces once while the job is retained. Concurrent announcements (a batch of
+ * issue jobs finishing together) share one Redis round trip (addBulk); each caller still gets its own
+ * outcome.
  */
 export function queueAnnouncer(queues: Pick<Queues, 'get'>, logger: Logger): Announce {
+  let batcher = batchers.get(queues);
+  if (!batcher) {
+    batcher = new GroupCommit(async (items: { event: AwardEventName; data: AwardEventPayload }[]) => {
+      await queues.get('notify').addBulk(items.map(({ event, data }) => ({ name: event, data, opts: { jobId: `${event.replace('.', '-')}-${data.awardId}` } })));
+      return items.map(() => undefined);
+    }, { maxBatch: 200, maxInFlight: 2 });
+    batchers.set(queues, batcher);
+  }
+  const grouped = batcher;
   return async (event, payload) => {
     const data = awardEventPayload.parse(payload);
     try {
-      await queues.get('notify').add(event, data, { jobId: `${event.replace('.', '-')}-${data.awardId}` });
+      await grouped.submit({ event, data });
     } catch (error) {
       logger.warn({ err: error, event, awardId: data.awardId }, 'could not announce a badge event');
       throw error;
     }
   };
 }
+
+const batchers = new WeakMap<object, GroupCommit<{ event: AwardEventName; data: AwardEventPayload }, undefined>>();

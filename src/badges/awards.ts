@@ -71,6 +71,59 @@ function insertAward(deps: BadgesDeps, props: AwardBadgeProps, now: Date): Promi
   });
 }
 
+/**
+ * `awardBadge` for many (achievement, learner) pairs of rule evaluations, in one transaction: one
+ * multi-row insert against the same `awards_one_active` constraint (ON CONFLICT DO NOTHING, rows in
+ * key order so concurrent batches cannot deadlock), one audit insert, one read-back of the pairs
+ * someone else already holds. Per input, in order: the award and whether this call created it, or
+ * undefined when neither was the case (achievement not published, or gone): `awardBadge` explains those.
+ */
+export async function awardBadges(deps: BadgesDeps, items: readonly AwardBadgeProps[]): Promise<({ award: AwardRow; created: boolean } | undefined)[]> {
+  if (items.length === 0) return [];
+  if (items.some((i) => !isUuid(i.achievementId) || !isUuid(i.learnerId))) throw new LaurelError('ERR_NOT_FOUND', 'No achievement or learner has this id.');
+  const now = clock(deps);
+  const key = (achievementId: string, learnerId: string) => `${achievementId}/${learnerId}`;
+  const input = [...new Map(items.map((i) => [key(i.achievementId, i.learnerId), i])).values()]
+    .sort((a, b) => (key(a.achievementId, a.learnerId) < key(b.achievementId, b.learnerId) ? -1 : 1))
+    .map((i, n) => ({ n, achievement_id: i.achievementId, learner_id: i.learnerId, score: i.score ?? null, evidence: i.evidence ?? [], source: i.source, awarded_by: i.actor, visibility: i.visibility ?? 'public' }));
+  const rows = await badgesDb(deps.db).transaction().execute(async (trx) => {
+    const { rows: inserted } = await sql<AwardRow>`
+      insert into awards (achievement_id, learner_id, course_id, score, evidence, source, awarded_by, awarded_at, expires_at, visibility)
+      select a.id, x.learner_id, a.course_id, x.score, x.evidence, x.source, x.awarded_by, ${now}::timestamptz,
+             case when a.valid_for_days is null then null else ${now}::timestamptz + make_interval(days => a.valid_for_days) end, x.visibility
+      from jsonb_to_recordset(${JSON.stringify(input)}::jsonb) as x(n integer, achievement_id uuid, learner_id uuid, score numeric, evidence jsonb, source text, awarded_by text, visibility text)
+      join achievements a on a.id = x.achievement_id and a.status = 'published'
+      order by x.n
+      on conflict (achievement_id, learner_id) where status <> 'revoked' do nothing
+      returning *`.execute(trx);
+    if (inserted.length) {
+      await trx.insertInto('audit_log').values(inserted.map((award) => ({
+        actor: award.awarded_by, action: 'award.create', subject_type: 'award', subject_id: award.id, platform_id: null, course_id: award.course_id,
+        details: JSON.stringify({ achievementId: award.achievement_id, learnerId: award.learner_id, source: award.source }),
+      }))).execute();
+    }
+    const created = new Set(inserted.map((a) => key(a.achievement_id, a.learner_id)));
+    const others = input.filter((i) => !created.has(key(i.achievement_id, i.learner_id)));
+    const { rows: existing } = others.length
+      ? await sql<AwardRow>`select * from awards where status <> 'revoked' and (achievement_id, learner_id) in (
+          select * from unnest(${others.map((o) => o.achievement_id)}::uuid[], ${others.map((o) => o.learner_id)}::uuid[]))`.execute(trx)
+      : { rows: [] as AwardRow[] };
+    return { inserted, existing };
+  });
+  const found = new Map<string, { award: AwardRow; created: boolean }>();
+  for (const award of rows.existing) found.set(key(award.achievement_id, award.learner_id), { award, created: false });
+  for (const award of rows.inserted) found.set(key(award.achievement_id, award.learner_id), { award, created: true });
+  const seen = new Set<string>();
+  return items.map((i) => {
+    const k = key(i.achievementId, i.learnerId);
+    const result = found.get(k);
+    // A pair asked twice is created once: the second asker sees it as already held.
+    if (result && seen.has(k)) return { award: result.award, created: false };
+    seen.add(k);
+    return result;
+  });
+}
+
 function activeAward(db: BadgesHandle, achievementId: string, learnerId: string): Promise<AwardRow | undefined> {
   return db.selectFrom('awards').selectAll().where('achievement_id', '=', achievementId).where('learner_id', '=', learnerId).where('status', '<>', 'revoked').executeTakeFirst();
 }

@@ -26,13 +26,14 @@ export type CredentialRow = Selectable<BadgeTables['credentials']>;
  * are read by one query and the credentials stored by one multi-row statement (one transaction, one
  * commit) per batch; each call still gets its own result or error.
  */
-export async function issueCredential(deps: BadgesDeps, props: { awardId: string }): Promise<{ credential: CredentialRow; created: boolean }> {
+export async function issueCredential(deps: BadgesDeps, props: { awardId: string }): Promise<{ credential: CredentialRow; created: boolean; award: IssuedAward }> {
   if (!isUuid(props.awardId)) throw new LaurelError('ERR_NOT_FOUND', 'No award has this id.');
   const db = badgesDb(deps.db);
   const batch = batchesFor(db);
   const row = batch ? await batch.load.submit(props.awardId) : (await loadAwards(db, [props.awardId]))[0];
   if (!row) throw new LaurelError('ERR_NOT_FOUND', 'No award has this id.', { details: { awardId: props.awardId } });
-  if (row.credential_id) return { credential: await credentialById(db, row.credential_id), created: false };
+  const award: IssuedAward = { courseId: row.course_id, learnerId: row.learner_id, readByBadgeRules: row.read_by_badge_rules };
+  if (row.credential_id) return { credential: await credentialById(db, row.credential_id), created: false, award };
   if (row.status === 'revoked') throw revoked(row.award_id);
 
   const facts = await factsOf(deps, row);
@@ -42,11 +43,19 @@ export async function issueCredential(deps: BadgesDeps, props: { awardId: string
     status_list_id: signed.statusListId, status_index: signed.statusIndex, key_ids: signed.keyIds, issued_at: facts.validFrom, valid_until: facts.validUntil,
   };
   const stored = batch ? await batch.store.submit(toStore) : (await storeCredentials(db, [toStore]))[0];
-  if (stored) return { credential: stored, created: true };
+  if (stored) return { credential: stored, created: true, award };
   // No row back: a concurrent run or a revocation won.
   const current = await db.selectFrom('awards').select(['credential_id', 'status']).where('id', '=', row.award_id).executeTakeFirstOrThrow();
-  if (current.credential_id) return { credential: await credentialById(db, current.credential_id), created: false };
+  if (current.credential_id) return { credential: await credentialById(db, current.credential_id), created: false, award };
   throw revoked(row.award_id);
+}
+
+/** What the issue job needs of the award after issuing, read with it (no round trip of its own). */
+export interface IssuedAward {
+  courseId: string;
+  learnerId: string;
+  /** Whether another published rule of the course names this award's achievement (badges from badges). */
+  readByBadgeRules: boolean;
 }
 
 interface CredentialToStore {
@@ -127,7 +136,10 @@ async function loadAwards(db: BadgesHandle, awardIds: readonly string[]) {
     .innerJoin('learners', 'learners.id', 'awards.learner_id')
     .leftJoin('platforms', 'platforms.id', 'learners.platform_id')
     .select([
-      'awards.id as award_id', 'awards.status', 'awards.credential_id', 'awards.score', 'awards.evidence', 'awards.awarded_at', 'awards.expires_at', 'awards.learner_id',
+      'awards.id as award_id', 'awards.status', 'awards.credential_id', 'awards.score', 'awards.evidence', 'awards.awarded_at', 'awards.expires_at', 'awards.learner_id', 'awards.course_id',
+      sql<boolean>`exists (
+        select 1 from achievements other where other.course_id = awards.course_id and other.status = 'published' and other.id <> awards.achievement_id
+          and strpos(other.rule::text, awards.achievement_id::text) > 0)`.as('read_by_badge_rules'),
       // Not the image bytes: the credential names the image by URL.
       'achievements.id', 'achievements.issuer_id', 'achievements.name', 'achievements.description', 'achievements.criteria_narrative',
       'achievements.image_url', 'achievements.alignments', 'achievements.required_percent',

@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { AppContext } from '../context';
-import { activeAwardsOf, awardBadge, listAchievements, type AchievementRow } from '../badges';
+import { activeAwardsOf, awardBadge, awardBadges, listAchievements, type AchievementRow } from '../badges';
 import { badgesDepsFor } from '../badges/context';
 import { issueCredentialJob } from '../badges/jobs/issue-credential';
 import { evaluateAll, parseRule, type Evaluation, type Facts, type HeldBadge, type Rule, type ScoreFact } from '../rules';
@@ -49,21 +49,61 @@ export async function evaluateLearners(
   if (achievements.length === 0 || props.learnerIds.length === 0) return results;
   const entries = achievements.map((a) => ({ achievementId: a.id, rule: ruleOf(a) }));
   const factsByLearner = await loadFactsMany(db, props);
-  const awarder = props.awarder ?? defaultAwarder(ctx);
+  const earned: AwardRequest[] = [];
   for (const learnerId of props.learnerIds) {
     const facts = factsByLearner.get(learnerId)!;
     const evaluations = evaluateAll(entries, facts);
     const held = new Set(facts.badges.map((b) => b.achievementId));
-    const awarded: string[] = [];
     for (const achievement of achievements) {
       const evaluation = evaluations.get(achievement.id);
       if (!evaluation?.award || held.has(achievement.id)) continue;
-      const { created } = await awarder({ achievementId: achievement.id, learnerId, score: scoreOf(evaluation), reason: evaluation.reason });
-      if (created) awarded.push(achievement.id);
+      earned.push({ achievementId: achievement.id, learnerId, score: scoreOf(evaluation), reason: evaluation.reason });
     }
-    results.set(learnerId, { awarded, evaluations });
+    results.set(learnerId, { awarded: [], evaluations });
   }
+  // The default awards a batch at once (one transaction, one enqueue); a given awarder goes one by one.
+  const created = props.awarder ? await awardEach(props.awarder, earned) : await awardMany(ctx, earned);
+  earned.forEach((request, i) => {
+    if (created[i]) results.get(request.learnerId)!.awarded.push(request.achievementId);
+  });
   return results;
+}
+
+async function awardEach(awarder: Awarder, requests: readonly AwardRequest[]): Promise<boolean[]> {
+  const created: boolean[] = [];
+  for (const request of requests) created.push((await awarder(request)).created);
+  return created;
+}
+
+const ruleAward = (request: AwardRequest) => ({
+  achievementId: request.achievementId,
+  learnerId: request.learnerId,
+  score: request.score,
+  evidence: [{ name: 'Rule evaluation', narrative: request.reason }],
+  actor: 'rules',
+  source: 'rule' as const,
+});
+
+/**
+ * The default awarder for a batch of earned rules: one transaction for every award (the database
+ * constraint still decides exactly-once), then every award still without a credential queued for
+ * issuing in one Redis round trip (job id = award id, so a re-run queues nothing twice). Why: one
+ * transaction and one enqueue per award was most of the evaluate job's time under load.
+ */
+async function awardMany(ctx: AppContext, requests: readonly AwardRequest[]): Promise<boolean[]> {
+  if (requests.length === 0) return [];
+  const deps = badgesDepsFor(ctx);
+  const results = await awardBadges(deps, requests.map(ruleAward));
+  const toIssue: { payload: { awardId: string }; jobId: string }[] = [];
+  const created: boolean[] = [];
+  for (const [i, request] of requests.entries()) {
+    // Neither created nor held: awardBadge says why (not published, learner gone), as one award did.
+    const { award, created: isNew } = results[i] ?? (await awardBadge(deps, ruleAward(request)));
+    if (!award.credential_id && award.status === 'issued') toIssue.push({ payload: { awardId: award.id }, jobId: award.id });
+    created.push(isNew);
+  }
+  await ctx.queues.enqueueBulk(issueCredentialJob, toIssue);
+  return created;
 }
 
 // Parsed rules by achievement and version: a version's rule never changes, and parsing (zod) is the
@@ -135,14 +175,7 @@ export function aliasesOf(sourceKey: string): string[] {
 export function defaultAwarder(ctx: AppContext): Awarder {
   return async (request) => {
     const deps = badgesDepsFor(ctx);
-    const { award, created } = await awardBadge(deps, {
-      achievementId: request.achievementId,
-      learnerId: request.learnerId,
-      score: request.score,
-      evidence: [{ name: 'Rule evaluation', narrative: request.reason }],
-      actor: 'rules',
-      source: 'rule',
-    });
+    const { award, created } = await awardBadge(deps, ruleAward(request));
     if (!award.credential_id && award.status === 'issued') {
       await ctx.queues.enqueue(issueCredentialJob, { awardId: award.id }, { jobId: award.id });
     }

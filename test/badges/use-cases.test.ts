@@ -2,7 +2,7 @@ import { createManualCourse, upsertManualLearner } from '../../src/courses';
 import { isLaurelError } from '../../src/errors';
 import { getStatusList } from '../../src/credentials';
 import { createDatabase } from '../../src/db';
-import { awardBadge, createAchievement, createCredentialPort, expireAwards, issueCredential, listAwards, revokeAward, type AwardFacts, type BadgesDeps, type CredentialPort } from '../../src/badges';
+import { awardBadge, awardBadges, createAchievement, createCredentialPort, expireAwards, issueCredential, listAwards, revokeAward, type AwardFacts, type BadgesDeps, type CredentialPort } from '../../src/badges';
 import { testConfig } from '../support/config';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 
@@ -71,6 +71,49 @@ describe('awardBadge', () => {
 
   it('refuses an invalid rule', async () => {
     expect(await codeOf(newAchievement({ rule: { kind: 'score', assignmentId: 'Q1' } as never }))).toBe('ERR_VALIDATION');
+  });
+});
+
+describe('awardBadges (a batch of rule awards)', () => {
+  it('creates each pair exactly once when overlapping batches race, and audits only what it created', async () => {
+    const [a, b] = [await newAchievement(), await newAchievement()];
+    const learners = await Promise.all(Array.from({ length: 6 }, () => newLearner()));
+    const pairs = learners.flatMap((l) => [a, b].map((x) => ({ achievementId: x.id, learnerId: l.id, score: 90, actor: 'rules', source: 'rule' as const })));
+    // Five batches over the same twelve pairs, each in its own order: one winner per pair, no deadlock.
+    const batches = await Promise.all(Array.from({ length: 5 }, (_, i) => awardBadges(deps, i % 2 ? [...pairs].reverse() : pairs)));
+    for (let p = 0; p < pairs.length; p++) {
+      const outcomes = batches.map((batch, i) => batch[i % 2 ? pairs.length - 1 - p : p]!);
+      expect(outcomes.filter((o) => o.created)).toHaveLength(1);
+      expect(new Set(outcomes.map((o) => o.award.id)).size).toBe(1);
+    }
+    const rows = await tdb.db.withTables<{ awards: { id: string; achievement_id: string } }>().selectFrom('awards').select('id').where('achievement_id', 'in', [a.id, b.id]).execute();
+    expect(rows).toHaveLength(12);
+    const audits = await tdb.db.withTables<{ audit_log: { subject_id: string; action: string } }>().selectFrom('audit_log').select('subject_id').where('action', '=', 'award.create').where('subject_id', 'in', rows.map((r) => r.id)).execute();
+    expect(audits).toHaveLength(12);
+  });
+
+  it('answers undefined for an unpublished achievement, and a pair asked twice is created once', async () => {
+    const learner = await newLearner();
+    const [draft, published] = [await newAchievement({ status: 'draft' }), await newAchievement({ validForDays: 10 })];
+    const now = new Date('2026-03-01T00:00:00Z');
+    const results = await awardBadges({ ...deps, now: () => now }, [
+      { achievementId: draft.id, learnerId: learner.id, actor: 'rules', source: 'rule' },
+      { achievementId: published.id, learnerId: learner.id, score: 75, actor: 'rules', source: 'rule' },
+      { achievementId: published.id, learnerId: learner.id, score: 75, actor: 'rules', source: 'rule' },
+    ]);
+    expect(results[0]).toBeUndefined();
+    expect(results[1]).toMatchObject({ created: true, award: { course_id: courseId, score: '75.00' } });
+    expect(results[1]!.award.expires_at?.toISOString()).toBe('2026-03-11T00:00:00.000Z');
+    expect(results[2]).toMatchObject({ created: false, award: { id: results[1]!.award.id } });
+  });
+
+  it('a revoked award frees the pair: the next batch creates a new award', async () => {
+    const [achievement, learner] = [await newAchievement(), await newLearner()];
+    const [first] = await awardBadges(deps, [{ achievementId: achievement.id, learnerId: learner.id, actor: 'rules', source: 'rule' }]);
+    await revokeAward(deps, { awardId: first!.award.id, reason: 'test', actor: 'test' });
+    const [second] = await awardBadges(deps, [{ achievementId: achievement.id, learnerId: learner.id, actor: 'rules', source: 'rule' }]);
+    expect(second).toMatchObject({ created: true });
+    expect(second!.award.id).not.toBe(first!.award.id);
   });
 });
 
