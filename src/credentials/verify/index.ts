@@ -4,6 +4,7 @@ import { isLaurelError } from '../../errors';
 import type { Canonizer } from '../canonize';
 import { VC_V1_CONTEXT, VC_V2_CONTEXT } from '../contexts';
 import { ed25519SuiteOf, verifyDataIntegrityProof } from '../data-integrity';
+import { jwtClaimsFor } from '../jwt';
 import type { SchemaValidator } from '../schema';
 import { bitAt, decodeStatusList } from '../status-list';
 import type { PublicJwk } from '../tables';
@@ -239,31 +240,10 @@ async function checkJws(parsed: Extract<ParsedInput, { kind: 'jws' }>, issuerId:
     add('proof.jws', 'failed', 'The JWS signature does not match its header and payload');
     return;
   }
-  const expected = expectedJwtClaims(parsed.credential);
+  const expected = jwtClaimsFor(parsed.credential);
   const mismatched = Object.entries(expected).filter(([k, v]) => parsed.claims[k] !== v).map(([k]) => k);
   if (parsed.claims.iss === undefined) mismatched.push('iss (missing)');
   add('jwt.claims', mismatched.length === 0 ? 'ok' : 'failed', mismatched.length === 0 ? `${Object.keys(expected).join(', ')} match the credential` : `Claims do not match the credential: ${mismatched.join(', ')}`);
-}
-
-/** VC-JWT registered claims; VCDM 1.1 names the dates issuanceDate/expirationDate. */
-function expectedJwtClaims(credential: Json): Record<string, string | number> {
-  const claims: Record<string, string | number> = {};
-  const iss = idOf(credential.issuer);
-  if (iss) claims.iss = iss;
-  if (typeof credential.id === 'string') claims.jti = credential.id;
-  const subject = ([] as unknown[]).concat(credential.credentialSubject ?? [])[0] as Json | undefined;
-  if (subject && typeof subject.id === 'string') claims.sub = subject.id;
-  const nbf = seconds(credential.validFrom ?? credential.issuanceDate);
-  if (nbf !== undefined) claims.nbf = nbf;
-  const exp = seconds(credential.validUntil ?? credential.expirationDate);
-  if (exp !== undefined) claims.exp = exp;
-  return claims;
-}
-
-function seconds(value: unknown): number | undefined {
-  if (typeof value !== 'string') return undefined;
-  const ms = Date.parse(value);
-  return Number.isNaN(ms) ? undefined : Math.floor(ms / 1000);
 }
 
 type JwsKey = { id: string; publicKey: KeyObject; trust: KeyTrust | undefined };
