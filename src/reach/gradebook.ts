@@ -64,7 +64,13 @@ export async function syncGradebook(deps: GradebookDeps, props: { courseId: stri
   const ags = () => deps.agsFor(platform);
   if (!lineItemUrl) {
     if (!course.ags_lineitems_url || !scopes.includes(AGS_LINEITEM_SCOPE)) return { posted: false, skipped: 'no-line-item' };
-    lineItemUrl = (await (await ags()).findOrCreateLineItem(course.ags_lineitems_url, { ...LAUREL_COLUMN, scoreMaximum: 100 })).id;
+    const lineItemsUrl = course.ags_lineitems_url;
+    // AGS line-item creation is not idempotent: two learners' jobs of one course running at once would
+    // both find no column and create two. One transaction-scoped lock per course makes it find-or-create.
+    lineItemUrl = await db.transaction().execute(async (trx) => {
+      await sql`select pg_advisory_xact_lock(hashtextextended(${`laurel-column:${props.courseId}`}, 0))`.execute(trx);
+      return (await (await ags()).findOrCreateLineItem(lineItemsUrl, { ...LAUREL_COLUMN, scoreMaximum: 100 })).id;
+    });
   }
 
   const last = (await sql<{ score_given: string; score_maximum: string; comment: string }>`

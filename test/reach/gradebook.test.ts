@@ -86,6 +86,35 @@ describe('gradebook feedback', () => {
     expect(await syncGradebook(deps(), { courseId, learnerId: ids.sam! })).toEqual({ posted: false, skipped: 'no-line-item' });
   });
 
+  it('two learners of a course synced at once make one column (AGS creation is not idempotent)', async () => {
+    const db = ctx.database.db;
+    await sql`update lti_resource_links set lineitem_url = null where course_id = ${courseId}`.execute(db);
+    await sql`update courses set ags_scopes = ${[SCORE, LINEITEM]}::text[] where id = ${courseId}`.execute(db);
+    await sql`delete from reach_gradebook_posts`.execute(db);
+    const platformId = (await sql<{ platform_id: string }>`select platform_id from courses where id = ${courseId}`.execute(db)).rows[0]!.platform_id;
+    const lee = await upsertLtiLearner(db, { platformId, ltiUserId: 'lee-sub', name: 'Lee' });
+    await enroll(db, { courseId, learnerId: lee.id, roles: ['http://purl.imsglobal.org/vocab/lis/v2/membership#Learner'], source: 'launch' });
+    const badges = badgesDepsFor(ctx);
+    const { award } = await awardBadge(badges, { achievementId: ids.achievement!, learnerId: lee.id, actor: 't', source: 'manual' });
+    await issueCredential(badges, { awardId: award.id });
+    // An LMS that looks the column up, takes a moment, then creates it: the window two jobs can race in.
+    const columns: string[] = [];
+    const slowLms: GradebookAgs = {
+      async findOrCreateLineItem(url) {
+        const found = columns[0];
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        if (found) return { id: found };
+        columns.push(`${url}/${columns.length + 100}`);
+        return { id: columns[columns.length - 1]! };
+      },
+      async postScore() {},
+    };
+    const racing = () => ({ ...deps(), agsFor: async () => slowLms });
+    const outcomes = await Promise.all([syncGradebook(racing(), { courseId, learnerId: ids.sam! }), syncGradebook(racing(), { courseId, learnerId: lee.id })]);
+    expect(outcomes.map((o) => o.posted)).toEqual([true, true]);
+    expect(columns).toHaveLength(1);
+  });
+
   it('an expiry found by the maintenance sweep is announced, so the column drops the badge', async () => {
     const badges = badgesDepsFor(ctx);
     const a = await createAchievement(badges, { courseId, name: 'Short-lived', description: 'd', criteriaNarrative: 'c', status: 'published', validForDays: 1, actor: 't' });
