@@ -242,7 +242,16 @@ export async function listAwards(deps: Pick<BadgesDeps, 'db' | 'now'>, filter: {
   if (filter.platformId) query = query.where('awards.course_id', 'in', sql<string>`(select id from courses where platform_id = ${filter.platformId})`);
   const rows = await query.orderBy('awards.awarded_at').orderBy('awards.id').limit(5000).execute();
   const now = clock(deps);
-  return rows.map((r) => ({
+  return rows.map((r) => awardListItem(r, now, { id: r.learner_id, email: r.email, name: r.name }));
+}
+
+/** An award row as lists present it (status as of `now`: a lapsed award reads as expired). */
+export function awardListItem(
+  r: { id: string; achievement_id: string; course_id: string; status: AwardRow['status']; expires_at: Date | null; credential_id: string | null; score: string | number | null; awarded_at: Date },
+  now: Date,
+  learner: AwardListItem['learner'],
+): AwardListItem {
+  return {
     id: r.id,
     achievementId: r.achievement_id,
     courseId: r.course_id,
@@ -250,8 +259,8 @@ export async function listAwards(deps: Pick<BadgesDeps, 'db' | 'now'>, filter: {
     credentialId: r.credential_id,
     score: r.score === null ? null : Number(r.score),
     awardedAt: r.awarded_at,
-    learner: { id: r.learner_id, email: r.email, name: r.name },
-  }));
+    learner,
+  };
 }
 
 /** The active (not revoked) awards of these learners, for rule evaluation ("badges from badges"). */

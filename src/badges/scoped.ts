@@ -3,7 +3,7 @@ import { courseIdsInScope, findCourseInScope, findLearnerInScope, isUuid, learne
 import { decodeCursor, pageOf } from '../db/cursor';
 import { LaurelError } from '../errors';
 import { getAchievement, listAchievements, type AchievementRow } from './achievements';
-import { awardBadge, effectiveStatus, getAward, revokeAward, type AwardListItem, type AwardRow } from './awards';
+import { awardBadge, awardListItem, getAward, revokeAward, type AwardListItem, type AwardRow } from './awards';
 import { badgesDb, clock, type BadgesDeps } from './deps';
 import { awardManually, type ManualAwardProps } from './manual';
 import type { AchievementStatus, AwardStatus } from './tables';
@@ -72,16 +72,7 @@ export async function listAwardsPage(deps: Pick<BadgesDeps, 'db' | 'now'>, filte
   const learners = await learnerSummaries(deps.db, page.rows.map((r) => r.learner_id));
   return {
     nextCursor: page.nextCursor,
-    items: page.rows.map((r) => ({
-      id: r.id,
-      achievementId: r.achievement_id,
-      courseId: r.course_id,
-      status: effectiveStatus(r, now),
-      credentialId: r.credential_id,
-      score: r.score === null ? null : Number(r.score),
-      awardedAt: r.awarded_at,
-      learner: learners.get(r.learner_id) ?? { id: r.learner_id, email: null, name: null },
-    })),
+    items: page.rows.map((r) => awardListItem(r, now, learners.get(r.learner_id) ?? { id: r.learner_id, email: null, name: null })),
   };
 }
 
