@@ -20,8 +20,8 @@ import { projectRoot } from '../src/paths';
 import { createTieredBadge, publishAchievement, publishTierGroup } from '../src/publishing';
 import { createRedis, Queues, startWorkers } from '../src/queue';
 import { createToken } from '../src/tokens';
-import { createApp } from '../src/web';
-import { jobs } from '../src/worker/jobs';
+import { createApp } from '../src/app';
+import { jobs } from '../src/app';
 import { browse, startPlatform, type Platform } from '../test/emulator';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';

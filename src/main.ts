@@ -5,7 +5,7 @@ import { ConfigError, loadConfig } from './config';
 import { loadStandards, standardsDir } from './standards';
 import type { AppContext } from './context';
 import type { WorkerHost } from './queue';
-import type { BackgroundTasks } from './worker/background';
+import type { BackgroundTasks } from './app';
 import { processLayout } from './layout';
 import { superviseProcesses, type ChildRole } from './supervisor';
 
@@ -40,10 +40,8 @@ async function main(): Promise<void> {
   const { closeContext, createContext } = require('./context') as typeof import('./context');
   const { migrate } = require('./db') as typeof import('./db');
   const { startWorkers } = require('./queue') as typeof import('./queue');
-  const { createApp } = require('./web') as typeof import('./web');
-  const { jobs } = require('./worker/jobs') as typeof import('./worker/jobs');
+  const { createApp, jobs, startBackgroundTasks } = require('./app') as typeof import('./app');
   const { deploymentWarnings } = require('./deployment') as typeof import('./deployment');
-  const { startBackgroundTasks } = require('./worker/background') as typeof import('./worker/background');
   /* eslint-enable @typescript-eslint/no-require-imports */
   const ctx = createContext(config);
   const log = ctx.logger;

@@ -15,11 +15,12 @@ import { Pool } from 'pg';
 import { parseConfig } from '../../src/config';
 import type { AppContext } from '../../src/context';
 import {
-  allocateStatusEntry, bakePng, buildOpenBadgeCredential, defaultBadgePng, createCredentialsRouter, createSigner, ensureDefaultIssuer, issuerProfile,
+  allocateStatusEntry, bakePng, buildOpenBadgeCredential, defaultBadgePng, createSigner, ensureDefaultIssuer, issuerProfile,
 } from '../../src/credentials';
+import { createCredentialsRouter } from '../../src/credentials/web';
 import { createDatabase, migrate } from '../../src/db';
 import { createLogger } from '../../src/log';
-import { errorHandler } from '../../src/web/errors';
+import { errorHandler } from '../../src/http';
 import { measure } from './report';
 
 interface Input {

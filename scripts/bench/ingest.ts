@@ -28,7 +28,7 @@ import { createEventSource } from '../../src/events';
 import { createLogger } from '../../src/log';
 import { projectRoot } from '../../src/paths';
 import { createRedis, Queues } from '../../src/queue';
-import { createApp } from '../../src/web/app';
+import { createApp } from '../../src/app';
 import { freePort } from '../faults/infra';
 import { measure } from './report';
 import { createScratch, dropScratch } from './scratch';

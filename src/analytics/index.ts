@@ -6,5 +6,4 @@ export { AnalyticsRecorder, type RecorderOptions } from './recorder';
 export { courseReport, type CourseReport, type BadgeReport, type ReportProps } from './report';
 export { analyticsRecorder, countCredentialView, countCredentialDownload, countVerification, countStatusListFetch, type AwardRef } from './hooks';
 export { instructorAnalytics, type AnalyticsSection } from './pages';
-export { createAnalyticsRouter } from './web';
 export type { AnalyticsTables } from './tables';

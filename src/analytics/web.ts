@@ -1,16 +1,16 @@
-import { describeApiOperation } from '../web/api-route';
+import { describeApiOperation } from '../http';
 import { z } from 'zod';
 import { Router } from 'express';
 import type { AppContext } from '../context';
 import { badgesDepsFor, linkedInAddToProfile, loadPublicCredential } from '../badges';
 import { LaurelError } from '../errors';
-import { requireToken } from '../web/auth';
-import { publicRateLimit } from '../web/rate-limit';
-import { handle, validateQuery } from '../web/validate';
+import { requireToken } from '../http';
+import { publicRateLimit } from '../http';
+import { handle, validateQuery } from '../http';
 import { analyticsRecorder } from './hooks';
 import { courseReport } from './report';
 import { analyticsParams, analyticsQuery, credentialParams, type AnalyticsQuery } from './schema';
-import { publicRoute } from '../web/permission';
+import { publicRoute } from '../http';
 import { scopedTo } from '../tenancy';
 
 /**

@@ -24,7 +24,7 @@ import {
   type IssuerProfile,
   type Verifier,
 } from '../credentials';
-import { createCredentialSignPool, defaultIssueSignThreads, type CredentialSignPool } from '../credentials/sign-pool';
+import { createCredentialSignPool, defaultIssueSignThreads, type CredentialSignPool } from '../credentials';
 import { LaurelError } from '../errors';
 import { urls } from './deps';
 import type { AwardFacts, CredentialPort } from './port';

@@ -13,9 +13,7 @@ export { learnerCredentials, type LearnerCredentialPage } from './learner-creden
 export { badgesDepsFor, useCredentialPort } from './context';
 export { createCredentialPort, credentialFacts } from './credentials-port';
 export { issueCredentialJob, ISSUE_CREDENTIAL_JOB } from './jobs/issue-credential';
-export { createBadgesApiRouter } from './web/api';
 export { achievementJson, awardJson } from './web/present';
 export { achievementJsonSchema, awardJsonSchema } from './web/api-schema';
-export { createPublicBadgesRouter } from './web/public';
 export { linkedInAddToProfile } from './web/page';
 export { runBadgesMaintenance, startBadgesMaintenance, type BadgesMaintenanceOptions } from './maintenance';

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { courseIdsInScope, findCourseInScope, findLearnerInScope, isUuid, learnerSummaries, type TenantScope } from '../courses';
-import { decodeCursor, pageOf } from '../db/cursor';
+import { decodeCursor, pageOf } from '../db';
 import { LaurelError } from '../errors';
 import { getAchievement, listAchievements, type AchievementRow } from './achievements';
 import { awardBadge, awardListItem, getAward, revokeAward, type AwardListItem, type AwardRow } from './awards';

@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { FoundationTables } from '../db';
-import { decodeCursor, pageOf } from '../db/cursor';
+import { decodeCursor, pageOf } from '../db';
 import { LaurelError } from '../errors';
 import type { Selectable } from 'kysely';
 import type { CourseTables } from './tables';

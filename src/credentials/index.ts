@@ -74,4 +74,4 @@ export { createVerifier, defaultSchemaLoader, type Verifier, type VerifierOption
 export { createSchemaValidator, directorySchemaLoader, standardsSchemaLoader, type SchemaLoader, type SchemaValidator } from './schema';
 export { createDocumentLoader, builtInContexts, type ContextMap } from './contexts';
 export type { PublicJwk, KeyAlgorithm } from './tables';
-export { createCredentialsRouter, MAX_UPLOAD, type CredentialsRouterOptions } from './web/router';
+export { createCredentialSignPool, defaultIssueSignThreads, type CredentialSignPool } from './sign-pool';

@@ -1,8 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { AppContext } from '../context';
 import { activeAwardsOf, awardBadge, awardBadges, listAchievements, type AchievementRow } from '../badges';
-import { badgesDepsFor } from '../badges/context';
-import { issueCredentialJob } from '../badges/jobs/issue-credential';
+import { badgesDepsFor, issueCredentialJob } from '../badges';
 import { evaluateAll, parseRule, type Evaluation, type Facts, type HeldBadge, type Rule, type ScoreFact } from '../rules';
 import { canvasIdCandidates } from './mapping';
 import type { EventsDb } from './tables';

@@ -25,7 +25,6 @@ export { aliasesOf, evaluateLearner, loadFacts, type Awarder, type AwardRequest 
 export { afterIssueJob } from './jobs/after-issue';
 export { evaluateBatchJob, evaluateEventJob, enqueueEvaluation, EVALUATE_BATCH_JOB, EVALUATE_EVENT_JOB } from './jobs/evaluate';
 export { processParkedEvents, sweepParkedEvents, startParkedEventsSweep } from './parked';
-export { createEventIntakeRouter, createEventsRouter } from './web/router';
 export { signMoodleBody, verifyMoodleSignature } from './verify/moodle-hmac';
 export { verifyCanvasJwt, clearJwksCache, configureCanvasJwks } from './verify/canvas-jwt';
 export { canvasIdCandidates } from './mapping';

@@ -77,7 +77,7 @@ export async function settleLaunch(ctx: AppContext, props: SettleProps): Promise
   return result;
 }
 
-/** The events module's LTI hooks (src/lti/runtime.ts `LtiHooks`), wired in src/web/routes.ts. */
+/** The events module's LTI hooks (src/lti/runtime.ts `LtiHooks`), wired in src/app/routes.ts. */
 export function eventsLtiHooks(ctx: AppContext): {
   afterLaunch(outcome: { platform: { id: string }; course: { id: string }; learner: { id: string } }): Promise<void>;
   afterRosterSync(props: { platformId: string; courseId: string }): Promise<void>;

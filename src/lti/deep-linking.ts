@@ -2,7 +2,7 @@ import type { Request, RequestHandler, Response } from 'express';
 import type { DeepLinkingContentItem, LtiIdToken } from 'ltijs';
 import { z } from 'zod';
 import { listAchievements } from '../badges';
-import { renderPage } from '../web/views';
+import { renderPage } from '../http';
 import { CUSTOM, recordLaunch } from './launch';
 import { refuse } from './refusals';
 import { courseRoles } from './roles';

@@ -15,7 +15,7 @@ import { LtiSessions, sessionStanding, useSessions } from './session';
 import { PersonSessions, usePersonSessions } from './person-session';
 import { userAgentOf } from './services';
 import type { PgLtiStore } from './storage';
-import { publicRoute } from '../web/permission';
+import { publicRoute } from '../http';
 import { outboundFetch } from '../outbound';
 
 export { requireCourseRole, signedInPerson, type LtiSession } from './session';

@@ -1,6 +1,6 @@
 import type { Request, RequestHandler, Response } from 'express';
 import type { LtiIdToken } from 'ltijs';
-import { renderPage } from '../web/views';
+import { renderPage } from '../http';
 import { recordLaunch, type LaunchOutcome } from './launch';
 import { isMyBadgesLaunch, recordAccountLaunch } from './person-session';
 import { PLACEMENT_TARGETS } from './tool-config';

@@ -2,7 +2,7 @@ import express, { type Request, type Router } from 'express';
 import { sql } from 'kysely';
 import { findCourse } from '../courses';
 import { LaurelError } from '../errors';
-import { renderPage } from '../web/views';
+import { renderPage } from '../http';
 import { syncRoster } from './nrps';
 import { listPlatforms, findPlatformById } from './platforms';
 import type { LtiRuntime } from './runtime';

@@ -1,7 +1,7 @@
 import type { Request, Response } from 'express';
 import type { Logger } from '../log';
 import { isLaurelError } from '../errors';
-import { renderPage } from '../web/views';
+import { renderPage } from '../http';
 import type { LaunchRefusal } from './verify';
 
 const HINT_RELAUNCH = 'Open Laurel again from your course. If it keeps happening, give your LMS administrator the reference below.';

@@ -1,13 +1,13 @@
 import express, { type Router } from 'express';
 import { z } from 'zod';
-import { renderPage } from '../web/views';
+import { renderPage } from '../http';
 import { scriptUrl } from './launch-routes';
 import { refuse, refusalOf } from './refusals';
 import { registerDynamically } from './registration';
 import { registrationKeyAccepted } from './registration-gate';
 import type { LtiRuntime } from './runtime';
 import { canvasJsonConfiguration } from './tool-config';
-import { publicRoute } from '../web/permission';
+import { publicRoute } from '../http';
 
 const registrationQuery = z.object({ openid_configuration: z.string().min(1), registration_token: z.string().optional() });
 

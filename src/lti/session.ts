@@ -6,7 +6,7 @@ import { sql } from 'kysely';
 import { isUuid } from '../courses';
 import { isOperator } from '../operators';
 import type { Permission } from '../policies';
-import { declare, type Declared } from '../web/permission';
+import { declare, type Declared } from '../http';
 import type { AnyKysely } from './storage';
 import type { CourseRole } from './roles';
 

@@ -1,6 +1,6 @@
 import { LaurelError } from '../errors';
 import { hashSecret, randomToken, sameHash } from '../crypto';
-import { protocolError } from '../web/protocol-error';
+import { protocolError } from '../http';
 import type { ObApiDeps } from './deps';
 import type { RegistrationRequest } from './schema';
 import { formatScope, parseScope, SUPPORTED_SCOPES } from './scopes';

@@ -2,7 +2,6 @@
 // ServiceDescription discovery, OAuth 2.0 dynamic client registration, authorization code + PKCE
 // with the learner's consent, access and refresh tokens (stored hashed) with revocation,
 // getCredentials and getProfile. Owns migrations/671_obapi.sql. This file is the module's public face.
-export { createObApiRouter } from './web/router';
 export { registerClient, authenticateClient, findClient, type ObApiClient } from './clients';
 export { startAuthorization, decideAuthorization, redirectWith, type AuthorizationStart } from './authorize';
 export { exchangeCode, refreshTokens, revokeToken, authenticateAccessToken, revokeLearnerGrant, type TokenResponse, type AccessContext } from './tokens';

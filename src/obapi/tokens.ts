@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Transaction } from 'kysely';
 import { hashSecret, randomToken, sameHash } from '../crypto';
-import { protocolError } from '../web/protocol-error';
+import { protocolError } from '../http';
 import type { ObApiClient } from './clients';
 import { clock, later, limitsOf, type ObApiDeps } from './deps';
 import { formatScope, parseScope, withinScope } from './scopes';

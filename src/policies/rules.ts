@@ -5,7 +5,7 @@
  * principal and the subject, `decide()` only compares them.
  */
 
-/** A permission a route declares (see `permit()` in src/web/permission.ts). */
+/** A permission a route declares (see `permit()` in src/http/permission.ts). */
 export const PERMISSIONS = [
   /** Pages and documents anyone may read: credentials, profiles, status lists, health, verify. */
   'public:read',

@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { AppContext } from '../context';
 import { audit } from '../audit';
 import { awardBadge, getAchievement, issueCredentialJob, type AwardRow } from '../badges';
-import { badgesDepsFor } from '../badges/context';
+import { badgesDepsFor } from '../badges';
 import { LaurelError } from '../errors';
 import { backfillAchievementJob, dryRunRule, type DryRunRow } from '../events';
 import type { RuleNode } from '../rules';

@@ -10,7 +10,6 @@ export { signLink, verifyLink, reachUrls } from './links';
 export { moodleProfileBadges, moodleNotifications, type MoodleBadge } from './moodle';
 export { emailOptedOut, setEmailOptOut, gradebookFeedbackOn, setGradebookFeedback } from './preferences';
 export { reachJobs, gradebookJob, emailJob, credentialIssuedJob, awardRevokedJob, queueGradebook, GRADEBOOK_WINDOW_MS } from './jobs';
-export { createReachRouter } from './web/routes';
 export { gradebookSettingBody, emailPreferenceBody } from './schema';
 export { myBadges, type MyBadge } from './my-badges';
 export { sweepGradebook, startReachSweep } from './sweep';

@@ -2,7 +2,7 @@ import type { RequestHandler, Request } from 'express';
 import { sql, type Kysely } from 'kysely';
 import { isUuid } from '../courses';
 import { LaurelError } from '../errors';
-import { apiScope, inApiScope, type ApiScope } from '../web/auth';
+import { apiScope, inApiScope, type ApiScope } from '../http';
 
 /**
  * Which platform (tenant) owns an object the API names, so that a token bound to one platform never

@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import type { AppContext } from '../context';
-import { apiRoute, idParam } from '../web/api-route';
+import { apiRoute, idParam } from '../http';
 import { issueApiToken, listApiTokens, revokeApiToken } from './admin';
 import { SCOPES, type ApiToken } from './index';
 

@@ -24,5 +24,4 @@ export { csvCell, csvRow } from './csv';
 export { requestCourseExport, getExport, exportView, purgeExpiredExports, exportJobId, type ExportRow, type ExportView } from './exports';
 export { exportCourseJob, performExportCourse, EXPORT_COURSE_JOB } from './jobs/export-course';
 export { transcriptsDepsFor } from './context';
-export { createTranscriptsRouter } from './web/routes';
 export { startTranscriptsMaintenance } from './maintenance';

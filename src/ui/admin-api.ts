@@ -4,9 +4,9 @@ import type { AppContext } from '../context';
 import { getIssuer } from '../credentials';
 import { LaurelError } from '../errors';
 import { sealPlaintextSecrets } from '../events';
-import { publicRateLimit } from '../web/rate-limit';
-import { handle } from '../web/validate';
-import { apiRoute, idParam } from '../web/api-route';
+import { publicRateLimit } from '../http';
+import { handle } from '../http';
+import { apiRoute, idParam } from '../http';
 import { issuerLogo } from './admin-issuer';
 import {
   activatePlatformInScope, createSourceInScope, deleteSourceInScope, findPlatformInScope, findSourceInScope, listPlatformsInScope, listSourcesInScope,
@@ -14,7 +14,7 @@ import {
 } from './admin-scoped';
 import type { PlatformListing } from '../lti';
 import { createSourceBody } from './admin-source-schema';
-import { publicRoute } from '../web/permission';
+import { publicRoute } from '../http';
 
 /**
  * The admin HTTP API for event sources and LMS platforms (`admin` token scope) and the public issuer

@@ -1,7 +1,7 @@
 import express, { type Request, type Response, type Router } from 'express';
 import type { AppContext } from '../context';
-import { handle, permit } from '../web';
-import type { CsrfTokens } from './csrf';
+import { handle, permit } from '../http';
+import type { CsrfTokens } from '../http';
 import { createSource, deleteSource, describeSource, requireSourceIn, rotateSecret, subscribeCanvasSource } from './admin-source-actions';
 import { canvasSourceForm, fieldErrors, moodleSourceForm, subscriptionForm } from './admin-source-schema';
 import { buildMoodlePluginZip } from './admin-plugin-zip';

@@ -2,7 +2,7 @@ import type { Request, RequestHandler, Response } from 'express';
 import { can } from '../policies';
 import type { LtiSession } from '../lti';
 import type { SourceScope } from './admin-source-actions';
-import type { CsrfTokens } from './csrf';
+import type { CsrfTokens } from '../http';
 
 /**
  * Who looks at the administration console, whichever door they came through: a platform

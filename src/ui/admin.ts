@@ -7,15 +7,15 @@ import { listPlatforms } from '../lti';
 import { LaurelError } from '../errors';
 import { requireCourseRole } from '../lti';
 import { MAX_BADGE_IMAGE_BYTES } from '../publishing';
-import { handle, issueOperatorSession, permit, renderPage, requireOperator } from '../web';
-import type { CsrfTokens } from './csrf';
+import { handle, issueOperatorSession, permit, renderPage, requireOperator } from '../http';
+import type { CsrfTokens } from '../http';
 import { readIssuerForm, saveIssuerProfile } from './admin-issuer';
 import { activatePlatformFromConsole, isPendingPlatform, platformExists, readPlatformForm, registerPlatformFromForm, removePlatformFromConsole } from './admin-platforms';
 import { confirmed, renderAdmin, renderConfirm } from './admin-render';
 import { adminSourceRoutes } from './admin-sources';
 import { adminTokenRoutes } from './admin-tokens';
 import { courseConsoleViewer, operatorConsoleViewer, ownPlatform, viewerOf } from './admin-viewer';
-import { multipartForm, uploadsOf } from './multipart';
+import { multipartForm, uploadsOf } from '../http';
 import { operatorSignInRoutes } from './operator-sign-in';
 
 /**

@@ -3,11 +3,11 @@ import type { AppContext } from '../context';
 import { badgesDepsFor, createAchievement, listAchievements } from '../badges';
 import { listAssignments } from '../courses';
 import { createTieredBadge } from '../publishing';
-import { handle } from '../web';
+import { handle } from '../http';
 import { parseBadgeForm, tierBaseOf, type BadgeFormValues, type FieldErrors } from './badge-form';
 import { applyFormAction } from './badge-rule-form';
-import { actorOf } from './csrf';
-import { explainMissingUploads } from './multipart';
+import { actorOf } from '../http';
+import { explainMissingUploads } from '../http';
 import { base, courseOf } from './page-data';
 
 /** Re-renders the page holding the badge form (422 when `errors` is not empty). */

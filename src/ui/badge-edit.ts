@@ -5,12 +5,12 @@ import { listAssignments } from '../courses';
 import { LaurelError } from '../errors';
 import { MAX_BADGE_IMAGE_BYTES, saveTieredBadge, tierGroupOf, updateAchievement, type TierGroup } from '../publishing';
 import { referencedAssignmentIds, type RuleNode } from '../rules';
-import { handle, renderPage } from '../web';
+import { handle, renderPage } from '../http';
 import { parseBadgeForm, tierBaseOf, valuesFromAchievement, valuesFromTierGroup, type BadgeFormValues, type FieldErrors } from './badge-form';
 import { applyFormAction } from './badge-rule-form';
-import { actorOf, sessionOf, type CsrfTokens } from './csrf';
+import { actorOf, sessionOf, type CsrfTokens } from '../http';
 import { badgeFormView } from './form-view';
-import { explainMissingUploads, multipartForm } from './multipart';
+import { explainMissingUploads, multipartForm } from '../http';
 import { base, courseNav, courseOf } from './page-data';
 
 /**

@@ -3,8 +3,8 @@ import type { AppContext } from '../context';
 import { getAchievement, type AchievementRow } from '../badges';
 import { LaurelError } from '../errors';
 import { dryRunTierGroup, publishTierGroup, tierGroupOf } from '../publishing';
-import { handle } from '../web';
-import { actorOf, type CsrfTokens } from './csrf';
+import { handle } from '../http';
+import { actorOf, type CsrfTokens } from '../http';
 import { base } from './page-data';
 import { describeThreshold } from './rule-text';
 

@@ -3,9 +3,9 @@ import type { Job } from 'bullmq';
 import type { AppContext } from '../context';
 import { LaurelError } from '../errors';
 import { detectGradebookFormat, gradebookToEvents, importGradebookJob, MAX_GRADEBOOK_BYTES } from '../events';
-import { handle, renderPage } from '../web';
-import { sessionOf, type CsrfTokens } from './csrf';
-import { multipartForm, uploadsOf } from './multipart';
+import { handle, renderPage } from '../http';
+import { sessionOf, type CsrfTokens } from '../http';
+import { multipartForm, uploadsOf } from '../http';
 import { base, courseNav, courseOf } from './page-data';
 
 /**

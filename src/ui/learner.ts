@@ -7,9 +7,9 @@ import { listIssuers } from '../credentials';
 import { LaurelError } from '../errors';
 import { requireCourseRole } from '../lti';
 import { learnerBadges, setAwardVisibility, type EarnedBadge } from '../publishing';
-import { handle, renderPage } from '../web';
+import { handle, renderPage } from '../http';
 import { emailOptedOut, emailPreferenceBody, setEmailOptOut } from '../reach';
-import { actorOf, sessionOf, type CsrfTokens } from './csrf';
+import { actorOf, sessionOf, type CsrfTokens } from '../http';
 import { courseNav, courseOf, noticeOf } from './page-data';
 
 /** The learner's course profile: earned badges with downloads and sharing, progress towards the others. No account needed. */

@@ -3,8 +3,8 @@ import type { RequestHandler, Router } from 'express';
 import type { AppContext } from '../context';
 import type { Course } from '../courses';
 import { fetchMoodleGradesNow, findMoodleExportTarget, lastGradeFetch } from '../events';
-import { handle } from '../web';
-import type { CsrfTokens } from './csrf';
+import { handle } from '../http';
+import type { CsrfTokens } from '../http';
 import { base, courseOf } from './page-data';
 
 /**

@@ -3,7 +3,7 @@ import type { AppContext } from '../context';
 import { audit } from '../audit';
 import { LaurelError } from '../errors';
 import { consumeSignInLink } from '../operators';
-import { handle, issueOperatorSession, publicRoute, renderPage } from '../web';
+import { handle, issueOperatorSession, publicRoute, renderPage } from '../http';
 
 /**
  * `laurel operator link` prints `<BASE_URL>/admin/sign-in?token=...`. Opening it shows a button; only

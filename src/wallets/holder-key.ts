@@ -1,7 +1,7 @@
 import { ECDH } from 'node:crypto';
 import type { JWK } from 'jose';
 import { multibaseDecode } from '../credentials';
-import { protocolError } from '../web/protocol-error';
+import { protocolError } from '../http';
 
 /** The wallet's public key from a key proof's header, and the DID its credential is issued to. */
 export interface HolderKey {

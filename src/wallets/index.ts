@@ -2,7 +2,6 @@
 // flow, offers by reference, nonce endpoint, `jwt` key proofs, formats ldp_vc and jwt_vc_json).
 // A wallet receives a holder-bound copy of an award's credential, revoked together with the award.
 // Owns migrations/670_wallets.sql. This file is the module's public face.
-export { createWalletsRouter } from './web/router';
 export { createOffer, offerableAward, offerDocument, redeemPreAuthorizedCode, TX_CODE_LENGTH, type CreatedOffer } from './offers';
 export { issueToWallet, type IssuedToWallet } from './issue';
 export { issueNonce, consumeNonce } from './nonces';

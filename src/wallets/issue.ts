@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import { effectiveStatus, findCredential, getAward } from '../badges';
 import { allocateStatusEntry, credentialStatusOf } from '../credentials';
-import { protocolError } from '../web/protocol-error';
+import { protocolError } from '../http';
 import { clock, type WalletsDeps } from './deps';
 import { holderBoundCopy } from './holder-copy';
 import { verifyKeyProof } from './key-proof';

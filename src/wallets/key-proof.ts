@@ -1,5 +1,5 @@
 import { decodeProtectedHeader, errors as joseErrors, importJWK, jwtVerify } from 'jose';
-import { protocolError } from '../web/protocol-error';
+import { protocolError } from '../http';
 import { resolveHolderKey, type HolderKey } from './holder-key';
 
 /** JOSE algorithms accepted for key proofs: asymmetric only, so `none` and HMAC can never pass. */

@@ -1,6 +1,6 @@
 import { effectiveStatus, getAward } from '../badges';
 import { LaurelError } from '../errors';
-import { protocolError } from '../web/protocol-error';
+import { protocolError } from '../http';
 import { clock, limitsOf, type WalletsDeps } from './deps';
 import { credentialOffer, offerLink, walletUrls } from './metadata';
 import { hashSecret, numericCode, preAuthorizedCodeFor, randomToken, sameHash } from './secrets';

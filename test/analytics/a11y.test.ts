@@ -6,7 +6,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Browser, BrowserContext } from 'playwright-core';
 import { analyticsRecorder } from '../../src/analytics';
-import { createApp } from '../../src/web';
+import { createApp } from '../../src/app';
 import { CHROMIUM_PATH, launchBrowser } from '../support/browser';
 import { createTestContext, type TestContext } from '../support/context';
 import { seriousViolations } from '../ui/support';

@@ -7,7 +7,7 @@ import { analyticsRecorder, AnalyticsRecorder, type CourseReport } from '../../s
 import { createManualCourse } from '../../src/courses';
 import { createDatabase } from '../../src/db';
 import { createToken } from '../../src/tokens';
-import { createApp } from '../../src/web';
+import { createApp } from '../../src/app';
 import { createTestContext, type TestContext } from '../support/context';
 import { analyticsFixture, BROWSER_UA, type AnalyticsFixture } from './support';
 

@@ -11,8 +11,8 @@ import { backfillAchievementJob, importGradebookJob } from '../../src/events';
 import { PgLtiStore, registerPlatform } from '../../src/lti';
 import { startWorkers, type WorkerHost } from '../../src/queue';
 import { createToken } from '../../src/tokens';
-import { createApp } from '../../src/web';
-import { openApiPath } from '../../src/web/openapi';
+import { createApp } from '../../src/app';
+import { openApiPath } from '../../src/app/openapi';
 import { createTestContext, type TestContext } from '../support/context';
 
 /**

@@ -6,8 +6,7 @@ import { createManualCourse, enroll, upsertAssignment, upsertLtiCourse, upsertLt
 import { backfillAchievementJob } from '../../src/events';
 import { startWorkers, type WorkerHost } from '../../src/queue';
 import { createToken } from '../../src/tokens';
-import { createApp } from '../../src/web';
-import * as auth from '../../src/web/auth';
+import { createApp } from '../../src/app';
 import { createTestContext, type TestContext } from '../support/context';
 
 /**
@@ -54,9 +53,7 @@ beforeAll(async () => {
   own = await upsertLtiCourse(db, { platformId, deploymentRowId: null, contextId: 'ctx-1', title: 'Platform course' });
   other = await createManualCourse(db, { title: 'Instance course' });
   admin = (await createToken(db, { name: 'admin', scopes: ['admin'] })).token;
-  bound = (await createToken(db, { name: 'bound-to-one', scopes: ['admin'] })).token;
-  // Tokens become platform-bound with issue 15; until then the seam is exercised by binding this one here.
-  jest.spyOn(auth, 'apiScope').mockImplementation((token) => (token?.name === 'bound-to-one' ? { platformId } : {}));
+  bound = (await createToken(db, { name: 'bound-to-one', scopes: ['admin'], platformId })).token;
   app = await createApp(ctx);
   workers = startWorkers(ctx, { jobs: [backfillAchievementJob], concurrency: 2 });
 }, 60_000);

@@ -7,7 +7,7 @@ import type { Browser } from 'playwright-core';
 import { awardBadge, badgesDepsFor, createAchievement, issueCredential, revokeAward } from '../../src/badges';
 import { createManualCourse, upsertManualLearner } from '../../src/courses';
 import { upsertIssuer } from '../../src/credentials';
-import { createApp } from '../../src/web';
+import { createApp } from '../../src/app';
 import { CHROMIUM_PATH, launchBrowser } from '../support/browser';
 import { createTestContext, type TestContext } from '../support/context';
 

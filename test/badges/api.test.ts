@@ -2,7 +2,7 @@ import request from 'supertest';
 import type { Express } from 'express';
 
 import { createToken } from '../../src/tokens';
-import { createApp } from '../../src/web';
+import { createApp } from '../../src/app';
 import { createTestContext, type TestContext } from '../support/context';
 
 let ctx: TestContext;

@@ -4,7 +4,7 @@ import { createManualCourse, upsertManualLearner } from '../../src/courses';
 import { awardBadge, badgesDepsFor, createAchievement, issueCredential } from '../../src/badges';
 import { issuerProfile, upsertIssuer } from '../../src/credentials';
 import { sql } from '../../src/db';
-import { createApp } from '../../src/web';
+import { createApp } from '../../src/app';
 import { createTestContext, type TestContext } from '../support/context';
 
 let ctx: TestContext;

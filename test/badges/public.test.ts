@@ -3,7 +3,7 @@ import type { Express } from 'express';
 import { createManualCourse, upsertManualLearner } from '../../src/courses';
 import { awardBadge, badgesDepsFor, createAchievement, issueCredential, revokeAward } from '../../src/badges';
 import { defaultBadgePng, extractFromPng, extractFromSvg } from '../../src/credentials';
-import { createApp } from '../../src/web';
+import { createApp } from '../../src/app';
 import { createTestContext, type TestContext } from '../support/context';
 
 let ctx: TestContext;

@@ -4,7 +4,7 @@ import { promisify } from 'node:util';
 import request from 'supertest';
 import { upsertPlatform, upsertLtiLearner } from '../../src/courses';
 import { isOperator } from '../../src/operators';
-import { createApp } from '../../src/web';
+import { createApp } from '../../src/app';
 import { createTestContext, type TestContext } from '../support/context';
 
 const run = promisify(execFile);

@@ -7,12 +7,13 @@ import { DataIntegrityProof } from '@digitalbazaar/data-integrity';
 import { cryptosuite } from '@digitalbazaar/eddsa-rdfc-2022-cryptosuite';
 import type { AppContext } from '../../src/context';
 import {
-  allocateStatusEntry, bakePng, bakeSvg, buildOpenBadgeCredential, createCredentialsRouter, createDocumentLoader, createSigner,
+  allocateStatusEntry, bakePng, bakeSvg, buildOpenBadgeCredential, createDocumentLoader, createSigner,
   decodeStatusList, defaultBadgePng, defaultBadgeSvg, ensureDefaultIssuer, issuerProfile, resolveDidUrl, setStatus, upsertIssuer,
   type DidDocument,
 } from '../../src/credentials';
+import { createCredentialsRouter } from '../../src/credentials/web';
 import { createLogger } from '../../src/log';
-import { errorHandler, notFound } from '../../src/web/errors';
+import { errorHandler, notFound } from '../../src/http';
 import { createTestDatabase, requireEnv, type TestDatabase } from '../support/db';
 import { testConfig } from '../support/config';
 import { dropPrefix, testQueuePrefix } from '../support/redis';

@@ -7,12 +7,13 @@ import request from 'supertest';
 import { Redis } from 'ioredis';
 import type { AppContext } from '../../src/context';
 import {
-  allocateStatusEntry, bakeSvg, buildOpenBadgeCredential, createCredentialsRouter, createSigner, ensureDefaultIssuer, issuerProfile, setStatus,
+  allocateStatusEntry, bakeSvg, buildOpenBadgeCredential, createSigner, ensureDefaultIssuer, issuerProfile, setStatus,
   type CredentialSigner, type Issuer,
 } from '../../src/credentials';
+import { createCredentialsRouter } from '../../src/credentials/web';
 import { createLogger } from '../../src/log';
 import { buildClrCredential, createClrSigner, verificationContexts } from '../../src/transcripts';
-import { errorHandler, notFound } from '../../src/web/errors';
+import { errorHandler, notFound } from '../../src/http';
 import { createTestDatabase, requireEnv, type TestDatabase } from '../support/db';
 import { testConfig } from '../support/config';
 import { dropPrefix, testQueuePrefix } from '../support/redis';
@@ -24,7 +25,7 @@ type Body = { verified: boolean; verdict: string; summary: string; checks: Array
 
 /**
  * Laurel's own credentials and CLRs through what strangers use: `POST /api/v1/verify` and the public
- * verification page, wired as src/web/routes.ts wires them (CLR context from `verificationContexts`).
+ * verification page, wired as src/app/routes.ts wires them (CLR context from `verificationContexts`).
  */
 describeWithSpec('verifying what Laurel issues, through the API and the public verification page', () => {
   const prefix = testQueuePrefix();

@@ -1,4 +1,4 @@
-// The public verification page in Chromium, through the whole app (src/web/routes.ts wiring, real CSP):
+// The public verification page in Chromium, through the whole app (src/app/routes.ts wiring, real CSP):
 // paste a credential, submit, read the verdict table; axe-core (WCAG 2.1 AA) on the form and the result.
 // Skips when Chromium is not installed.
 import { existsSync, readFileSync } from 'node:fs';
@@ -6,7 +6,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
 import { buildOpenBadgeCredential, createSigner, ensureDefaultIssuer, issuerProfile } from '../../src/credentials';
-import { createApp } from '../../src/web';
+import { createApp } from '../../src/app';
 import { CHROMIUM_PATH, launchBrowser } from '../support/browser';
 import { createTestContext, type TestContext } from '../support/context';
 import { sampleFacts } from './support/facts';

@@ -4,7 +4,7 @@ import { issueCredentialJob } from '../../src/badges';
 import { afterIssueJob } from '../../src/events';
 import { startWorkers, type WorkerHost } from '../../src/queue';
 import { createToken } from '../../src/tokens';
-import { createApp } from '../../src/web';
+import { createApp } from '../../src/app';
 import { createTestContext, type TestContext } from '../support/context';
 
 /**

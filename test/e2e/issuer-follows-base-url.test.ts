@@ -16,8 +16,8 @@ import { DEFAULT_ISSUER_ID, ensureDefaultIssuer, getIssuer, listKeys } from '../
 import { deploymentWarnings, formatFindings, runDoctor } from '../../src/deployment';
 import { startWorkers, type WorkerHost } from '../../src/queue';
 import { createToken } from '../../src/tokens';
-import { createApp } from '../../src/web';
-import { healthRouter } from '../../src/web/health';
+import { createApp } from '../../src/app';
+import { healthRouter } from '../../src/app/health';
 import { createTestContext, type TestContext } from '../support/context';
 
 /**

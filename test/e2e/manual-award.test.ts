@@ -6,7 +6,7 @@ import { issueCredentialJob } from '../../src/badges';
 import { createSigner, createVerifier } from '../../src/credentials';
 import { startWorkers, type WorkerHost } from '../../src/queue';
 import { createToken } from '../../src/tokens';
-import { createApp } from '../../src/web';
+import { createApp } from '../../src/app';
 import { createTestContext, type TestContext } from '../support/context';
 
 /**

@@ -7,7 +7,7 @@ import { createSigner, createVerifier } from '../../src/credentials';
 import { configureCanvasJwks, createEventSource, evaluateBatchJob, evaluateEventJob, signMoodleBody } from '../../src/events';
 import { startWorkers, type WorkerHost } from '../../src/queue';
 import { createToken } from '../../src/tokens';
-import { createApp } from '../../src/web';
+import { createApp } from '../../src/app';
 import { createTestContext, type TestContext } from '../support/context';
 import { makeSigningKey, startJwksServer, type JwksServer } from './support';
 

@@ -4,10 +4,11 @@ import { UnrecoverableError } from 'bullmq';
 import type { CredentialPort } from '../../src/badges';
 import { useCredentialPort } from '../../src/badges/context';
 import { createManualCourse } from '../../src/courses';
-import { createEventIntakeRouter, createEventsRouter, evaluateEventJob, relayStalledEvents } from '../../src/events';
+import { evaluateEventJob, relayStalledEvents } from '../../src/events';
+import { createEventIntakeRouter, createEventsRouter } from '../../src/events/web';
 import { createRedis, Queues, type JobRun } from '../../src/queue';
 import { createToken } from '../../src/tokens';
-import { errorHandler } from '../../src/web/errors';
+import { errorHandler } from '../../src/http';
 import express from 'express';
 import { createEventsTestContext, eventsApp, type EventsTestContext } from './support';
 

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { registrationUrl } from '../../src/lti';
-import { createApp } from '../../src/web';
+import { createApp } from '../../src/app';
 import { createTestContext, type TestContext } from '../support/context';
 
 export interface RunningLaurel {

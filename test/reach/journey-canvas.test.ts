@@ -8,7 +8,7 @@ import { sql } from 'kysely';
 import request from 'supertest';
 import { awardBadge, badgesDepsFor, createAchievement, issueCredentialJob } from '../../src/badges';
 import { startWorkers, type WorkerHost } from '../../src/queue';
-import { jobs } from '../../src/worker/jobs';
+import { jobs } from '../../src/app';
 import { signLink } from '../../src/reach';
 import { browse, startPlatform, type Platform } from '../emulator';
 import { startLaurel, type RunningLaurel } from '../lti/laurel';

@@ -8,7 +8,7 @@ import request from 'supertest';
 import { createEventSource, signMoodleBody } from '../../src/events';
 import { startWorkers, type WorkerHost } from '../../src/queue';
 import { createToken } from '../../src/tokens';
-import { jobs } from '../../src/worker/jobs';
+import { jobs } from '../../src/app';
 import { browse, startPlatform, type Platform } from '../emulator';
 import { startLaurel, type RunningLaurel } from '../lti/laurel';
 import { eventually } from '../ui/support';

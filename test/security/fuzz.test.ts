@@ -5,7 +5,7 @@ import { createEventSource, signMoodleBody, type EventSource } from '../../src/e
 import { gradebookToEvents } from '../../src/events/sources/gradebook';
 import { parseStrictJson } from '../../src/events/strict-json';
 import { createToken } from '../../src/tokens';
-import { createApp } from '../../src/web';
+import { createApp } from '../../src/app';
 import { createTestContext, type TestContext } from '../support/context';
 import { record } from './summary';
 

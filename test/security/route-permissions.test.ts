@@ -1,10 +1,10 @@
 import { PERMISSIONS } from '../../src/policies';
-import { createApp } from '../../src/web';
+import { createApp } from '../../src/app';
 import { createTestContext, type TestContext } from '../support/context';
 import { appRoutes } from './routes';
 import { record } from './summary';
 
-// Issue 15: every route declares the permission it needs (src/web/permission.ts). A new route that
+// Issue 15: every route declares the permission it needs (src/http/permission.ts). A new route that
 // declares none fails here, before it can ship without an authorisation decision.
 describe('every route of the app declares a permission', () => {
   let ctx: TestContext;

@@ -1,5 +1,5 @@
 import type { Express } from 'express';
-import { declaredPermission } from '../../src/web';
+import { declaredPermission } from '../../src/http';
 import type { Permission } from '../../src/policies';
 
 /** One route of the app as express holds it, with the permissions declared on its way. */

@@ -3,7 +3,7 @@ import request from 'supertest';
 import { enroll, upsertDeployment, upsertLtiCourse, upsertLtiLearner, upsertPlatform } from '../../src/courses';
 import { LtiSessions } from '../../src/lti/session';
 import { createToken } from '../../src/tokens';
-import { createApp } from '../../src/web';
+import { createApp } from '../../src/app';
 import { createTestContext, type TestContext } from '../support/context';
 
 /** One tenant: a platform with a course, a learner, an achievement, an award and a Moodle event source. */

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import request from 'supertest';
-import { createApp } from '../../src/web';
+import { createApp } from '../../src/app';
 import { createToken, listTokens } from '../../src/tokens';
 import { createTestContext, type TestContext } from '../support/context';
 

@@ -9,7 +9,7 @@ import request from 'supertest';
 import { upsertPlatform } from '../../src/courses';
 import { createToken } from '../../src/tokens';
 import { performExportCourse, transcriptsDepsFor } from '../../src/transcripts';
-import { createApp } from '../../src/web';
+import { createApp } from '../../src/app';
 import { createTestContext, type TestContext } from '../support/context';
 import { badgesDepsOf, clrSchemaValidator, describeWithClrSpec, seedCourse, verifyJws, type SeededCourse } from './support';
 

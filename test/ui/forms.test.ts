@@ -1,6 +1,6 @@
 import type { Assignment } from '../../src/courses';
 import { parseBadgeForm, valuesFromAchievement } from '../../src/ui/badge-form';
-import { CsrfTokens } from '../../src/ui/csrf';
+import { CsrfTokens } from '../../src/http';
 import { awardsCsv } from '../../src/ui/csv';
 
 const assignment = (id: string, name: string, points: number | null): Assignment =>

@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { sql } from 'kysely';
 import { startWorkers, type WorkerHost } from '../../src/queue';
-import { jobs } from '../../src/worker/jobs';
+import { jobs } from '../../src/app';
 import { browse, startPlatform, type Platform } from '../emulator';
 import { canvasGlobalId } from '../emulator/profile';
 import { startLaurel, type RunningLaurel } from '../lti/laurel';

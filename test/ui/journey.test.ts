@@ -7,7 +7,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { sql } from 'kysely';
 import { startWorkers, type WorkerHost } from '../../src/queue';
 import { createToken } from '../../src/tokens';
-import { jobs } from '../../src/worker/jobs';
+import { jobs } from '../../src/app';
 import { browse, startPlatform, type Platform } from '../emulator';
 import { startLaurel, type RunningLaurel } from '../lti/laurel';
 import { CHROMIUM_PATH, launchBrowser } from '../support/browser';

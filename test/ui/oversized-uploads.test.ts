@@ -2,7 +2,7 @@ import type { Express } from 'express';
 import request from 'supertest';
 import { MAX_GRADEBOOK_BYTES } from '../../src/events';
 import { MAX_BADGE_IMAGE_BYTES } from '../../src/publishing';
-import { formatBytes, tooLargeMessage } from '../../src/ui/multipart';
+import { formatBytes, tooLargeMessage } from '../../src/http';
 import { createAdminConsoleFixture, INSTRUCTOR, type AdminConsoleFixture } from './support';
 
 jest.setTimeout(60_000);

@@ -8,7 +8,7 @@ import { enroll, upsertDeployment, upsertLtiCourse, upsertLtiLearner, upsertPlat
 import type { CourseRole } from '../../src/lti/roles';
 import { LtiSessions } from '../../src/lti/session';
 import { addOperator } from '../../src/operators';
-import { createApp } from '../../src/web';
+import { createApp } from '../../src/app';
 import { createTestContext, type TestContext } from '../support/context';
 
 interface AxeViolation {

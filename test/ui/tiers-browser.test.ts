@@ -12,7 +12,7 @@ import request from 'supertest';
 import { awardBadge, badgesDepsFor } from '../../src/badges';
 import { enroll, upsertAssignment, upsertDeployment, upsertLtiCourse, upsertLtiLearner, upsertPlatform } from '../../src/courses';
 import { LtiSessions } from '../../src/lti/session';
-import { createApp } from '../../src/web';
+import { createApp } from '../../src/app';
 import { CHROMIUM_PATH, launchBrowser } from '../support/browser';
 import { createTestContext, type TestContext } from '../support/context';
 import { seriousViolations } from './support';

@@ -10,7 +10,7 @@ import { enroll, upsertAssignment, upsertDeployment, upsertLtiCourse, upsertLtiL
 import { LtiSessions } from '../../src/lti/session';
 import { startWorkers, type WorkerHost } from '../../src/queue';
 import { createToken } from '../../src/tokens';
-import { createApp } from '../../src/web';
+import { createApp } from '../../src/app';
 import { createTestContext, type TestContext } from '../support/context';
 import { eventually } from './support';
 

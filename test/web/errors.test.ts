@@ -2,9 +2,10 @@ import express from 'express';
 import request from 'supertest';
 import { z } from 'zod';
 import { LaurelError } from '../../src/errors';
-import { createApp, validateBody } from '../../src/web';
+import { createApp } from '../../src/app';
+import { validateBody } from '../../src/http';
 import { upsertPlatform } from '../../src/courses';
-import { errorHandler } from '../../src/web/errors';
+import { errorHandler } from '../../src/http';
 import { createTestContext, type TestContext } from '../support/context';
 
 describe('errors', () => {

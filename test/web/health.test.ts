@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import request from 'supertest';
-import { createApp } from '../../src/web';
+import { createApp } from '../../src/app';
 import { createRedis } from '../../src/queue';
 import { createDatabase } from '../../src/db';
 import { createTestContext, type TestContext } from '../support/context';

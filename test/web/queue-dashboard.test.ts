@@ -3,7 +3,8 @@ import cookieParser from 'cookie-parser';
 import request from 'supertest';
 import { upsertPlatform } from '../../src/courses';
 import { createToken } from '../../src/tokens';
-import { createApp, issueOperatorSession } from '../../src/web';
+import { createApp } from '../../src/app';
+import { issueOperatorSession } from '../../src/http';
 import { createTestContext, type TestContext } from '../support/context';
 
 describe('queue dashboard', () => {

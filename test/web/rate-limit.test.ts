@@ -2,8 +2,8 @@ import express from 'express';
 import request from 'supertest';
 import { Redis } from 'ioredis';
 import { createRedis, redisOptions } from '../../src/queue';
-import { publicRateLimit } from '../../src/web';
-import { errorHandler } from '../../src/web/errors';
+import { publicRateLimit } from '../../src/http';
+import { errorHandler } from '../../src/http';
 import { createTestContext, type TestContext } from '../support/context';
 
 describe('public rate limit', () => {

@@ -2,7 +2,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import type { AppContext } from '../../context';
 import { createManualCourse } from '../../courses';
-import { apiRoute, idParam, pageQuery } from '../../web/api-route';
+import { apiRoute, idParam, pageQuery } from '../../http';
 import { badgesDepsFor } from '../context';
 import { issueCredentialJob } from '../jobs/issue-credential';
 import { awardManuallyInScope, findAchievementInScope, findAwardInScope, listAchievementsInScope, listAwardsPage, revokeAwardInScope } from '../scoped';

@@ -2,9 +2,9 @@ import { Router, type Request, type RequestHandler } from 'express';
 import { countCredentialDownload, countCredentialView } from '../../analytics';
 import type { AppContext } from '../../context';
 import { LaurelError } from '../../errors';
-import { publicRateLimit } from '../../web/rate-limit';
-import { handle } from '../../web/validate';
-import { renderPage } from '../../web/views';
+import { publicRateLimit } from '../../http';
+import { handle } from '../../http';
+import { renderPage } from '../../http';
 import { getAchievement } from '../achievements';
 import { badgesDepsFor } from '../context';
 import { loadPublicCredential, type PublicCredential } from '../public-credential';
@@ -12,7 +12,7 @@ import { badgeArt, IMAGE_HEADERS } from './images';
 import { issuerPage, issuerPageUrl } from './issuer-page';
 import { credentialPage } from './page';
 import { achievementDocument, achievementJson, orderCredential } from './present';
-import { publicRoute } from '../../web/permission';
+import { publicRoute } from '../../http';
 
 type Representation = 'html' | 'json' | 'ld+json' | 'jwt' | 'text';
 

@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import type { AppContext } from '../../context';
-import { apiRoute, idParam, pageQuery } from '../../web/api-route';
+import { apiRoute, idParam, pageQuery } from '../../http';
 import { courseAssignments, findCourseInScope, findLearnerInScope, listCoursesPage, listLearnersPage } from '../directory';
 import type { CourseTables } from '../tables';
 import type { Selectable } from 'kysely';

@@ -1,11 +1,11 @@
-import { describeApiOperation } from '../../web/api-route';
+import { describeApiOperation } from '../../http';
 import { z } from 'zod';
 import express, { Router, type Request, type Response } from 'express';
 import { countStatusListFetch, countVerification } from '../../analytics';
 import type { AppContext } from '../../context';
 import { LaurelError } from '../../errors';
-import { publicRateLimit } from '../../web/rate-limit';
-import { handle, validateBody } from '../../web/validate';
+import { publicRateLimit } from '../../http';
+import { handle, validateBody } from '../../http';
 import { OB_V3_CONTEXT, VC_V2_CONTEXT, type ContextMap } from '../contexts';
 import { DEFAULT_ISSUER_ID, didDocument, getIssuer, issuerProfile } from '../issuers';
 import { jwks } from '../keys';
@@ -14,7 +14,7 @@ import { statusListCredential, statusListVersion } from '../status-list';
 import { createVerifier, type Verifier } from '../verifier';
 import { issuerSlug, listId, verifyBody } from './schema';
 import { createVerifyPageRouter } from './verify-page';
-import { publicRoute } from '../../web/permission';
+import { publicRoute } from '../../http';
 
 /** Largest PNG/SVG/JWS upload `POST /api/v1/verify` reads. */
 export const MAX_UPLOAD = '5mb';

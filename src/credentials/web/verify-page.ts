@@ -1,9 +1,9 @@
-import { publicRoute } from '../../web/permission';
+import { publicRoute } from '../../http';
 import busboy from 'busboy';
 import { Router, type Request, type RequestHandler } from 'express';
 import { LaurelError, isLaurelError } from '../../errors';
-import { handle } from '../../web/validate';
-import { renderPage } from '../../web/views';
+import { handle } from '../../http';
+import { renderPage } from '../../http';
 import type { Verifier } from '../verifier';
 import { explainVerification } from '../verify/explain';
 import { MAX_CREDENTIAL_BYTES } from '../verify/input';

@@ -1,11 +1,11 @@
-import { describeApiOperation } from '../../web/api-route';
+import { describeApiOperation } from '../../http';
 import { randomUUID } from 'node:crypto';
 import express, { type ErrorRequestHandler, type Request, type RequestHandler, type Response, type Router } from 'express';
 import type { AppContext } from '../../context';
 import { LaurelError } from '../../errors';
-import { apiScope, requireToken } from '../../web/auth';
-import { errorHandler } from '../../web/errors';
-import { handle, validateBody } from '../../web/validate';
+import { apiScope, requireToken } from '../../http';
+import { errorHandler } from '../../http';
+import { handle, validateBody } from '../../http';
 import { z } from 'zod';
 import { findCourse } from '../../courses';
 import { importGradebookJob, MAX_GRADEBOOK_BYTES } from '../import-gradebook';
@@ -13,7 +13,7 @@ import { ingestApiEvent, ingestCanvasDelivery, ingestMoodleDelivery, type Ingest
 import { detectGradebookFormat, gradebookToEvents } from '../sources/gradebook';
 import { apiEventSchema, type ApiEventBody } from '../sources/api';
 import { MOODLE_SIGNATURE_HEADER, MOODLE_TIMESTAMP_HEADER } from '../verify/moodle-hmac';
-import { publicRoute } from '../../web/permission';
+import { publicRoute } from '../../http';
 import { requireInScope, scopedTo } from '../../tenancy';
 
 /**

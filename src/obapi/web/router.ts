@@ -1,4 +1,4 @@
-import { publicRoute } from '../../web/permission';
+import { publicRoute } from '../../http';
 import express, { Router, type Request } from 'express';
 import type { AppContext } from '../../context';
 import { DEFAULT_ISSUER_ID, getIssuer, issuerProfile } from '../../credentials';
@@ -6,11 +6,11 @@ import { findLearner } from '../../courses';
 import { LaurelError } from '../../errors';
 import { requireCourseRole, type LtiSession } from '../../lti';
 // See src/wallets/web/router.ts: file imports keep the web index out of this router's imports (cycle).
-import { CsrfTokens } from '../../ui/csrf';
-import { lazyRateLimit } from '../../web/lazy-rate-limit';
-import { openCors, protocolError, validateProtocolBody } from '../../web/protocol-error';
-import { handle, validateBody, validateQuery } from '../../web/validate';
-import { renderPage } from '../../web/views';
+import { CsrfTokens } from '../../http';
+import { lazyRateLimit } from '../../http';
+import { openCors, protocolError, validateProtocolBody } from '../../http';
+import { handle, validateBody, validateQuery } from '../../http';
+import { renderPage } from '../../http';
 import { decideAuthorization, startAuthorization } from '../authorize';
 import { authenticateClient, registerClient } from '../clients';
 import { createSignInLink, learnerConnections, useSignInLink } from '../connections';

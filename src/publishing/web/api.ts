@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { AppContext } from '../../context';
 import { achievementJson, achievementJsonSchema, alignmentSchema, createAchievementBody, ruleSchema, type AchievementRow } from '../../badges';
 import type { RuleNode } from '../../rules';
-import { apiRoute, idParam } from '../../web/api-route';
+import { apiRoute, idParam } from '../../http';
 import { archiveBadge, backfillStatus, badgeTiers, createBadge, dryRunBadge, dryRunBadgeTiers, editBadge, publishBadge, publishBadgeTiers, saveBadgeTiers, startBackfill } from '../scoped';
 import type { TierGroup } from '../tiers';
 

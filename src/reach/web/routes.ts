@@ -1,4 +1,4 @@
-import { declare, publicRoute } from '../../web/permission';
+import { declare, publicRoute } from '../../http';
 import express, { type RequestHandler, type Router } from 'express';
 import { sql } from 'kysely';
 import { analyticsRecorder } from '../../analytics';
@@ -6,7 +6,7 @@ import type { AppContext } from '../../context';
 import { LaurelError } from '../../errors';
 import { requireEventSource, verifyMoodleSignature } from '../../events';
 import { requirePerson, type PersonSession } from '../../lti';
-import { handle, publicRateLimit, renderPage } from '../../web';
+import { handle, publicRateLimit, renderPage } from '../../http';
 import { myBadges } from '../my-badges';
 import { reachUrls, verifyLink } from '../links';
 import { moodleNotifications, moodleProfileBadges } from '../moodle';

@@ -1,4 +1,4 @@
-import { describeApiOperation } from '../../web/api-route';
+import { describeApiOperation } from '../../http';
 import { z } from 'zod';
 import { createReadStream, existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -6,7 +6,7 @@ import express, { type Request, type Response, type Router } from 'express';
 import type { AppContext } from '../../context';
 import { LaurelError } from '../../errors';
 import { requireCourseRole, type LtiSession } from '../../lti';
-import { handle, renderPage, requireToken, tokenActor, validateQuery } from '../../web';
+import { handle, renderPage, requireToken, tokenActor, validateQuery } from '../../http';
 import { transcriptsDepsFor } from '../context';
 import { clock, type TranscriptsDeps } from '../deps';
 import { exportDir, exportView, getExport, requestCourseExport, type ExportRow } from '../exports';
@@ -14,7 +14,7 @@ import { exportCourseJob } from '../jobs/export-course';
 import { learnerClr, type LearnerClr } from '../learner-clr';
 import { linkKey, verifyDownload } from '../links';
 import { downloadQuery, idParams, learnerClrQuery, transcriptsQuery, type LearnerClrQuery, type TranscriptsQuery } from '../schema';
-import { publicRoute } from '../../web/permission';
+import { publicRoute } from '../../http';
 import { scopedTo } from '../../tenancy';
 
 /**

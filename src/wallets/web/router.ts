@@ -1,4 +1,4 @@
-import { publicRoute } from '../../web/permission';
+import { publicRoute } from '../../http';
 import express, { Router } from 'express';
 import QRCode from 'qrcode';
 import type { AppContext } from '../../context';
@@ -7,11 +7,11 @@ import { onAwardRevoked } from '../../badges';
 import { requireCourseRole, type LtiSession } from '../../lti';
 // The course pages' CSRF tokens (exported by src/ui), imported from their file: the ui index pulls in
 // the web index, which mounts this router (an import cycle).
-import { CsrfTokens } from '../../ui/csrf';
-import { lazyRateLimit } from '../../web/lazy-rate-limit';
-import { openCors, protocolError, validateProtocolBody } from '../../web/protocol-error';
-import { handle, validateBody } from '../../web/validate';
-import { renderPage } from '../../web/views';
+import { CsrfTokens } from '../../http';
+import { lazyRateLimit } from '../../http';
+import { openCors, protocolError, validateProtocolBody } from '../../http';
+import { handle, validateBody } from '../../http';
+import { renderPage } from '../../http';
 import { walletsDepsFor } from '../deps';
 import { issueToWallet } from '../issue';
 import { authorizationServerMetadata, credentialIssuerMetadata, PRE_AUTHORIZED_GRANT } from '../metadata';

@@ -1,12 +1,12 @@
-import { publicRoute } from './permission';
+import { publicRoute } from '../http';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Router } from 'express';
 import { z } from 'zod';
 import type { AppContext } from '../context';
 import { projectRoot } from '../paths';
-import { describeApiOperation, describedOperations, problemSchema, type ApiOperation } from './api-route';
-import { publicRateLimit } from './rate-limit';
+import { describeApiOperation, describedOperations, problemSchema, type ApiOperation } from '../http';
+import { publicRateLimit } from '../http';
 
 /**
  * The OpenAPI 3.1 description of `/api/v1`, built from the operations the routers declared, so the

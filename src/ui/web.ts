@@ -3,7 +3,7 @@
 import express, { type Router } from 'express';
 import type { AppContext } from '../context';
 import { adminRouter, createOperatorConsoleRouter as operatorConsole } from './admin';
-import { CsrfTokens } from './csrf';
+import { CsrfTokens } from '../http';
 import { instructorRouter } from './instructor';
 import { learnerRouter } from './learner';
 
@@ -21,5 +21,5 @@ export function createOperatorConsoleRouter(ctx: AppContext): Router {
   return operatorConsole(ctx, new CsrfTokens(ctx.config.SESSION_SECRET));
 }
 
-export { CsrfTokens } from './csrf';
+export { CsrfTokens } from '../http';
 export { createAdminApiRouter } from './admin-api';

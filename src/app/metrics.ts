@@ -2,7 +2,7 @@ import { Router, type RequestHandler } from 'express';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { AppContext } from '../context';
 import { QUEUE_NAMES } from '../queue';
-import { requireToken } from './auth';
+import { requireToken } from '../http';
 
 /** One registry per app instance (tests build several apps in one process). */
 export function createMetrics(ctx: AppContext) {

@@ -3,7 +3,7 @@ import type { AppContext } from '../context';
 import { isDatabaseReachable } from '../db';
 import { isRedisReachable } from '../queue';
 import { cachedDeploymentWarnings } from '../deployment';
-import { publicRoute } from './permission';
+import { publicRoute } from '../http';
 
 /**
  * `/healthz`: the process is alive (for restarts). `/readyz`: it can do its work (for load balancers):

@@ -4,15 +4,15 @@ import cookieParser from 'cookie-parser';
 import { pinoHttp } from 'pino-http';
 import type { AppContext } from '../context';
 import { paths } from '../paths';
-import { errorHandler, notFound } from './errors';
+import { errorHandler, notFound } from '../http';
 import { healthRouter } from './health';
 import { createMetrics } from './metrics';
 import { mountIntakeRoutes, mountRoutes } from './routes';
 import { queueDashboardRouter } from './queue-dashboard';
-import { FrameAncestors } from './frame-ancestors';
-import { securityHeaders } from './security';
-import { renderPage } from './views';
-import { publicRoute } from './permission';
+import { FrameAncestors } from '../http';
+import { securityHeaders } from '../http';
+import { renderPage } from '../http';
+import { publicRoute } from '../http';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 

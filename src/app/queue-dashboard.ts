@@ -3,7 +3,7 @@ import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
 import { Router } from 'express';
 import type { AppContext } from '../context';
-import { requireOperator } from './admin-session';
+import { requireOperator } from '../http';
 import { QUEUE_NAMES } from '../queue';
 
 export const DASHBOARD_PATH = '/admin/queues';

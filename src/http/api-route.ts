@@ -124,7 +124,7 @@ export function apiRoute<const O extends ApiOperation>(
   router[operation.method](operation.path, ...chain);
 }
 
-/** RFC 9457 problem document as Laurel answers it (src/web/errors.ts). */
+/** RFC 9457 problem document as Laurel answers it (src/http/errors.ts). */
 export const problemSchema = z.looseObject({
   type: z.string(),
   title: z.string(),

@@ -1,18 +1,20 @@
 import type { Express, RequestHandler } from 'express';
-import { createAnalyticsRouter } from '../analytics';
-import { createCoursesApiRouter } from '../courses/web/api';
-import { createBadgesApiRouter, createPublicBadgesRouter } from '../badges';
+import { createAnalyticsRouter } from '../analytics/web';
+import { createCoursesApiRouter } from '../courses/web';
+import { createBadgesApiRouter, createPublicBadgesRouter } from '../badges/web';
 import type { AppContext } from '../context';
-import { createCredentialsRouter } from '../credentials';
-import { createEventIntakeRouter, createEventsRouter, eventsLtiHooks } from '../events';
+import { createCredentialsRouter } from '../credentials/web';
+import { eventsLtiHooks } from '../events';
+import { createEventIntakeRouter, createEventsRouter } from '../events/web';
 import { createLti } from '../lti';
-import { createPublishingApiRouter } from '../publishing/web/api';
+import { createPublishingApiRouter } from '../publishing/web';
 import { createTokensApiRouter } from '../tokens/web';
-import { createReachRouter } from '../reach';
-import { createTranscriptsRouter, verificationContexts } from '../transcripts';
-import { createWalletsRouter } from '../wallets';
-import { createObApiRouter } from '../obapi';
-import { createAdminApiRouter, createCoursePagesRouter, createOperatorConsoleRouter } from '../ui';
+import { createReachRouter } from '../reach/web';
+import { verificationContexts } from '../transcripts';
+import { createTranscriptsRouter } from '../transcripts/web';
+import { createWalletsRouter } from '../wallets/web';
+import { createObApiRouter } from '../obapi/web';
+import { createAdminApiRouter, createCoursePagesRouter, createOperatorConsoleRouter } from '../ui/web';
 import { createOpenApiRouter } from './openapi';
 
 /**

@@ -1,0 +1,2 @@
+// The events module's HTTP adapter (intake and event-source routes), mounted by the composition root (src/app).
+export { createEventIntakeRouter, createEventsRouter } from './router';
