@@ -2,8 +2,8 @@ import { sql, type Selectable } from 'kysely';
 import { findCourse, isUuid } from '../courses';
 import { audit } from '../audit';
 import { LaurelError } from '../errors';
-import { parseRuleNode } from '../rules';
-import { badgesDb, urls, type BadgesDeps } from './deps';
+import { parseRuleNode, type OwnedRule } from '../rules';
+import { badgesDb, urls, type BadgesDeps, type BadgesHandle } from './deps';
 import type { RuleSpec } from './schema';
 import type { AchievementStatus, AlignmentValue, BadgeTables, BadgesDb } from './tables';
 
@@ -120,4 +120,48 @@ export function achievementImageUrl(baseUrl: string, row: Pick<AchievementRow, '
 
 export function requiredPercentOf(row: Pick<AchievementRow, 'required_percent'>): number | null {
   return row.required_percent === null ? null : Number(row.required_percent);
+}
+
+/**
+ * The published rules of these courses, parsed, by course id: what `rulesReadingBadge` (rules) answers
+ * "which badges read this one" from. One statement for any number of courses.
+ */
+export async function publishedRulesByCourse(db: BadgesHandle, courseIds: readonly string[]): Promise<Map<string, OwnedRule[]>> {
+  const byCourse = new Map<string, OwnedRule[]>();
+  const ids = [...new Set(courseIds)];
+  if (ids.length === 0) return byCourse;
+  const rows = await db
+    .selectFrom('achievements')
+    .select(['id', 'course_id', 'rule', 'rule_version'])
+    .where('course_id', 'in', ids)
+    .where('status', '=', 'published')
+    .where('rule', 'is not', null)
+    .execute();
+  for (const row of rows) {
+    const condition = parsedCondition(row.id, row.rule_version, row.rule);
+    if (!condition) continue;
+    const list = byCourse.get(row.course_id) ?? [];
+    list.push({ achievementId: row.id, condition });
+    byCourse.set(row.course_id, list);
+  }
+  return byCourse;
+}
+
+// A version's rule never changes: parse (zod) each once per process.
+const parsedConditions = new Map<string, OwnedRule['condition'] | null>();
+
+function parsedCondition(id: string, version: number, rule: unknown): OwnedRule['condition'] | undefined {
+  const key = `${id}@${version}`;
+  let condition = parsedConditions.get(key);
+  if (condition === undefined) {
+    try {
+      condition = parseRuleNode(typeof rule === 'string' ? JSON.parse(rule) : rule);
+    } catch {
+      // Stored rules were validated on save; one that no longer parses reads no badge.
+      condition = null;
+    }
+    if (parsedConditions.size >= 10_000) parsedConditions.clear();
+    parsedConditions.set(key, condition);
+  }
+  return condition ?? undefined;
 }

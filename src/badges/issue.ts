@@ -3,7 +3,8 @@ import { sql, type Selectable } from 'kysely';
 import { GroupCommit } from '../batching';
 import { isUuid } from '../courses';
 import { LaurelError } from '../errors';
-import { achievementImageUrl, requiredPercentOf } from './achievements';
+import { rulesReadingBadge } from '../rules';
+import { achievementImageUrl, publishedRulesByCourse, requiredPercentOf } from './achievements';
 import { badgesDb, clock, type BadgesDeps, type BadgesHandle } from './deps';
 import type { AwardFacts } from './port';
 import type { BadgeTables } from './tables';
@@ -137,9 +138,6 @@ async function loadAwards(db: BadgesHandle, awardIds: readonly string[]) {
     .leftJoin('platforms', 'platforms.id', 'learners.platform_id')
     .select([
       'awards.id as award_id', 'awards.status', 'awards.credential_id', 'awards.score', 'awards.evidence', 'awards.awarded_at', 'awards.expires_at', 'awards.learner_id', 'awards.course_id',
-      sql<boolean>`exists (
-        select 1 from achievements other where other.course_id = awards.course_id and other.status = 'published' and other.id <> awards.achievement_id
-          and strpos(other.rule::text, awards.achievement_id::text) > 0)`.as('read_by_badge_rules'),
       // Not the image bytes: the credential names the image by URL.
       'achievements.id', 'achievements.issuer_id', 'achievements.name', 'achievements.description', 'achievements.criteria_narrative',
       'achievements.image_url', 'achievements.alignments', 'achievements.required_percent',
@@ -148,7 +146,9 @@ async function loadAwards(db: BadgesHandle, awardIds: readonly string[]) {
     ])
     .where('awards.id', 'in', [...new Set(awardIds)])
     .execute();
-  const byId = new Map(rows.map((r) => [r.award_id, r]));
+  // Which rules read a badge is the rules module's answer from the structured rule, not a text search.
+  const rules = await publishedRulesByCourse(db, rows.map((r) => r.course_id));
+  const byId = new Map(rows.map((r) => [r.award_id, { ...r, read_by_badge_rules: rulesReadingBadge(rules.get(r.course_id) ?? [], r.id).length > 0 }]));
   return awardIds.map((id) => byId.get(id));
 }
 

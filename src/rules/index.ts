@@ -27,5 +27,5 @@ export {
   type ProgressItem,
   type ProgressStatus,
 } from './evaluate';
-export { referencedAssignmentIds, referencedAchievementIds } from './refs';
+export { referencedAssignmentIds, referencedAchievementIds, rulesReadingBadge, type OwnedRule } from './refs';
 export { tierRule, uniformThreshold, sameShape, checkTiers, MIN_TIERS, MAX_TIERS, MAX_TIER_NAME, type Threshold, type ThresholdUnit, type TierSpec, type TierProblem } from './tiers';

@@ -14,3 +14,21 @@ function collect(node: RuleNode, pick: (leaf: RuleNode) => readonly string[]): s
   if (node.kind === 'allOf' || node.kind === 'anyOf') return node.rules.flatMap((r) => collect(r, pick));
   return [...pick(node)];
 }
+
+/** A stored rule with its owner: the achievement it awards and its condition. */
+export interface OwnedRule {
+  achievementId: string;
+  condition: RuleNode;
+}
+
+/**
+ * The achievements whose rule reads `achievementId` (a `badges` condition names it, at any depth):
+ * those to evaluate again when it is issued. The rule of `achievementId` itself never counts.
+ */
+export function rulesReadingBadge(rules: Iterable<OwnedRule>, achievementId: string): string[] {
+  const readers: string[] = [];
+  for (const rule of rules) {
+    if (rule.achievementId !== achievementId && referencedAchievementIds(rule.condition).includes(achievementId)) readers.push(rule.achievementId);
+  }
+  return readers;
+}

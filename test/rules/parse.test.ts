@@ -1,5 +1,5 @@
 import { LaurelError } from '../../src/errors';
-import { parseRule, parseRuleNode, referencedAchievementIds, referencedAssignmentIds } from '../../src/rules';
+import { parseRule, parseRuleNode, referencedAchievementIds, referencedAssignmentIds, rulesReadingBadge } from '../../src/rules';
 
 function issuesOf(input: unknown): { field: string; message: string }[] {
   try {
@@ -65,5 +65,21 @@ describe('references', () => {
     });
     expect(referencedAssignmentIds(node)).toEqual(['A1', 'A2']);
     expect(referencedAchievementIds(node)).toEqual(['x', 'y']);
+  });
+
+  it('answers which rules read a badge from the structured rule, not from its text', () => {
+    const badge = '6f1c1d2e-0000-4000-8000-000000000001';
+    const rules = [
+      { achievementId: 'nested', condition: parseRuleNode({ kind: 'allOf', rules: [{ kind: 'score', assignmentId: 'A1', minPercent: 50 }, { kind: 'anyOf', rules: [{ kind: 'badges', achievementIds: ['other', badge] }] }] }) },
+      { achievementId: 'direct', condition: parseRuleNode({ kind: 'badges', achievementIds: [badge] }) },
+      // The id as an assignment id is text that contains it, but no rule reading the badge.
+      { achievementId: 'score-named-like-it', condition: parseRuleNode({ kind: 'score', assignmentId: badge, minPercent: 80 }) },
+      { achievementId: 'reads-others', condition: parseRuleNode({ kind: 'badges', achievementIds: ['other'] }) },
+      // A rule naming its own achievement is not re-evaluated by issuing it.
+      { achievementId: badge, condition: parseRuleNode({ kind: 'badges', achievementIds: [badge] }) },
+    ];
+    expect(rulesReadingBadge(rules, badge)).toEqual(['nested', 'direct']);
+    expect(rulesReadingBadge(rules, 'nobody-reads-this')).toEqual([]);
+    expect(rulesReadingBadge([], badge)).toEqual([]);
   });
 });
