@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { FoundationTables } from '../db';
+import { asTables } from '../db';
 
 export interface AuditEntry {
   /** Who: `lti:<learner id>`, `token:<token name>`, `cli`, `system`. */
@@ -15,7 +16,7 @@ export interface AuditEntry {
 
 /** Appends to the audit log; call inside the transaction of the change it records. */
 export async function audit<T>(db: Kysely<T>, entry: AuditEntry): Promise<void> {
-  await (db as unknown as Kysely<FoundationTables>)
+  await asTables<FoundationTables>(db)
     .insertInto('audit_log')
     .values({
       actor: entry.actor,
@@ -30,7 +31,7 @@ export async function audit<T>(db: Kysely<T>, entry: AuditEntry): Promise<void> 
 }
 
 export async function listAudit<T>(db: Kysely<T>, filter: { courseId?: string; platformId?: string; limit?: number } = {}) {
-  let query = (db as unknown as Kysely<FoundationTables>).selectFrom('audit_log').selectAll().orderBy('at', 'desc').limit(filter.limit ?? 100);
+  let query = asTables<FoundationTables>(db).selectFrom('audit_log').selectAll().orderBy('at', 'desc').limit(filter.limit ?? 100);
   if (filter.courseId) query = query.where('course_id', '=', filter.courseId);
   if (filter.platformId) query = query.where('platform_id', '=', filter.platformId);
   return query.execute();

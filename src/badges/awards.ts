@@ -2,8 +2,9 @@ import { sql, type Kysely, type Selectable } from 'kysely';
 import { isUuid } from '../courses';
 import { audit } from '../audit';
 import { LaurelError } from '../errors';
-import { badgesDb, clock, type BadgesDeps, type BadgesHandle } from './deps';
+import { badgesDb, clock, type BadgesDeps, type BadgesHandle, type BadgesTrx } from './deps';
 import type { AwardSource, BadgeTables, EvidenceValue, BadgesDb } from './tables';
+import { asTables } from '../db';
 
 export type AwardRow = Selectable<BadgeTables['awards']>;
 
@@ -141,7 +142,7 @@ async function explainRefusal(db: BadgesHandle, props: AwardBadgeProps): Promise
  * Work other modules must do inside the revocation's transaction (e.g. src/wallets revoking the
  * holder-bound copies of the award's credential), so every copy is revoked in the same commit.
  */
-export type AwardRevokedHook = (trx: Kysely<unknown>, award: { id: string; credentialId: string | null }) => Promise<void>;
+export type AwardRevokedHook = (trx: BadgesTrx, award: { id: string; credentialId: string | null }) => Promise<void>;
 const revokedHooks: AwardRevokedHook[] = [];
 
 /** Registers a hook run by `revokeAward` in its transaction (idempotent per function). */
@@ -185,7 +186,7 @@ function revokeInTransaction(deps: BadgesDeps, props: RevokeAwardProps): Promise
         await deps.credentials.setRevoked<BadgesDb>(trx, { listId: credential.status_list_id, index: credential.status_index }, true);
       }
     }
-    for (const hook of revokedHooks) await hook(trx as unknown as Kysely<unknown>, { id: award.id, credentialId: award.credential_id });
+    for (const hook of revokedHooks) await hook(trx, { id: award.id, credentialId: award.credential_id });
     await audit<BadgesDb>(trx, { actor: props.actor, action: 'award.revoke', subjectType: 'award', subjectId: award.id, courseId: award.course_id, details: { reason: props.reason, credentialId: award.credential_id } });
     return award;
   });

@@ -4,10 +4,11 @@ import { createCredentialPort } from './credentials-port';
 import type { BadgesDeps } from './deps';
 import { queueAnnouncer } from './announce';
 import type { CredentialPort } from './port';
+import { asTables } from '../db';
 
 type PortFactory = (ctx: AppContext) => CredentialPort;
 
-const realEngine: PortFactory = (ctx) => createCredentialPort({ db: ctx.database.db as unknown as Kysely<unknown>, config: ctx.config });
+const realEngine: PortFactory = (ctx) => createCredentialPort({ db: ctx.database.db, config: ctx.config });
 let portFactory: PortFactory = realEngine;
 const cache = new WeakMap<AppContext, BadgesDeps>();
 

@@ -26,13 +26,14 @@ import {
 } from '../credentials';
 import { createCredentialSignPool, defaultIssueSignThreads, type CredentialSignPool } from '../credentials';
 import { LaurelError } from '../errors';
+import type { AnyDb } from '../db';
 import { urls } from './deps';
 import type { AwardFacts, CredentialPort } from './port';
 import { formatPercent } from './web/present';
 
 export interface CredentialPortOptions {
   /** The process-wide pool; signer and verifier read keys, issuers and status lists through it. */
-  db: Kysely<unknown>;
+  db: AnyDb;
   config: Config;
   /** Schema of Laurel's tables when DATABASE_URL does not name it (benchmarks): the signing threads need it. */
   schema?: string;
@@ -133,7 +134,7 @@ export function createCredentialPort(options: CredentialPortOptions): Credential
  * uses an entry is stored later with a synchronous commit, which flushes the WAL up to and including
  * this allocation; if a crash loses the allocation, no stored credential refers to it.
  */
-async function reserveStatusRange(db: Kysely<unknown>, issuerId: string, count: number): Promise<StatusRange> {
+async function reserveStatusRange(db: AnyDb, issuerId: string, count: number): Promise<StatusRange> {
   return db.transaction().execute(async (trx) => {
     await sql`set local synchronous_commit = off`.execute(trx);
     return allocateStatusRange(trx, issuerId, count);

@@ -1,12 +1,12 @@
 import type { Kysely, Transaction } from 'kysely';
-import type { Db } from '../db';
+import { asTables, type AnyDb } from '../db';
 import type { Announce } from './announce';
 import type { CredentialPort } from './port';
 import type { BadgesDb } from './tables';
 
 /** What badges use-cases need; built once per process (see `badgesDeps` in ./index.ts). */
 export interface BadgesDeps {
-  db: Db;
+  db: AnyDb;
   credentials: CredentialPort;
   /** Public origin (config BASE_URL) from which credential and achievement URLs derive. */
   baseUrl: string;
@@ -20,8 +20,8 @@ export type BadgesHandle = Kysely<BadgesDb>;
 export type BadgesTrx = Transaction<BadgesDb>;
 
 /** Widens any Kysely handle (pool or transaction) to see the badge, course and audit tables. */
-export function badgesDb<T>(db: Kysely<T>): BadgesHandle {
-  return db as unknown as BadgesHandle;
+export function badgesDb(db: AnyDb): BadgesHandle {
+  return asTables<BadgesDb>(db);
 }
 
 export function clock(deps: Pick<BadgesDeps, 'now'>): Date {

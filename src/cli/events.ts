@@ -4,6 +4,7 @@ import type { Kysely } from 'kysely';
 import type { CourseTables } from '../courses';
 import { createEventSource, listEventSources, subscribeLiveEvents } from '../events';
 import { fail, withDatabase } from './context';
+import { asTables } from '../db';
 
 const addOptions = z.object({
   kind: z.enum(['canvas', 'moodle'], { error: '--kind must be canvas or moodle' }),
@@ -58,7 +59,7 @@ export function register(program: Command): void {
       await withDatabase(async ({ db }, config) => {
         const source = (await listEventSources(db)).find((s) => s.id === o.source && s.kind === 'canvas');
         if (!source?.platform_id) fail('no Canvas event source with this id is bound to a platform', 2);
-        const platform = await (db as unknown as Kysely<CourseTables>).selectFrom('platforms').selectAll().where('id', '=', source.platform_id).executeTakeFirst();
+        const platform = await asTables<CourseTables>(db).selectFrom('platforms').selectAll().where('id', '=', source.platform_id).executeTakeFirst();
         if (!platform) fail('the source\'s platform no longer exists', 2);
         // Loaded on use, so other `laurel` commands do not pay for ltijs.
         const { backgroundServiceClients, userAgentOf } = require('../lti') as typeof import('../lti');

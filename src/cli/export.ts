@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { isLaurelError } from '../errors';
 import { createProcessClrSigner, exportCourse, transcriptOptions } from '../transcripts';
 import { fail, withDatabase } from './context';
+import { asTables } from '../db';
 
 const argsSchema = z.object({ course: z.uuid({ error: 'must be a course id (UUID)' }), out: z.string().min(1), includeExpired: z.boolean().optional() });
 
@@ -26,7 +27,7 @@ export function register(program: Command): void {
       if (!parsed.success) fail(`--${String(parsed.error.issues[0]!.path[0])}: ${parsed.error.issues[0]!.message}`, 64);
       const args = parsed.data;
       await withDatabase(async (database, config) => {
-        const db = database.db as unknown as Kysely<unknown>;
+        const db = database.db;
         const options = transcriptOptions(config);
         const signer = createProcessClrSigner({ db, config, options });
         const deps = { db, config, options, signer };

@@ -1,4 +1,5 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
+import { asTables, type AnyDb } from '../db';
 import type { CourseTables } from './tables';
 
 export type { CourseTables, Lms } from './tables';
@@ -10,7 +11,7 @@ export type Assignment = Selectable<CourseTables['assignments']>;
 
 /** Any Kysely handle (pool or transaction) that can see the course tables. */
 type CourseDb = Kysely<CourseTables>;
-const on = <T>(db: Kysely<T>): CourseDb => db as unknown as CourseDb;
+const on = (db: AnyDb): CourseDb => asTables<CourseTables>(db);
 
 export interface PlatformProps {
   issuer: string;

@@ -1,6 +1,7 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
 import { openBytes, sealBytes, SealError } from '../crypto';
 import type { Kysely, Selectable } from 'kysely';
+import { asTables, type AnyDb } from '../db';
 import type { Config } from '../config';
 import { LaurelError } from '../errors';
 import { ed25519RawPublicKey } from './ed25519';
@@ -9,7 +10,7 @@ import type { CredentialTables, KeyAlgorithm, PublicJwk } from './tables';
 
 export type SigningKeyRow = Selectable<CredentialTables['signing_keys']>;
 type CredDb = Kysely<CredentialTables>;
-export const on = <T>(db: Kysely<T>): CredDb => db as unknown as CredDb;
+export const on = (db: AnyDb): CredDb => asTables<CredentialTables>(db);
 
 /** A decrypted key ready to sign; lives only in memory. */
 export interface LoadedKey {

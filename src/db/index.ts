@@ -9,6 +9,8 @@ export { migrate, pendingMigrations, MIGRATIONS_DIR } from './migrate';
 export { encodeCursor, decodeCursor, pageOf, type PageKey } from './cursor';
 
 export type Db = Kysely<FoundationTables>;
+/** A handle (pool or transaction) typed with any module's tables: what a dependency field holds when its users see their own tables through `asTables`. */
+export type AnyDb = Kysely<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 export interface DatabaseOptions {
   /** PostgreSQL connection string. */
@@ -58,6 +60,22 @@ export function createDatabase(options: DatabaseOptions): Database {
     },
   };
 }
+
+/**
+ * The one place a database handle changes its table type (issue 14: no handle casts outside db/).
+ * PostgreSQL holds every table; each module sees the tables its `tables.ts` declares (plus those its
+ * queries join). Kysely handles are invariant in their table map, so `Kysely<All>` is not assignable to
+ * `Kysely<Mine>`, and `withTables()` only widens and makes a new object. This returns the same object:
+ * a transaction stays that transaction, and per-handle caches (WeakMap by handle) keep working.
+ * Which module may touch which table is checked by test/architecture/table-ownership.test.ts.
+ */
+/* eslint-disable @typescript-eslint/no-explicit-any -- any handle, whatever tables it was typed with */
+export function asTables<Tables>(db: Transaction<any>): Transaction<Tables>;
+export function asTables<Tables>(db: Kysely<any>): Kysely<Tables>;
+export function asTables<Tables>(db: Kysely<any>): Kysely<Tables> {
+  return db as unknown as Kysely<Tables>;
+}
+/* eslint-enable @typescript-eslint/no-explicit-any */
 
 /** Runs `work` in one transaction; the callback's return value is the result. */
 export function inTransaction<T, DB>(db: Kysely<DB>, work: (trx: Transaction<DB>) => Promise<T>): Promise<T> {

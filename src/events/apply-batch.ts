@@ -2,6 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import { ensureAssignment } from './apply';
 import { normalisedEventSchema, type NormalisedEvent } from './model';
 import type { EventsDb } from './tables';
+import { asTables } from '../db';
 
 /**
  * Applies many inbox score events in one transaction: the same newest-wins rule as `applyEvent`, in
@@ -26,7 +27,7 @@ interface ScoreRow {
   event: NormalisedEvent & { type: 'score' };
 }
 
-const on = <T>(db: Kysely<T>): Kysely<EventsDb> => db as unknown as Kysely<EventsDb>;
+const on = <T>(db: Kysely<T>): Kysely<EventsDb> => asTables<EventsDb>(db);
 
 export async function applyScoreEvents<T>(dbAny: Kysely<T>, props: { eventIds: readonly string[] }): Promise<BatchOutcome> {
   const db = on(dbAny);

@@ -2,6 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import { normalisedEventSchema, type NormalisedEvent } from './model';
 import type { EventsDb } from './tables';
 import { getEvent } from './inbox';
+import { asTables } from '../db';
 
 /**
  * Applies one inbox event to the course state: assignment events create, rename or delete the
@@ -15,7 +16,7 @@ export type ApplyOutcome =
   | { kind: 'skipped'; reason: 'unknown' | 'parked' | 'failed' }
   | { kind: 'poison'; error: string };
 
-const on = <T>(db: Kysely<T>): Kysely<EventsDb> => db as unknown as Kysely<EventsDb>;
+const on = <T>(db: Kysely<T>): Kysely<EventsDb> => asTables<EventsDb>(db);
 
 export async function applyEvent<T>(dbAny: Kysely<T>, props: { eventId: string }): Promise<ApplyOutcome> {
   const db = on(dbAny);

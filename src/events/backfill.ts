@@ -6,6 +6,7 @@ import { defineJob } from '../queue';
 import { evaluate, parseRule, type Evaluation, type HeldBadge, type RuleNode, type ScoreFact } from '../rules';
 import { aliasesOf, defaultAwarder, type Awarder } from './evaluate-learner';
 import type { EventsDb } from './tables';
+import { asTables } from '../db';
 
 /**
  * Dry run and backfill: a rule created or changed later is applied to the scores Laurel already
@@ -26,7 +27,7 @@ interface AwardsView {
 
 /** Every learner of the course (enrolled or with a score) with their scores and active awards. */
 export async function loadCourseFacts<T>(dbAny: Kysely<T>, props: { courseId: string }): Promise<LearnerFacts[]> {
-  const db = dbAny as unknown as Kysely<EventsDb & AwardsView>;
+  const db = asTables<EventsDb & AwardsView>(dbAny);
   const learners = await db
     .selectFrom('learners')
     .select(['learners.id', 'learners.name', 'learners.email'])

@@ -5,6 +5,7 @@ import { badgesDepsFor, issueCredentialJob } from '../badges';
 import { evaluateAll, parseRule, type Evaluation, type Facts, type HeldBadge, type Rule, type ScoreFact } from '../rules';
 import { canvasIdCandidates } from './mapping';
 import type { EventsDb } from './tables';
+import { asTables } from '../db';
 
 /**
  * Evaluates every published rule of a course for one learner and awards what is earned. Awards are
@@ -134,7 +135,7 @@ export async function loadFacts<T>(dbAny: Kysely<T>, props: { courseId: string; 
 
 /** `loadFacts` for several learners of a course, in two statements. */
 export async function loadFactsMany<T>(dbAny: Kysely<T>, props: { courseId: string; learnerIds: readonly string[]; now: Date }): Promise<Map<string, Facts>> {
-  const db = dbAny as unknown as Kysely<EventsDb>;
+  const db = asTables<EventsDb>(dbAny);
   const learnerIds = [...new Set(props.learnerIds)];
   const facts = new Map<string, { now: Date; scores: ScoreFact[]; badges: HeldBadge[] }>(learnerIds.map((id) => [id, { now: props.now, scores: [], badges: [] }]));
   const { rows } = await sql<{ learner_id: string; id: string; source_key: string; name: string; score_given: string | null; score_maximum: string | null; excused: boolean; missing: boolean; occurred_at: Date }>`

@@ -5,6 +5,7 @@ import { resolveMapping } from './mapping';
 import { malformed } from './sources/common';
 import type { NormalisedEvent } from './model';
 import type { EventsDb, EventTables } from './tables';
+import { asTables } from '../db';
 
 export type ScoreEventRow = Selectable<EventTables['score_events']>;
 
@@ -24,7 +25,7 @@ export interface StoreEventResult {
   status: 'pending' | 'parked' | 'processed' | 'failed';
 }
 
-const on = <T>(db: Kysely<T>): Kysely<EventsDb> => db as unknown as Kysely<EventsDb>;
+const on = <T>(db: Kysely<T>): Kysely<EventsDb> => asTables<EventsDb>(db);
 
 /**
  * Commits one normalised event to the inbox. One INSERT ... ON CONFLICT DO NOTHING decides

@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { NormalisedEvent } from './model';
 import type { EventsDb } from './tables';
+import { asTables } from '../db';
 
 /**
  * Maps an event's LMS ids onto Laurel's courses and learners, through what LTI launches and roster
@@ -45,7 +46,7 @@ export async function resolveMapping<T>(dbAny: Kysely<T>, props: { platformId: s
   const key = JSON.stringify([platformId, event.origin, event.type, event.course.courseId, event.course.lmsCourseId, event.assignment.sourceKey, event.type === 'score' ? [event.learner.lmsUserId, event.learner.ltiUserId, event.learner.email] : null]);
   const hit = found.get(key);
   if (hit && hit.until > now) return hit.mapping;
-  const mapping = await lookUp(dbAny as unknown as Kysely<EventsDb>, props);
+  const mapping = await lookUp(asTables<EventsDb>(dbAny), props);
   const complete = mapping.courseId !== null && (event.type === 'assignment' || mapping.learnerId !== null);
   if (complete) {
     if (found.size >= MAPPING_CACHE_MAX) found.clear();

@@ -11,6 +11,7 @@ import { parseMoodleEvent } from './sources/moodle';
 import { findEventSource, openSourceSecret, type EventSource } from './sources-store';
 import type { EventsDb } from './tables';
 import { MOODLE_SIGNATURE_HEADER, MOODLE_TIMESTAMP_HEADER, signMoodleBody, verifyMoodleSignature } from './verify/moodle-hmac';
+import { asTables } from '../db';
 
 /**
  * Grades that existed before Laurel (Moodle). The companion plugin only delivers what happens after
@@ -52,7 +53,7 @@ export interface MoodleExportTarget {
 }
 
 export async function findMoodleExportTarget<T>(dbAny: Kysely<T>, props: { courseId: string; keyEncryptionKey?: string }): Promise<MoodleExportTarget | null> {
-  const db = dbAny as unknown as Kysely<EventsDb>;
+  const db = asTables<EventsDb>(dbAny);
   const course = await db.selectFrom('courses').selectAll().where('id', '=', props.courseId).executeTakeFirst();
   if (!course?.platform_id) return null;
   const platform = await db.selectFrom('platforms').selectAll().where('id', '=', course.platform_id).executeTakeFirst();

@@ -6,6 +6,7 @@ import { defineJob, UnrecoverableError, type Queues } from '../queue';
 import { insertEvents, prepareEvent } from './inbox';
 import { enqueueEvaluationBatches } from './jobs/evaluate';
 import { agsResultsToEvents, type AgsLineItem, type AgsResultRow } from './sources/ags';
+import { asTables } from '../db';
 
 /**
  * The AGS results poller: for courses whose line items Laurel can read, new or changed results
@@ -50,7 +51,7 @@ export const pollAgsJob = defineJob<z.infer<typeof pollAgsPayload>>({
     const db = ctx.database.db;
     const course = await findCourse(db, payload.courseId);
     if (!course?.platform_id || !course.ags_lineitems_url) throw new UnrecoverableError(`course ${payload.courseId} has no AGS line items service`);
-    const platform = await (db as unknown as Kysely<CourseTables>).selectFrom('platforms').selectAll().where('id', '=', course.platform_id).executeTakeFirst();
+    const platform = await asTables<CourseTables>(db).selectFrom('platforms').selectAll().where('id', '=', course.platform_id).executeTakeFirst();
     if (!platform || platform.status !== 'active') throw new UnrecoverableError(`the platform of course ${payload.courseId} is not active`);
     // Loaded on use: ltijs is heavy, and every process that imports the events module would pay for it.
     const { backgroundServiceClients, userAgentOf } = require('../lti') as typeof import('../lti');
@@ -65,7 +66,7 @@ export const pollAgsAllJob = defineJob<Record<string, never>>({
   queue: 'poll',
   schema: z.object({}).strict() as unknown as z.ZodType<Record<string, never>>,
   async perform(_payload, { ctx }) {
-    const rows = await (ctx.database.db as unknown as Kysely<CourseTables>)
+    const rows = await asTables<CourseTables>(ctx.database.db)
       .selectFrom('courses')
       .innerJoin('platforms', 'platforms.id', 'courses.platform_id')
       .select('courses.id')

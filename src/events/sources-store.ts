@@ -4,6 +4,7 @@ import { isUuid } from '../courses';
 import { openBytes, sealBytes } from '../crypto';
 import { LaurelError } from '../errors';
 import type { EventSourceKind, EventTables } from './tables';
+import { asTables } from '../db';
 
 /**
  * Event sources and their secrets. A Moodle shared secret is sealed at rest (AES-256-GCM under
@@ -22,7 +23,7 @@ type SourcesDb = { event_sources: SourceTable };
  * `rotateSourceSecret` (the new plaintext, to show once) and `requireEventSource` (opened for verifying).
  */
 export type EventSource = Selectable<SourceTable>;
-const on = <T>(db: Kysely<T>): Kysely<SourcesDb> => db as unknown as Kysely<SourcesDb>;
+const on = <T>(db: Kysely<T>): Kysely<SourcesDb> => asTables<SourcesDb>(db);
 
 /** The key-encryption key: passed in, or the KEY_ENCRYPTION_KEY every Laurel process is configured with. */
 type Kek = Buffer | string | undefined;

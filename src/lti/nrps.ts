@@ -5,6 +5,7 @@ import { LaurelError } from '../errors';
 import { nextPage, parseLinks, readJson, type PlatformHttp } from './http';
 import type { AccessTokenSource } from './service-token';
 import { SCOPES } from './tool-config';
+import { asTables } from '../db';
 
 const NRPS_MEDIA_TYPE = 'application/vnd.ims.lti-nrps.v2.membershipcontainer+json';
 
@@ -71,7 +72,7 @@ export async function syncRoster<T>(deps: { db: Kysely<T>; http: PlatformHttp; t
     // One row per user: a platform listing someone twice must not make the upsert touch a row twice.
     const unique = [...new Map(page.map((m) => [m.user_id, m])).values()];
     await deps.db.transaction().execute(async (trx) => {
-      const db = trx as unknown as Kysely<CourseTables>;
+      const db = asTables<CourseTables>(trx);
       const learners = await db
         .insertInto('learners')
         .values(unique.map((m) => ({ platform_id: platformId, lti_user_id: m.user_id, email: m.email || null, name: displayName(m) })))

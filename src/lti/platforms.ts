@@ -1,7 +1,7 @@
 import { generateKeyPair, randomBytes } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import { audit } from '../audit';
-import { inTransaction } from '../db';
+import { asTables, inTransaction } from '../db';
 import { findDeployment, upsertDeployment, upsertPlatform, type CourseTables, type Lms, type Platform } from '../courses';
 import { LaurelError } from '../errors';
 import { ltijsEncryptionKey } from './provider';
@@ -10,7 +10,7 @@ import type { PlatformDirectory } from './verify';
 
 /** Any Kysely handle that can see the course tables. */
 type Db<T> = Kysely<T>;
-const on = <T>(db: Db<T>): Kysely<CourseTables> => db as unknown as Kysely<CourseTables>;
+const on = <T>(db: Db<T>): Kysely<CourseTables> => asTables<CourseTables>(db);
 
 export interface PlatformRegistrationProps {
   issuer: string;

@@ -1,4 +1,5 @@
 import type { Generated, Kysely } from 'kysely';
+import { asTables, type AnyDb } from '../db';
 
 /** The tables src/obapi owns (migrations/671_obapi.sql). */
 export interface ObApiTables {
@@ -66,6 +67,6 @@ export interface ObApiTables {
 
 export type ObApiDb = Kysely<ObApiTables>;
 
-export function obapiDb<T>(db: Kysely<T>): ObApiDb {
-  return db as unknown as ObApiDb;
+export function obapiDb(db: AnyDb): ObApiDb {
+  return asTables<ObApiTables>(db);
 }

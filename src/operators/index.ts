@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import { LaurelError } from '../errors';
+import { asTables } from '../db';
 
 /**
  * Instance operators: the people who run Laurel name them (`laurel operator add|list|remove`), by a
@@ -13,7 +14,7 @@ export interface OperatorTables {
   operator_links: { id: string; token_hash: string; label: string; expires_at: Date; used_at: Date | null; created_at: Date };
 }
 type AnyDb = Kysely<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-const on = (db: AnyDb) => db as unknown as Kysely<OperatorTables>;
+const on = (db: AnyDb) => asTables<OperatorTables>(db);
 
 export interface Operator {
   id: string;

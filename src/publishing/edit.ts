@@ -7,8 +7,9 @@ import { backfillAchievementJob } from '../events';
 import { parseRuleNode, type RuleNode } from '../rules';
 import { checkBadgeImage } from './images';
 import type { PublishingDb } from './tables';
+import { asTables } from '../db';
 
-const on = <T>(db: Kysely<T>) => db as unknown as Kysely<PublishingDb>;
+const on = <T>(db: Kysely<T>) => asTables<PublishingDb>(db);
 
 export interface BadgeChanges {
   name: string;

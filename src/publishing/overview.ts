@@ -6,10 +6,11 @@ import { loadCourseFacts, loadFacts } from '../events';
 import { evaluate, parseRule, type Evaluation, type ProgressItem } from '../rules';
 import type { PublishingDb } from './tables';
 import { listTierGroups } from './tiers';
+import { asTables } from '../db';
 
 /** Read models for the course pages: counts per badge, and one learner's earned badges and progress. */
 
-const on = <T>(db: Kysely<T>) => db as unknown as Kysely<PublishingDb>;
+const on = <T>(db: Kysely<T>) => asTables<PublishingDb>(db);
 
 export interface BadgeCounts {
   achievement: AchievementRow;

@@ -7,6 +7,7 @@ import { LaurelError } from '../errors';
 import { backfillAchievementJob, dryRunRule, type DryRunRow } from '../events';
 import type { RuleNode } from '../rules';
 import type { PublishingDb } from './tables';
+import { asTables } from '../db';
 
 /**
  * Rule publishing: an instructor builds a badge as a draft, looks at the dry run (who would earn it
@@ -15,7 +16,7 @@ import type { PublishingDb } from './tables';
  * qualifies) to the queue, so the request returns at once whatever the course size.
  */
 
-const on = <T>(db: Kysely<T>) => db as unknown as Kysely<PublishingDb>;
+const on = <T>(db: Kysely<T>) => asTables<PublishingDb>(db);
 
 export interface DryRunResult {
   wouldEarn: number;

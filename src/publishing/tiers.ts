@@ -1,7 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { AppContext } from '../context';
 import { audit } from '../audit';
-import type { Db } from '../db';
 import { badgesDepsFor, createAchievement, getAchievement, listAchievements, type AchievementRow } from '../badges';
 import { LaurelError, type FieldIssue } from '../errors';
 import { loadCourseFacts } from '../events';
@@ -9,6 +8,7 @@ import { checkTiers, evaluate, parseRule, parseRuleNode, sameShape, uniformThres
 import { updateAchievement, type BadgeChanges } from './edit';
 import { publishAchievement } from './publish';
 import type { PublishingDb } from './tables';
+import { asTables } from '../db';
 
 /**
  * Tiered badges: a named ladder of achievements (Bronze 60%, Silver 75%, Gold 90%) whose rules differ
@@ -16,7 +16,7 @@ import type { PublishingDb } from './tables';
  * the event pipeline need nothing new: a learner at 80% simply meets the Bronze and Silver rules.
  */
 
-const on = <T>(db: Kysely<T>) => db as unknown as Kysely<PublishingDb>;
+const on = <T>(db: Kysely<T>) => asTables<PublishingDb>(db);
 
 export interface TierMember {
   achievement: AchievementRow;
@@ -64,7 +64,7 @@ export async function listTierGroups<T>(dbAny: Kysely<T>, props: { courseId: str
     .select(['g.id as groupId', 'g.name as groupName', 't.achievement_id as achievementId', 't.rank', 't.tier_name as tierName'])
     .where('g.course_id', '=', props.courseId).orderBy('g.created_at').orderBy('t.rank').execute();
   if (rows.length === 0) return [];
-  const achievements = props.achievements ?? (await listAchievements({ db: dbAny as unknown as Db }, { courseId: props.courseId }));
+  const achievements = props.achievements ?? (await listAchievements({ db: dbAny }, { courseId: props.courseId }));
   const groups = new Map<string, TierGroup>();
   for (const r of rows) {
     const achievement = achievements.find((a) => a.id === r.achievementId);

@@ -3,6 +3,7 @@ import type { AppContext } from '../context';
 import type { TranscriptsDeps } from './deps';
 import { transcriptOptions } from './options';
 import { createProcessClrSigner } from './signing';
+import { asTables } from '../db';
 
 const cache = new WeakMap<AppContext, TranscriptsDeps>();
 
@@ -10,7 +11,7 @@ const cache = new WeakMap<AppContext, TranscriptsDeps>();
 export function transcriptsDepsFor(ctx: AppContext): TranscriptsDeps {
   let deps = cache.get(ctx);
   if (!deps) {
-    const db = ctx.database.db as unknown as Kysely<unknown>;
+    const db = ctx.database.db;
     const options = transcriptOptions(ctx.config);
     deps = { db, config: ctx.config, options, signer: createProcessClrSigner({ db, config: ctx.config, options }) };
     cache.set(ctx, deps);

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import type { AnyDb } from '../db';
 import type { Config } from '../config';
 import { ensureDefaultIssuer, getIssuer, issuerProfile, type IssuerProfile } from '../credentials';
 import { LaurelError } from '../errors';
@@ -7,7 +7,7 @@ import type { ClrSigner } from './signing';
 
 /** What transcript use-cases need; built once per process (see `transcriptsDepsFor`). */
 export interface TranscriptsDeps {
-  db: Kysely<unknown>;
+  db: AnyDb;
   config: Config;
   signer: ClrSigner;
   options: TranscriptOptions;

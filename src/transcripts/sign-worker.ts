@@ -2,14 +2,14 @@
 // one-connection pool to read the issuer's keys.
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Kysely } from 'kysely';
-import { createDatabase } from '../db';
+import { asTables, createDatabase } from '../db';
 import { isLaurelError } from '../errors';
 import type { SignRequest, SignResponse, SignWorkerData } from './sign-pool';
 import { createClrSigner } from './signing';
 
 const data = workerData as SignWorkerData;
 const database = createDatabase({ url: data.config.DATABASE_URL, schema: data.schema, max: 1 });
-const signer = createClrSigner({ db: database.db as unknown as Kysely<unknown>, config: data.config, clrContext: data.clrContext });
+const signer = createClrSigner({ db: database.db, config: data.config, clrContext: data.clrContext });
 
 // One request at a time: signing is CPU-bound anyway, and the canonicalizer learns a document shape
 // on its first use; concurrent first uses would each pay the slow stock JSON-LD path.

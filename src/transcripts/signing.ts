@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import type { AnyDb } from '../db';
 import type { Config } from '../config';
 import { createSigner, type CredentialSigner } from '../credentials';
 import { CLR_CONTEXT, type ClrCredential } from './clr';
@@ -22,7 +22,7 @@ export interface ClrSigner {
  * context offline and no npm package ships the CLR 2.0.1 context: without `clrContext` (standards data cache)
  * the CLR is signed as a VC-JWT only, which the CLR spec allows and verifiers accept.
  */
-export function createClrSigner(props: { db: Kysely<unknown>; config: Config; clrContext: object | undefined }): ClrSigner {
+export function createClrSigner(props: { db: AnyDb; config: Config; clrContext: object | undefined }): ClrSigner {
   let signer: Promise<CredentialSigner> | undefined;
   const { clrContext } = props;
   const contexts = clrContext ? new Map([[CLR_CONTEXT, clrContext]]) : undefined;
@@ -40,7 +40,7 @@ export function createClrSigner(props: { db: Kysely<unknown>; config: Config; cl
 }
 
 /** The signer a process uses: signing threads when configured (and the CLR context is known), else in-process. */
-export function createProcessClrSigner(props: { db: Kysely<unknown>; config: Config; options: { signThreads: number; clrContext: object | undefined }; schema?: string }): ClrSigner & { close?(): Promise<void> } {
+export function createProcessClrSigner(props: { db: AnyDb; config: Config; options: { signThreads: number; clrContext: object | undefined }; schema?: string }): ClrSigner & { close?(): Promise<void> } {
   if (props.options.signThreads > 0 && props.options.clrContext) {
     return createClrSignerPool({ threads: props.options.signThreads, config: props.config, schema: props.schema, clrContext: props.options.clrContext });
   }

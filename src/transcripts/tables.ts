@@ -1,4 +1,5 @@
 import type { ColumnType, Generated, Kysely } from 'kysely';
+import { asTables, type AnyDb } from '../db';
 import type { BadgeTables } from '../badges';
 import type { CourseTables } from '../courses';
 
@@ -39,6 +40,6 @@ export interface TranscriptsDb extends TranscriptTables, CourseTables, BadgeTabl
 export type TranscriptsHandle = Kysely<TranscriptsDb>;
 
 /** Widens any Kysely handle (pool or transaction) to see the tables transcripts read. */
-export function transcriptsDb<T>(db: Kysely<T>): TranscriptsHandle {
-  return db as unknown as TranscriptsHandle;
+export function transcriptsDb(db: AnyDb): TranscriptsHandle {
+  return asTables<TranscriptsDb>(db);
 }

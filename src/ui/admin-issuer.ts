@@ -6,6 +6,7 @@ import { audit } from '../audit';
 import { getIssuer, upsertIssuer, type Issuer } from '../credentials';
 import { LaurelError } from '../errors';
 import { checkBadgeImage } from '../publishing';
+import { asTables } from '../db';
 
 /**
  * Issuer profile editing: name, description, web site, email and logo. The logo is validated and
@@ -32,7 +33,7 @@ export interface IssuerFormPost {
 interface LogoTables {
   issuer_logos: { issuer_id: string; mime: string; bytes: Buffer; updated_at: Date };
 }
-const logos = <T>(db: Kysely<T>) => db as unknown as Kysely<LogoTables>;
+const logos = <T>(db: Kysely<T>) => asTables<LogoTables>(db);
 
 export function readIssuerForm(body: Record<string, unknown>): Record<IssuerFields, string> & { removeLogo: boolean } {
   const str = (k: string) => (typeof body[k] === 'string' ? (body[k] as string) : '');

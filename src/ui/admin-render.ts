@@ -14,6 +14,7 @@ import { emptyPlatformForm, platformFormView, type PlatformFormValues, type Tool
 import { issuerFormView, type IssuerFormPost } from './admin-issuer';
 import { sourcesView, type SourcesExtras } from './admin-sources-view';
 import { courseNav, noticeOf } from './page-data';
+import { asTables } from '../db';
 
 /** The admin console page: every section, with whatever a failed or finished post wants to show. */
 export interface AdminExtras {
@@ -41,7 +42,7 @@ export async function renderAdmin(ctx: AppContext, _csrf: CsrfTokens, req: Reque
   await ensureDefaultIssuer(db, ctx.config);
   const [platforms, issuers, keys, tokens, entries, sources, drift] = await Promise.all([
     listPlatforms(db), viewer.operator ? listIssuers(db) : Promise.resolve([]), viewer.operator ? listKeys(db) : Promise.resolve([]),
-    listTokens(db as unknown as Kysely<FoundationTables>, scoped), listAudit(db, { limit: 100, ...scoped }),
+    listTokens(asTables<FoundationTables>(db), scoped), listAudit(db, { limit: 100, ...scoped }),
     sourcesView(ctx, { platformId: viewer.platformId, scope: sourceScopeOf(viewer), here: viewer.here }, extras.sources ?? {}),
     issuerIdentityDrift(db, ctx.config),
   ]);

@@ -11,6 +11,7 @@ import type { CsrfTokens } from '../http';
 import { renderAdmin } from './admin-render';
 import { ownPlatform, viewerOf } from './admin-viewer';
 import { platformExists } from './admin-platforms';
+import { asTables } from '../db';
 
 /**
  * API tokens in the console. A platform administrator's tokens are bound to their platform (they
@@ -18,7 +19,7 @@ import { platformExists } from './admin-platforms';
  */
 export function adminTokenRoutes(router: Router, ctx: AppContext, csrf: CsrfTokens): void {
   const form = express.urlencoded({ extended: false, limit: '4kb' });
-  const db = ctx.database.db as unknown as Kysely<FoundationTables>;
+  const db = asTables<FoundationTables>(ctx.database.db);
 
   router.post('/tokens', form, csrf.verify(), permit('platform:administer', ownPlatform), handle(async (req, res) => {
     const viewer = viewerOf(res);

@@ -11,6 +11,7 @@ import { consumeNonce } from './nonces';
 import type { CredentialRequest } from './schema';
 import { hashSecret } from './secrets';
 import { walletsDb } from './tables';
+import type { FoundationTables } from '../db';
 
 export interface IssuedToWallet {
   /** The Data Integrity document (ldp_vc) or the compact JWS (jwt_vc_json). */
@@ -53,15 +54,14 @@ export async function issueToWallet(deps: WalletsDeps, props: { accessToken: str
   if (!award || !original || effectiveStatus(award, now) !== 'issued') throw protocolError('credential_request_denied', 'The badge is no longer valid.');
 
   const id = randomUUID();
-  const pool = deps.db as unknown as Kysely<unknown>;
-  const status = await pool.transaction().execute((trx) => allocateStatusEntry(trx, original.issuer_id, deps.config));
+  const status = await deps.db.transaction().execute((trx) => allocateStatusEntry<FoundationTables>(trx, original.issuer_id, deps.config));
   const unsigned = holderBoundCopy(original.document, { id: `urn:uuid:${id}`, holderId: holder.holderId, credentialStatus: credentialStatusOf(status), validFrom: now });
   const signer = await deps.signer();
   const credential = format === 'ldp_vc'
     ? await signer.signDataIntegrity(original.issuer_id, unsigned)
     : (await signer.signJwt(original.issuer_id, unsigned)).jws;
 
-  await pool.transaction().execute(async (trx) => {
+  await deps.db.transaction().execute(async (trx) => {
     // Shares the award's row lock with revokeAward: either this copy is stored before a revocation
     // (whose hook then revokes it) or the revocation is seen here and nothing is handed out.
     const locked = await sql<{ status: string; expires_at: Date | null }>`select status, expires_at from awards where id = ${award.id} for share`.execute(trx);

@@ -1,5 +1,4 @@
-import type { Kysely } from 'kysely';
-import type { AwardRevokedHook } from '../badges';
+import type { AwardRevokedHook, BadgesDb } from '../badges';
 import { setStatus } from '../credentials';
 import { walletsDb } from './tables';
 
@@ -7,7 +6,7 @@ import { walletsDb } from './tables';
  * Runs inside `revokeAward`'s transaction (registered with `onAwardRevoked`): every holder-bound
  * copy of the award is revoked in the same commit as the original.
  */
-export const revokeHolderCopies: AwardRevokedHook = async (trx: Kysely<unknown>, award) => {
+export const revokeHolderCopies: AwardRevokedHook = async (trx, award) => {
   const copies = await walletsDb(trx).selectFrom('holder_credentials').select(['status_list_id', 'status_index']).where('award_id', '=', award.id).execute();
-  for (const copy of copies) await setStatus(trx, { listId: copy.status_list_id, index: copy.status_index, revoked: true });
+  for (const copy of copies) await setStatus<BadgesDb>(trx, { listId: copy.status_list_id, index: copy.status_index, revoked: true });
 };

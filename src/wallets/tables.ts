@@ -1,4 +1,5 @@
 import type { ColumnType, Generated, Kysely } from 'kysely';
+import { asTables, type AnyDb } from '../db';
 
 type Json<T> = ColumnType<T, string | undefined, string>;
 
@@ -45,6 +46,6 @@ export interface WalletTables {
 export type WalletsDb = Kysely<WalletTables>;
 
 /** Widens any handle (pool or transaction) to the wallet tables. */
-export function walletsDb<T>(db: Kysely<T>): WalletsDb {
-  return db as unknown as WalletsDb;
+export function walletsDb(db: AnyDb): WalletsDb {
+  return asTables<WalletTables>(db);
 }
