@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import type { Kysely } from 'kysely';
-import type { CourseTables } from '../courses';
+import { getPlatform } from '../courses';
 import { createEventSource, listEventSources, subscribeLiveEvents } from '../events';
+import { backgroundServiceClients, userAgentOf } from '../lti';
 import { fail, withDatabase } from './context';
-import { asTables } from '../db';
 
 const addOptions = z.object({
   kind: z.enum(['canvas', 'moodle'], { error: '--kind must be canvas or moodle' }),
@@ -59,10 +59,8 @@ export function register(program: Command): void {
       await withDatabase(async ({ db }, config) => {
         const source = (await listEventSources(db)).find((s) => s.id === o.source && s.kind === 'canvas');
         if (!source?.platform_id) fail('no Canvas event source with this id is bound to a platform', 2);
-        const platform = await asTables<CourseTables>(db).selectFrom('platforms').selectAll().where('id', '=', source.platform_id).executeTakeFirst();
+        const platform = await getPlatform(db, source.platform_id);
         if (!platform) fail('the source\'s platform no longer exists', 2);
-        // Loaded on use, so other `laurel` commands do not pay for ltijs.
-        const { backgroundServiceClients, userAgentOf } = require('../lti') as typeof import('../lti');
         const clients = await backgroundServiceClients({ db, keyEncryptionKey: config.KEY_ENCRYPTION_KEY, userAgent: userAgentOf(config.BASE_URL) }, platform);
         const { subscription, created } = await subscribeLiveEvents(clients, {
           apiBase: o.apiBase ?? new URL(platform.token_endpoint).origin,

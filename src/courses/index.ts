@@ -55,6 +55,23 @@ export function findPlatform<T>(db: Kysely<T>, by: { issuer: string; clientId: s
     .executeTakeFirst();
 }
 
+export function getPlatform(db: AnyDb, id: string): Promise<Platform | undefined> {
+  if (!isUuid(id)) return Promise.resolve(undefined);
+  return on(db).selectFrom('platforms').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/** Courses whose results Laurel can poll: an AGS line items service on an active platform. */
+export async function coursesWithLineItems(db: AnyDb): Promise<string[]> {
+  const rows = await on(db)
+    .selectFrom('courses')
+    .innerJoin('platforms', 'platforms.id', 'courses.platform_id')
+    .select('courses.id')
+    .where('courses.ags_lineitems_url', 'is not', null)
+    .where('platforms.status', '=', 'active')
+    .execute();
+  return rows.map((r) => r.id);
+}
+
 /** Records a deployment of a platform; returns its row id. Idempotent. */
 export async function upsertDeployment<T>(db: Kysely<T>, props: { platformId: string; deploymentId: string }): Promise<string> {
   const row = await on(db)

@@ -1,12 +1,12 @@
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import type { AppContext } from '../context';
-import { findCourse, type CourseTables } from '../courses';
+import { coursesWithLineItems, findCourse, getPlatform } from '../courses';
+import { backgroundServiceClients, userAgentOf } from '../lti';
 import { defineJob, UnrecoverableError, type Queues } from '../queue';
 import { insertEvents, prepareEvent } from './inbox';
 import { enqueueEvaluationBatches } from './jobs/evaluate';
 import { agsResultsToEvents, type AgsLineItem, type AgsResultRow } from './sources/ags';
-import { asTables } from '../db';
 
 /**
  * The AGS results poller: for courses whose line items Laurel can read, new or changed results
@@ -51,10 +51,8 @@ export const pollAgsJob = defineJob<z.infer<typeof pollAgsPayload>>({
     const db = ctx.database.db;
     const course = await findCourse(db, payload.courseId);
     if (!course?.platform_id || !course.ags_lineitems_url) throw new UnrecoverableError(`course ${payload.courseId} has no AGS line items service`);
-    const platform = await asTables<CourseTables>(db).selectFrom('platforms').selectAll().where('id', '=', course.platform_id).executeTakeFirst();
+    const platform = await getPlatform(db, course.platform_id);
     if (!platform || platform.status !== 'active') throw new UnrecoverableError(`the platform of course ${payload.courseId} is not active`);
-    // Loaded on use: ltijs is heavy, and every process that imports the events module would pay for it.
-    const { backgroundServiceClients, userAgentOf } = require('../lti') as typeof import('../lti');
     const clients = await backgroundServiceClients({ db, keyEncryptionKey: ctx.config.KEY_ENCRYPTION_KEY, userAgent: userAgentOf(ctx.config.BASE_URL), logger: ctx.logger }, platform);
     return pollCourseResults({ ...ctx, ags: clients.ags }, { courseId: course.id, lineItemsUrl: course.ags_lineitems_url, now: new Date() });
   },
@@ -66,17 +64,11 @@ export const pollAgsAllJob = defineJob<Record<string, never>>({
   queue: 'poll',
   schema: z.object({}).strict() as unknown as z.ZodType<Record<string, never>>,
   async perform(_payload, { ctx }) {
-    const rows = await asTables<CourseTables>(ctx.database.db)
-      .selectFrom('courses')
-      .innerJoin('platforms', 'platforms.id', 'courses.platform_id')
-      .select('courses.id')
-      .where('courses.ags_lineitems_url', 'is not', null)
-      .where('platforms.status', '=', 'active')
-      .execute();
+    const courseIds = await coursesWithLineItems(ctx.database.db);
     // One job per course and interval: a slow poll is not queued twice.
     const bucket = Math.floor(Date.now() / POLL_EVERY_MS);
-    for (const row of rows) await ctx.queues.enqueue(pollAgsJob, { courseId: row.id }, { jobId: `poll-ags-${row.id}-${bucket}` });
-    return { queued: rows.length };
+    for (const courseId of courseIds) await ctx.queues.enqueue(pollAgsJob, { courseId }, { jobId: `poll-ags-${courseId}-${bucket}` });
+    return { queued: courseIds.length };
   },
 });
 

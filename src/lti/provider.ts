@@ -1,6 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHmac } from 'node:crypto';
-import * as ltijs from 'ltijs';
 import type { JWK } from 'jose';
 import type { LtiDocument, LtiQuery, Provider as LtiProvider } from 'ltijs';
 import { LaurelError } from '../errors';
@@ -86,6 +85,9 @@ type ProviderConstructor = new () => LtiProvider;
  * (and every test) gets its own provider.
  */
 export async function createProvider(props: ProviderProps): Promise<{ lti: LtiProvider; store: PgLtiStore }> {
+  // ltijs (and the database drivers it brings) takes seconds to load: only a process that serves launches
+  // pays for it. Everything else of this module (service clients, storage, roster) works without it.
+  const ltijs = require('ltijs') as typeof import('ltijs');
   const Provider = (ltijs.Provider as unknown as { constructor: ProviderConstructor }).constructor;
   const lti = new Provider();
   const store = new LaunchAwareStore(props.db, { nonce: props.nonceTtlSeconds });

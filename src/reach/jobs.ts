@@ -2,6 +2,7 @@ import { analyticsRecorder } from '../analytics';
 import { AWARD_EXPIRED_JOB, AWARD_REVOKED_JOB, CREDENTIAL_ISSUED_JOB, awardEventPayload, type AwardEventPayload } from '../badges';
 import type { AppContext } from '../context';
 import type { Platform } from '../courses';
+import { PgLtiStore, serviceClients, userAgentOf } from '../lti';
 import { isLaurelError } from '../errors';
 import { defineJob, UnrecoverableError, type Queues } from '../queue';
 import { mailerFor } from './email/mailer';
@@ -32,8 +33,6 @@ export function gradebookDeps(ctx: AppContext): GradebookDeps {
     baseUrl: ctx.config.BASE_URL,
     now: () => new Date(),
     async agsFor(platform: Platform) {
-      // Loaded on use: ltijs is heavy, and every process importing reach would pay for it.
-      const { PgLtiStore, serviceClients, userAgentOf } = require('../lti') as typeof import('../lti');
       const store = new PgLtiStore(ctx.database.db);
       await store.setup();
       return serviceClients({ store, keyEncryptionKey: ctx.config.KEY_ENCRYPTION_KEY, userAgent: userAgentOf(ctx.config.BASE_URL), logger: ctx.logger }, platform).ags;
