@@ -2,6 +2,7 @@ import { sql, type Selectable } from 'kysely';
 import { findCourse, isUuid } from '../courses';
 import { audit } from '../audit';
 import { LaurelError } from '../errors';
+import type { AnyDb } from '../db';
 import { parseRuleNode, type OwnedRule } from '../rules';
 import { badgesDb, urls, type BadgesDeps, type BadgesHandle } from './deps';
 import type { RuleSpec } from './schema';
@@ -120,6 +121,16 @@ export function achievementImageUrl(baseUrl: string, row: Pick<AchievementRow, '
 
 export function requiredPercentOf(row: Pick<AchievementRow, 'required_percent'>): number | null {
   return row.required_percent === null ? null : Number(row.required_percent);
+}
+
+/** The course an achievement or an award belongs to, or undefined when none has this id. */
+export async function courseIdOf(db: AnyDb, ref: { achievement: string } | { award: string }): Promise<string | undefined> {
+  const id = 'achievement' in ref ? ref.achievement : ref.award;
+  if (!isUuid(id)) return undefined;
+  const row = 'achievement' in ref
+    ? await badgesDb(db).selectFrom('achievements').select('course_id').where('id', '=', id).executeTakeFirst()
+    : await badgesDb(db).selectFrom('awards').select('course_id').where('id', '=', id).executeTakeFirst();
+  return row?.course_id;
 }
 
 /**

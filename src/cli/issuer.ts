@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
-import { sql } from 'kysely';
 import { z } from 'zod';
 import { audit } from '../audit';
 import { bindPlatformIssuer, ensureDefaultIssuer, listIssuers, unbindPlatformIssuer } from '../credentials';
 import { fail, withDatabase } from './context';
+import { getPlatform } from '../courses';
 
 const platformOption = z.uuid({ error: '--platform must be a platform id (laurel platform list)' });
 
@@ -27,9 +27,9 @@ export function register(program: Command): void {
       const platformId = platformOption.safeParse(raw.platform);
       if (!platformId.success) fail(platformId.error.issues[0]!.message, 64);
       await withDatabase(async ({ db }, config) => {
-        const { rows } = await sql<{ name: string }>`select name from platforms where id = ${platformId.data}`.execute(db);
-        if (!rows[0]) fail(`no platform has the id ${platformId.data}`, 2);
-        const bound = await bindPlatformIssuer(db, config, { platformId: platformId.data, name: raw.name ?? rows[0].name, now: new Date() });
+        const platform = await getPlatform(db, platformId.data);
+        if (!platform) fail(`no platform has the id ${platformId.data}`, 2);
+        const bound = await bindPlatformIssuer(db, config, { platformId: platformId.data, name: raw.name ?? platform.name, now: new Date() });
         await audit(db, { actor: 'cli', action: 'issuer.bound', subjectType: 'issuer', subjectId: bound.id, platformId: platformId.data, details: { did: bound.did } });
         process.stdout.write(`${bound.id}  ${bound.did}\n`);
       });

@@ -60,6 +60,44 @@ export function getPlatform(db: AnyDb, id: string): Promise<Platform | undefined
   return on(db).selectFrom('platforms').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
+/** The platform (tenant) a course or learner belongs to (null: instance-wide), or undefined when none has this id. */
+export async function platformOf(db: AnyDb, ref: { course: string } | { learner: string }): Promise<string | null | undefined> {
+  const id = 'course' in ref ? ref.course : ref.learner;
+  if (!isUuid(id)) return undefined;
+  const row = 'course' in ref
+    ? await on(db).selectFrom('courses').select('platform_id').where('id', '=', id).executeTakeFirst()
+    : await on(db).selectFrom('learners').select('platform_id').where('id', '=', id).executeTakeFirst();
+  return row ? row.platform_id : undefined;
+}
+
+export interface RosterMember {
+  id: string;
+  name: string | null;
+  email: string | null;
+  roles: string[];
+  status: 'active' | 'inactive' | 'deleted';
+}
+
+/** A course's members by name (unnamed last), all or only the active ones, at most `limit`. */
+export function courseRoster(db: AnyDb, props: { courseId: string; activeOnly?: boolean; limit?: number }): Promise<RosterMember[]> {
+  let query = on(db)
+    .selectFrom('enrollments as e')
+    .innerJoin('learners as l', 'l.id', 'e.learner_id')
+    .select(['l.id', 'l.name', 'l.email', 'e.roles', 'e.status'])
+    .where('e.course_id', '=', props.courseId)
+    .orderBy(sql`l.name nulls last`)
+    .orderBy('l.id');
+  if (props.activeOnly) query = query.where('e.status', '=', 'active');
+  if (props.limit !== undefined) query = query.limit(props.limit);
+  return query.execute();
+}
+
+/** How many learners a course has enrolled and active. */
+export async function activeEnrollmentCount(db: AnyDb, courseId: string): Promise<number> {
+  const row = await on(db).selectFrom('enrollments').select((eb) => eb.fn.countAll<string>().as('n')).where('course_id', '=', courseId).where('status', '=', 'active').executeTakeFirst();
+  return Number(row?.n ?? 0);
+}
+
 /** Courses whose results Laurel can poll: an AGS line items service on an active platform. */
 export async function coursesWithLineItems(db: AnyDb): Promise<string[]> {
   const rows = await on(db)

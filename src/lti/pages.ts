@@ -1,6 +1,5 @@
 import express, { type Request, type Router } from 'express';
-import { sql } from 'kysely';
-import { findCourse } from '../courses';
+import { courseRoster, findCourse } from '../courses';
 import { LaurelError } from '../errors';
 import { renderPage } from '../http';
 import { syncRoster } from './nrps';
@@ -32,10 +31,7 @@ export function coursePages(rt: LtiRuntime): Router {
   router.get('/courses/:courseId/roster.json', requireCourseRole('instructor'), async (req, res, next) => {
     try {
       const course = await courseOf(rt, req);
-      const { rows } = await sql<{ id: string; name: string | null; email: string | null; roles: string[]; status: string }>`
-        select l.id, l.name, l.email, e.roles, e.status from enrollments e join learners l on l.id = e.learner_id
-        where e.course_id = ${course.id} order by l.name nulls last, l.id`.execute(rt.db);
-      res.json({ courseId: course.id, members: rows });
+      res.json({ courseId: course.id, members: await courseRoster(rt.db, { courseId: course.id }) });
     } catch (error) {
       next(error);
     }

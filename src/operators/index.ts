@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import { LaurelError } from '../errors';
 import { asTables } from '../db';
+import { getPlatform } from '../courses';
 
 /**
  * Instance operators: the people who run Laurel name them (`laurel operator add|list|remove`), by a
@@ -26,12 +27,12 @@ export interface Operator {
 }
 
 export async function addOperator(db: AnyDb, props: { platformId: string; ltiUserId: string; note?: string }): Promise<Operator> {
-  const platform = await sql<{ name: string }>`select name from platforms where id = ${props.platformId}`.execute(db);
-  if (!platform.rows[0]) throw new LaurelError('ERR_NOT_FOUND', `No platform has the id ${props.platformId} (laurel platform list).`);
+  const platform = await getPlatform(db, props.platformId);
+  if (!platform) throw new LaurelError('ERR_NOT_FOUND', `No platform has the id ${props.platformId} (laurel platform list).`);
   const row = await on(db).insertInto('operators').values({ platform_id: props.platformId, lti_user_id: props.ltiUserId, note: props.note ?? null } as never)
     .onConflict((oc) => oc.columns(['platform_id', 'lti_user_id']).doUpdateSet({ note: props.note ?? null }))
     .returningAll().executeTakeFirstOrThrow();
-  return { id: row.id, platformId: row.platform_id, platformName: platform.rows[0].name, ltiUserId: row.lti_user_id, note: row.note, createdAt: row.created_at };
+  return { id: row.id, platformId: row.platform_id, platformName: platform.name, ltiUserId: row.lti_user_id, note: row.note, createdAt: row.created_at };
 }
 
 export async function listOperators(db: AnyDb): Promise<Operator[]> {

@@ -1,6 +1,7 @@
 import type { RequestHandler, Request } from 'express';
-import { sql, type Kysely } from 'kysely';
-import { isUuid } from '../courses';
+import type { Kysely } from 'kysely';
+import { courseIdOf } from '../badges';
+import { platformOf } from '../courses';
 import { LaurelError } from '../errors';
 import { apiScope, inApiScope, type ApiScope } from '../http';
 
@@ -19,16 +20,10 @@ type AnyDb = Kysely<any>; // eslint-disable-line @typescript-eslint/no-explicit-
 
 /** The owning platform (null: instance-wide, e.g. a manual course), or undefined when no such object exists. */
 export async function ownerPlatform(db: AnyDb, ref: OwnedRef): Promise<string | null | undefined> {
-  const [kind, id] = Object.entries(ref)[0] as [keyof OwnedRef extends never ? string : string, string];
-  if (!isUuid(id)) return undefined;
-  const query = {
-    course: sql<{ platform_id: string | null }>`select platform_id from courses where id = ${id}`,
-    achievement: sql<{ platform_id: string | null }>`select c.platform_id from achievements a join courses c on c.id = a.course_id where a.id = ${id}`,
-    award: sql<{ platform_id: string | null }>`select c.platform_id from awards w join courses c on c.id = w.course_id where w.id = ${id}`,
-    learner: sql<{ platform_id: string | null }>`select platform_id from learners where id = ${id}`,
-  }[kind as 'course'];
-  const { rows } = await query.execute(db);
-  return rows[0] ? rows[0].platform_id : undefined;
+  if ('course' in ref || 'learner' in ref) return platformOf(db, ref);
+  // Achievements and awards belong to a course: badges knows which, courses knows its platform.
+  const courseId = await courseIdOf(db, ref);
+  return courseId === undefined ? undefined : platformOf(db, { course: courseId });
 }
 
 /** Throws 404 unless the object exists within the scope. Objects that do not exist are left to the use-case (its own 404). */

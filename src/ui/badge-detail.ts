@@ -1,10 +1,9 @@
 import express, { type Request, type Response, type Router } from 'express';
-import { sql } from 'kysely';
 import { z } from 'zod';
 import { instructorAnalytics } from '../analytics';
 import type { AppContext } from '../context';
 import { badgesDepsFor, getAchievement, getAward, listAwards, revokeAward, type AchievementRow } from '../badges';
-import { listAssignments } from '../courses';
+import { courseRoster, listAssignments } from '../courses';
 import { LaurelError } from '../errors';
 import { awardToRosterLearner, dryRunAchievement, publishAchievement, rerunBackfill } from '../publishing';
 import type { RuleNode } from '../rules';
@@ -77,9 +76,7 @@ async function renderBadge(ctx: AppContext, csrf: CsrfTokens, req: Request, res:
     dryRunAchievement(ctx, { achievementId: achievement.id, now }),
     listAwards(badgesDepsFor(ctx), { achievementId: achievement.id }),
     listAssignments(ctx.database.db, course.id),
-    sql<{ id: string; name: string | null; email: string | null }>`
-      select l.id, l.name, l.email from enrollments e join learners l on l.id = e.learner_id
-      where e.course_id = ${course.id} and e.status = 'active' order by l.name nulls last, l.id limit 2000`.execute(ctx.database.db),
+    courseRoster(ctx.database.db, { courseId: course.id, activeOnly: true, limit: 2000 }),
     tierSectionView(ctx, { achievement, now }),
   ]);
   const names = Object.fromEntries(assignments.flatMap((a) => [[a.id, a.name], [a.source_key, a.name]]));
@@ -121,7 +118,7 @@ async function renderBadge(ctx: AppContext, csrf: CsrfTokens, req: Request, res:
       reasonError: errors[`reason-${a.id}`],
     })),
     awardCount: awards.length,
-    roster: roster.rows.filter((r) => !holders.has(r.id)).map((r) => ({ id: r.id, label: r.name ? `${r.name}${r.email ? ` (${r.email})` : ''}` : (r.email ?? r.id) })),
+    roster: roster.filter((r) => !holders.has(r.id)).map((r) => ({ id: r.id, label: r.name ? `${r.name}${r.email ? ` (${r.email})` : ''}` : (r.email ?? r.id) })),
     learnerError: errors.learnerId,
     analytics: await instructorAnalytics(ctx, { courseId: course.id, achievementId: achievement.id, now }),
   });

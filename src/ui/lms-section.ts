@@ -1,7 +1,6 @@
-import { sql } from 'kysely';
 import type { RequestHandler, Router } from 'express';
 import type { AppContext } from '../context';
-import type { Course } from '../courses';
+import { type Course, activeEnrollmentCount, getPlatform } from '../courses';
 import { fetchMoodleGradesNow, findMoodleExportTarget, lastGradeFetch } from '../events';
 import { handle } from '../http';
 import type { CsrfTokens } from '../http';
@@ -28,14 +27,14 @@ export interface LmsSectionView {
 
 export async function lmsSectionView(ctx: AppContext, course: Course): Promise<LmsSectionView> {
   const db = ctx.database.db;
-  const [{ rows }, platform, target, last] = await Promise.all([
-    sql<{ n: string }>`select count(*) as n from enrollments where course_id = ${course.id} and status = 'active'`.execute(db),
-    course.platform_id ? sql<{ lms: 'moodle' | 'canvas' | 'other' }>`select lms from platforms where id = ${course.platform_id}`.execute(db).then((r) => r.rows[0]) : Promise.resolve(undefined),
+  const [rosterCount, platform, target, last] = await Promise.all([
+    activeEnrollmentCount(db, course.id),
+    course.platform_id ? getPlatform(db, course.platform_id) : Promise.resolve(undefined),
     findMoodleExportTarget(db, { courseId: course.id, keyEncryptionKey: ctx.config.KEY_ENCRYPTION_KEY }),
     lastGradeFetch(db, course.id),
   ]);
   return {
-    rosterCount: Number(rows[0]?.n ?? 0),
+    rosterCount,
     rosterSyncedAt: course.roster_synced_at,
     rosterAction: course.nrps_url ? `/lti/courses/${course.id}/roster/sync` : null,
     lms: platform?.lms ?? null,

@@ -1,6 +1,5 @@
 import { declare, publicRoute } from '../../http';
 import express, { type RequestHandler, type Router } from 'express';
-import { sql } from 'kysely';
 import { analyticsRecorder } from '../../analytics';
 import type { AppContext } from '../../context';
 import { LaurelError } from '../../errors';
@@ -12,6 +11,7 @@ import { reachUrls, verifyLink } from '../links';
 import { moodleNotifications, moodleProfileBadges } from '../moodle';
 import { emailOptedOut, markOpened, setEmailOptOut } from '../preferences';
 import { moodleBadgesQuery, moodleNotificationsQuery, moodleUserParam, oneClickBody } from '../schema';
+import { getPlatform } from '../../courses';
 
 // A transparent 1x1 GIF: the email's open pixel.
 const PIXEL = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64');
@@ -105,7 +105,7 @@ export function createReachRouter(ctx: AppContext): Router {
   // "My badges" (Canvas account navigation): the person's badges across the institution's courses.
   router.get('/lti/me/badges', declare(requirePerson(), 'course:learn'), handle(async (_req, res) => {
     const person = res.locals.personSession as PersonSession;
-    const platform = (await sql<{ name: string }>`select name from platforms where id = ${person.platformId}`.execute(db)).rows[0];
+    const platform = await getPlatform(db, person.platformId);
     const badges = await myBadges(db, { platformId: person.platformId, learnerId: person.learnerId, now: new Date() });
     res.set('Cache-Control', 'no-store');
     renderPage(res, 'reach-my-badges', {
