@@ -3,7 +3,6 @@ import { z } from 'zod';
 import type { AppContext } from '../context';
 import { getIssuer } from '../credentials';
 import { LaurelError } from '../errors';
-import { sealPlaintextSecrets } from '../events';
 import { publicRateLimit } from '../http';
 import { handle } from '../http';
 import { apiRoute, idParam } from '../http';
@@ -77,10 +76,6 @@ const wire = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
 
 export function createAdminApiRouter(ctx: AppContext): Router {
   const router = Router();
-  // Start-up half of migration 520: seal Moodle secrets still stored in clear (bootstrap does the same).
-  sealPlaintextSecrets(ctx.database.db, { keyEncryptionKey: ctx.config.KEY_ENCRYPTION_KEY })
-    .then((sealed) => sealed && ctx.logger.info({ sealed }, 'sealed event source secrets stored in clear'))
-    .catch((error: unknown) => ctx.logger.warn({ err: error }, 'could not seal event source secrets at start-up; laurel bootstrap does it too'));
 
   apiRoute(router, ctx, {
     method: 'get', path: '/api/v1/event-sources', tag: 'Event sources', scopes: ['admin'], summary: 'List event sources (never their secrets)',
