@@ -26,6 +26,7 @@ export {
   type IssuerProps,
   type IssuerDrift,
 } from './issuers';
+export { issuerLogo, setIssuerLogo, removeIssuerLogo, type IssuerLogo } from './logos';
 export { multibaseDecode } from './multibase';
 export { jwks, listKeys, type KeySummary } from './keys';
 export { bindPlatformIssuer, issuerIdForPlatform, platformIssuer, platformIssuerSlug, unbindPlatformIssuer } from './institution';

@@ -40,6 +40,13 @@ export interface CredentialTables {
     created_at: Generated<Date>;
     retired_at: Date | null;
   };
+  /** An issuer's uploaded logo (migration 521), served from /issuers/<id>/logo. */
+  issuer_logos: {
+    issuer_id: string;
+    mime: string;
+    bytes: Buffer;
+    updated_at: Date;
+  };
   status_lists: {
     id: Generated<string>;
     issuer_id: string;

@@ -1,23 +1,17 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import type { AppContext } from '../context';
-import { getIssuer } from '../credentials';
-import { LaurelError } from '../errors';
-import { publicRateLimit } from '../http';
-import { handle } from '../http';
 import { apiRoute, idParam } from '../http';
-import { issuerLogo } from './admin-issuer';
 import {
   activatePlatformInScope, createSourceInScope, deleteSourceInScope, findPlatformInScope, findSourceInScope, listPlatformsInScope, listSourcesInScope,
   registerPlatformFromApi, removePlatformInScope, rotateSourceSecretInScope,
 } from './admin-scoped';
 import type { PlatformListing } from '../lti';
 import { createSourceBody } from './admin-source-schema';
-import { publicRoute } from '../http';
 
 /**
- * The admin HTTP API for event sources and LMS platforms (`admin` token scope) and the public issuer
- * logo. Mounted at the root: `/api/v1/event-sources...`, `/api/v1/platforms...`, `/issuers/:id/logo`.
+ * The admin HTTP API for event sources and LMS platforms (`admin` token scope). Mounted at the root:
+ * `/api/v1/event-sources...`, `/api/v1/platforms...`.
  */
 
 const iso = z.iso.datetime({ offset: true });
@@ -144,17 +138,5 @@ export function createAdminApiRouter(ctx: AppContext): Router {
     await removePlatformInScope(ctx, { platformId: params.id, scope, actor, now });
     return { status: 204 };
   });
-
-  router.get('/issuers/:issuerId/logo', publicRoute(), publicRateLimit(ctx, { name: 'issuer-logo' }), handle(async (req, res) => {
-    const id = String(req.params.issuerId);
-    const logo = /^[a-z0-9][a-z0-9-]{0,62}$/.test(id) && (await getIssuer(ctx.database.db, id)) ? await issuerLogo(ctx.database.db, id) : undefined;
-    if (!logo) throw new LaurelError('ERR_NOT_FOUND', 'This issuer has no logo.');
-    // Same headers as badge images: an SVG opened directly is inert (sandboxed, no script).
-    res.set({
-      'Content-Security-Policy': "default-src 'none'; img-src data:; style-src 'unsafe-inline'; sandbox",
-      'X-Content-Type-Options': 'nosniff',
-      'Cache-Control': 'public, max-age=300',
-    }).type(logo.mime).send(logo.bytes);
-  }));
   return router;
 }

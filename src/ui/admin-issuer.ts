@@ -1,12 +1,9 @@
-import { createHash } from 'node:crypto';
-import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import type { AppContext } from '../context';
 import { audit } from '../audit';
-import { getIssuer, upsertIssuer, type Issuer } from '../credentials';
+import { getIssuer, removeIssuerLogo, setIssuerLogo, upsertIssuer, type Issuer } from '../credentials';
 import { LaurelError } from '../errors';
 import { checkBadgeImage } from '../publishing';
-import { asTables } from '../db';
 
 /**
  * Issuer profile editing: name, description, web site, email and logo. The logo is validated and
@@ -29,11 +26,6 @@ export interface IssuerFormPost {
   errors: Record<string, string>;
   values: Record<IssuerFields, string>;
 }
-
-interface LogoTables {
-  issuer_logos: { issuer_id: string; mime: string; bytes: Buffer; updated_at: Date };
-}
-const logos = <T>(db: Kysely<T>) => asTables<LogoTables>(db);
 
 export function readIssuerForm(body: Record<string, unknown>): Record<IssuerFields, string> & { removeLogo: boolean } {
   const str = (k: string) => (typeof body[k] === 'string' ? (body[k] as string) : '');
@@ -66,12 +58,9 @@ export async function saveIssuerProfile(ctx: Pick<AppContext, 'config' | 'databa
   const f = parsed.data;
   let imageUrl = issuer.image_url;
   if (logo) {
-    await logos(db).insertInto('issuer_logos').values({ issuer_id: issuer.id, mime: logo.mime, bytes: logo.bytes, updated_at: props.now })
-      .onConflict((oc) => oc.column('issuer_id').doUpdateSet({ mime: logo.mime, bytes: logo.bytes, updated_at: props.now })).execute();
-    // A version in the URL: credentials issued from now on name this logo, caches fetch it afresh.
-    imageUrl = `${ctx.config.BASE_URL}/issuers/${issuer.id}/logo?v=${createHash('sha256').update(logo.bytes).digest('hex').slice(0, 12)}`;
+    imageUrl = await setIssuerLogo(db, { issuerId: issuer.id, logo, baseUrl: ctx.config.BASE_URL, now: props.now });
   } else if (f.removeLogo) {
-    await logos(db).deleteFrom('issuer_logos').where('issuer_id', '=', issuer.id).execute();
+    await removeIssuerLogo(db, issuer.id);
     imageUrl = null;
   }
   const saved = await upsertIssuer(db, ctx.config, {
@@ -81,10 +70,6 @@ export async function saveIssuerProfile(ctx: Pick<AppContext, 'config' | 'databa
   }, props.now);
   await audit(db, { actor: props.actor, action: 'issuer.updated', subjectType: 'issuer', subjectId: issuer.id, platformId: props.platformId, details: { name: f.name, url: f.url, email: f.email, description: f.description ? 'set' : 'empty', logo: logo ? logo.mime : f.removeLogo ? 'removed' : 'unchanged' } });
   return { ok: true, issuer: saved };
-}
-
-export async function issuerLogo<T>(db: Kysely<T>, issuerId: string): Promise<{ mime: string; bytes: Buffer } | undefined> {
-  return logos(db).selectFrom('issuer_logos').select(['mime', 'bytes']).where('issuer_id', '=', issuerId).executeTakeFirst();
 }
 
 export function issuerFormView(issuer: Issuer, posted?: IssuerFormPost) {

@@ -23,7 +23,6 @@ const DECLARED_ELSEWHERE: Record<string, string> = {
   lti_resource_links: 'lti',
   platform_service_hosts: 'lti',
   lms_grade_fetches: 'events',
-  issuer_logos: 'credentials',
   reach_course_settings: 'reach',
   reach_gradebook_posts: 'reach',
   reach_learner_preferences: 'reach',

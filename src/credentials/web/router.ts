@@ -9,6 +9,7 @@ import { handle, validateBody } from '../../http';
 import { OB_V3_CONTEXT, VC_V2_CONTEXT, type ContextMap } from '../contexts';
 import { DEFAULT_ISSUER_ID, didDocument, getIssuer, issuerProfile } from '../issuers';
 import { jwks } from '../keys';
+import { issuerLogo } from '../logos';
 import { createSigner, type CredentialSigner } from '../signer';
 import { statusListCredential, statusListVersion } from '../status-list';
 import { createVerifier, type Verifier } from '../verifier';
@@ -73,6 +74,19 @@ export function createCredentialsRouter(ctx: AppContext, options: CredentialsRou
     const profile = { '@context': [VC_V2_CONTEXT, OB_V3_CONTEXT], ...issuerProfile(issuer, config) };
     res.set('Cache-Control', 'public, max-age=60');
     sendJsonLd(req, res, profile);
+  }));
+
+  // An issuer's uploaded logo (its profile's image URL). Its own rate limit: pages embed it.
+  router.get('/issuers/:issuerId/logo', publicRoute(), publicRateLimit(ctx, { name: 'issuer-logo' }), handle(async (req, res) => {
+    const id = String(req.params.issuerId);
+    const logo = /^[a-z0-9][a-z0-9-]{0,62}$/.test(id) && (await getIssuer(db, id)) ? await issuerLogo(db, id) : undefined;
+    if (!logo) throw new LaurelError('ERR_NOT_FOUND', 'This issuer has no logo.');
+    // Same headers as badge images: an SVG opened directly is inert (sandboxed, no script).
+    res.set({
+      'Content-Security-Policy': "default-src 'none'; img-src data:; style-src 'unsafe-inline'; sandbox",
+      'X-Content-Type-Options': 'nosniff',
+      'Cache-Control': 'public, max-age=300',
+    }).type(logo.mime).send(logo.bytes);
   }));
 
   router.get('/status-lists/:id', publicRoute(), limit, handle(async (req, res) => {
