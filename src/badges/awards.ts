@@ -4,7 +4,7 @@ import { audit } from '../audit';
 import { LaurelError } from '../errors';
 import { badgesDb, clock, type BadgesDeps, type BadgesHandle, type BadgesTrx } from './deps';
 import type { AwardSource, BadgeTables, EvidenceValue, BadgesDb } from './tables';
-import { asTables } from '../db';
+import type { AnyDb } from '../db';
 
 export type AwardRow = Selectable<BadgeTables['awards']>;
 
@@ -265,6 +265,15 @@ export function awardListItem(
 }
 
 /** The active (not revoked) awards of these learners, for rule evaluation ("badges from badges"). */
+/**
+ * An award's status read under a share lock, inside the caller's transaction: a concurrent
+ * revokeAward (which locks the row to update it) either commits first and is seen, or waits for the
+ * caller's commit (and its award.revoked reactions then see what the caller stored).
+ */
+export async function awardStatusForShare(trx: AnyDb, awardId: string): Promise<Pick<AwardRow, 'status' | 'expires_at'> | undefined> {
+  return badgesDb(trx).selectFrom('awards').select(['status', 'expires_at']).where('id', '=', awardId).forShare().executeTakeFirst();
+}
+
 export async function activeAwardsOf<T>(db: Kysely<T>, learnerIds: readonly string[]): Promise<{ learnerId: string; achievementId: string; validUntil: Date | null }[]> {
   if (learnerIds.length === 0) return [];
   const { rows } = await sql<{ learner_id: string; achievement_id: string; expires_at: Date | null }>`

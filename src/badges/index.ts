@@ -4,7 +4,7 @@ export type { BadgesDeps } from './deps';
 export type { CredentialPort, AwardFacts, SignedCredential, VerificationSummary, IssuerSummary, BadgeArt } from './port';
 export { ruleSchema, alignmentSchema, imageSchema, createAchievementBody, type CreateAchievementBody, type RuleSpec, issueCredentialPayload, type IssueCredentialPayload, AFTER_ISSUE_JOB, afterIssuePayload, type AfterIssuePayload, CREDENTIAL_ISSUED_JOB, AWARD_REVOKED_JOB, AWARD_EXPIRED_JOB, awardEventPayload, type AwardEventPayload } from './schema';
 export { createAchievement, listAchievements, getAchievement, courseIdOf, type AchievementRow, type CreateAchievementProps } from './achievements';
-export { activeAwardsOf, awardBadge, awardBadges, revokeAward, expireAwards, effectiveStatus, getAward, listAwards, onAwardRevoked, type AwardRevokedHook, type AwardRow, type AwardListItem, type AwardBadgeProps, type RevokeAwardProps } from './awards';
+export { activeAwardsOf, awardStatusForShare, awardBadge, awardBadges, revokeAward, expireAwards, effectiveStatus, getAward, listAwards, onAwardRevoked, type AwardRevokedHook, type AwardRow, type AwardListItem, type AwardBadgeProps, type RevokeAwardProps } from './awards';
 export { issueCredential, findCredential, latestCredentialOf, type CredentialRow } from './issue';
 export { awardManually, type ManualAwardProps } from './manual';
 export { findAchievementInScope, listAchievementsInScope, listAwardsPage, findAwardInScope, awardManuallyInScope, revokeAwardInScope, type AwardPageFilter } from './scoped';

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { sql, type Kysely } from 'kysely';
 import type { AppContext } from '../context';
-import { getAchievement } from '../badges';
+import { activeAwardsOf, getAchievement } from '../badges';
 import { defineJob } from '../queue';
 import { evaluate, parseRule, type Evaluation, type HeldBadge, type RuleNode, type ScoreFact } from '../rules';
 import { aliasesOf, defaultAwarder, type Awarder } from './evaluate-learner';
@@ -21,13 +21,9 @@ interface LearnerFacts {
   badges: HeldBadge[];
 }
 
-interface AwardsView {
-  awards: { achievement_id: string; learner_id: string; course_id: string; status: string; expires_at: Date | null };
-}
-
 /** Every learner of the course (enrolled or with a score) with their scores and active awards. */
 export async function loadCourseFacts<T>(dbAny: Kysely<T>, props: { courseId: string }): Promise<LearnerFacts[]> {
-  const db = asTables<EventsDb & AwardsView>(dbAny);
+  const db = asTables<EventsDb>(dbAny);
   const learners = await db
     .selectFrom('learners')
     .select(['learners.id', 'learners.name', 'learners.email'])
@@ -56,13 +52,8 @@ export async function loadCourseFacts<T>(dbAny: Kysely<T>, props: { courseId: st
       excused: r.excused, missing: r.missing, occurredAt: r.occurred_at,
     });
   }
-  const awards = await db
-    .selectFrom('awards')
-    .select(['learner_id', 'achievement_id', 'expires_at'])
-    .where('learner_id', 'in', db.selectFrom('learner_scores').select('learner_id').where('course_id', '=', props.courseId))
-    .where('status', '<>', 'revoked')
-    .execute();
-  for (const a of awards) byId.get(a.learner_id)?.badges.push({ achievementId: a.achievement_id, validUntil: a.expires_at });
+  // Held badges are the badges module's answer; every learner of the course, scored or only enrolled.
+  for (const held of await activeAwardsOf(db, [...byId.keys()])) byId.get(held.learnerId)?.badges.push({ achievementId: held.achievementId, validUntil: held.validUntil });
   return [...byId.values()];
 }
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
-import { effectiveStatus, findCredential, getAward } from '../badges';
+import { awardStatusForShare, effectiveStatus, findCredential, getAward } from '../badges';
 import { allocateStatusEntry, credentialStatusOf } from '../credentials';
 import { protocolError } from '../http';
 import { clock, type WalletsDeps } from './deps';
@@ -64,9 +64,8 @@ export async function issueToWallet(deps: WalletsDeps, props: { accessToken: str
   await deps.db.transaction().execute(async (trx) => {
     // Shares the award's row lock with revokeAward: either this copy is stored before a revocation
     // (whose hook then revokes it) or the revocation is seen here and nothing is handed out.
-    const locked = await sql<{ status: string; expires_at: Date | null }>`select status, expires_at from awards where id = ${award.id} for share`.execute(trx);
-    const current = locked.rows[0];
-    if (!current || effectiveStatus({ status: current.status as 'issued', expires_at: current.expires_at }, now) !== 'issued') {
+    const current = await awardStatusForShare(trx, award.id);
+    if (!current || effectiveStatus(current, now) !== 'issued') {
       throw protocolError('credential_request_denied', 'The badge was revoked.');
     }
     const db = walletsDb(trx);

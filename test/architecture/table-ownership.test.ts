@@ -33,7 +33,76 @@ const DECLARED_ELSEWHERE: Record<string, string> = {
  * Accesses not yet moved behind their owner's functions, as `file: table`. Each entry is a debt; the
  * test fails when one is paid and not removed, so this list only shrinks.
  */
-const NOT_YET_MOVED: string[] = [];
+const NOT_YET_MOVED: string[] = [
+  // lti registers platforms and syncs rosters on courses' tables (platforms, deployments, courses, learners,
+  // enrollments): the registry and roster writes should become courses functions lti calls.
+  'src/lti/jobs/roster-sync.ts: courses',
+  'src/lti/jobs/roster-sync.ts: platforms',
+  'src/lti/launch.ts: courses',
+  'src/lti/launch.ts: platforms',
+  'src/lti/nrps.ts: courses',
+  'src/lti/nrps.ts: enrollments',
+  'src/lti/nrps.ts: learners',
+  'src/lti/person-session.ts: learners',
+  'src/lti/person-session.ts: platforms',
+  'src/lti/platforms.ts: deployments',
+  'src/lti/platforms.ts: platforms',
+  'src/lti/session.ts: courses',
+  'src/lti/session.ts: enrollments',
+  'src/lti/session.ts: platforms',
+  // publishing changes achievement status/rule and award visibility on badges' tables inside its own
+  // transactions: those updates should become badges use-cases publishing calls.
+  'src/publishing/edit.ts: achievements',
+  'src/publishing/publish.ts: achievements',
+  'src/publishing/publish.ts: awards',
+  'src/publishing/tiers.ts: achievements',
+  // reach's notification queries join awards, achievements, credentials, learners and courses in one
+  // statement each (email, Moodle, gradebook, My badges): they need badges/courses read functions.
+  'src/reach/email/send.ts: achievements',
+  'src/reach/email/send.ts: awards',
+  'src/reach/email/send.ts: courses',
+  'src/reach/email/send.ts: credential_issuers',
+  'src/reach/email/send.ts: credentials',
+  'src/reach/email/send.ts: learners',
+  'src/reach/gradebook.ts: achievements',
+  'src/reach/gradebook.ts: awards',
+  'src/reach/gradebook.ts: courses',
+  'src/reach/gradebook.ts: enrollments',
+  'src/reach/gradebook.ts: learners',
+  'src/reach/gradebook.ts: lti_resource_links',
+  'src/reach/gradebook.ts: platforms',
+  'src/reach/moodle.ts: achievements',
+  'src/reach/moodle.ts: awards',
+  'src/reach/moodle.ts: courses',
+  'src/reach/moodle.ts: credentials',
+  'src/reach/moodle.ts: learners',
+  'src/reach/my-badges.ts: achievements',
+  'src/reach/my-badges.ts: awards',
+  'src/reach/my-badges.ts: courses',
+  'src/reach/my-badges.ts: learners',
+  'src/reach/preferences.ts: awards',
+  'src/reach/sweep.ts: awards',
+  // analytics aggregates over awards/credentials/achievements in SQL for its daily rollups.
+  'src/analytics/query.ts: awards',
+  'src/analytics/query.ts: credentials',
+  'src/analytics/recorder.ts: achievements',
+  'src/analytics/recorder.ts: awards',
+  'src/analytics/recorder.ts: credentials',
+  'src/analytics/report.ts: achievements',
+  'src/analytics/report.ts: courses',
+  // credentials repoints achievements to a platform's issuer (badges' table; credentials cannot import
+  // badges without a cycle: badges -> credentials through its port). Wants an event or a badges hook.
+  'src/credentials/institution.ts: achievements',
+  'src/credentials/institution.ts: courses',
+  // Others: badges batch-inserts audit rows (audit has no batch function yet); events/apply.ts upserts
+  // assignments (courses' table; l-one owns that upsert this round); the HTTP kit reads platforms for
+  // frame-ancestors (the kit may not import courses); operators joins platforms and learners.
+  'src/badges/awards.ts: audit_log',
+  'src/events/apply.ts: assignments',
+  'src/http/frame-ancestors.ts: platforms',
+  'src/operators/index.ts: learners',
+  'src/operators/index.ts: platforms',
+];
 
 interface TablesFile {
   module: string;
@@ -66,15 +135,17 @@ function interfacesOf(text: string): Map<string, string[]> {
 
 function tablesFiles(): TablesFile[] {
   const files = walk(SRC).filter((f) => f.endsWith('/tables.ts') || f === join(SRC, 'operators', 'index.ts'));
-  const declared = new Map<string, { module: string; text: string; interfaces: Map<string, string[]> }>();
-  for (const file of files) {
+  const declared = files.map((file) => {
     const text = readFileSync(file, 'utf8');
-    declared.set(file, { module: moduleOf(file), text, interfaces: interfacesOf(text) });
-  }
+    return { module: moduleOf(file), text, interfaces: interfacesOf(text), views: [...text.matchAll(/export (?:interface|type) (\w+Db)\b/g)].map((m) => m[1]!) };
+  });
   const byInterface = new Map<string, string[]>();
-  for (const d of declared.values()) for (const [name, tables] of d.interfaces) byInterface.set(name, tables);
+  for (const d of declared) for (const [name, tables] of d.interfaces) byInterface.set(name, tables);
   const result = new Map<string, TablesFile>();
-  for (const d of declared.values()) {
+  const viewOwner = new Map<string, string>();
+  for (const d of declared) for (const v of d.views) viewOwner.set(v, d.module);
+  const referencedViews = new Map<string, Set<string>>();
+  for (const d of declared) {
     const entry = result.get(d.module) ?? { module: d.module, owns: new Set<string>(), reads: new Set<string>() };
     for (const tables of d.interfaces.values()) for (const t of tables) if ((DECLARED_ELSEWHERE[t] ?? d.module) === d.module) entry.owns.add(t);
     // Views over other modules' tables: whole interfaces, or the tables a Pick names.
@@ -86,7 +157,17 @@ function tablesFiles(): TablesFile[] {
       if (d.interfaces.has(m[1]!)) continue;
       for (const t of byInterface.get(m[1]!) ?? []) entry.reads.add(t);
     }
+    // Another module's whole view (PublishingDb = BadgesDb & TierTables): what that module sees.
+    const views = referencedViews.get(d.module) ?? new Set<string>();
+    for (const m of text.matchAll(/\b(\w+Db)\b/g)) if (viewOwner.has(m[1]!) && viewOwner.get(m[1]!) !== d.module) views.add(viewOwner.get(m[1]!)!);
+    referencedViews.set(d.module, views);
     result.set(d.module, entry);
+  }
+  for (const [module, views] of referencedViews) {
+    for (const other of views) {
+      const seen = result.get(other)!;
+      for (const t of [...seen.owns, ...seen.reads]) if (!result.get(module)!.owns.has(t)) result.get(module)!.reads.add(t);
+    }
   }
   return [...result.values()];
 }
