@@ -2,7 +2,8 @@ import { z } from 'zod';
 import type { AppContext } from '../context';
 import { enroll, findCourse, upsertManualLearner } from '../courses';
 import { LaurelError } from '../errors';
-import { defineJob, UnrecoverableError } from '../queue';
+import type { Job } from 'bullmq';
+import { defineJob, UnrecoverableError, type Queues } from '../queue';
 import { insertEvents, prepareEvent } from './inbox';
 import { enqueueEvaluationBatches } from './jobs/evaluate';
 
@@ -87,3 +88,13 @@ export const importGradebookJob = defineJob<z.infer<typeof importGradebookPayloa
     }
   },
 });
+
+/**
+ * A gradebook import job by id (undefined when none, or the id names another kind of job): how other
+ * modules follow an import without knowing its queue or job name. The course it imports into is in
+ * `job.data.courseId`; callers check it against what the caller may see.
+ */
+export async function findGradebookImport(queues: Queues, jobId: string): Promise<Job<z.infer<typeof importGradebookPayload>> | undefined> {
+  const job = await queues.get(importGradebookJob.queue).getJob(jobId);
+  return job && job.name === importGradebookJob.name ? (job as Job<z.infer<typeof importGradebookPayload>>) : undefined;
+}

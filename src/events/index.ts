@@ -36,6 +36,6 @@ export { pollCourseResults, pollAgsJob, pollAgsAllJob, schedulePolling, POLL_EVE
 export { startEventsBackground } from './background';
 export { gradebookToEvents, detectGradebookFormat, type GradebookFormat } from './sources/gradebook';
 export { parseCsv } from './sources/csv';
-export { importGradebook, importGradebookJob, MAX_GRADEBOOK_BYTES, type ImportResult } from './import-gradebook';
+export { importGradebook, importGradebookJob, findGradebookImport, MAX_GRADEBOOK_BYTES, type ImportResult } from './import-gradebook';
 export { fetchMoodleGrades, fetchMoodleGradesNow, fetchMoodleGradesJob, findMoodleExportTarget, lastGradeFetch, moodleExportRequest, readMoodleExportAnswer, MOODLE_EXPORT_PATH, MOODLE_EXPORT_SCHEMA, type FetchGradesResult, type MoodleExportTarget } from './moodle-export';
 export { settleLaunch, eventsLtiHooks, FIRST_LAUNCH_FETCH_BUDGET_MS, type SettleResult } from './launch-settle';

@@ -2,7 +2,7 @@ import type { Request, Response, Router } from 'express';
 import type { Job } from 'bullmq';
 import type { AppContext } from '../context';
 import { LaurelError } from '../errors';
-import { detectGradebookFormat, gradebookToEvents, importGradebookJob, MAX_GRADEBOOK_BYTES } from '../events';
+import { detectGradebookFormat, findGradebookImport, gradebookToEvents, importGradebookJob, MAX_GRADEBOOK_BYTES } from '../events';
 import { handle, renderPage } from '../http';
 import { sessionOf, type CsrfTokens } from '../http';
 import { multipartForm, uploadsOf } from '../http';
@@ -42,9 +42,9 @@ export function importRoutes(router: Router, ctx: AppContext, csrf: CsrfTokens):
 }
 
 async function jobOf(ctx: AppContext, req: Request): Promise<Job> {
-  const job = await ctx.queues.get('import').getJob(String(req.params.jobId));
+  const job = await findGradebookImport(ctx.queues, String(req.params.jobId));
   // Only this course's imports: the session authorises one course.
-  if (!job || job.name !== importGradebookJob.name || (job.data as { courseId?: string }).courseId !== String(req.params.courseId)) {
+  if (!job || job.data.courseId !== String(req.params.courseId)) {
     throw new LaurelError('ERR_NOT_FOUND', 'No grade import of this course has this id.');
   }
   return job;
@@ -53,7 +53,7 @@ async function jobOf(ctx: AppContext, req: Request): Promise<Job> {
 async function statusOf(ctx: AppContext, first: Job) {
   const state = await first.getState();
   // The job may have finished after it was read: read it again so its result matches its state.
-  const job = state === 'completed' || state === 'failed' ? ((await ctx.queues.get('import').getJob(first.id!)) ?? first) : first;
+  const job = state === 'completed' || state === 'failed' ? ((await findGradebookImport(ctx.queues, first.id!)) ?? first) : first;
   const result = (job.returnvalue ?? null) as { events: number; stored: number; duplicates: number; parked: number } | null;
   const progress = (typeof job.progress === 'object' && job.progress !== null ? job.progress : {}) as { done?: number; total?: number };
   const total = result?.events ?? progress.total ?? 0;

@@ -8,7 +8,7 @@ import { errorHandler } from '../../http';
 import { handle, validateBody } from '../../http';
 import { z } from 'zod';
 import { findCourse } from '../../courses';
-import { importGradebookJob, MAX_GRADEBOOK_BYTES } from '../import-gradebook';
+import { findGradebookImport, importGradebookJob, MAX_GRADEBOOK_BYTES } from '../import-gradebook';
 import { ingestApiEvent, ingestCanvasDelivery, ingestMoodleDelivery, type IngestResult } from '../ingest';
 import { detectGradebookFormat, gradebookToEvents } from '../sources/gradebook';
 import { apiEventSchema, type ApiEventBody } from '../sources/api';
@@ -161,10 +161,10 @@ export function createEventsRouter(ctx: AppContext): Router {
     '/api/v1/gradebook-imports/:jobId',
     requireToken(ctx, 'events'),
     handle(async (req, res) => {
-      const job = await ctx.queues.get('import').getJob(req.params.jobId!);
-      if (!job || job.name !== importGradebookJob.name) throw new LaurelError('ERR_NOT_FOUND', 'No gradebook import has this id.');
+      const job = await findGradebookImport(ctx.queues, req.params.jobId!);
+      if (!job) throw new LaurelError('ERR_NOT_FOUND', 'No gradebook import has this id.');
       // A token bound to a platform sees the imports into that platform's courses only.
-      await requireInScope(ctx.database.db, apiScope(res.locals.apiToken), { course: String((job.data as { courseId?: unknown }).courseId) }, 'gradebook import');
+      await requireInScope(ctx.database.db, apiScope(res.locals.apiToken), { course: job.data.courseId }, 'gradebook import');
       res.json({ jobId: job.id, state: await job.getState(), progress: job.progress, result: job.returnvalue ?? null, error: job.failedReason ?? null });
     }),
   );
