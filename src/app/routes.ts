@@ -6,7 +6,7 @@ import type { AppContext } from '../context';
 import { createCredentialsRouter } from '../credentials/web';
 import { eventsLtiHooks } from '../events';
 import { createEventIntakeRouter, createEventsRouter } from '../events/web';
-import { createLti } from '../lti';
+import { createLti } from '../lti/web';
 import { createPublishingApiRouter } from '../publishing/web';
 import { createTokensApiRouter } from '../tokens/web';
 import { createReachRouter } from '../reach/web';
