@@ -1,5 +1,5 @@
-import type { Kysely } from 'kysely';
-import { effectiveStatus, type AwardStatus } from '../badges';
+import { sql, type Kysely } from 'kysely';
+import { effectiveStatus } from '../badges';
 import { parseRuleNode, referencedAchievementIds } from '../rules';
 import type { ClrBadge, ClrCourse } from './clr';
 import { transcriptsDb } from './tables';
@@ -117,15 +117,28 @@ export async function countCourseLearners<T>(handle: Kysely<T>, courseId: string
   return Number(row.n);
 }
 
+interface BadgeQuery {
+  baseUrl: string;
+  learnerIds: string[];
+  courseId?: string;
+  issuerId?: string;
+  now: Date;
+}
+
+/** A badge as stored: its signed credential still JSON text, so an export can hand it to a signing thread unparsed. */
+export type StoredBadge = Omit<BadgeRecord, 'credential'> & { credentialJson: string | null };
+
 /**
  * The awards of some learners with their signed credentials, oldest first: in one course, or across
  * every course where the credential was signed by `issuerId`. Status is the effective one at `now`
  * (an `issued` award past its `expires_at` is `expired`).
  */
-export async function loadBadges<T>(
-  handle: Kysely<T>,
-  props: { baseUrl: string; learnerIds: string[]; courseId?: string; issuerId?: string; now: Date },
-): Promise<BadgeRecord[]> {
+export async function loadBadges<T>(handle: Kysely<T>, props: BadgeQuery): Promise<BadgeRecord[]> {
+  return (await loadStoredBadges(handle, props)).map(parseStoredBadge);
+}
+
+/** `loadBadges` with each credential left as the JSON text PostgreSQL sent (never parsed on this thread). */
+export async function loadStoredBadges<T>(handle: Kysely<T>, props: BadgeQuery): Promise<StoredBadge[]> {
   if (props.learnerIds.length === 0) return [];
   let query = transcriptsDb(handle)
     .selectFrom('awards')
@@ -134,7 +147,9 @@ export async function loadBadges<T>(
     .select([
       'awards.id as awardId', 'awards.learner_id', 'awards.course_id', 'awards.status', 'awards.expires_at', 'awards.score', 'awards.awarded_at',
       'achievements.id as achievementId', 'achievements.name', 'achievements.description', 'achievements.criteria_narrative',
-      'credentials.document', 'credentials.issuer_id',
+      'credentials.issuer_id',
+      sql<string | null>`credentials.document::text`.as('document'),
+      sql<string | null>`case when jsonb_typeof(credentials.document -> 'id') = 'string' then credentials.document ->> 'id' end`.as('credential_url'),
     ])
     .where('awards.learner_id', 'in', props.learnerIds)
     .orderBy('awards.learner_id')
@@ -143,29 +158,30 @@ export async function loadBadges<T>(
   if (props.courseId) query = query.where('awards.course_id', '=', props.courseId);
   if (props.issuerId) query = query.where('credentials.issuer_id', '=', props.issuerId);
   const rows = await query.execute();
-  return rows.map((row) => {
-    const document = (row.document ?? null) as Record<string, unknown> | null;
-    const status: AwardStatus = effectiveStatus({ status: row.status, expires_at: row.expires_at }, props.now);
-    return {
-      awardId: row.awardId,
-      learnerId: row.learner_id,
-      courseId: row.course_id,
-      issuerId: row.issuer_id,
-      credential: document ?? {},
-      credentialUrl: document && typeof document.id === 'string' ? document.id : null,
-      achievementId: recordUrls.achievement(props.baseUrl, row.achievementId),
-      name: row.name,
-      description: row.description,
-      criteriaNarrative: row.criteria_narrative,
-      courseAchievementId: recordUrls.course(props.baseUrl, row.course_id),
-      status,
-      score: row.score,
-      awardedAt: row.awarded_at,
-    };
-  });
+  return rows.map((row) => ({
+    awardId: row.awardId,
+    learnerId: row.learner_id,
+    courseId: row.course_id,
+    issuerId: row.issuer_id,
+    credentialJson: row.document,
+    credentialUrl: row.credential_url,
+    achievementId: recordUrls.achievement(props.baseUrl, row.achievementId),
+    name: row.name,
+    description: row.description,
+    criteriaNarrative: row.criteria_narrative,
+    courseAchievementId: recordUrls.course(props.baseUrl, row.course_id),
+    status: effectiveStatus({ status: row.status, expires_at: row.expires_at }, props.now),
+    score: row.score,
+    awardedAt: row.awarded_at,
+  }));
+}
+
+export function parseStoredBadge(stored: StoredBadge): BadgeRecord {
+  const { credentialJson, ...badge } = stored;
+  return { ...badge, credential: credentialJson === null ? {} : (JSON.parse(credentialJson) as Record<string, unknown>) };
 }
 
 /** Only awards whose credential is signed can be embedded; the others are still being issued. */
-export function isSigned(badge: BadgeRecord): boolean {
+export function isSigned(badge: Pick<BadgeRecord, 'credentialUrl'>): boolean {
   return badge.credentialUrl !== null;
 }
