@@ -19,6 +19,7 @@
 // Runs in a private PostgreSQL schema that is dropped afterwards.
 // Usage: node dist/scripts/bench/export.js [--learners 1000,10000,50000] [--badges 5]
 //          [--threads N (signing threads; default: Laurel's, cores at most 4)] [--cli PATH (another build's dist/src/cli/main.js, for before/after)]
+// BENCH_EXPORT_NODE_FLAGS adds node flags to the export process (e.g. --trace-gc, --heap-prof).
 import { spawn } from 'node:child_process';
 import { createReadStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
@@ -46,9 +47,11 @@ async function runCli(props: { cli: string; courseId: string; out: string; datab
   const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: props.databaseUrl, BENCH_RUSAGE_FILE: usageFile };
   if (props.threads !== undefined) env.TRANSCRIPTS_SIGN_THREADS = String(props.threads);
   const start = process.hrtime.bigint();
-  const child = spawn(process.execPath, ['-r', join(__dirname, 'export-probe.js'), props.cli, 'export', 'clr', '--course', props.courseId, '--out', props.out], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  // BENCH_EXPORT_NODE_FLAGS="--trace-gc" (say): node flags for the export process, its output on stderr.
+  const flags = (process.env.BENCH_EXPORT_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...flags, '-r', join(__dirname, 'export-probe.js'), props.cli, 'export', 'clr', '--course', props.courseId, '--out', props.out], { env, stdio: ['ignore', 'pipe', 'inherit'] });
   let stdout = '';
-  child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stdout!.on('data', (chunk: Buffer) => (flags.length ? process.stderr.write(chunk) : (stdout += chunk.toString())));
   const code = await new Promise<number | null>((done, reject) => {
     child.once('error', reject);
     child.once('exit', (exitCode) => done(exitCode));

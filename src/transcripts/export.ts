@@ -60,10 +60,11 @@ export async function exportCourse(deps: TranscriptsDeps, props: CourseExportPro
   const jsonl = createWriteStream(join(props.dir, EXPORT_FILES.clr), { flags: 'w' });
   const csv = createWriteStream(join(props.dir, EXPORT_FILES.summary), { flags: 'w' });
   const progress: ExportProgress = { learnersDone: 0, learnersTotal: await countCourseLearners(deps.db, props.courseId), credentialsWritten: 0 };
-  const window: { learner: LearnerRecord; badges: StoredBadge[]; line: Promise<string | undefined>; endsPage: boolean }[] = [];
+  // Learners whose line is being signed, oldest first: the line promise alone (their CSV rows are
+  // already written), so the window holds a few strings at most.
+  const window: { line: Promise<string | undefined>; endsPage: boolean }[] = [];
   const writeOldest = async () => {
-    const { learner, badges, line, endsPage } = window.shift()!;
-    await write(csv, csvRowsOf(learner, badges));
+    const { line, endsPage } = window.shift()!;
     const text = await line;
     if (text) {
       await write(jsonl, text);
@@ -83,7 +84,8 @@ export async function exportCourse(deps: TranscriptsDeps, props: CourseExportPro
         const issuerId = clrIssuerId(badges, defaultIssuer);
         const line = signLine({ learner, badges, outline, issuerId, issuer: await issuers.get(issuerId), now, includeExpired: props.includeExpired ?? false });
         line.catch(() => undefined); // awaited in order by writeOldest; an early failure must not go unhandled meanwhile
-        window.push({ learner, badges, line, endsPage: i === page.learners.length - 1 });
+        window.push({ line, endsPage: i === page.learners.length - 1 });
+        await write(csv, csvRowsOf(learner, badges));
         if (window.length >= inFlight) await writeOldest();
       }
     }

@@ -83,25 +83,34 @@ export async function loadLearner<T>(handle: Kysely<T>, learnerId: string): Prom
 
 /**
  * One page of a course's learners (enrolled, or holding an award there), in id order after `after`:
- * keyset pagination, so an export reads a course of any size in bounded batches.
+ * keyset pagination, so an export reads a course of any size in bounded batches. Each source is cut
+ * to the page before the union (through its (course_id, learner_id) index), so a page costs the same
+ * at the start and at the end of a course of any size.
  */
 export async function learnerPage<T>(handle: Kysely<T>, props: { courseId: string; after: string | null; limit: number }): Promise<LearnerRecord[]> {
   const db = transcriptsDb(handle);
-  const ids = db
-    .selectFrom('enrollments')
-    .select('learner_id')
-    .where('course_id', '=', props.courseId)
-    .where('status', '<>', 'deleted')
-    .union(db.selectFrom('awards').select('learner_id').where('course_id', '=', props.courseId));
-  let query = db
+  let enrolled = db.selectFrom('enrollments').select('learner_id').where('course_id', '=', props.courseId).where('status', '<>', 'deleted');
+  let awarded = db.selectFrom('awards').select('learner_id').where('course_id', '=', props.courseId);
+  if (props.after) {
+    enrolled = enrolled.where('learner_id', '>', props.after);
+    awarded = awarded.where('learner_id', '>', props.after);
+  }
+  const page = await db
+    .selectFrom(enrolled.orderBy('learner_id').limit(props.limit).as('e'))
+    .select('e.learner_id')
+    .union(db.selectFrom(awarded.orderBy('learner_id').limit(props.limit).as('a')).select('a.learner_id'))
+    .orderBy('learner_id')
+    .limit(props.limit)
+    .execute();
+  if (page.length === 0) return [];
+  // Then the page's learners by primary key: index lookups, never a scan of the installation's learners.
+  const rows = await db
     .selectFrom('learners')
     .leftJoin('platforms', 'platforms.id', 'learners.platform_id')
     .select(['learners.id', 'learners.email', 'learners.name', 'learners.lti_user_id', 'platforms.issuer'])
-    .where('learners.id', 'in', ids)
+    .where('learners.id', 'in', page.map((p) => p.learner_id))
     .orderBy('learners.id')
-    .limit(props.limit);
-  if (props.after) query = query.where('learners.id', '>', props.after);
-  const rows = await query.execute();
+    .execute();
   return rows.map((row) => ({ id: row.id, email: row.email, name: row.name, ltiUserId: row.lti_user_id, platformIssuer: row.issuer }));
 }
 
