@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { createWriteStream, mkdirSync, statSync, type WriteStream } from 'node:fs';
+import { createWriteStream, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { LaurelError } from '../errors';
 import { clrIssuerId } from './assemble';
@@ -57,8 +57,8 @@ export async function exportCourse(deps: TranscriptsDeps, props: CourseExportPro
   const signLine = pool ? (request: ClrLineRequest) => pool.signLine(request) : (request: ClrLineRequest) => signClrLine(deps.signer, request);
   const inFlight = pool?.inFlight ?? 1;
   mkdirSync(props.dir, { recursive: true });
-  const jsonl = createWriteStream(join(props.dir, EXPORT_FILES.clr), { flags: 'w' });
-  const csv = createWriteStream(join(props.dir, EXPORT_FILES.summary), { flags: 'w' });
+  const jsonl = openFile(join(props.dir, EXPORT_FILES.clr));
+  const csv = openFile(join(props.dir, EXPORT_FILES.summary));
   const progress: ExportProgress = { learnersDone: 0, learnersTotal: await countCourseLearners(deps.db, props.courseId), credentialsWritten: 0 };
   // Learners whose line is being signed, oldest first: the line promise alone (their CSV rows are
   // already written), so the window holds a few strings at most.
@@ -67,7 +67,7 @@ export async function exportCourse(deps: TranscriptsDeps, props: CourseExportPro
     const { line, endsPage } = window.shift()!;
     const text = await line;
     if (text) {
-      await write(jsonl, text);
+      await jsonl.write(text);
       progress.credentialsWritten += 1;
     }
     progress.learnersDone += 1;
@@ -77,7 +77,7 @@ export async function exportCourse(deps: TranscriptsDeps, props: CourseExportPro
     }
   };
   try {
-    await write(csv, `\uFEFF${csvRow(CSV_HEADER)}`);
+    await csv.write(`\uFEFF${csvRow(CSV_HEADER)}`);
     for await (const page of coursePages(deps, { courseId: props.courseId, now })) {
       for (const [i, learner] of page.learners.entries()) {
         const badges = page.badges.get(learner.id) ?? [];
@@ -85,12 +85,12 @@ export async function exportCourse(deps: TranscriptsDeps, props: CourseExportPro
         const line = signLine({ learner, badges, outline, issuerId, issuer: await issuers.get(issuerId), now, includeExpired: props.includeExpired ?? false });
         line.catch(() => undefined); // awaited in order by writeOldest; an early failure must not go unhandled meanwhile
         window.push({ line, endsPage: i === page.learners.length - 1 });
-        await write(csv, csvRowsOf(learner, badges));
+        await csv.write(csvRowsOf(learner, badges));
         if (window.length >= inFlight) await writeOldest();
       }
     }
     while (window.length > 0) await writeOldest();
-    await Promise.all([close(jsonl), close(csv)]);
+    await Promise.all([jsonl.close(), csv.close()]);
   } catch (error) {
     jsonl.destroy();
     csv.destroy();
@@ -136,13 +136,29 @@ function csvRowsOf(learner: LearnerRecord, badges: StoredBadge[]): string {
   return rows;
 }
 
-async function write(stream: WriteStream, chunk: string): Promise<void> {
-  // Backpressure: wait for the disk when the stream's buffer is full instead of queueing in memory.
-  if (!stream.write(chunk)) await once(stream, 'drain');
+interface ExportFileSink {
+  write(chunk: string): Promise<void>;
+  close(): Promise<void>;
+  destroy(): void;
 }
 
-async function close(stream: WriteStream): Promise<void> {
-  await new Promise<void>((resolve, reject) => stream.end((error?: Error | null) => (error ? reject(error) : resolve())));
+/**
+ * A file written with backpressure: `write` waits for the disk when the stream's buffer is full
+ * instead of queueing in memory. A stream error (disk full, say) fails the next write or the close,
+ * so it fails the export instead of going unhandled, also after the export already failed.
+ */
+function openFile(path: string): ExportFileSink {
+  const stream = createWriteStream(path, { flags: 'w' });
+  let failure: Error | undefined;
+  stream.on('error', (error) => (failure ??= error));
+  return {
+    async write(chunk) {
+      if (failure) throw failure;
+      if (!stream.write(chunk)) await once(stream, 'drain');
+    },
+    close: () => new Promise<void>((resolve, reject) => stream.end((error?: Error | null) => (error ?? failure ? reject(error ?? failure) : resolve()))),
+    destroy: () => void stream.destroy(),
+  };
 }
 
 function groupBy<T>(items: T[], key: (item: T) => string): Map<string, T[]> {
