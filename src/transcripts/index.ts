@@ -13,7 +13,7 @@ export {
   type BadgeStatus,
 } from './clr';
 export { createClrSigner, createProcessClrSigner, type ClrSigner, type SignedClr } from './signing';
-export { createClrSignerPool, defaultSignThreads, type SerialisingClrSigner } from './sign-pool';
+export { createClrSignerPool, defaultSignThreads, type ClrSignerPool } from './sign-pool';
 export { transcriptOptions, type TranscriptOptions } from './options';
 export { verificationContexts } from './verification-contexts';
 export type { TranscriptsDeps } from './deps';
