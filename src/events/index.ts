@@ -26,6 +26,7 @@ export { afterIssueJob } from './jobs/after-issue';
 export { evaluateBatchJob, evaluateEventJob, enqueueEvaluation, EVALUATE_BATCH_JOB, EVALUATE_EVENT_JOB } from './jobs/evaluate';
 export { processParkedEvents, sweepParkedEvents, startParkedEventsSweep } from './parked';
 export { createEventIntakeRouter, createEventsRouter } from './web/router';
+export { createSignedIntake, type SignedIntake, type SignedIntakeOptions } from './web/signed-intake';
 export { signMoodleBody, verifyMoodleSignature } from './verify/moodle-hmac';
 export { verifyCanvasJwt, clearJwksCache, configureCanvasJwks } from './verify/canvas-jwt';
 export { canvasIdCandidates } from './mapping';
