@@ -34,14 +34,24 @@ function checkStructure(text: string, maxDepth: number): string | undefined {
     const c = text[i];
     if (c === '"') {
       let j = i + 1;
-      while (j < text.length && text[j] !== '"') j += text[j] === '\\' ? 2 : 1;
+      let escaped = false;
+      while (j < text.length && text[j] !== '"') {
+        if (text[j] === '\\') {
+          escaped = true;
+          j += 2;
+        } else j++;
+      }
       const top = stack[stack.length - 1];
       if (top && expectKey) {
         let key: string;
-        try {
-          key = JSON.parse(text.slice(i, j + 1)) as string;
-        } catch {
-          return undefined; // not JSON: JSON.parse says so
+        // A key without escapes is its own text; only an escaped one needs decoding (most events have none).
+        if (!escaped) key = text.slice(i + 1, j);
+        else {
+          try {
+            key = JSON.parse(text.slice(i, j + 1)) as string;
+          } catch {
+            return undefined; // not JSON: JSON.parse says so
+          }
         }
         if (top.has(key)) return `The body repeats the key "${key.slice(0, 40)}" in one object.`;
         top.add(key);

@@ -164,31 +164,35 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   return new Promise<Buffer>((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    let settled = false;
-    const fail = (error: LaurelError) => {
-      if (settled) return;
-      settled = true;
+    const stop = () => {
       req.removeListener('data', onData);
-      reject(error);
+      req.removeListener('end', onEnd);
+      req.removeListener('error', onBroken);
+      req.removeListener('close', onBroken);
     };
     const onData = (chunk: Buffer) => {
       size += chunk.length;
-      if (size > limit) return fail(tooLarge(limit));
-      chunks.push(chunk);
+      if (size <= limit) return void chunks.push(chunk);
+      stop();
+      reject(tooLarge(limit));
     };
-    req.on('data', onData);
-    req.once('end', () => {
-      if (settled) return;
-      settled = true;
+    const onEnd = () => {
+      stop();
       const raw = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
       try {
         resolve(encoding === 'identity' ? raw : decode(raw, encoding, limit));
       } catch (error) {
         reject(error);
       }
-    });
-    req.once('error', () => fail(new LaurelError('ERR_MALFORMED', 'The request body was not received completely.')));
-    req.once('close', () => fail(new LaurelError('ERR_MALFORMED', 'The request body was not received completely.')));
+    };
+    const onBroken = () => {
+      stop();
+      reject(new LaurelError('ERR_MALFORMED', 'The request body was not received completely.'));
+    };
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onBroken);
+    req.on('close', onBroken);
   });
 }
 
