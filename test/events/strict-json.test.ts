@@ -23,6 +23,22 @@ describe('strict JSON reading of signed webhook bodies', () => {
     expect(parseStrictJson('{"a":{"k":1},"b":{"k":2},"c":"a"}')).toEqual({ ok: true, value: { a: { k: 1 }, b: { k: 2 }, c: 'a' } });
   });
 
+  it('refuses any object that repeats a key, however the repeat is spelled (escapes, quotes and backslashes in keys)', () => {
+    const escapeAll = (key: string) => `"${[...key].map((ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`).join('')}"`;
+    fc.assert(
+      fc.property(fc.dictionary(fc.string({ minLength: 1, maxLength: 6, unit: fc.constantFrom('a', 'b', '"', '\\', 'é', '\u0001') }), fc.jsonValue({ maxDepth: 2 }), { minKeys: 1, maxKeys: 5 }), fc.nat(), fc.boolean(), (object, pick, escaped) => {
+        const keys = Object.keys(object);
+        const repeated = keys[pick % keys.length]!;
+        const members = keys.map((key) => `${JSON.stringify(key)}:${JSON.stringify(object[key])}`);
+        members.push(`${escaped ? escapeAll(repeated) : JSON.stringify(repeated)}:1`);
+        const parsed = parseStrictJson(Buffer.from(`{"outer":{${members.join(',')}}}`, 'utf8'));
+        expect(parsed.ok).toBe(false);
+        expect(parsed.ok ? '' : parsed.reason).toMatch(/repeats the key/);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
   it('reads any JSON without repeated keys exactly as JSON.parse does (escaped keys included)', () => {
     fc.assert(
       fc.property(fc.jsonValue({ maxDepth: 6 }), (value) => {
