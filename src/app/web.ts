@@ -22,7 +22,7 @@ export async function createApp(ctx: AppContext): Promise<Express> {
   app.disable('x-powered-by');
   app.set('trust proxy', ctx.config.TRUST_PROXY);
   const metrics = createMetrics(ctx);
-  mountIntakeRoutes(app, ctx, { observe: metrics.observe });
+  mountIntakeRoutes(app, ctx, { observe: metrics.observe, record: metrics.record });
   app.use(
     pinoHttp({
       logger: ctx.logger,
