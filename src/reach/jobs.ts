@@ -1,5 +1,4 @@
 import { analyticsRecorder } from '../analytics';
-import { AWARD_EXPIRED_JOB, AWARD_REVOKED_JOB, CREDENTIAL_ISSUED_JOB, awardEventPayload, type AwardEventPayload } from '../badges';
 import type { AppContext } from '../context';
 import type { Platform } from '../courses';
 import { isLaurelError } from '../errors';
@@ -95,38 +94,27 @@ export const emailJob = defineJob<EmailPayload>({
   },
 });
 
-/** `credential.issued`: the gradebook column and the learner's email. */
-export const credentialIssuedJob = defineJob<AwardEventPayload>({
-  name: CREDENTIAL_ISSUED_JOB,
-  queue: 'notify',
-  schema: awardEventPayload,
-  async perform(payload, run) {
-    await run.ctx.queues.enqueue(emailJob, { awardId: payload.awardId }, { jobId: `email-${payload.awardId}` });
-    await queueGradebook(run.ctx.queues, payload);
-    return { queued: ['email', 'gradebook'] };
-  },
-});
+/** One award of one learner in one course: what the reactions below are told. */
+export interface AwardRef {
+  awardId: string;
+  courseId: string;
+  learnerId: string;
+}
 
-/** `award.revoked`: the gradebook column drops the badge. */
-export const awardRevokedJob = defineJob<AwardEventPayload>({
-  name: AWARD_REVOKED_JOB,
-  queue: 'notify',
-  schema: awardEventPayload,
-  async perform(payload, run) {
-    await queueGradebook(run.ctx.queues, payload);
-    return { queued: ['gradebook'] };
-  },
-});
+/**
+ * Reach's reactions to badges' domain events, subscribed by the composition root (src/app/subscribers.ts):
+ * a credential issued tells the learner by email and refreshes Laurel's gradebook column; an award
+ * revoked or expired refreshes the column. Each only queues reach's own job (idempotent: the email
+ * job id is the award, the gradebook job id its coalescing window).
+ */
+export async function emailLearner(queues: Queues, award: AwardRef): Promise<{ queued: string }> {
+  await queues.enqueue(emailJob, { awardId: award.awardId }, { jobId: `email-${award.awardId}` });
+  return { queued: 'email' };
+}
 
-/** `award.expired`: an expired badge no longer counts in the gradebook column. */
-export const awardExpiredJob = defineJob<AwardEventPayload>({
-  name: AWARD_EXPIRED_JOB,
-  queue: 'notify',
-  schema: awardEventPayload,
-  async perform(payload, run) {
-    await queueGradebook(run.ctx.queues, payload);
-    return { queued: ['gradebook'] };
-  },
-});
+export async function refreshGradebook(queues: Queues, award: AwardRef): Promise<{ queued: string }> {
+  await queueGradebook(queues, { courseId: award.courseId, learnerId: award.learnerId });
+  return { queued: 'gradebook' };
+}
 
-export const reachJobs = [gradebookJob, emailJob, credentialIssuedJob, awardRevokedJob, awardExpiredJob];
+export const reachJobs = [gradebookJob, emailJob];

@@ -1,0 +1,30 @@
+import { onAwardRevoked } from '../badges';
+import { Subscriptions } from '../domain-events';
+import { reevaluateAfterAward } from '../events';
+import { emailLearner, refreshGradebook } from '../reach';
+import { revokeHolderCopies } from '../wallets';
+
+/**
+ * Who reacts to which domain event: the only place that knows both sides. Every role loads this
+ * module (the web app and the worker's job list import it), so a web-only and a worker-only process
+ * register the same reactions. Each subscriber runs as its own job (`<event>.<name>` on the notify
+ * queue) with its own retries; all are idempotent, since delivery is at least once.
+ */
+export const subscriptions = new Subscriptions()
+  // Badges from badges: another published rule of the course may read the badge just awarded.
+  .subscribe('award.made', 'badge-rules', (award, run) => reevaluateAfterAward(run.ctx, award))
+  // Reach: the learner's email and Laurel's gradebook column (AGS score + comment).
+  .subscribe('credential.issued', 'email', (award, run) => emailLearner(run.ctx.queues, award))
+  .subscribe('credential.issued', 'gradebook', (award, run) => refreshGradebook(run.ctx.queues, award))
+  .subscribe('award.revoked', 'gradebook', (award, run) => refreshGradebook(run.ctx.queues, award))
+  .subscribe('award.expired', 'gradebook', (award, run) => refreshGradebook(run.ctx.queues, award));
+
+/**
+ * Reactions that must commit with the owner's change, so they are ports called inside its transaction
+ * rather than queued events: a holder-bound wallet copy is revoked in the same commit as its award
+ * (a verifier must never find the copy valid after the original is revoked). Idempotent.
+ */
+export function registerInTransactionPorts(): void {
+  onAwardRevoked(revokeHolderCopies);
+}
+registerInTransactionPorts();

@@ -1,0 +1,119 @@
+import { sql, type Kysely } from 'kysely';
+import { GroupCommit } from '../batching';
+import type { Logger } from '../log';
+import type { Queues } from '../queue';
+import { dispatchJobId, parseDomainEvent, type DomainEvent } from './catalog';
+
+/** The queue that carries every domain event (DESIGN.md §3: notify). */
+export const EVENTS_QUEUE = 'notify' as const;
+
+/** What `record` wrote: the outbox rows to carry once the owner's transaction has committed. */
+export interface Recorded {
+  rows: OutboxRow[];
+}
+
+interface OutboxRow {
+  id: string;
+  name: string;
+  job_id: string;
+  payload: unknown;
+}
+
+/**
+ * Records events in the owner's transaction (`trx`): they exist if and only if it commits. Call
+ * `carry` after the commit to queue them at once; whatever is not carried (Redis down, the process
+ * died first, `trx` belonged to a caller) is queued by the relay after its grace period.
+ * An unknown event or a payload its schema refuses throws here, inside the transaction.
+ */
+// Any handle: the outbox is a table of its own, so the caller's table types do not matter.
+export async function record(trx: Kysely<any>, events: readonly DomainEvent[]): Promise<Recorded> {
+  if (events.length === 0) return { rows: [] };
+  const parsed = events.map(parseDomainEvent);
+  const { rows } = await sql<OutboxRow>`
+    insert into domain_event_outbox (name, job_id, payload)
+    select * from unnest(${parsed.map((e) => e.name)}::text[], ${parsed.map(dispatchJobId)}::text[], ${parsed.map((e) => JSON.stringify(e.payload))}::jsonb[])
+    returning id, name, job_id, payload`.execute(trx);
+  return { rows };
+}
+
+export interface CarryDeps {
+  db: Kysely<any>;
+  queues: Pick<Queues, 'get'>;
+  logger: Logger;
+}
+
+/**
+ * After the commit: adds one dispatch job per event to the notify queue (named by the event, id per
+ * event and subject, so a second carry of the same fact queues nothing new) and deletes the carried
+ * rows. Never throws: a failure leaves the rows to the relay, and the owner's change stands.
+ */
+export async function carry(deps: CarryDeps, recorded: Recorded): Promise<number> {
+  if (recorded.rows.length === 0) return 0;
+  try {
+    return await carrierFor(deps).submit(recorded.rows);
+  } catch (error) {
+    deps.logger.warn({ err: error, events: recorded.rows.length }, 'domain events not queued; the relay will carry them');
+    return 0;
+  }
+}
+
+/**
+ * Records and carries events outside any transaction of the caller's: for a publisher whose own
+ * retry is the durability (the issue job publishes `credential.issued` on every successful run, so a
+ * crash before this line publishes on the retry).
+ */
+export async function publish(deps: CarryDeps, events: readonly DomainEvent[]): Promise<void> {
+  await carry(deps, await record(deps.db, events));
+}
+
+// Concurrent carries (a batch of issue jobs finishing together) share one addBulk and one delete.
+const carriers = new WeakMap<object, GroupCommit<OutboxRow[], number>>();
+
+function carrierFor(deps: CarryDeps): GroupCommit<OutboxRow[], number> {
+  let carrier = carriers.get(deps.queues);
+  if (!carrier) {
+    carrier = new GroupCommit(async (batches: OutboxRow[][]) => {
+      await queueRows(deps, batches.flat());
+      return batches.map((rows) => rows.length);
+    }, { maxBatch: 200, maxInFlight: 2 });
+    carriers.set(deps.queues, carrier);
+  }
+  return carrier;
+}
+
+async function queueRows(deps: CarryDeps, rows: readonly OutboxRow[]): Promise<void> {
+  if (rows.length === 0) return;
+  await deps.queues.get(EVENTS_QUEUE).addBulk(rows.map((row) => ({ name: row.name, data: row.payload, opts: { jobId: row.job_id } })));
+  await sql`delete from domain_event_outbox where id = any(${rows.map((r) => r.id)}::uuid[])`.execute(deps.db);
+}
+
+/**
+ * The relay: carries outbox rows older than `graceMs` (their publisher did not, or died first).
+ * Rows are locked with SKIP LOCKED, so relays on several worker replicas share the work; a row is
+ * deleted in the same transaction that saw it queued.
+ */
+export async function relayOutbox(deps: CarryDeps, props: { now: Date; graceMs: number; batch: number }): Promise<number> {
+  return deps.db.transaction().execute(async (trx) => {
+    const { rows } = await sql<OutboxRow>`
+      select id, name, job_id, payload from domain_event_outbox
+      where created_at <= ${new Date(props.now.getTime() - props.graceMs)}::timestamptz
+      order by created_at limit ${props.batch} for update skip locked`.execute(trx);
+    await queueRows({ ...deps, db: trx }, rows);
+    if (rows.length) deps.logger.info({ carried: rows.length }, 'domain event relay carried events');
+    return rows.length;
+  });
+}
+
+export function startOutboxRelay(deps: CarryDeps, options: { intervalMs: number; graceMs: number; batch?: number }): () => Promise<void> {
+  let running: Promise<unknown> = Promise.resolve();
+  const timer = setInterval(() => {
+    running = relayOutbox(deps, { now: new Date(), graceMs: options.graceMs, batch: options.batch ?? 1000 }).catch((error: unknown) =>
+      deps.logger.warn({ err: error }, 'domain event relay failed'),
+    );
+  }, options.intervalMs);
+  timer.unref();
+  return async () => {
+    clearInterval(timer);
+    await running;
+  };
+}
