@@ -49,13 +49,25 @@ export interface CarryDeps {
  */
 export async function carry(deps: CarryDeps, recorded: Recorded): Promise<number> {
   if (recorded.rows.length === 0) return 0;
+  let timer: NodeJS.Timeout | undefined;
   try {
-    return await carrierFor(deps).submit(recorded.rows);
+    // A Redis that is down or slow must not hold the owner's caller (an HTTP answer, a job): BullMQ
+    // waits for its connection, so the add may finish later, or the relay carries the rows.
+    return await Promise.race([
+      carrierFor(deps).submit(recorded.rows),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error('queue add timed out')), CARRY_TIMEOUT_MS);
+      }),
+    ]);
   } catch (error) {
     deps.logger.warn({ err: error, events: recorded.rows.length }, 'domain events not queued; the relay will carry them');
     return 0;
+  } finally {
+    clearTimeout(timer);
   }
 }
+
+const CARRY_TIMEOUT_MS = 2000;
 
 /**
  * Records and carries events outside any transaction of the caller's: for a publisher whose own
