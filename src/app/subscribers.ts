@@ -1,7 +1,7 @@
 import { onAwardRevoked } from '../badges';
-import { Subscriptions } from '../domain-events';
+import { installSubscriptions, Subscriptions } from '../domain-events';
 import { reevaluateAfterAward } from '../events';
-import { emailLearner, refreshGradebook } from '../reach';
+import { emailJob, refreshGradebook } from '../reach';
 import { revokeHolderCopies } from '../wallets';
 
 /**
@@ -14,10 +14,14 @@ export const subscriptions = new Subscriptions()
   // Badges from badges: another published rule of the course may read the badge just awarded.
   .subscribe('award.made', 'badge-rules', (award, run) => reevaluateAfterAward(run.ctx, award))
   // Reach: the learner's email and Laurel's gradebook column (AGS score + comment).
-  .subscribe('credential.issued', 'email', (award, run) => emailLearner(run.ctx.queues, award))
+  // The email is sent by the subscriber's own job, with the email job's attempts and failure record.
+  .subscribe('credential.issued', 'email', (award, run) => emailJob.perform({ awardId: award.awardId }, run), emailJob.options)
   .subscribe('credential.issued', 'gradebook', (award, run) => refreshGradebook(run.ctx.queues, award))
   .subscribe('award.revoked', 'gradebook', (award, run) => refreshGradebook(run.ctx.queues, award))
   .subscribe('award.expired', 'gradebook', (award, run) => refreshGradebook(run.ctx.queues, award));
+
+// Carries in this process add the subscribers' jobs directly (no dispatch hop).
+installSubscriptions(subscriptions);
 
 /**
  * Reactions that must commit with the owner's change, so they are ports called inside its transaction

@@ -7,6 +7,9 @@ import { z } from 'zod';
  * repeated delivery never acts on a stale copy.
  */
 
+/** The queue that carries every domain event (DESIGN.md §3: notify). */
+export const EVENTS_QUEUE = 'notify' as const;
+
 const award = z.strictObject({ awardId: z.uuid(), courseId: z.uuid(), learnerId: z.uuid() });
 
 export const DOMAIN_EVENTS = {

@@ -3,6 +3,6 @@
 // notify queue after the commit (a relay carries what it could not), and each subscriber, registered
 // only by the composition root (src/app/subscribers.ts), runs as its own job with its own retries.
 // Owns migrations/750_domain_events.sql.
-export { DOMAIN_EVENTS, DOMAIN_EVENT_NAMES, isDomainEventName, parseDomainEvent, dispatchJobId, type DomainEvent, type DomainEventName, type DomainEventPayload } from './catalog';
-export { record, carry, publish, relayOutbox, startOutboxRelay, EVENTS_QUEUE, type Recorded, type CarryDeps } from './outbox';
-export { Subscriptions, subscriberJobName, type Subscriber } from './subscribers';
+export { DOMAIN_EVENTS, DOMAIN_EVENT_NAMES, EVENTS_QUEUE, isDomainEventName, parseDomainEvent, dispatchJobId, type DomainEvent, type DomainEventName, type DomainEventPayload } from './catalog';
+export { record, carry, publish, relayOutbox, startOutboxRelay, type Recorded, type CarryDeps } from './outbox';
+export { Subscriptions, subscriberJobName, installSubscriptions, installedSubscriptions, type Subscriber } from './subscribers';

@@ -2,10 +2,9 @@ import { sql, type Kysely } from 'kysely';
 import { GroupCommit } from '../batching';
 import type { Logger } from '../log';
 import type { Queues } from '../queue';
-import { dispatchJobId, parseDomainEvent, type DomainEvent } from './catalog';
+import { dispatchJobId, EVENTS_QUEUE, isDomainEventName, parseDomainEvent, type DomainEvent } from './catalog';
+import { installedSubscriptions, subscriberJobs } from './subscribers';
 
-/** The queue that carries every domain event (DESIGN.md §3: notify). */
-export const EVENTS_QUEUE = 'notify' as const;
 
 /** What `record` wrote: the outbox rows to carry once the owner's transaction has committed. */
 export interface Recorded {
@@ -43,9 +42,10 @@ export interface CarryDeps {
 }
 
 /**
- * After the commit: adds one dispatch job per event to the notify queue (named by the event, id per
- * event and subject, so a second carry of the same fact queues nothing new) and deletes the carried
- * rows. Never throws: a failure leaves the rows to the relay, and the owner's change stands.
+ * After the commit: adds each subscriber's job to the notify queue (`<event>.<subscriber>`, id per
+ * event, subject and subscriber, so a second carry of the same fact queues nothing new), or, in a
+ * process without installed subscriptions, one dispatch job named by the event; then deletes the
+ * carried rows. Never throws: a failure leaves the rows to the relay, and the owner's change stands.
  */
 export async function carry(deps: CarryDeps, recorded: Recorded): Promise<number> {
   if (recorded.rows.length === 0) return 0;
@@ -95,7 +95,14 @@ function carrierFor(deps: CarryDeps): GroupCommit<OutboxRow[], number> {
 
 async function queueRows(deps: CarryDeps, rows: readonly OutboxRow[]): Promise<void> {
   if (rows.length === 0) return;
-  await deps.queues.get(EVENTS_QUEUE).addBulk(rows.map((row) => ({ name: row.name, data: row.payload, opts: { jobId: row.job_id } })));
+  // With the root's subscriptions installed, each subscriber's job directly; otherwise the dispatch job.
+  const subscriptions = installedSubscriptions();
+  const jobs = rows.flatMap((row) =>
+    subscriptions && isDomainEventName(row.name)
+      ? subscriberJobs(subscriptions.of(row.name), row.job_id, row.payload)
+      : [{ name: row.name, data: row.payload, opts: { jobId: row.job_id } }],
+  );
+  if (jobs.length) await deps.queues.get(EVENTS_QUEUE).addBulk(jobs);
   await sql`delete from domain_event_outbox where id = any(${rows.map((r) => r.id)}::uuid[])`.execute(deps.db);
 }
 

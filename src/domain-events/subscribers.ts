@@ -1,7 +1,6 @@
 import type { JobsOptions } from 'bullmq';
 import { defineJob, type JobDefinition, type JobRun } from '../queue';
-import { DOMAIN_EVENTS, isDomainEventName, type DomainEventName, type DomainEventPayload } from './catalog';
-import { EVENTS_QUEUE } from './outbox';
+import { DOMAIN_EVENTS, EVENTS_QUEUE, isDomainEventName, type DomainEventName, type DomainEventPayload } from './catalog';
 
 /**
  * One reaction to one event. It runs as its own job (`<event>.<name>` on the notify queue) with its
@@ -56,6 +55,26 @@ export class Subscriptions {
   }
 }
 
+/**
+ * The subscriptions the composition root installed in this process, so a carry can add the
+ * subscribers' jobs directly (one hop less for every event). A process without a root (a script, a
+ * test of one module) carries the dispatch job instead, and the worker fans it out.
+ */
+let installed: Subscriptions | undefined;
+
+export function installSubscriptions(subscriptions: Subscriptions | undefined): void {
+  installed = subscriptions;
+}
+
+export function installedSubscriptions(): Subscriptions | undefined {
+  return installed;
+}
+
+/** The jobs that deliver one event to its subscribers (ids derive from the event's dispatch job id). */
+export function subscriberJobs(subscribers: readonly Subscriber<any>[], dispatchId: string, payload: unknown) {
+  return subscribers.map((s) => ({ name: subscriberJobName(s), data: payload, opts: { ...s.options, jobId: `${dispatchId}-${s.name}` } }));
+}
+
 export function subscriberJobName(subscriber: Pick<Subscriber, 'event' | 'name'>): string {
   return `${subscriber.event}.${subscriber.name}`;
 }
@@ -69,9 +88,7 @@ function dispatchJob<N extends DomainEventName>(event: N, subscribers: readonly 
       if (subscribers.length === 0) return { delivered: [] };
       // One add for every subscriber; each job id derives from this one, so a retried dispatch
       // (or a second carry of the same event) queues each subscriber once.
-      await run.ctx.queues.get(EVENTS_QUEUE).addBulk(
-        subscribers.map((s) => ({ name: subscriberJobName(s), data: payload, opts: { ...s.options, jobId: `${run.jobId}-${s.name}` } })),
-      );
+      await run.ctx.queues.get(EVENTS_QUEUE).addBulk(subscriberJobs(subscribers, run.jobId, payload));
       return { delivered: subscribers.map((s) => s.name) };
     },
   });

@@ -103,15 +103,10 @@ export interface AwardRef {
 
 /**
  * Reach's reactions to badges' domain events, subscribed by the composition root (src/app/subscribers.ts):
- * a credential issued tells the learner by email and refreshes Laurel's gradebook column; an award
- * revoked or expired refreshes the column. Each only queues reach's own job (idempotent: the email
- * job id is the award, the gradebook job id its coalescing window).
+ * an award's change (issued, revoked, expired) refreshes Laurel's gradebook column by queueing
+ * reach's own coalesced job (its id names the learner's window, so a burst is one post). The issuance
+ * email is `emailJob`'s work, run as the `credential.issued` subscriber (idempotent per award and channel).
  */
-export async function emailLearner(queues: Queues, award: AwardRef): Promise<{ queued: string }> {
-  await queues.enqueue(emailJob, { awardId: award.awardId }, { jobId: `email-${award.awardId}` });
-  return { queued: 'email' };
-}
-
 export async function refreshGradebook(queues: Queues, award: AwardRef): Promise<{ queued: string }> {
   await queueGradebook(queues, { courseId: award.courseId, learnerId: award.learnerId });
   return { queued: 'gradebook' };

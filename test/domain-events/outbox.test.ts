@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { awardBadge, badgesDepsFor, createAchievement, onAwardRevoked, revokeAward } from '../../src/badges';
 import { createManualCourse, upsertManualLearner } from '../../src/courses';
-import { carry, dispatchJobId, publish, record, relayOutbox, Subscriptions, type CarryDeps, type DomainEvent } from '../../src/domain-events';
+import { carry, dispatchJobId, installSubscriptions, publish, record, relayOutbox, Subscriptions, type CarryDeps, type DomainEvent } from '../../src/domain-events';
 import { createRedis, Queues, startWorkers, type WorkerHost } from '../../src/queue';
 import { createTestContext, type TestContext } from '../support/context';
 
@@ -124,6 +124,23 @@ describe('delivery', () => {
     await publish(deps, [event]);
     await new Promise((resolve) => setTimeout(resolve, 700));
     expect(deliveredTo(event.payload.awardId)).toEqual(['steady']);
+  });
+
+  it("with the root's subscriptions installed, carries straight to each subscriber's job (no dispatch hop)", async () => {
+    installSubscriptions(subscriptions);
+    try {
+      const event = revoked();
+      await publish(deps, [event]);
+      await eventually(async () => deliveredTo(event.payload.awardId).includes('steady'), 'the direct delivery');
+      const notify = ctx.queues.get('notify');
+      expect(await notify.getJob(dispatchJobId(event))).toBeUndefined();
+      expect((await notify.getJob(`${dispatchJobId(event)}-steady`))?.name).toBe('award.revoked.steady');
+      // The same ids as the dispatch path: a relay or a dispatch job of the same event adds nothing.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(deliveredTo(event.payload.awardId)).toEqual(['steady']);
+    } finally {
+      installSubscriptions(undefined);
+    }
   });
 
   it('refuses to record an unknown event, inside the transaction', async () => {
