@@ -49,25 +49,31 @@ export interface CarryDeps {
  */
 export async function carry(deps: CarryDeps, recorded: Recorded): Promise<number> {
   if (recorded.rows.length === 0) return 0;
-  let timer: NodeJS.Timeout | undefined;
   try {
     // A Redis that is down or slow must not hold the owner's caller (an HTTP answer, a job): BullMQ
     // waits for its connection, so the add may finish later, or the relay carries the rows.
-    return await Promise.race([
-      carrierFor(deps).submit(recorded.rows),
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error('queue add timed out')), CARRY_TIMEOUT_MS);
-      }),
-    ]);
+    return await withTimeout(carrierFor(deps).submit(recorded.rows), CARRY_TIMEOUT_MS);
   } catch (error) {
     deps.logger.warn({ err: error, events: recorded.rows.length }, 'domain events not queued; the relay will carry them');
     return 0;
-  } finally {
-    clearTimeout(timer);
   }
 }
 
 const CARRY_TIMEOUT_MS = 2000;
+
+async function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      work,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error('queue add timed out')), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 /**
  * Records and carries events outside any transaction of the caller's: for a publisher whose own
@@ -117,18 +123,24 @@ export async function relayOutbox(deps: CarryDeps, props: { now: Date; graceMs: 
       select id, name, job_id, payload from domain_event_outbox
       where created_at <= ${new Date(props.now.getTime() - props.graceMs)}::timestamptz
       order by created_at limit ${props.batch} for update skip locked`.execute(trx);
-    await queueRows({ ...deps, db: trx }, rows);
+    // Bounded: the rows stay locked (and a pooled connection held) only while Redis answers; a timeout
+    // rolls back and the next scan tries again.
+    await withTimeout(queueRows({ ...deps, db: trx }, rows), CARRY_TIMEOUT_MS * 5);
     if (rows.length) deps.logger.info({ carried: rows.length }, 'domain event relay carried events');
     return rows.length;
   });
 }
 
 export function startOutboxRelay(deps: CarryDeps, options: { intervalMs: number; graceMs: number; batch?: number }): () => Promise<void> {
-  let running: Promise<unknown> = Promise.resolve();
+  let running: Promise<unknown> | undefined;
   const timer = setInterval(() => {
+    // One scan at a time per process: a slow Redis must not pile scans (and pooled connections) up.
+    if (running) return;
     running = relayOutbox(deps, { now: new Date(), graceMs: options.graceMs, batch: options.batch ?? 1000 }).catch((error: unknown) =>
       deps.logger.warn({ err: error }, 'domain event relay failed'),
-    );
+    ).finally(() => {
+      running = undefined;
+    });
   }, options.intervalMs);
   timer.unref();
   return async () => {
