@@ -12,7 +12,8 @@ export interface Recorded {
 }
 
 interface OutboxRow {
-  id: string;
+  /** Null for an event published without the outbox (`publish`): nothing to delete. */
+  id: string | null;
   name: string;
   job_id: string;
   payload: unknown;
@@ -76,12 +77,15 @@ async function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
 }
 
 /**
- * Records and carries events outside any transaction of the caller's: for a publisher whose own
- * retry is the durability (the issue job publishes `credential.issued` on every successful run, so a
- * crash before this line publishes on the retry).
+ * Queues events straight away, without an outbox row, for a publisher whose own retry is the
+ * durability: the issue job publishes `credential.issued` on every successful run, so a run that
+ * dies before this line, or whose publish throws here (Redis refused, timed out), publishes on its
+ * retry. Validated as `record` does; throws when the events were not queued.
  */
 export async function publish(deps: CarryDeps, events: readonly DomainEvent[]): Promise<void> {
-  await carry(deps, await record(deps.db, events));
+  if (events.length === 0) return;
+  const rows = events.map(parseDomainEvent).map((event) => ({ id: null, name: event.name, job_id: dispatchJobId(event), payload: event.payload }));
+  await withTimeout(carrierFor(deps).submit(rows), CARRY_TIMEOUT_MS);
 }
 
 // Concurrent carries (a batch of issue jobs finishing together) share one addBulk and one delete.
@@ -109,7 +113,8 @@ async function queueRows(deps: CarryDeps, rows: readonly OutboxRow[]): Promise<v
       : [{ name: row.name, data: row.payload, opts: { jobId: row.job_id } }],
   );
   if (jobs.length) await deps.queues.get(EVENTS_QUEUE).addBulk(jobs);
-  await sql`delete from domain_event_outbox where id = any(${rows.map((r) => r.id)}::uuid[])`.execute(deps.db);
+  const recorded = rows.flatMap((r) => (r.id ? [r.id] : []));
+  if (recorded.length) await sql`delete from domain_event_outbox where id = any(${recorded}::uuid[])`.execute(deps.db);
 }
 
 /**

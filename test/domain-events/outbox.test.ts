@@ -143,6 +143,16 @@ describe('delivery', () => {
     }
   });
 
+  it('publish (for a publisher whose retry is the durability) throws when Redis refuses, and leaves no row', async () => {
+    const deadRedis = createRedis('redis://127.0.0.1:1', 'producer');
+    try {
+      await expect(publish({ ...deps, queues: new Queues({ connection: deadRedis, prefix: ctx.config.QUEUE_PREFIX }) }, [revoked()])).rejects.toThrow();
+      expect(await outboxRows()).toEqual([]);
+    } finally {
+      deadRedis.disconnect();
+    }
+  });
+
   it('refuses to record an unknown event, inside the transaction', async () => {
     await expect(ctx.database.db.transaction().execute((trx) => record(trx, [{ name: 'award.deleted', payload: {} } as unknown as DomainEvent]))).rejects.toThrow('Unknown domain event: award.deleted');
     expect(await outboxRows()).toEqual([]);

@@ -19,9 +19,10 @@ export const issueCredentialJob = defineJob({
     try {
       const deps = badgesDepsFor(run.ctx);
       const { credential, created, award } = await issueCredential(deps, payload);
-      // On every successful run, not only the first: a run that stored the credential and then died
-      // publishes on its retry (that retry is this event's durability). The dispatch job id per award
-      // makes it once while retained; subscribers are idempotent besides.
+      // On every successful run, not only the first: a run that stored the credential and then died, or
+      // could not queue the event (publish throws), publishes on its retry: that retry is this event's
+      // durability, so no outbox row is written. The job ids per award make it once while retained;
+      // subscribers are idempotent besides.
       const event = { name: 'credential.issued' as const, payload: { awardId: payload.awardId, courseId: award.courseId, learnerId: award.learnerId } };
       if (deps.events) await publish(deps.events, [event]);
       return { credentialId: credential.id, created };
