@@ -149,7 +149,8 @@ async function explainRefusal(db: BadgesHandle, props: AwardBadgeProps): Promise
 
 /**
  * Work other modules must do inside the revocation's transaction (e.g. src/wallets revoking the
- * holder-bound copies of the award's credential), so every copy is revoked in the same commit.
+ * holder-bound copies of the award's credential), so every copy is revoked in the same commit. A port,
+ * not a domain event: registered by the composition root (src/app/subscribers.ts) in every role.
  */
 export type AwardRevokedHook = (trx: Kysely<unknown>, award: { id: string; credentialId: string | null }) => Promise<void>;
 const revokedHooks: AwardRevokedHook[] = [];
