@@ -2,7 +2,7 @@
 export type { BadgeTables, BadgesDb, AlignmentValue, EvidenceValue, AwardStatus, AwardSource, AchievementStatus } from './tables';
 export type { BadgesDeps } from './deps';
 export type { CredentialPort, AwardFacts, SignedCredential, VerificationSummary, IssuerSummary, BadgeArt } from './port';
-export { ruleSchema, alignmentSchema, imageSchema, createAchievementBody, type CreateAchievementBody, type RuleSpec, issueCredentialPayload, type IssueCredentialPayload, AFTER_ISSUE_JOB, afterIssuePayload, type AfterIssuePayload, CREDENTIAL_ISSUED_JOB, AWARD_REVOKED_JOB, AWARD_EXPIRED_JOB, awardEventPayload, type AwardEventPayload } from './schema';
+export { ruleSchema, alignmentSchema, imageSchema, createAchievementBody, type CreateAchievementBody, type RuleSpec, issueCredentialPayload, type IssueCredentialPayload } from './schema';
 export { createAchievement, listAchievements, getAchievement, type AchievementRow, type CreateAchievementProps } from './achievements';
 export { activeAwardsOf, awardBadge, awardBadges, revokeAward, expireAwards, effectiveStatus, getAward, listAwards, onAwardRevoked, type AwardRevokedHook, type AwardRow, type AwardListItem, type AwardBadgeProps, type RevokeAwardProps } from './awards';
 export { issueCredential, findCredential, latestCredentialOf, type CredentialRow } from './issue';

@@ -32,7 +32,7 @@ export async function issueCredential(deps: BadgesDeps, props: { awardId: string
   const batch = batchesFor(db);
   const row = batch ? await batch.load.submit(props.awardId) : (await loadAwards(db, [props.awardId]))[0];
   if (!row) throw new LaurelError('ERR_NOT_FOUND', 'No award has this id.', { details: { awardId: props.awardId } });
-  const award: IssuedAward = { courseId: row.course_id, learnerId: row.learner_id, readByBadgeRules: row.read_by_badge_rules };
+  const award: IssuedAward = { courseId: row.course_id, learnerId: row.learner_id };
   if (row.credential_id) return { credential: await credentialById(db, row.credential_id), created: false, award };
   if (row.status === 'revoked') throw revoked(row.award_id);
 
@@ -54,8 +54,6 @@ export async function issueCredential(deps: BadgesDeps, props: { awardId: string
 export interface IssuedAward {
   courseId: string;
   learnerId: string;
-  /** Whether another published rule of the course names this award's achievement (badges from badges). */
-  readByBadgeRules: boolean;
 }
 
 interface CredentialToStore {
@@ -137,9 +135,6 @@ async function loadAwards(db: BadgesHandle, awardIds: readonly string[]) {
     .leftJoin('platforms', 'platforms.id', 'learners.platform_id')
     .select([
       'awards.id as award_id', 'awards.status', 'awards.credential_id', 'awards.score', 'awards.evidence', 'awards.awarded_at', 'awards.expires_at', 'awards.learner_id', 'awards.course_id',
-      sql<boolean>`exists (
-        select 1 from achievements other where other.course_id = awards.course_id and other.status = 'published' and other.id <> awards.achievement_id
-          and strpos(other.rule::text, awards.achievement_id::text) > 0)`.as('read_by_badge_rules'),
       // Not the image bytes: the credential names the image by URL.
       'achievements.id', 'achievements.issuer_id', 'achievements.name', 'achievements.description', 'achievements.criteria_narrative',
       'achievements.image_url', 'achievements.alignments', 'achievements.required_percent',

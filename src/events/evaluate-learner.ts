@@ -109,7 +109,7 @@ async function awardMany(ctx: AppContext, requests: readonly AwardRequest[]): Pr
 // costliest part of evaluating a learner's events.
 const parsedRules = new Map<string, Rule>();
 
-function ruleOf(a: AchievementRow): Rule {
+export function ruleOf(a: AchievementRow): Rule {
   const key = `${a.id}@${a.rule_version}`;
   let rule = parsedRules.get(key);
   if (!rule) {

@@ -22,7 +22,7 @@ export { storeEvent, getEvent, findStalledEvents, type ScoreEventRow, type Store
 export { ingestCanvasDelivery, ingestMoodleDelivery, ingestApiEvent, type IngestResult } from './ingest';
 export { applyEvent, type ApplyOutcome } from './apply';
 export { aliasesOf, evaluateLearner, loadFacts, type Awarder, type AwardRequest } from './evaluate-learner';
-export { afterIssueJob } from './jobs/after-issue';
+export { reevaluateAfterAward } from './badge-rules';
 export { evaluateBatchJob, evaluateEventJob, enqueueEvaluation, EVALUATE_BATCH_JOB, EVALUATE_EVENT_JOB } from './jobs/evaluate';
 export { processParkedEvents, sweepParkedEvents, startParkedEventsSweep } from './parked';
 export { signMoodleBody, verifyMoodleSignature } from './verify/moodle-hmac';

@@ -1,8 +1,9 @@
+import { publish } from '../../domain-events';
 import { isLaurelError } from '../../errors';
 import { defineJob, UnrecoverableError } from '../../queue';
 import { badgesDepsFor } from '../context';
 import { issueCredential } from '../issue';
-import { AFTER_ISSUE_JOB, afterIssuePayload, issueCredentialPayload } from '../schema';
+import { issueCredentialPayload } from '../schema';
 
 export const ISSUE_CREDENTIAL_JOB = 'badges.issue-credential';
 
@@ -16,15 +17,14 @@ export const issueCredentialJob = defineJob({
   schema: issueCredentialPayload,
   async perform(payload, run) {
     try {
-      // The award's course, learner and whether a badge rule reads it come with the batched load.
-      const { credential, created, award } = await issueCredential(badgesDepsFor(run.ctx), payload);
-      if (created && award.readByBadgeRules) {
-        // Job id = award id: a retried issue job queues the re-evaluation once.
-        await run.ctx.queues.get('notify').add(AFTER_ISSUE_JOB, afterIssuePayload.parse(payload), { jobId: `after-issue-${payload.awardId}` });
-      }
-      // On every successful run, not only the first: a run that stored the credential and then lost Redis
-      // announces on retry. The job id per award makes it once; reactions are idempotent besides.
-      await badgesDepsFor(run.ctx).announce?.('credential.issued', { awardId: payload.awardId, courseId: award.courseId, learnerId: award.learnerId });
+      const deps = badgesDepsFor(run.ctx);
+      const { credential, created, award } = await issueCredential(deps, payload);
+      // On every successful run, not only the first: a run that stored the credential and then died, or
+      // could not queue the event (publish throws), publishes on its retry: that retry is this event's
+      // durability, so no outbox row is written. The job ids per award make it once while retained;
+      // subscribers are idempotent besides.
+      const event = { name: 'credential.issued' as const, payload: { awardId: payload.awardId, courseId: award.courseId, learnerId: award.learnerId } };
+      if (deps.events) await publish(deps.events, [event]);
       return { credentialId: credential.id, created };
     } catch (error) {
       // Revoked before it was signed: nothing to do, and nothing to retry.
