@@ -39,7 +39,7 @@ export async function issueCredential(deps: BadgesDeps, props: { awardId: string
   const facts = await factsOf(deps, row);
   const signed = await deps.credentials.sign(deps.db, facts);
   const toStore: CredentialToStore = {
-    id: facts.credentialId, award_id: row.award_id, issuer_id: facts.issuerId, document: signed.document, jws: signed.jws,
+    id: facts.credentialId, award_id: row.award_id, issuer_id: facts.issuerId, documentJson: signed.documentJson ?? JSON.stringify(signed.document), jws: signed.jws,
     status_list_id: signed.statusListId, status_index: signed.statusIndex, key_ids: signed.keyIds, issued_at: facts.validFrom, valid_until: facts.validUntil,
   };
   const stored = batch ? await batch.store.submit(toStore) : (await storeCredentials(db, [toStore]))[0];
@@ -62,7 +62,8 @@ interface CredentialToStore {
   id: string;
   award_id: string;
   issuer_id: string;
-  document: Record<string, unknown>;
+  /** The signed document as JSON: it goes into the statement as it is. */
+  documentJson: string;
   jws: string;
   status_list_id: string | null;
   status_index: number | null;
@@ -87,7 +88,7 @@ async function storeCredentials(db: BadgesHandle, items: CredentialToStore[]): P
   const awardIds = items.map((item) => item.award_id);
   const { rows } = await sql<{ award_id: string; created_at: Date }>`
     with input as (
-      select * from jsonb_to_recordset(${JSON.stringify(items)}::jsonb) as x(
+      select * from jsonb_to_recordset(${recordsetJson(items)}::jsonb) as x(
         id uuid, award_id uuid, issuer_id text, document jsonb, jws text, status_list_id text, status_index integer, key_ids text[], issued_at timestamptz, valid_until timestamptz)
     ), locked as (
       select id from awards where id = any(${awardIds}::uuid[]) and credential_id is null and status <> 'revoked' order by id for update
@@ -103,8 +104,28 @@ async function storeCredentials(db: BadgesHandle, items: CredentialToStore[]): P
   const created = new Map(rows.map((r) => [r.award_id, r.created_at]));
   return items.map((item) => {
     const createdAt = created.get(item.award_id);
-    return createdAt === undefined ? undefined : { ...item, created_at: createdAt };
+    return createdAt === undefined ? undefined : storedRow(item, createdAt);
   });
+}
+
+/** The statement's JSON input: each item's columns with its document JSON spliced in, not re-serialised. */
+function recordsetJson(items: readonly CredentialToStore[]): string {
+  return `[${items.map(({ documentJson, ...columns }) => `${JSON.stringify(columns).slice(0, -1)},"document":${documentJson}}`).join(',')}]`;
+}
+
+/** The row as stored; its document is parsed from the JSON when first read (the issue job never reads it). */
+function storedRow({ documentJson, ...columns }: CredentialToStore, createdAt: Date): CredentialRow {
+  let document: Record<string, unknown> | undefined;
+  return {
+    ...columns,
+    created_at: createdAt,
+    get document() {
+      return (document ??= JSON.parse(documentJson) as Record<string, unknown>);
+    },
+    set document(value) {
+      document = value;
+    },
+  };
 }
 
 interface IssueBatches {

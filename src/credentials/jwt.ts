@@ -36,11 +36,33 @@ function seconds(value: unknown): number | undefined {
  * and thread-pool job cost about 40% more CPU than the signature itself on every credential issued.
  */
 export async function signVcJwt(credential: Record<string, unknown>, key: { kid: string; privateKey: KeyObject }): Promise<string> {
+  return signVcJwtOfJson(credential, JSON.stringify(credential), key);
+}
+
+/**
+ * `signVcJwt` for a credential whose JSON the caller already has (`credentialJson` must be
+ * `JSON.stringify(credential)`): the payload is that JSON with the claims appended, the very bytes
+ * `JSON.stringify({...credential, ...claims})` gives when the credential has none of the claim names
+ * (else that is what is signed), without serialising the document once more.
+ */
+export async function signVcJwtOfJson(credential: Record<string, unknown>, credentialJson: string, key: { kid: string; privateKey: KeyObject }): Promise<string> {
   assertRs256Key(key.privateKey);
-  const header = base64url(JSON.stringify({ alg: 'RS256', kid: key.kid, typ: 'JWT' }));
-  const payload = base64url(JSON.stringify({ ...credential, ...jwtClaimsFor(credential) }));
-  const input = `${header}.${payload}`;
+  const claims = jwtClaimsFor(credential);
+  const names = Object.keys(claims);
+  const payloadJson = names.some((name) => Object.hasOwn(credential, name)) ? JSON.stringify({ ...credential, ...claims }) : appendMembers(credentialJson, claims);
+  const input = `${base64url(JSON.stringify({ alg: 'RS256', kid: key.kid, typ: 'JWT' }))}.${base64url(payloadJson)}`;
   return `${input}.${sign('sha256', Buffer.from(input, 'latin1'), key.privateKey).toString('base64url')}`;
+}
+
+/**
+ * The JSON of `{...object, ...members}` from `JSON.stringify(object)` when no member name is already a
+ * key of the object: its members go after the object's own, as the spread puts them.
+ */
+export function appendMembers(objectJson: string, members: Record<string, unknown>): string {
+  if (objectJson[0] !== '{' || objectJson.at(-1) !== '}') throw new TypeError('not the JSON of an object');
+  const added = JSON.stringify(members);
+  if (added === '{}') return objectJson;
+  return objectJson === '{}' ? added : `${objectJson.slice(0, -1)},${added.slice(1)}`;
 }
 
 function base64url(text: string): string {

@@ -3,7 +3,7 @@
 // with the registered claims mirroring the credential, and jose's refusal of weak or wrong keys.
 import { generateKeyPairSync } from 'node:crypto';
 import { CompactSign, compactVerify, jwtVerify } from 'jose';
-import { jwtClaimsFor, signVcJwt } from '../../src/credentials/jwt';
+import { appendMembers, jwtClaimsFor, signVcJwt } from '../../src/credentials/jwt';
 import { isLaurelError } from '../../src/errors';
 
 const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -45,5 +45,23 @@ describe('signVcJwt', () => {
       const error = await signVcJwt(credential, { kid, privateKey: key }).catch((e: unknown) => e);
       expect(isLaurelError(error, 'ERR_KEY_UNAVAILABLE')).toBe(true);
     }
+  });
+});
+
+describe('signVcJwt on a credential that already has a claim name', () => {
+  it('signs what jose signs: the claim replaces the credential member in place', async () => {
+    const odd = { ...credential, sub: 'someone else', nbf: 1 };
+    const payload = new TextEncoder().encode(JSON.stringify({ ...odd, ...jwtClaimsFor(odd) }));
+    const jose = await new CompactSign(payload).setProtectedHeader({ alg: 'RS256', kid, typ: 'JWT' }).sign(privateKey);
+    expect(await signVcJwt(odd, { kid, privateKey })).toBe(jose);
+  });
+});
+
+describe('appendMembers', () => {
+  it('gives the JSON of the spread for objects with and without members', () => {
+    for (const [object, members] of [[{}, {}], [{}, { a: 1 }], [{ a: 1 }, {}], [{ a: 'x}', b: [1, { c: null }] }, { d: 'é', e: 2 }]] as const) {
+      expect(appendMembers(JSON.stringify(object), members)).toBe(JSON.stringify({ ...object, ...members }));
+    }
+    expect(() => appendMembers('[1]', { a: 1 })).toThrow(TypeError);
   });
 });
