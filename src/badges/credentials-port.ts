@@ -104,9 +104,16 @@ export function createCredentialPort(options: CredentialPortOptions): Credential
       const profile = await profileOf(facts.issuerId);
       const status = await statusEntries.take(facts.issuerId);
       const unsigned = buildOpenBadgeCredential(credentialFacts(config.BASE_URL, facts, profile, status));
-      // Off the event loop when threads are configured: this process may also be answering requests.
-      const signed = signThreads > 0 ? await signOnThreads(facts.issuerId, unsigned) : await (await signerOf()).sign(facts.issuerId, unsigned);
-      return { document: signed.credential, jws: signed.jws, keyIds: signed.keyIds, statusListId: status.listId, statusIndex: status.statusListIndex };
+      const entry = { statusListId: status.listId, statusIndex: status.statusListIndex };
+      if (signThreads > 0) {
+        // Off the event loop: this process may also be answering requests. The signed credential comes
+        // back as JSON, which is what the store sends; the object is parsed only if someone reads it.
+        const { documentJson, jws, keyIds } = await signOnThreads(facts.issuerId, unsigned);
+        let document: Record<string, unknown> | undefined;
+        return { get document() { return (document ??= JSON.parse(documentJson) as Record<string, unknown>); }, documentJson, jws, keyIds, ...entry };
+      }
+      const signed = await (await signerOf()).sign(facts.issuerId, unsigned);
+      return { document: signed.credential, jws: signed.jws, keyIds: signed.keyIds, ...entry };
     },
     async setRevoked(trx, entry, revoked) {
       await setStatus(trx, { listId: entry.listId, index: entry.index, revoked });

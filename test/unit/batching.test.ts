@@ -44,3 +44,38 @@ describe('GroupCommit', () => {
     await expect(commit.submit(1)).rejects.toThrow('0 results for 1 items');
   });
 });
+
+describe('GroupCommit with gatherMs', () => {
+  it('starts a batch at once when idle, and under load waits for the interval so batches fill', async () => {
+    const starts: { at: number; size: number }[] = [];
+    const t0 = performance.now();
+    const commit = new GroupCommit(async (items: number[]) => {
+      starts.push({ at: performance.now() - t0, size: items.length });
+      return items;
+    }, { maxBatch: 100, maxInFlight: 1, gatherMs: 40 });
+    await commit.submit(0);
+    expect(starts[0]!.at).toBeLessThan(30); // idle: no wait
+    // 10 items over ~30 ms right after a batch: they wait for the interval and go together.
+    const later = [];
+    for (let i = 1; i <= 10; i++) {
+      later.push(commit.submit(i));
+      await new Promise((resolve) => setTimeout(resolve, 3));
+    }
+    expect(await Promise.all(later)).toEqual(Array.from({ length: 10 }, (_, i) => i + 1));
+    expect(starts.length).toBeLessThanOrEqual(3);
+    expect(starts[1]!.at - starts[0]!.at).toBeGreaterThanOrEqual(39);
+    expect(starts.slice(1).reduce((n, s) => n + s.size, 0)).toBe(10);
+  });
+
+  it('does not wait when a full batch is queued', async () => {
+    const starts: number[] = [];
+    const commit = new GroupCommit(async (items: number[]) => {
+      starts.push(performance.now());
+      return items;
+    }, { maxBatch: 5, maxInFlight: 1, gatherMs: 10_000 });
+    const results = await Promise.all(Array.from({ length: 10 }, (_, i) => commit.submit(i)));
+    expect(results).toHaveLength(10);
+    expect(starts).toHaveLength(2);
+    expect(starts[1]! - starts[0]!).toBeLessThan(1000);
+  });
+});
