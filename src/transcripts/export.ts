@@ -1,10 +1,10 @@
 import { once } from 'node:events';
 import { createWriteStream, mkdirSync, statSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
+import { csvText } from '../csv';
 import { LaurelError } from '../errors';
 import { clrFacts, clrIssuerId } from './assemble';
 import { buildClrCredential } from './clr';
-import { csvRow } from './csv';
 import { clock, issuerProfiles, type TranscriptsDeps } from './deps';
 import { countCourseLearners, learnerPage, loadBadges, loadCourseOutline, type BadgeRecord, type LearnerRecord } from './records';
 import type { SerialisingClrSigner } from './sign-pool';
@@ -51,7 +51,7 @@ export async function exportCourse(deps: TranscriptsDeps, props: CourseExportPro
   const csv = createWriteStream(join(props.dir, EXPORT_FILES.summary), { flags: 'w' });
   const progress: ExportProgress = { learnersDone: 0, learnersTotal: await countCourseLearners(deps.db, props.courseId), credentialsWritten: 0 };
   try {
-    await write(csv, `\uFEFF${csvRow(CSV_HEADER)}`);
+    await write(csv, csvText([CSV_HEADER], { bom: true }));
     const fetchBatch = async (after: string | null) => {
       const learners: LearnerRecord[] = await learnerPage(deps.db, { courseId: props.courseId, after, limit: deps.options.batchSize });
       const badges = await loadBadges(deps.db, { baseUrl, learnerIds: learners.map((l) => l.id), courseId: props.courseId, now });
@@ -86,7 +86,7 @@ export async function exportCourse(deps: TranscriptsDeps, props: CourseExportPro
         const rows = own.length
           ? own.map((b) => [learner.id, learner.name, learner.email, b.name, b.score, b.awardedAt.toISOString(), b.credentialUrl ? b.status : 'pending', b.credentialUrl])
           : [[learner.id, learner.name, learner.email, null, null, null, 'none', null]];
-        await write(csv, rows.map(csvRow).join(''));
+        await write(csv, csvText(rows));
         const line = lines[i];
         if (line) {
           await write(jsonl, line);
