@@ -12,6 +12,16 @@ import { sanitiseSvgText } from './svg';
 
 export { parseSvgSafely } from './svg';
 
+/**
+ * Headers for images served from our origin (badge images, issuer logos). An uploaded SVG may carry script; this CSP (sandbox,
+ * no script) makes it inert even when opened directly, and nosniff stops content-type guessing.
+ */
+export const IMAGE_HEADERS = {
+  'Content-Security-Policy': "default-src 'none'; img-src data:; style-src 'unsafe-inline'; sandbox",
+  'X-Content-Type-Options': 'nosniff',
+  'Cache-Control': 'public, max-age=300',
+} as const;
+
 /** 512 KiB: far more than a badge or a logo needs, small enough for a form post and a credential image. */
 export const MAX_IMAGE_BYTES = 512 * 1024;
 /** Largest side of a raster image, pixels: a badge is shown at a few hundred pixels at most. */
