@@ -1,3 +1,4 @@
+import { defaultBadgeSvg } from '../../src/credentials';
 import { badgeImageFromDataUri, checkBadgeImage, checkImage, MAX_IMAGE_BYTES, sanitiseSvg, sniffImageType } from '../../src/images';
 import { LaurelError } from '../../src/errors';
 
@@ -89,5 +90,12 @@ describe('the one image check (type by bytes, sides, SVG parsed after the rewrit
     expect(badgeImageFromDataUri(`data:image/svg+xml;base64,${Buffer.from(svg).toString('base64')}`).bytes.toString()).toBe('<svg xmlns="http://www.w3.org/2000/svg"><rect/></svg>');
     expect(codeOf(() => badgeImageFromDataUri(`data:image/png;base64,${Buffer.from(svg).toString('base64')}`))).toBe('ERR_VALIDATION:image');
     expect(codeOf(() => badgeImageFromDataUri('data:image/gif;base64,R0lGODlh'))).toBe('ERR_VALIDATION:image');
+  });
+});
+
+describe('generated badge art through the one check', () => {
+  it.each(['circle', 'hexagon', 'shield'] as const)('keeps the %s design byte for byte', (shape) => {
+    const svg = defaultBadgeSvg({ name: 'Quiz & "master" <1>', color: '#1d5e3a', shape, initials: 'QM' });
+    expect(checkBadgeImage(Buffer.from(svg))).toEqual({ mime: 'image/svg+xml', bytes: Buffer.from(svg) });
   });
 });
