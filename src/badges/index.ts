@@ -15,5 +15,5 @@ export { createCredentialPort, credentialFacts } from './credentials-port';
 export { issueCredentialJob, ISSUE_CREDENTIAL_JOB } from './jobs/issue-credential';
 export { achievementJson, awardJson } from './web/present';
 export { achievementJsonSchema, awardJsonSchema } from './web/api-schema';
-export { linkedInAddToProfile } from './web/page';
+export { linkedInAddToProfile } from './linkedin';
 export { runBadgesMaintenance, startBadgesMaintenance, type BadgesMaintenanceOptions } from './maintenance';

@@ -1,9 +1,9 @@
 import { once } from 'node:events';
 import { createWriteStream, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { csvText } from '../csv';
 import { LaurelError } from '../errors';
 import { clrIssuerId } from './assemble';
-import { csvRow } from './csv';
 import { clock, issuerProfiles, type TranscriptsDeps } from './deps';
 import { signClrLine, type ClrLineRequest } from './export-line';
 import { countCourseLearners, learnerPage, loadCourseOutline, loadStoredBadges, type LearnerRecord, type StoredBadge } from './records';
@@ -77,7 +77,7 @@ export async function exportCourse(deps: TranscriptsDeps, props: CourseExportPro
     }
   };
   try {
-    await csv.write(`\uFEFF${csvRow(CSV_HEADER)}`);
+    await csv.write(csvText([CSV_HEADER], { bom: true }));
     for await (const page of coursePages(deps, { courseId: props.courseId, now })) {
       for (const [i, learner] of page.learners.entries()) {
         const badges = page.badges.get(learner.id) ?? [];
@@ -130,10 +130,8 @@ async function* coursePages(deps: TranscriptsDeps, props: { courseId: string; no
 }
 
 function csvRowsOf(learner: LearnerRecord, badges: StoredBadge[]): string {
-  if (badges.length === 0) return csvRow([learner.id, learner.name, learner.email, null, null, null, 'none', null]);
-  let rows = '';
-  for (const b of badges) rows += csvRow([learner.id, learner.name, learner.email, b.name, b.score, b.awardedAt.toISOString(), b.credentialUrl ? b.status : 'pending', b.credentialUrl]);
-  return rows;
+  if (badges.length === 0) return csvText([[learner.id, learner.name, learner.email, null, null, null, 'none', null]]);
+  return csvText(badges.map((b) => [learner.id, learner.name, learner.email, b.name, b.score, b.awardedAt.toISOString(), b.credentialUrl ? b.status : 'pending', b.credentialUrl]));
 }
 
 interface ExportFileSink {

@@ -20,7 +20,6 @@ export type { TranscriptsDeps } from './deps';
 export { learnerClr, type LearnerClr, type LearnerClrProps } from './learner-clr';
 export type { TranscriptTables, ExportStatus, ExportFile } from './tables';
 export { exportCourse, EXPORT_FILES, type CourseExportProps, type CourseExportResult, type ExportProgress } from './export';
-export { csvCell, csvRow } from './csv';
 export { requestCourseExport, getExport, exportView, purgeExpiredExports, exportJobId, type ExportRow, type ExportView } from './exports';
 export { exportCourseJob, performExportCourse, EXPORT_COURSE_JOB } from './jobs/export-course';
 export { transcriptsDepsFor } from './context';

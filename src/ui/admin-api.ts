@@ -4,6 +4,7 @@ import type { AppContext } from '../context';
 import { getIssuer } from '../credentials';
 import { LaurelError } from '../errors';
 import { sealPlaintextSecrets } from '../events';
+import { IMAGE_HEADERS } from '../images';
 import { publicRateLimit } from '../http';
 import { handle } from '../http';
 import { apiRoute, idParam } from '../http';
@@ -155,11 +156,7 @@ export function createAdminApiRouter(ctx: AppContext): Router {
     const logo = /^[a-z0-9][a-z0-9-]{0,62}$/.test(id) && (await getIssuer(ctx.database.db, id)) ? await issuerLogo(ctx.database.db, id) : undefined;
     if (!logo) throw new LaurelError('ERR_NOT_FOUND', 'This issuer has no logo.');
     // Same headers as badge images: an SVG opened directly is inert (sandboxed, no script).
-    res.set({
-      'Content-Security-Policy': "default-src 'none'; img-src data:; style-src 'unsafe-inline'; sandbox",
-      'X-Content-Type-Options': 'nosniff',
-      'Cache-Control': 'public, max-age=300',
-    }).type(logo.mime).send(logo.bytes);
+    res.set(IMAGE_HEADERS).type(logo.mime).send(logo.bytes);
   }));
   return router;
 }

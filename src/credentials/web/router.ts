@@ -9,9 +9,8 @@ import { handle, validateBody } from '../../http';
 import { OB_V3_CONTEXT, VC_V2_CONTEXT, type ContextMap } from '../contexts';
 import { DEFAULT_ISSUER_ID, didDocument, getIssuer, issuerProfile } from '../issuers';
 import { jwks } from '../keys';
-import { createSigner, type CredentialSigner } from '../signer';
 import { statusListCredential, statusListVersion } from '../status-list';
-import { createVerifier, type Verifier } from '../verifier';
+import { credentialEngine } from '../engine';
 import { issuerSlug, listId, verifyBody } from './schema';
 import { createVerifyPageRouter } from './verify-page';
 import { publicRoute } from '../../http';
@@ -34,13 +33,10 @@ export function createCredentialsRouter(ctx: AppContext, options: CredentialsRou
   const { config } = ctx;
   const router = Router();
   const limit = publicRateLimit(ctx, { name: 'credentials' });
-  let signer: Promise<CredentialSigner> | undefined;
-  let verifier: Promise<Verifier> | undefined;
-  const signerOf = () => (signer ??= createSigner(db, config).catch((error: unknown) => {
-    signer = undefined;
-    throw error;
-  }));
-  const verifierOf = () => (verifier ??= signerOf().then((s) => createVerifier({ db, config, signer: s, contexts: options.contexts })));
+  // The process's signer and verifier (src/credentials/engine.ts), shared with badges, transcripts and wallets.
+  const engine = credentialEngine({ db, config, ...(options.contexts ? { contexts: options.contexts } : {}) });
+  const signerOf = engine.signer;
+  const verifierOf = engine.verifier;
   const lists = new Map<string, { version: string; body: string }>();
 
   router.get('/.well-known/jwks.json', publicRoute(), limit, handle(async (_req, res) => {
