@@ -15,7 +15,7 @@ export const afterIssueJob = defineJob<AfterIssuePayload>({
   async perform(payload, run) {
     const award = await getAward({ db: run.ctx.database.db }, payload.awardId);
     if (award.status === 'revoked') return { skipped: 'revoked' };
-    const result = await evaluateLearner(run.ctx, { courseId: award.course_id, learnerId: award.learner_id, now: new Date() });
+    const result = await evaluateLearner(run.ctx, { courseId: award.course_id, learnerId: award.learner_id, now: new Date(), issue: 'inline' });
     return { awarded: result.awarded };
   },
 });
