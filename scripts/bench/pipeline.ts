@@ -207,7 +207,7 @@ async function main(): Promise<void> {
       }
       const jobWaits = await queueWaits(prefix, config.REDIS_URL);
       process.stderr.write(`pipeline at ${rate}/s stages (p50/p99 ms): ${Object.entries(spans).map(([k, v]) => `${k} ${fmt(v)}`).join(', ')}; queue wait (processedOn - timestamp) / work (finishedOn - processedOn): ${jobWaits}\n`);
-      process.stderr.write(`pipeline at ${rate}/s processes (${Math.round((lastStored - firstSend) / 100) / 10} s from first send to last credential): ${processReport(probeDir, firstSend, lastStored)}; ${cpu}\n`);
+      process.stderr.write(`pipeline at ${rate}/s processes (${Math.round((lastStored - firstSend) / 100) / 10} s from first send to last credential; CPU ms per event over ${total} events): ${processReport(probeDir, firstSend, lastStored, total)}; ${cpu(total)}\n`);
       const failed = missing > 0 || duplicates > 0 || refused > 0;
       for (const [name, p] of [['pipeline.p50_ms', 50], ['pipeline.p90_ms', 90], ['pipeline.p99_ms', 99], ['pipeline.max_ms', 100]] as const) {
         m.emit(name, failed ? NaN : percentile(latencies, p), 'ms', params);
@@ -237,21 +237,25 @@ function cpuWindow() {
   const sum = (pids: number[]) => pids.reduce((total, pid) => total + cpuMsOf(pid), 0);
   const before = { pg: sum(pgPids), redis: sum(redisPids()), bench: process.cpuUsage(), machine: machineTicks(), at: performance.now() };
   return {
-    end(): string {
+    end(): (events: number) => string {
       const ms = performance.now() - before.at;
-      const pct = (cpuMs: number) => `${Math.round((cpuMs / ms) * 100)}%`;
       const bench = process.cpuUsage(before.bench);
       const machine = machineTicks();
       const busy = (machine.busy - before.machine.busy) / Math.max(1, machine.total - before.machine.total);
       // postgresPids() again: backends that started during the window count from zero.
-      return `cpu (100% = one core) postgres ${pgPids.length ? pct(sum(postgresPids()) - before.pg) : 'n/a'}, redis ${redisPids().length ? pct(sum(redisPids()) - before.redis) : 'n/a'}, `
-        + `load generator ${pct((bench.user + bench.system) / 1000)}, machine ${Math.round(busy * availableParallelism() * 100)}% of ${availableParallelism() * 100}%`;
+      const pg = pgPids.length ? sum(postgresPids()) - before.pg : NaN;
+      const redis = redisPids().length ? sum(redisPids()) - before.redis : NaN;
+      return (events) => {
+        const show = (cpuMs: number) => (Number.isNaN(cpuMs) ? 'n/a' : `${Math.round((cpuMs / ms) * 100)}% (${Math.round((cpuMs / events) * 100) / 100} ms/event)`);
+        return `cpu (100% = one core) postgres ${show(pg)}, redis ${show(redis)}, load generator ${show((bench.user + bench.system) / 1000)}, `
+          + `machine ${Math.round(busy * availableParallelism() * 100)}% of ${availableParallelism() * 100}%`;
+      };
     },
   };
 }
 
-/** Per Laurel process (probe lines within [from, to]): mean CPU and event-loop delay p50/p99 of the per-second p99s, max. */
-function processReport(dir: string, from: number, to: number): string {
+/** Per Laurel process (probe lines within [from, to]): mean CPU, CPU per event, and event-loop delay (median and worst of the per-second p99s, max). */
+function processReport(dir: string, from: number, to: number, events: number): string {
   const parts: string[] = [];
   for (const file of readdirSync(dir).sort()) {
     const lines = readFileSync(join(dir, file), 'utf8').split('\n').filter(Boolean)
@@ -259,8 +263,8 @@ function processReport(dir: string, from: number, to: number): string {
       .filter((l) => l.t >= from && l.t <= to + 1000);
     if (lines.length === 0) continue;
     const p99s = lines.map((l) => l.loop_p99_ms).sort((a, b) => a - b);
-    const cpu = lines.reduce((sum, l) => sum + l.cpu_ms, 0) / (lines.length * 10);
-    parts.push(`${file.replace('.jsonl', '')} cpu ${Math.round(cpu)}% loop delay p99 per second: median ${percentile(p99s, 50)} ms, worst ${p99s.at(-1)} ms (max ${Math.max(...lines.map((l) => l.loop_max_ms))} ms)`);
+    const cpuMs = lines.reduce((sum, l) => sum + l.cpu_ms, 0);
+    parts.push(`${file.replace('.jsonl', '')} cpu ${Math.round(cpuMs / (lines.length * 10))}% (${Math.round((cpuMs / events) * 100) / 100} ms/event) loop delay p99 per second: median ${percentile(p99s, 50)} ms, worst ${p99s.at(-1)} ms (max ${Math.max(...lines.map((l) => l.loop_max_ms))} ms)`);
   }
   return parts.join('; ') || 'no probe lines';
 }
