@@ -11,6 +11,8 @@ import { evaluateLearner } from '../evaluate-learner';
 export const afterIssueJob = defineJob<AfterIssuePayload>({
   name: AFTER_ISSUE_JOB,
   queue: 'notify',
+  // Its award may be a badge a learner is waiting for (badges from badges): not held back.
+  lane: 'foreground',
   schema: afterIssuePayload,
   async perform(payload, run) {
     const award = await getAward({ db: run.ctx.database.db }, payload.awardId);
