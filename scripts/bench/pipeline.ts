@@ -107,6 +107,7 @@ async function main(): Promise<void> {
     if (created.status !== 201) throw new Error(`achievement: ${created.status} ${await created.text()}`);
 
     const agent = new Agent({ keepAlive: true, maxSockets: 256 });
+    const redisStats = createRedis(config.REDIS_URL, 'producer');
     let learnerSeq = 0;
     for (const rate of rates) {
       const total = Math.round(rate * seconds);
@@ -150,6 +151,7 @@ async function main(): Promise<void> {
         });
       const m = measure();
       const usage = cpuWindow();
+      const workBefore = await roundTrips(database.pool, redisStats);
       const start = performance.now();
       const firstSend = wallNow();
       const inflight: Promise<void>[] = [];
@@ -178,6 +180,7 @@ async function main(): Promise<void> {
         rows = (await query()).rows;
       }
       const cpu = usage.end();
+      const work = (await roundTrips(database.pool, redisStats)).since(workBefore, total);
       const lastStored = Math.max(firstSend, ...rows.map((r) => Number(r.created_ms) || 0));
       const latencies = rows.flatMap((r) => (sentAt.has(r.lti_user_id) && r.credentials > 0 ? [Number(r.created_ms) - sentAt.get(r.lti_user_id)!] : [])).sort((a, b) => a - b);
       const stored = rows.filter((r) => r.credentials > 0).length;
@@ -207,7 +210,7 @@ async function main(): Promise<void> {
       }
       const jobWaits = await queueWaits(prefix, config.REDIS_URL);
       process.stderr.write(`pipeline at ${rate}/s stages (p50/p99 ms): ${Object.entries(spans).map(([k, v]) => `${k} ${fmt(v)}`).join(', ')}; queue wait (processedOn - timestamp) / work (finishedOn - processedOn): ${jobWaits}\n`);
-      process.stderr.write(`pipeline at ${rate}/s processes (${Math.round((lastStored - firstSend) / 100) / 10} s from first send to last credential; CPU ms per event over ${total} events): ${processReport(probeDir, firstSend, lastStored, total)}; ${cpu(total)}\n`);
+      process.stderr.write(`pipeline at ${rate}/s processes (${Math.round((lastStored - firstSend) / 100) / 10} s from first send to last credential; CPU ms per event over ${total} events): ${processReport(probeDir, firstSend, lastStored, total)}; ${cpu(total)}; ${work}\n`);
       const failed = missing > 0 || duplicates > 0 || refused > 0;
       for (const [name, p] of [['pipeline.p50_ms', 50], ['pipeline.p90_ms', 90], ['pipeline.p99_ms', 99], ['pipeline.max_ms', 100]] as const) {
         m.emit(name, failed ? NaN : percentile(latencies, p), 'ms', params);
@@ -216,6 +219,7 @@ async function main(): Promise<void> {
       if (failed) process.stderr.write(`pipeline at ${rate}/s: ${missing} awarding events without a credential, ${refused} refused, ${duplicates} duplicates: no percentile reported\n`);
     }
     agent.destroy();
+    redisStats.disconnect();
   } finally {
     await Promise.all(children.map((child) => new Promise((resolve) => {
       if (child.exitCode !== null) return resolve(undefined);
@@ -226,6 +230,27 @@ async function main(): Promise<void> {
     await dropScratch({ admin, schema, redisUrl: config.REDIS_URL, prefix });
     rmSync(probeDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Work counted by the servers, robust to a busy machine where timings are not: PostgreSQL commits and
+ * statements-ish (transactions, rows written) and Redis commands, per event. The whole servers are
+ * counted (the bench's own polling too, a few per second).
+ */
+async function roundTrips(pool: import('pg').Pool, redis: ReturnType<typeof createRedis>) {
+  const { rows } = await pool.query<{ xact_commit: string; tup_inserted: string; tup_updated: string }>(
+    `select xact_commit, tup_inserted, tup_updated from pg_stat_database where datname = current_database()`);
+  const info = await redis.info('stats');
+  const commands = Number(/total_commands_processed:(\d+)/.exec(info)?.[1] ?? NaN);
+  const now = { commits: Number(rows[0]!.xact_commit), written: Number(rows[0]!.tup_inserted) + Number(rows[0]!.tup_updated), commands };
+  return {
+    ...now,
+    since(before: typeof now, events: number): string {
+      const per = (a: number, b: number) => Math.round(((a - b) / events) * 100) / 100;
+      // pg_stat_database is updated when a backend reports (at most every 500 ms idle): an approximation.
+      return `per event: postgres commits ${per(now.commits, before.commits)}, rows written ${per(now.written, before.written)}, redis commands ${per(now.commands, before.commands)}`;
+    },
+  };
 }
 
 /**

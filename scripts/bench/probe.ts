@@ -8,9 +8,11 @@
 import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { isMainThread } from 'node:worker_threads';
 
 const dir = process.env.BENCH_PROBE_DIR;
-if (dir) {
+// Worker threads (the signing pool) inherit --require: only the main thread reports, for the process.
+if (dir && isMainThread) {
   const file = join(dir, `${process.env.ROLE ?? 'all'}-${process.pid}.jsonl`);
   const delay = monitorEventLoopDelay({ resolution: 5 });
   delay.enable();
