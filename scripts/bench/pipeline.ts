@@ -108,6 +108,7 @@ async function main(): Promise<void> {
 
     const agent = new Agent({ keepAlive: true, maxSockets: 256 });
     const redisStats = createRedis(config.REDIS_URL, 'producer');
+    if (redisStats.status !== 'ready') await new Promise((resolve) => redisStats.once('ready', resolve));
     let learnerSeq = 0;
     for (const rate of rates) {
       const total = Math.round(rate * seconds);
