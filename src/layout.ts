@@ -7,7 +7,10 @@
  * (short requests, must answer fast) and jobs (signing, long) get separate processes so a burst of
  * issuing never delays a 202, half the cores each (workers get the odd core: they are the CPU-heavy half).
  * Measured on 2 cores (docs/capacity.md, pipeline): 1 web + 2 workers was worse than 1 + 1 at 100 and
- * 500 events/s (the second worker takes CPU from intake, which is what limits the achieved rate there).
+ * 500 events/s (the second worker takes CPU from intake, which is what limits the achieved rate there),
+ * and so was one combined process (300 events/s: 157/s achieved, p99 27 s, against 239/s and 5.1 s
+ * for 1 + 1 in the same minutes): on a shared machine one process gets one share of the CPU, and its
+ * jobs delay its own 202s.
  */
 export interface ProcessLayout {
   web: number;
