@@ -43,9 +43,15 @@ export type IssueMode = 'queue' | 'inline';
  */
 export const UNSIGNED_AWARD_RETRY_MS = 10_000;
 
+/**
+ * `reannounce` (a retried evaluate job, with `inline`): the learners' signed awards of the course's
+ * rules are announced again. Why: a run that stored a credential inline and then lost Redis failed
+ * before its announcement, and its retry finds the award held and signed; the announcements' job ids
+ * and the reactions (email recorded as sent, gradebook from state) make a repeat harmless.
+ */
 export async function evaluateLearner(
   ctx: AppContext,
-  props: { courseId: string; learnerId: string; now: Date; awarder?: Awarder; issue?: IssueMode },
+  props: { courseId: string; learnerId: string; now: Date; awarder?: Awarder; issue?: IssueMode; reannounce?: boolean },
 ): Promise<EvaluateLearnerResult> {
   const results = await evaluateLearners(ctx, { ...props, learnerIds: [props.learnerId] });
   return results.get(props.learnerId) ?? { awarded: [], evaluations: new Map() };
@@ -57,19 +63,19 @@ export async function evaluateLearner(
  */
 export async function evaluateLearners(
   ctx: AppContext,
-  props: { courseId: string; learnerIds: readonly string[]; now: Date; awarder?: Awarder; issue?: IssueMode },
+  props: { courseId: string; learnerIds: readonly string[]; now: Date; awarder?: Awarder; issue?: IssueMode; reannounce?: boolean },
 ): Promise<Map<string, EvaluateLearnerResult>> {
   const db = ctx.database.db;
   const results = new Map<string, EvaluateLearnerResult>();
   const achievements = (await listAchievements({ db }, { courseId: props.courseId })).filter((a) => a.status === 'published' && a.rule !== null);
   if (achievements.length === 0 || props.learnerIds.length === 0) return results;
   const entries = achievements.map((a) => ({ achievementId: a.id, rule: ruleOf(a) }));
-  const { facts: factsByLearner, unsigned } = await readFacts(db, props);
+  const { facts: factsByLearner, held } = await readFacts(db, props);
   const issue = props.issue ?? 'queue';
   // Awards of these rules left unsigned by a crashed run (see UNSIGNED_AWARD_RETRY_MS).
   const ruled = new Set(achievements.map((a) => a.id));
   const stale = issue === 'inline' && !props.awarder
-    ? unsigned.filter((u) => ruled.has(u.achievementId) && props.now.getTime() - u.awardedAt.getTime() >= UNSIGNED_AWARD_RETRY_MS).map((u) => u.awardId)
+    ? held.filter((u) => ruled.has(u.achievementId) && ((u.unsigned && props.now.getTime() - u.awardedAt.getTime() >= UNSIGNED_AWARD_RETRY_MS) || (props.reannounce && u.signed))).map((u) => u.awardId)
     : [];
   const earned: AwardRequest[] = [];
   for (const learnerId of props.learnerIds) {
@@ -177,7 +183,7 @@ export async function loadFactsMany<T>(dbAny: Kysely<T>, props: { courseId: stri
   return (await readFacts(dbAny, props)).facts;
 }
 
-/** The facts, and the learners' held awards that have no credential yet. */
+/** The facts, and the learners' held awards (whether they have a credential yet). */
 async function readFacts<T>(dbAny: Kysely<T>, props: { courseId: string; learnerIds: readonly string[]; now: Date }) {
   const db = dbAny as unknown as Kysely<EventsDb>;
   const learnerIds = [...new Set(props.learnerIds)];
@@ -198,12 +204,9 @@ async function readFacts<T>(dbAny: Kysely<T>, props: { courseId: string; learner
       occurredAt: r.occurred_at,
     });
   }
-  const unsigned: { awardId: string; achievementId: string; awardedAt: Date }[] = [];
-  for (const held of await activeAwardsOf(db, learnerIds)) {
-    facts.get(held.learnerId)?.badges.push({ achievementId: held.achievementId, validUntil: held.validUntil });
-    if (held.unsigned) unsigned.push({ awardId: held.awardId, achievementId: held.achievementId, awardedAt: held.awardedAt });
-  }
-  return { facts, unsigned };
+  const held = await activeAwardsOf(db, learnerIds);
+  for (const award of held) facts.get(award.learnerId)?.badges.push({ achievementId: award.achievementId, validUntil: award.validUntil });
+  return { facts, held };
 }
 
 /** `api:A1` is matched by rules written as "A1", `canvas:123` by "123", and both by the full key. */

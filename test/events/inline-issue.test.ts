@@ -72,6 +72,23 @@ describe('evaluate job issues the credential inline', () => {
     expect((await ctx.database.pool.query(`select count(*)::int as n from credentials where award_id = $1`, [award!.id])).rows[0].n).toBe(1);
   });
 
+  it('announces again on a retry: a run that stored the credential and then lost Redis failed before its announcement', async () => {
+    const eventId = await scoreEvent('hedy@example.edu', 88);
+    await evaluateEventJob.perform({ eventId }, run(eventId));
+    const [award] = await awardOf('hedy@example.edu');
+    expect(award?.credential_id).toEqual(expect.any(String));
+    // The announcement the failed run never made.
+    await ctx.queues.get('notify').remove(`credential-issued-${award!.id}`);
+    expect(await ctx.queues.get('notify').getJob(`credential-issued-${award!.id}`)).toBeUndefined();
+
+    const again = await scoreEvent('hedy@example.edu', 89);
+    await evaluateEventJob.perform({ eventId: again }, run(again));
+    expect(await ctx.queues.get('notify').getJob(`credential-issued-${award!.id}`)).toBeUndefined();
+    await evaluateEventJob.perform({ eventId: again }, { ...run(again), attempt: 2 });
+    expect(await ctx.queues.get('notify').getJob(`credential-issued-${award!.id}`)).toBeDefined();
+    expect(await awardOf('hedy@example.edu')).toEqual([award]);
+  });
+
   it('issues an award a crashed run left unsigned on the learner\'s next evaluation, once it is old enough', async () => {
     const below = await scoreEvent('grace@example.edu', 10);
     await evaluateEventJob.perform({ eventId: below }, run(below));

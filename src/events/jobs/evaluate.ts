@@ -38,7 +38,7 @@ export const evaluateEventJob = defineJob<EvaluateEventPayload>({
     }
     if (outcome.kind === 'skipped') return outcome;
     if (outcome.kind === 'assignment') return outcome;
-    const awards = await evaluateLearner(ctx, { courseId: outcome.courseId, learnerId: outcome.learnerId, now: new Date(), issue: 'inline' });
+    const awards = await evaluateLearner(ctx, { courseId: outcome.courseId, learnerId: outcome.learnerId, now: new Date(), issue: 'inline', reannounce: run.attempt > 1 });
     return { ...outcome, awarded: awards.awarded };
   },
 });
@@ -79,7 +79,7 @@ export const evaluateBatchJob = defineJob<EvaluateBatchPayload>({
     let awarded = 0;
     for (const [courseId, learnerIds] of byCourse) {
       try {
-        const results = await evaluateLearners(ctx, { courseId, learnerIds, now: new Date(), issue: 'inline' });
+        const results = await evaluateLearners(ctx, { courseId, learnerIds, now: new Date(), issue: 'inline', reannounce: run.attempt > 1 });
         for (const result of results.values()) awarded += result.awarded.length;
       } catch (error) {
         // The scores are stored; the one-event job re-evaluates these learners through their events.
