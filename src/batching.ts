@@ -26,18 +26,30 @@ export class GroupCommit<I, O> {
        * idle process adds no latency. Default 0.
        */
       gatherMs?: number;
+      /**
+       * A batch is formed by time, not by turn of the event loop: the first item waits this long for
+       * others (a full batch goes at once). For work whose caller does not wait on it, where fewer,
+       * larger batches save more than the milliseconds cost.
+       */
+      lingerMs?: number;
     },
   ) {}
 
   submit(item: I): Promise<O> {
     return new Promise<O>((resolve, reject) => {
       this.queue.push({ item, resolve, reject });
+      if (this.options.lingerMs && this.queue.length >= this.options.maxBatch) {
+        this.drain();
+        return;
+      }
       if (!this.scheduled) {
         this.scheduled = true;
-        setImmediate(() => {
+        const go = () => {
           this.scheduled = false;
           this.drain();
-        });
+        };
+        if (this.options.lingerMs) setTimeout(go, this.options.lingerMs);
+        else setImmediate(go);
       }
     });
   }

@@ -11,8 +11,9 @@ import { revokeHolderCopies } from '../wallets';
  * queue) with its own retries; all are idempotent, since delivery is at least once.
  */
 export const subscriptions = new Subscriptions()
-  // Badges from badges: another published rule of the course may read the badge just awarded.
-  .subscribe('award.made', 'badge-rules', (award, run) => reevaluateAfterAward(run.ctx, award))
+  // Badges from badges: another published rule of the course may read the badge just awarded. A
+  // learner may be waiting for that badge, so it is not held back behind notify work.
+  .subscribe('award.made', 'badge-rules', (award, run) => reevaluateAfterAward(run.ctx, award), undefined, 'foreground')
   // Reach: the learner's email and Laurel's gradebook column (AGS score + comment).
   // The email is sent by the subscriber's own job, with the email job's attempts and failure record.
   .subscribe('credential.issued', 'email', (award, run) => emailJob.perform({ awardId: award.awardId }, run), emailJob.options)

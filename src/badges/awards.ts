@@ -280,9 +280,11 @@ export function awardListItem(
 }
 
 /** The active (not revoked) awards of these learners, for rule evaluation ("badges from badges"). */
-export async function activeAwardsOf<T>(db: Kysely<T>, learnerIds: readonly string[]): Promise<{ learnerId: string; achievementId: string; validUntil: Date | null }[]> {
+export async function activeAwardsOf<T>(db: Kysely<T>, learnerIds: readonly string[]): Promise<{ learnerId: string; achievementId: string; validUntil: Date | null; awardId: string; awardedAt: Date; unsigned: boolean; signed: boolean }[]> {
   if (learnerIds.length === 0) return [];
-  const { rows } = await sql<{ learner_id: string; achievement_id: string; expires_at: Date | null }>`
-    select learner_id, achievement_id, expires_at from awards where learner_id = any(${[...learnerIds]}::uuid[]) and status <> 'revoked'`.execute(db);
-  return rows.map((r) => ({ learnerId: r.learner_id, achievementId: r.achievement_id, validUntil: r.expires_at }));
+  const { rows } = await sql<{ id: string; learner_id: string; achievement_id: string; expires_at: Date | null; awarded_at: Date; unsigned: boolean; signed: boolean }>`
+    select id, learner_id, achievement_id, expires_at, awarded_at, (status = 'issued' and credential_id is null) as unsigned, (status = 'issued' and credential_id is not null) as signed
+    from awards where learner_id = any(${[...learnerIds]}::uuid[]) and status <> 'revoked'`.execute(db);
+  // unsigned: issued but without a credential yet (its issuing is in flight, or was lost with a crashed worker).
+  return rows.map((r) => ({ learnerId: r.learner_id, achievementId: r.achievement_id, validUntil: r.expires_at, awardId: r.id, awardedAt: r.awarded_at, unsigned: r.unsigned, signed: r.signed }));
 }

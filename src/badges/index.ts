@@ -12,7 +12,7 @@ export { loadPublicCredential, type PublicCredential } from './public-credential
 export { learnerCredentials, type LearnerCredentialPage } from './learner-credentials';
 export { badgesDepsFor, useCredentialPort } from './context';
 export { createCredentialPort, credentialFacts } from './credentials-port';
-export { issueCredentialJob, ISSUE_CREDENTIAL_JOB } from './jobs/issue-credential';
+export { issueCredentialJob, issueAwardCredential, ISSUE_CREDENTIAL_JOB } from './jobs/issue-credential';
 export { achievementJson, awardJson } from './web/present';
 export { achievementJsonSchema, awardJsonSchema } from './web/api-schema';
 export { linkedInAddToProfile } from './linkedin';

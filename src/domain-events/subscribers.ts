@@ -1,5 +1,5 @@
 import type { JobsOptions } from 'bullmq';
-import { defineJob, type JobDefinition, type JobRun } from '../queue';
+import { defineJob, type JobDefinition, type JobLane, type JobRun } from '../queue';
 import { DOMAIN_EVENTS, EVENTS_QUEUE, isDomainEventName, type DomainEventName, type DomainEventPayload } from './catalog';
 
 /**
@@ -15,6 +15,8 @@ export interface Subscriber<N extends DomainEventName = DomainEventName> {
   handle(payload: DomainEventPayload<N>, run: JobRun): Promise<unknown>;
   /** Attempts and backoff of this subscriber's job (default: the queue defaults, 5 attempts). */
   options?: JobsOptions;
+  /** Foreground for a reaction a learner waits on (a badge from badges); default background (notify). */
+  lane?: JobLane;
 }
 
 /**
@@ -25,13 +27,13 @@ export interface Subscriber<N extends DomainEventName = DomainEventName> {
 export class Subscriptions {
   private readonly byEvent = new Map<DomainEventName, Subscriber<any>[]>();
 
-  subscribe<N extends DomainEventName>(event: N, name: string, handle: Subscriber<N>['handle'], options?: JobsOptions): this {
+  subscribe<N extends DomainEventName>(event: N, name: string, handle: Subscriber<N>['handle'], options?: JobsOptions, lane?: JobLane): this {
     // Typed callers cannot name an unknown event; untyped ones (JSON, tests) are refused here.
     if (!isDomainEventName(event)) throw new TypeError(`Unknown domain event: ${String(event)}`);
     if (!/^[a-z][a-z0-9-]*$/.test(name)) throw new TypeError(`Invalid subscriber name: ${name}`);
     const list = this.byEvent.get(event) ?? [];
     if (list.some((s) => s.name === name)) throw new TypeError(`${event} already has a subscriber named ${name}`);
-    list.push({ event, name, handle, options });
+    list.push({ event, name, handle, options, lane });
     this.byEvent.set(event, list);
     return this;
   }
@@ -100,6 +102,7 @@ function subscriberJob<N extends DomainEventName>(subscriber: Subscriber<N>): Jo
     queue: EVENTS_QUEUE,
     schema: DOMAIN_EVENTS[subscriber.event] as unknown as JobDefinition<DomainEventPayload<N>>['schema'],
     options: subscriber.options,
+    lane: subscriber.lane,
     perform: (payload, run) => subscriber.handle(payload, run),
   });
 }

@@ -18,6 +18,6 @@ export async function reevaluateAfterAward(ctx: AppContext, props: { awardId: st
   if (readers.length === 0) return { skipped: 'no published rule reads this badge' };
   const award = await getAward({ db }, props.awardId);
   if (award.status === 'revoked') return { skipped: 'revoked' };
-  const result = await evaluateLearner(ctx, { courseId: props.courseId, learnerId: props.learnerId, now: new Date() });
+  const result = await evaluateLearner(ctx, { courseId: props.courseId, learnerId: props.learnerId, now: new Date(), issue: 'inline' });
   return { awarded: result.awarded };
 }

@@ -30,6 +30,28 @@ describe('GroupCommit', () => {
     expect(sizes).toEqual([4, 4, 2]);
   });
 
+  it('with lingerMs, batches items that arrive apart within the window, and sends a full batch at once', async () => {
+    const runs: { items: number[]; at: number }[] = [];
+    const start = Date.now();
+    const commit = new GroupCommit(async (items: number[]) => {
+      runs.push({ items, at: Date.now() - start });
+      return items;
+    }, { maxBatch: 3, maxInFlight: 1, lingerMs: 60 });
+    const first = commit.submit(1);
+    await new Promise((resolve) => setTimeout(resolve, 15));
+    const second = commit.submit(2);
+    expect(await Promise.all([first, second])).toEqual([1, 2]);
+    expect(runs[0]!.items).toEqual([1, 2]);
+    expect(runs[0]!.at).toBeGreaterThanOrEqual(55);
+
+    const full = Promise.all([3, 4, 5].map((n) => commit.submit(n)));
+    const sentAt = Date.now() - start;
+    expect(await full).toEqual([3, 4, 5]);
+    expect(runs[1]!.items).toEqual([3, 4, 5]);
+    // Full: sent without waiting for the window.
+    expect(runs[1]!.at - sentAt).toBeLessThan(40);
+  });
+
   it('retries each item alone when a batch fails, so only the bad item fails', async () => {
     const commit = new GroupCommit(async (items: string[]) => {
       if (items.includes('bad')) throw new Error('constraint');
