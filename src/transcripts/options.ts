@@ -9,7 +9,7 @@ import { defaultSignThreads } from './sign-pool';
  * (validated with the rest of the configuration at start-up):
  * - `TRANSCRIPTS_EXPORT_DIR`: where course exports are written. Default `<project>/.data/exports`.
  * - `TRANSCRIPTS_EXPORT_TTL_HOURS`: how long an export can be downloaded, then its files go. Default 24.
- * - `TRANSCRIPTS_BATCH_SIZE`: learners an export reads per keyset page. Default 200.
+ * - `TRANSCRIPTS_BATCH_SIZE`: learners an export reads per keyset page. Default 50 (small pages die young).
  * - `TRANSCRIPTS_SIGN_THREADS`: worker threads that sign CLRs (0 = in the calling thread). Default: the
  *   number of cores minus one (at least 1, at most 4) in the compiled build; 0 under ts-jest (no .js
  *   worker entry point).
