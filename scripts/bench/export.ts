@@ -18,7 +18,7 @@
 // valid, only their ids repeat). Sizes run smallest first; each grows the same course.
 // Runs in a private PostgreSQL schema that is dropped afterwards.
 // Usage: node dist/scripts/bench/export.js [--learners 1000,10000,50000] [--badges 5]
-//          [--threads N (signing threads; default: Laurel's, cores at most 4)] [--cli PATH (another build's dist/src/cli/main.js, for before/after)]
+//          [--threads N (signing threads; default: Laurel's, cores minus one, 1 to 4)] [--cli PATH (another build's dist/src/cli/main.js, for before/after)]
 // BENCH_EXPORT_NODE_FLAGS adds node flags to the export process (e.g. --trace-gc, --heap-prof).
 import { spawn } from 'node:child_process';
 import { createReadStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';

@@ -76,7 +76,7 @@ export const configSchema = z.object({
   /** How long an export can be downloaded; its files are then deleted. */
   TRANSCRIPTS_EXPORT_TTL_HOURS: z.coerce.number().positive().max(24 * 30, 'must be at most 720 hours').default(24),
   /** Learners read and signed per batch by an export. */
-  TRANSCRIPTS_BATCH_SIZE: z.coerce.number().int().min(1).max(5000).default(200),
+  TRANSCRIPTS_BATCH_SIZE: z.coerce.number().int().min(1).max(5000).default(50),
   /**
    * Worker threads that sign badge credentials (0 = on the calling thread). Signing is CPU-bound; on
    * threads it stays off the event loop that answers requests and reads the database. Default: the

@@ -36,8 +36,8 @@ export interface CourseExportResult extends ExportProgress {
  * Exports a course: one signed CLR per learner holding signed badges, as JSON Lines
  * (`{"learnerId","credential","jws"}`), and a CSV summary with one row per award (or one row for a
  * learner without any). Streams in bounded memory whatever the course size:
- * - learners are read in keyset-paged batches of `options.batchSize` (the next page is read while this
- *   one is signed), each page's badges with their credentials as unparsed JSON text;
+ * - learners are read in keyset-paged batches of `options.batchSize`, each page's badges with their
+ *   credentials as unparsed JSON text, each learner's dropped from the page once sent to signing;
  * - at most `inFlight` learners are being signed at once (backpressure: the oldest is awaited and
  *   written before another is sent), and a learner's CLR is built, signed and serialised on a signing
  *   thread when there are threads, so this thread never holds more than a page and a few lines;
@@ -81,6 +81,8 @@ export async function exportCourse(deps: TranscriptsDeps, props: CourseExportPro
     for await (const page of coursePages(deps, { courseId: props.courseId, now })) {
       for (const [i, learner] of page.learners.entries()) {
         const badges = page.badges.get(learner.id) ?? [];
+        // Dropped from the page once sent: a learner's credentials then die young, before V8 promotes them.
+        page.badges.delete(learner.id);
         const issuerId = clrIssuerId(badges, defaultIssuer);
         const line = signLine({ learner, badges, outline, issuerId, issuer: await issuers.get(issuerId), now, includeExpired: props.includeExpired ?? false });
         line.catch(() => undefined); // awaited in order by writeOldest; an early failure must not go unhandled meanwhile
@@ -111,21 +113,21 @@ interface CoursePage {
 
 /**
  * A course's learners page by page (keyset on the learner id, `options.batchSize` per page) with
- * their badges, the next page read while the caller works on this one. Ends after a short page.
+ * their badges. Ends after a short page. The next page is read only when the caller asks for it: a
+ * page read ahead would sit in memory while this one is signed, long enough for V8 to move it to the
+ * old generation, where such garbage piles up until a full collection (a page read costs a few
+ * milliseconds against seconds of signing).
  */
 async function* coursePages(deps: TranscriptsDeps, props: { courseId: string; now: Date }): AsyncGenerator<CoursePage> {
   const size = deps.options.batchSize;
-  const read = async (after: string | null): Promise<CoursePage> => {
-    const learners = await learnerPage(deps.db, { courseId: props.courseId, after, limit: size });
+  let after: string | null = null;
+  for (;;) {
+    const learners: LearnerRecord[] = await learnerPage(deps.db, { courseId: props.courseId, after, limit: size });
+    if (learners.length === 0) return;
     const badges = await loadStoredBadges(deps.db, { baseUrl: deps.config.BASE_URL, learnerIds: learners.map((l) => l.id), courseId: props.courseId, now: props.now });
-    return { learners, badges: groupBy(badges, (b) => b.learnerId) };
-  };
-  let next: Promise<CoursePage> | undefined = read(null);
-  while (next) {
-    const page: CoursePage = await next;
-    next = page.learners.length === size ? read(page.learners[size - 1]!.id) : undefined;
-    next?.catch(() => undefined); // surfaces at the next iteration's await
-    if (page.learners.length > 0) yield page;
+    yield { learners, badges: groupBy(badges, (b) => b.learnerId) };
+    if (learners.length < size) return;
+    after = learners[size - 1]!.id;
   }
 }
 
