@@ -104,7 +104,8 @@ async function main(): Promise<void> {
 /** The processes this start forks, or none when this process does the work itself. */
 function childrenOf(config: ReturnType<typeof loadConfig>): ChildRole[] {
   const layout = processLayout({ cores: availableParallelism(), env: { WEB_PROCESSES: config.WEB_PROCESSES, WORKER_PROCESSES: config.WORKER_PROCESSES } });
-  const web = Array<ChildRole>(layout.web).fill('web');
+  // Combined (no worker processes): each web process runs the jobs too.
+  const web = Array<ChildRole>(layout.web).fill(layout.workers === 0 && config.ROLE === 'all' ? 'all' : 'web');
   const workers = Array<ChildRole>(layout.workers).fill('worker');
   if (config.ROLE === 'all') return layout.single ? [] : [...web, ...workers];
   const own = config.ROLE === 'web' ? web : workers;

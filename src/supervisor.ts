@@ -1,7 +1,8 @@
 import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from './log';
 
-export type ChildRole = 'web' | 'worker';
+/** `all`: a web process that runs the jobs too (the combined layout, WORKER_PROCESSES=0). */
+export type ChildRole = 'web' | 'worker' | 'all';
 
 /**
  * Runs one child process per entry of `children` (node:cluster, so web children share the listening

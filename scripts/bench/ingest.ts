@@ -8,8 +8,12 @@
 // Laurel's web app runs in `--web-processes` processes sharing one port (node:cluster), as replicas
 // behind a load balancer would; the LMS is a separate process that signs every delivery before the
 // clock starts (signing is the LMS's work, not Laurel's) and sends them over keep-alive connections.
-// `server_cpu_ms_per_1k` / `client_cpu_ms_per_1k`: CPU spent per 1,000 accepted events, steadier
-// than throughput on a shared machine. A private PostgreSQL schema and BullMQ prefix, dropped at the end.
+// `server_cpu_ms_per_1k` / `client_cpu_ms_per_1k` / `db_cpu_ms_per_1k` / `redis_cpu_ms_per_1k`: CPU
+// spent per 1,000 accepted events by Laurel's web processes, the load generator, PostgreSQL and Redis,
+// steadier than throughput on a shared machine; `machine_cpu_ms_per_1k` is every process of the
+// machine (so `other_cpu_ms_per_1k` is what other users took) and `client_cpu_share` the load
+// generator's part of it. `stored` counts the inbox rows the run added (in the database, at the end);
+// `lost` = 202s without a row (a run with any reports no rate). A private PostgreSQL schema and BullMQ prefix, dropped at the end.
 // Usage: node dist/scripts/bench/ingest.js [--events 20000] [--concurrency 128] [--web-processes 2] [--sources moodle,canvas]
 import cluster from 'node:cluster';
 import { fork } from 'node:child_process';
@@ -30,6 +34,7 @@ import { projectRoot } from '../../src/paths';
 import { createRedis, Queues } from '../../src/queue';
 import { createApp } from '../../src/app';
 import { freePort } from '../faults/infra';
+import { cpuCounters } from './proc-cpu';
 import { measure } from './report';
 import { createScratch, dropScratch } from './scratch';
 
@@ -51,6 +56,11 @@ interface LoadResult {
   ms: number;
   statuses: Record<string, number>;
   cpuMs: number;
+}
+
+function portOf(url: string): number | undefined {
+  const port = Number(new URL(url).port);
+  return port > 0 ? port : undefined;
 }
 
 function arg(name: string, fallback: number): number {
@@ -211,18 +221,30 @@ async function main(): Promise<void> {
       await load({ ...job, events: Math.min(2000, count) }); // warm-up
       const before = await storedRows();
       for (const w of web) w.send({ measure: 'start' });
+      const others = cpuCounters({ postgresPort: portOf(config.DATABASE_URL), redisPort: portOf(config.REDIS_URL) });
       const m = measure();
       const result = await load({ ...job, events: count });
       const cpu = await Promise.all(web.map((w) => new Promise<{ cpuMs: number; sysMs: number }>((resolve) => {
         w.once('message', resolve);
         w.send({ measure: 'stop' });
       })));
+      const used = others.since();
       const stored = (await storedRows()) - before;
-      const perThousand = (ms: number) => Math.round((ms * 1000) / Math.max(1, result.ok));
-      m.emit('ingest.events_per_s', (result.ok / result.ms) * 1000, 'events/s', {
+      // Every delivery is a distinct event, so each 202 must have added one inbox row: an acknowledged
+      // event without its row is a broken durability promise, and such a run reports no rate.
+      const lost = Math.max(0, result.ok - stored);
+      const perThousand = (ms: number | undefined) => (ms === undefined ? null : Math.round((ms * 1000) / Math.max(1, result.ok)));
+      const serverMs = cpu.reduce((sum, c) => sum + c.cpuMs, 0);
+      const accounted = [serverMs, result.cpuMs, used.dbMs, used.redisMs].every((v) => v !== undefined) ? serverMs + result.cpuMs + used.dbMs! + used.redisMs! : undefined;
+      m.emit('ingest.events_per_s', lost > 0 ? null : (result.ok / result.ms) * 1000, 'events/s', {
         source: kind === 'moodle' ? 'moodle-hmac' : 'canvas-jwt', events: count, concurrency, web_processes: webProcesses,
-        server_cpu_ms_per_1k: perThousand(cpu.reduce((sum, c) => sum + c.cpuMs, 0)), server_sys_ms_per_1k: perThousand(cpu.reduce((sum, c) => sum + c.sysMs, 0)),
-        client_cpu_ms_per_1k: perThousand(result.cpuMs), accepted: result.ok, failed: result.failed, stored, statuses: result.statuses,
+        server_cpu_ms_per_1k: perThousand(serverMs), server_sys_ms_per_1k: perThousand(cpu.reduce((sum, c) => sum + c.sysMs, 0)),
+        client_cpu_ms_per_1k: perThousand(result.cpuMs), db_cpu_ms_per_1k: perThousand(used.dbMs), redis_cpu_ms_per_1k: perThousand(used.redisMs),
+        // All processes of the machine while the clock ran; "other" is what neither Laurel, the load
+        // generator, PostgreSQL nor Redis used (other users of a shared machine, the kernel's share).
+        machine_cpu_ms_per_1k: perThousand(used.machineMs), other_cpu_ms_per_1k: perThousand(used.machineMs === undefined || accounted === undefined ? undefined : used.machineMs - accounted),
+        client_cpu_share: used.machineMs ? Math.round((result.cpuMs / used.machineMs) * 1000) / 1000 : null,
+        seconds: Math.round(result.ms) / 1000, accepted: result.ok, failed: result.failed, stored, lost, statuses: result.statuses,
       });
     }
     for (const w of web) w.disconnect();

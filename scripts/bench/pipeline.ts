@@ -14,12 +14,17 @@
 //   pipeline.p50_ms, pipeline.p90_ms, pipeline.p99_ms, pipeline.max_ms   (null when anything is missing)
 //   pipeline.achieved_rate   events/s actually sent and acknowledged (202), next to the offered rate
 //   params {rate, achieved_rate, seconds, events, awarding, stored, missing, refused, duplicates, web_processes, worker_processes}
+// On stderr, per rate, where the time went: each stage's p50/p99, each queue's BullMQ wait and work,
+// and per process over the measured window (send of the first delivery to the last credential) its
+// CPU use and its event-loop delay (scripts/bench/probe.ts, preloaded into every Laurel process),
+// next to PostgreSQL's, Redis's and this load generator's CPU and the machine's.
 // Usage: node dist/scripts/bench/pipeline.js [--rates 100,500] [--seconds 30] [--drain 60] [--web-processes N] [--worker-processes N]
+//   --worker-processes 0: no worker processes, the web processes run the jobs too (the combined layout)
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { Agent, request as httpRequest } from 'node:http';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { config as loadEnv } from 'dotenv';
 import { closeContext } from '../../src/context';
@@ -31,6 +36,7 @@ import { createRedis } from '../../src/queue';
 import { projectRoot } from '../../src/paths';
 import { createToken } from '../../src/tokens';
 import { freePort } from '../faults/infra';
+import { cpuMsOf, machineTicks, postgresPids, redisPids } from './cpu';
 import { arg, measure, numArg, percentile } from './report';
 import { createScratch, dropScratch } from './scratch';
 
@@ -50,6 +56,7 @@ async function main(): Promise<void> {
   const workerCount = numArg('worker-processes', layout.workers);
   const { prefix, schema, config, admin, database, ctx } = await createScratch();
   const children: ChildProcess[] = [];
+  const probeDir = mkdtempSync(join(tmpdir(), 'laurel-probe-'));
   try {
     await migrate(database.pool);
     const port = await freePort();
@@ -58,26 +65,25 @@ async function main(): Promise<void> {
     url.searchParams.set('options', `-c search_path=${schema}`);
     const env: NodeJS.ProcessEnv = {
       ...process.env, NODE_ENV: 'production', DATABASE_URL: url.toString(), QUEUE_PREFIX: prefix, PORT: String(port), BASE_URL: base,
-      LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '10000000', WEB_PROCESSES: '1', WORKER_PROCESSES: '1',
+      LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '10000000', WEB_PROCESSES: '1', WORKER_PROCESSES: '1', BENCH_PROBE_DIR: probeDir,
     };
+    const probe = ['--require', join(__dirname, 'probe.js')];
     spawnSync(process.execPath, [join(builtRoot, 'src', 'cli', 'main.js'), 'bootstrap'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
     const logs = join(projectRoot, '.data', 'bench-logs');
     mkdirSync(logs, { recursive: true });
-    const spawnLaurel = (role: 'web' | 'worker', n: number) => {
+    // The web role runs the jobs too when there are no worker processes (the combined layout).
+    const webRole = workerCount === 0 ? 'all' : 'web';
+    const spawnLaurel = (role: 'web' | 'worker' | 'all', n: number, extra: NodeJS.ProcessEnv = {}) => {
       // Logs go to files: a pipe through this process would stall Laurel whenever the stopwatch is busy.
       const log = openSync(join(logs, `pipeline-${role}-${n}.log`), 'w');
       // BENCH_PROFILE_DIR=dir writes a CPU profile of each Laurel process there (on exit).
       const profile = process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : [];
-      children.push(spawn(process.execPath, [...profile, join(builtRoot, 'src', 'main.js')], { env: { ...env, ROLE: role }, stdio: ['ignore', log, log] }));
+      children.push(spawn(process.execPath, [...probe, ...profile, join(builtRoot, 'src', 'main.js')], { env: { ...env, ROLE: role, ...extra }, stdio: ['ignore', log, log] }));
       closeSync(log);
     };
-    // Several web processes share the port (SO_REUSEPORT is not needed: each is its own listener
-    // only when there is one; with more, they run under node:cluster inside main.js).
-    if (webCount > 1) {
-      const log = openSync(join(logs, 'pipeline-web.log'), 'w');
-      children.push(spawn(process.execPath, [join(builtRoot, 'src', 'main.js')], { env: { ...env, ROLE: 'web', WEB_PROCESSES: String(webCount) }, stdio: ['ignore', log, log] }));
-      closeSync(log);
-    } else spawnLaurel('web', 0);
+    // Several web processes share the port under node:cluster inside main.js (as npm start runs them).
+    if (webCount > 1) spawnLaurel(webRole, 0, { WEB_PROCESSES: String(webCount), WORKER_PROCESSES: workerCount === 0 ? '0' : '1' });
+    else spawnLaurel(webRole, 0, workerCount === 0 ? { WORKER_PROCESSES: '0' } : {});
     for (let n = 1; n <= workerCount; n++) spawnLaurel('worker', n);
     for (let i = 0; i < 600 && (await fetch(`${base}/readyz`).catch(() => undefined))?.status !== 200; i++) await sleep(100);
 
@@ -101,6 +107,8 @@ async function main(): Promise<void> {
     if (created.status !== 201) throw new Error(`achievement: ${created.status} ${await created.text()}`);
 
     const agent = new Agent({ keepAlive: true, maxSockets: 256 });
+    const redisStats = createRedis(config.REDIS_URL, 'producer');
+    if (redisStats.status !== 'ready') await new Promise((resolve) => redisStats.once('ready', resolve));
     let learnerSeq = 0;
     for (const rate of rates) {
       const total = Math.round(rate * seconds);
@@ -143,6 +151,8 @@ async function main(): Promise<void> {
           req.end(d.body);
         });
       const m = measure();
+      const usage = cpuWindow();
+      const workBefore = await roundTrips(database.pool, redisStats);
       const start = performance.now();
       const firstSend = wallNow();
       const inflight: Promise<void>[] = [];
@@ -170,6 +180,9 @@ async function main(): Promise<void> {
         await sleep(200);
         rows = (await query()).rows;
       }
+      const cpu = usage.end();
+      const work = (await roundTrips(database.pool, redisStats)).since(workBefore, total);
+      const lastStored = Math.max(firstSend, ...rows.map((r) => Number(r.created_ms) || 0));
       const latencies = rows.flatMap((r) => (sentAt.has(r.lti_user_id) && r.credentials > 0 ? [Number(r.created_ms) - sentAt.get(r.lti_user_id)!] : [])).sort((a, b) => a - b);
       const stored = rows.filter((r) => r.credentials > 0).length;
       const duplicates = rows.filter((r) => r.awards > 1 || r.credentials > 1).length;
@@ -198,6 +211,7 @@ async function main(): Promise<void> {
       }
       const jobWaits = await queueWaits(prefix, config.REDIS_URL);
       process.stderr.write(`pipeline at ${rate}/s stages (p50/p99 ms): ${Object.entries(spans).map(([k, v]) => `${k} ${fmt(v)}`).join(', ')}; queue wait (processedOn - timestamp) / work (finishedOn - processedOn): ${jobWaits}\n`);
+      process.stderr.write(`pipeline at ${rate}/s processes (${Math.round((lastStored - firstSend) / 100) / 10} s from first send to last credential; CPU ms per event over ${total} events): ${processReport(probeDir, firstSend, lastStored, total)}; ${cpu(total)}; ${work}\n`);
       const failed = missing > 0 || duplicates > 0 || refused > 0;
       for (const [name, p] of [['pipeline.p50_ms', 50], ['pipeline.p90_ms', 90], ['pipeline.p99_ms', 99], ['pipeline.max_ms', 100]] as const) {
         m.emit(name, failed ? NaN : percentile(latencies, p), 'ms', params);
@@ -206,6 +220,7 @@ async function main(): Promise<void> {
       if (failed) process.stderr.write(`pipeline at ${rate}/s: ${missing} awarding events without a credential, ${refused} refused, ${duplicates} duplicates: no percentile reported\n`);
     }
     agent.destroy();
+    redisStats.disconnect();
   } finally {
     await Promise.all(children.map((child) => new Promise((resolve) => {
       if (child.exitCode !== null) return resolve(undefined);
@@ -214,7 +229,70 @@ async function main(): Promise<void> {
     })));
     await closeContext(ctx).catch(() => undefined);
     await dropScratch({ admin, schema, redisUrl: config.REDIS_URL, prefix });
+    rmSync(probeDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Work counted by the servers, robust to a busy machine where timings are not: PostgreSQL commits and
+ * statements-ish (transactions, rows written) and Redis commands, per event. The whole servers are
+ * counted (the bench's own polling too, a few per second).
+ */
+async function roundTrips(pool: import('pg').Pool, redis: ReturnType<typeof createRedis>) {
+  const { rows } = await pool.query<{ xact_commit: string; tup_inserted: string; tup_updated: string }>(
+    `select xact_commit, tup_inserted, tup_updated from pg_stat_database where datname = current_database()`);
+  const info = await redis.info('stats');
+  const commands = Number(/total_commands_processed:(\d+)/.exec(info)?.[1] ?? NaN);
+  const now = { commits: Number(rows[0]!.xact_commit), written: Number(rows[0]!.tup_inserted) + Number(rows[0]!.tup_updated), commands };
+  return {
+    ...now,
+    since(before: typeof now, events: number): string {
+      const per = (a: number, b: number) => Math.round(((a - b) / events) * 100) / 100;
+      // pg_stat_database is updated when a backend reports (at most every 500 ms idle): an approximation.
+      return `per event: postgres commits ${per(now.commits, before.commits)}, rows written ${per(now.written, before.written)}, redis commands ${per(now.commands, before.commands)}`;
+    },
+  };
+}
+
+/**
+ * CPU used from now until `end()`, as a share of one core (100% = one core busy): PostgreSQL and
+ * Redis (when npm run bench started private ones), this load generator, and the whole machine.
+ */
+function cpuWindow() {
+  const pgPids = postgresPids();
+  const sum = (pids: number[]) => pids.reduce((total, pid) => total + cpuMsOf(pid), 0);
+  const before = { pg: sum(pgPids), redis: sum(redisPids()), bench: process.cpuUsage(), machine: machineTicks(), at: performance.now() };
+  return {
+    end(): (events: number) => string {
+      const ms = performance.now() - before.at;
+      const bench = process.cpuUsage(before.bench);
+      const machine = machineTicks();
+      const busy = (machine.busy - before.machine.busy) / Math.max(1, machine.total - before.machine.total);
+      // postgresPids() again: backends that started during the window count from zero.
+      const pg = pgPids.length ? sum(postgresPids()) - before.pg : NaN;
+      const redis = redisPids().length ? sum(redisPids()) - before.redis : NaN;
+      return (events) => {
+        const show = (cpuMs: number) => (Number.isNaN(cpuMs) ? 'n/a' : `${Math.round((cpuMs / ms) * 100)}% (${Math.round((cpuMs / events) * 100) / 100} ms/event)`);
+        return `cpu (100% = one core) postgres ${show(pg)}, redis ${show(redis)}, load generator ${show((bench.user + bench.system) / 1000)}, `
+          + `machine ${Math.round(busy * availableParallelism() * 100)}% of ${availableParallelism() * 100}%`;
+      };
+    },
+  };
+}
+
+/** Per Laurel process (probe lines within [from, to]): mean CPU, CPU per event, and event-loop delay (median and worst of the per-second p99s, max). */
+function processReport(dir: string, from: number, to: number, events: number): string {
+  const parts: string[] = [];
+  for (const file of readdirSync(dir).sort()) {
+    const lines = readFileSync(join(dir, file), 'utf8').split('\n').filter(Boolean)
+      .map((l) => JSON.parse(l) as { t: number; role: string; cpu_ms: number; loop_p99_ms: number; loop_max_ms: number })
+      .filter((l) => l.t >= from && l.t <= to + 1000);
+    if (lines.length === 0) continue;
+    const p99s = lines.map((l) => l.loop_p99_ms).sort((a, b) => a - b);
+    const cpuMs = lines.reduce((sum, l) => sum + l.cpu_ms, 0);
+    parts.push(`${file.replace('.jsonl', '')} cpu ${Math.round(cpuMs / (lines.length * 10))}% (${Math.round((cpuMs / events) * 100) / 100} ms/event) loop delay p99 per second: median ${percentile(p99s, 50)} ms, worst ${p99s.at(-1)} ms (max ${Math.max(...lines.map((l) => l.loop_max_ms))} ms)`);
+  }
+  return parts.join('; ') || 'no probe lines';
 }
 
 const fmt = (values: number[]) => {

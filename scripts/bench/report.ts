@@ -10,7 +10,7 @@ export function loadNow(): number {
 export interface Measurement {
   /** Load average when `measure()` was called. */
   readonly loadStart: number;
-  emit(name: string, value: number, unit: string, params: Record<string, unknown>): void;
+  emit(name: string, value: number | null, unit: string, params: Record<string, unknown>): void;
 }
 
 /** Starts a measurement: call before the timed work, emit its lines when it ends. */

@@ -108,8 +108,9 @@ async function main(): Promise<void> {
     await redis.start();
     env.DATABASE_URL = pg.url;
     env.REDIS_URL = redis.url;
-    // The scaling bench attributes PostgreSQL's CPU time through its postmaster.
+    // The scaling and pipeline benches attribute PostgreSQL's and Redis's CPU time.
     env.BENCH_PG_DATA = pg.dataDir;
+    env.BENCH_REDIS_PID = String(redis.pid ?? '');
     cleanup = async () => {
       await redis.stop();
       pg.stop();

@@ -9,7 +9,7 @@
 //   scaling.credentials_per_s  params {workers, credentials, worker_cpu_ms_per_1k, postgres_cpu_ms_per_1k, cpu_busy_pct, ...}
 // Usage: node dist/scripts/bench/scaling.js [--max-workers 3] [--credentials 2000]
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { config as loadEnv } from 'dotenv';
@@ -18,49 +18,13 @@ import { closeContext } from '../../src/context';
 import { createManualCourse } from '../../src/courses';
 import { migrate } from '../../src/db';
 import { projectRoot } from '../../src/paths';
+import { cpuMsOf, machineTicks, postgresPids } from './cpu';
 import { measure, numArg } from './report';
 import { createScratch, dropScratch } from './scratch';
 
 /** The build this script belongs to (dist/, or another outDir), whose Laurel it runs. */
 const builtRoot = join(__dirname, '..', '..');
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const TICKS = 100; // USER_HZ on Linux
-
-/** CPU milliseconds (user + system) a process and its threads have used so far; 0 once gone. */
-function cpuMsOf(pid: number): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS;
-  } catch {
-    return 0;
-  }
-}
-
-/** The private PostgreSQL's processes (postmaster and its children), when its data directory is known. */
-function postgresPids(): number[] {
-  const dataDir = process.env.BENCH_PG_DATA;
-  if (!dataDir || !existsSync(join(dataDir, 'postmaster.pid'))) return [];
-  const postmaster = Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
-  const pids = [postmaster];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === postmaster) pids.push(Number(entry));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return pids;
-}
-
-/** Whole-machine busy CPU ticks and total ticks (all cores) from /proc/stat. */
-function machineTicks(): { busy: number; total: number } {
-  const cpu = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
-  const total = cpu.reduce((a, b) => a + b, 0);
-  return { busy: total - cpu[3]! - (cpu[4] ?? 0), total };
-}
 
 async function main(): Promise<void> {
   loadEnv({ path: join(projectRoot, '.env'), quiet: true });

@@ -83,6 +83,11 @@ export class PrivateRedis {
     return `redis://127.0.0.1:${this.port}`;
   }
 
+  /** The server's process id while it runs (benches attribute its CPU time). */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
   async start(): Promise<void> {
     const dir = join(this.root, 'redis');
     mkdirSync(dir, { recursive: true });

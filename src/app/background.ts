@@ -1,5 +1,6 @@
 import { startBadgesMaintenance } from '../badges';
 import type { AppContext } from '../context';
+import { startOutboxRelay } from '../domain-events';
 import { startEventsBackground, startParkedEventsSweep } from '../events';
 import { startLtiBackground } from '../lti';
 import { startReachSweep } from '../reach';
@@ -18,6 +19,8 @@ export const backgroundStarters: BackgroundStarter[] = [
   (ctx) => startBadgesMaintenance(ctx),
   (ctx) => startTranscriptsMaintenance(ctx),
   (ctx) => startReachSweep(ctx),
+  // Domain events recorded but not carried (Redis down, a process died after its commit).
+  (ctx) => startOutboxRelay({ db: ctx.database.db, queues: ctx.queues, logger: ctx.logger }, { intervalMs: ctx.config.EVENT_RELAY_INTERVAL_MS, graceMs: ctx.config.EVENT_RELAY_GRACE_MS }),
 ];
 
 export interface BackgroundTasks {

@@ -4,3 +4,4 @@
 export { createApp } from './web';
 export { jobs } from './worker-jobs';
 export { startBackgroundTasks, type BackgroundTasks } from './background';
+export { subscriptions, registerInTransactionPorts } from './subscribers';

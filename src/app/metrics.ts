@@ -33,6 +33,12 @@ export function createMetrics(ctx: AppContext) {
   });
   const errors = new Counter({ name: 'laurel_http_errors_total', help: 'Responses with status >= 500', registers: [registry] });
 
+  /** One answered request, for handlers outside express (the lean intake path): same histogram, same labels. */
+  const record = (props: { method: string; route: string; status: number; seconds: number }): void => {
+    httpDuration.observe({ method: props.method, route: props.route, status: String(props.status) }, props.seconds);
+    if (props.status >= 500) errors.inc();
+  };
+
   const observe: RequestHandler = (req, res, next) => {
     const end = httpDuration.startTimer();
     res.on('finish', () => {
@@ -52,5 +58,5 @@ export function createMetrics(ctx: AppContext) {
       next(error);
     }
   });
-  return { registry, observe, router };
+  return { registry, observe, record, router };
 }

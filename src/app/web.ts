@@ -8,6 +8,7 @@ import { errorHandler, notFound } from '../http';
 import { healthRouter } from './health';
 import { createMetrics } from './metrics';
 import { mountIntakeRoutes, mountRoutes } from './routes';
+import { registerInTransactionPorts } from './subscribers';
 import { queueDashboardRouter } from './queue-dashboard';
 import { FrameAncestors } from '../http';
 import { securityHeaders } from '../http';
@@ -18,11 +19,13 @@ const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
 /** The express application: foundation middleware, health, metrics, then every feature's routes. */
 export async function createApp(ctx: AppContext): Promise<Express> {
+  // Importing ./subscribers registers them already; called to say so where the app is built.
+  registerInTransactionPorts();
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', ctx.config.TRUST_PROXY);
   const metrics = createMetrics(ctx);
-  mountIntakeRoutes(app, ctx, { observe: metrics.observe });
+  mountIntakeRoutes(app, ctx, { observe: metrics.observe, record: metrics.record });
   app.use(
     pinoHttp({
       logger: ctx.logger,

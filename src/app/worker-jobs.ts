@@ -1,9 +1,10 @@
 import { issueCredentialJob } from '../badges';
-import { afterIssueJob, backfillAchievementJob, evaluateBatchJob, evaluateEventJob, fetchMoodleGradesJob, importGradebookJob, pollAgsAllJob, pollAgsJob } from '../events';
+import { backfillAchievementJob, evaluateBatchJob, evaluateEventJob, fetchMoodleGradesJob, importGradebookJob, pollAgsAllJob, pollAgsJob } from '../events';
 import { rosterSyncAllJob, rosterSyncJob } from '../lti';
 import type { JobDefinition } from '../queue';
 import { reachJobs } from '../reach';
 import { exportCourseJob } from '../transcripts';
+import { subscriptions } from './subscribers';
 
 /**
  * Every job type this codebase runs, in one explicit map (no discovery by file name).
@@ -13,7 +14,6 @@ export const jobs: JobDefinition<any>[] = [
   issueCredentialJob,
   evaluateEventJob,
   evaluateBatchJob,
-  afterIssueJob,
   backfillAchievementJob,
   pollAgsJob,
   pollAgsAllJob,
@@ -23,4 +23,6 @@ export const jobs: JobDefinition<any>[] = [
   rosterSyncAllJob,
   exportCourseJob,
   ...reachJobs,
+  // Domain events: each event's dispatch job and every subscriber's own job (src/app/subscribers.ts).
+  ...subscriptions.jobs(),
 ];

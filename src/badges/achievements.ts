@@ -3,8 +3,9 @@ import { findCourse, isUuid } from '../courses';
 import { audit } from '../audit';
 import { LaurelError } from '../errors';
 import type { AnyDb } from '../db';
-import { parseRuleNode, type OwnedRule } from '../rules';
-import { badgesDb, urls, type BadgesDeps, type BadgesHandle } from './deps';
+import { badgeImageFromDataUri, type BadgeImageType } from '../images';
+import { parseRuleNode } from '../rules';
+import { badgesDb, urls, type BadgesDeps } from './deps';
 import type { RuleSpec } from './schema';
 import type { AchievementStatus, AlignmentValue, BadgeTables, BadgesDb } from './tables';
 
@@ -74,21 +75,12 @@ function thresholdOf(rule: RuleSpec | undefined): number | null {
   return rule?.kind === 'score' ? (rule.minPercent ?? null) : null;
 }
 
-function parseImage(image: string | undefined): { bytes: Buffer | null; mime: 'image/png' | 'image/svg+xml' | null; url: string | null } {
+/** An image URL is kept as given; an uploaded one (data URI) is checked and sanitised like every upload. */
+function parseImage(image: string | undefined): { bytes: Buffer | null; mime: BadgeImageType | null; url: string | null } {
   if (!image) return { bytes: null, mime: null, url: null };
-  const match = /^data:(image\/(?:png|svg\+xml));base64,(.*)$/s.exec(image);
-  if (!match) return { bytes: null, mime: null, url: image };
-  const bytes = Buffer.from(match[2]!, 'base64');
-  const mime = match[1] as 'image/png' | 'image/svg+xml';
-  // The bytes are served back from our origin, so check they are what they claim to be.
-  const isPng = bytes.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
-  const isSvg = /^\s*(<\?xml[^>]*>\s*)?(<!--[\s\S]*?-->\s*)*<svg[\s>]/.test(bytes.toString('utf8', 0, 2048));
-  // DOCTYPE/ENTITY declarations serve no badge and are how XML entity attacks start: refuse them.
-  const hasDtd = mime === 'image/svg+xml' && /<!(DOCTYPE|ENTITY)/i.test(bytes.toString('utf8'));
-  if ((mime === 'image/png' && !isPng) || (mime === 'image/svg+xml' && (!isSvg || hasDtd))) {
-    throw new LaurelError('ERR_VALIDATION', 'The image is not a valid PNG or SVG.', { issues: [{ field: 'image', message: `content is not ${mime}` }] });
-  }
-  return { bytes, mime, url: null };
+  if (!image.startsWith('data:')) return { bytes: null, mime: null, url: image };
+  const checked = badgeImageFromDataUri(image);
+  return { bytes: checked.bytes, mime: checked.mime, url: null };
 }
 
 export async function listAchievements(deps: Pick<BadgesDeps, 'db'>, filter: { courseId?: string; issuerId?: string; status?: AchievementStatus; platformId?: string } = {}): Promise<AchievementRow[]> {
@@ -131,48 +123,4 @@ export async function courseIdOf(db: AnyDb, ref: { achievement: string } | { awa
     ? await badgesDb(db).selectFrom('achievements').select('course_id').where('id', '=', id).executeTakeFirst()
     : await badgesDb(db).selectFrom('awards').select('course_id').where('id', '=', id).executeTakeFirst();
   return row?.course_id;
-}
-
-/**
- * The published rules of these courses, parsed, by course id: what `rulesReadingBadge` (rules) answers
- * "which badges read this one" from. One statement for any number of courses.
- */
-export async function publishedRulesByCourse(db: BadgesHandle, courseIds: readonly string[]): Promise<Map<string, OwnedRule[]>> {
-  const byCourse = new Map<string, OwnedRule[]>();
-  const ids = [...new Set(courseIds)];
-  if (ids.length === 0) return byCourse;
-  const rows = await db
-    .selectFrom('achievements')
-    .select(['id', 'course_id', 'rule', 'rule_version'])
-    .where('course_id', 'in', ids)
-    .where('status', '=', 'published')
-    .where('rule', 'is not', null)
-    .execute();
-  for (const row of rows) {
-    const condition = parsedCondition(row.id, row.rule_version, row.rule);
-    if (!condition) continue;
-    const list = byCourse.get(row.course_id) ?? [];
-    list.push({ achievementId: row.id, condition });
-    byCourse.set(row.course_id, list);
-  }
-  return byCourse;
-}
-
-// A version's rule never changes: parse (zod) each once per process.
-const parsedConditions = new Map<string, OwnedRule['condition'] | null>();
-
-function parsedCondition(id: string, version: number, rule: unknown): OwnedRule['condition'] | undefined {
-  const key = `${id}@${version}`;
-  let condition = parsedConditions.get(key);
-  if (condition === undefined) {
-    try {
-      condition = parseRuleNode(typeof rule === 'string' ? JSON.parse(rule) : rule);
-    } catch {
-      // Stored rules were validated on save; one that no longer parses reads no badge.
-      condition = null;
-    }
-    if (parsedConditions.size >= 10_000) parsedConditions.clear();
-    parsedConditions.set(key, condition);
-  }
-  return condition ?? undefined;
 }

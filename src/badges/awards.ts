@@ -1,8 +1,9 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
 import { isUuid } from '../courses';
 import { audit } from '../audit';
+import { record, type Recorded } from '../domain-events';
 import { LaurelError } from '../errors';
-import { badgesDb, clock, type BadgesDeps, type BadgesHandle, type BadgesTrx } from './deps';
+import { badgesDb, carryAfterCommit, clock, type BadgesDeps, type BadgesHandle, type BadgesTrx } from './deps';
 import type { AwardSource, BadgeTables, EvidenceValue, BadgesDb } from './tables';
 import type { AnyDb } from '../db';
 
@@ -28,14 +29,21 @@ export interface AwardBadgeProps {
 export async function awardBadge(deps: BadgesDeps, props: AwardBadgeProps): Promise<{ award: AwardRow; created: boolean }> {
   if (!isUuid(props.achievementId) || !isUuid(props.learnerId)) throw new LaurelError('ERR_NOT_FOUND', 'No achievement or learner has this id.');
   const now = clock(deps);
-  return insertAward(deps, props, now).catch((error: unknown) => {
+  const { result, recorded } = await insertAward(deps, props, now).catch((error: unknown) => {
     // The learner id is checked by its foreign key, in the same statement as the insert.
     if ((error as { code?: string }).code === '23503') throw new LaurelError('ERR_NOT_FOUND', 'No learner has this id.', { cause: error, details: { learnerId: props.learnerId } });
     throw error;
   });
+  await carryAfterCommit(deps, recorded);
+  return result;
 }
 
-function insertAward(deps: BadgesDeps, props: AwardBadgeProps, now: Date): Promise<{ award: AwardRow; created: boolean }> {
+/** `award.made` for awards this transaction created, recorded with them. */
+function awardsMade(trx: BadgesHandle, awards: readonly AwardRow[]): Promise<Recorded> {
+  return record(trx, awards.map((a) => ({ name: 'award.made' as const, payload: { awardId: a.id, achievementId: a.achievement_id, courseId: a.course_id, learnerId: a.learner_id } })));
+}
+
+function insertAward(deps: BadgesDeps, props: AwardBadgeProps, now: Date): Promise<{ result: { award: AwardRow; created: boolean }; recorded: Recorded }> {
   return badgesDb(deps.db).transaction().execute(async (trx) => {
     // Insert-select: the achievement's course, publication and validity period are read in the same statement.
     const inserted = await trx
@@ -64,10 +72,10 @@ function insertAward(deps: BadgesDeps, props: AwardBadgeProps, now: Date): Promi
       .executeTakeFirst();
     if (inserted) {
       await audit<BadgesDb>(trx, { actor: props.actor, action: 'award.create', subjectType: 'award', subjectId: inserted.id, courseId: inserted.course_id, details: { achievementId: inserted.achievement_id, learnerId: inserted.learner_id, source: props.source } });
-      return { award: inserted, created: true };
+      return { result: { award: inserted, created: true }, recorded: await awardsMade(trx, [inserted]) };
     }
     const existing = await activeAward(trx, props.achievementId, props.learnerId);
-    if (existing) return { award: existing, created: false };
+    if (existing) return { result: { award: existing, created: false }, recorded: { rows: [] } };
     return explainRefusal(trx, props);
   });
 }
@@ -103,14 +111,16 @@ export async function awardBadges(deps: BadgesDeps, items: readonly AwardBadgePr
         details: JSON.stringify({ achievementId: award.achievement_id, learnerId: award.learner_id, source: award.source }),
       }))).execute();
     }
+    const recorded = await awardsMade(trx, inserted);
     const created = new Set(inserted.map((a) => key(a.achievement_id, a.learner_id)));
     const others = input.filter((i) => !created.has(key(i.achievement_id, i.learner_id)));
     const { rows: existing } = others.length
       ? await sql<AwardRow>`select * from awards where status <> 'revoked' and (achievement_id, learner_id) in (
           select * from unnest(${others.map((o) => o.achievement_id)}::uuid[], ${others.map((o) => o.learner_id)}::uuid[]))`.execute(trx)
       : { rows: [] as AwardRow[] };
-    return { inserted, existing };
+    return { inserted, existing, recorded };
   });
+  await carryAfterCommit(deps, rows.recorded);
   const found = new Map<string, { award: AwardRow; created: boolean }>();
   for (const award of rows.existing) found.set(key(award.achievement_id, award.learner_id), { award, created: false });
   for (const award of rows.inserted) found.set(key(award.achievement_id, award.learner_id), { award, created: true });
@@ -140,7 +150,8 @@ async function explainRefusal(db: BadgesHandle, props: AwardBadgeProps): Promise
 
 /**
  * Work other modules must do inside the revocation's transaction (e.g. src/wallets revoking the
- * holder-bound copies of the award's credential), so every copy is revoked in the same commit.
+ * holder-bound copies of the award's credential), so every copy is revoked in the same commit. A port,
+ * not a domain event: registered by the composition root (src/app/subscribers.ts) in every role.
  */
 export type AwardRevokedHook = (trx: BadgesTrx, award: { id: string; credentialId: string | null }) => Promise<void>;
 const revokedHooks: AwardRevokedHook[] = [];
@@ -161,14 +172,13 @@ export interface RevokeAwardProps {
  * transaction (so a verifier sees the revocation as soon as it commits) and writes the audit log.
  */
 export async function revokeAward(deps: BadgesDeps, props: RevokeAwardProps): Promise<AwardRow> {
-  const award = await revokeInTransaction(deps, props);
-  // After the commit: the gradebook and the learner's Moodle see the revocation. The revocation itself
-  // stands whatever happens here (a lost announcement leaves the gradebook stale, never the credential valid).
-  await deps.announce?.('award.revoked', { awardId: award.id, courseId: award.course_id, learnerId: award.learner_id }).catch(() => undefined);
+  const { award, recorded } = await revokeInTransaction(deps, props);
+  // `award.revoked` was recorded with the revocation: carried now, or by the relay if this fails.
+  await carryAfterCommit(deps, recorded);
   return award;
 }
 
-function revokeInTransaction(deps: BadgesDeps, props: RevokeAwardProps): Promise<AwardRow> {
+function revokeInTransaction(deps: BadgesDeps, props: RevokeAwardProps): Promise<{ award: AwardRow; recorded: Recorded }> {
   const now = clock(deps);
   return badgesDb(deps.db).transaction().execute(async (trx) => {
     const current = isUuid(props.awardId) ? await trx.selectFrom('awards').selectAll().where('id', '=', props.awardId).forUpdate().executeTakeFirst() : undefined;
@@ -188,24 +198,30 @@ function revokeInTransaction(deps: BadgesDeps, props: RevokeAwardProps): Promise
     }
     for (const hook of revokedHooks) await hook(trx, { id: award.id, credentialId: award.credential_id });
     await audit<BadgesDb>(trx, { actor: props.actor, action: 'award.revoke', subjectType: 'award', subjectId: award.id, courseId: award.course_id, details: { reason: props.reason, credentialId: award.credential_id } });
-    return award;
+    const recorded = await record(trx, [{ name: 'award.revoked', payload: { awardId: award.id, courseId: award.course_id, learnerId: award.learner_id } }]);
+    return { award, recorded };
   });
 }
 
 /**
- * Marks issued awards whose validity period has ended as expired; returns how many. Idempotent. With
- * `announce`, each newly expired award is published as `award.expired` (its gradebook score drops).
+ * Marks issued awards whose validity period has ended as expired; returns how many. Idempotent.
+ * Each newly expired award is published as `award.expired` (its gradebook score drops), recorded in
+ * the same transaction as the expiry.
  */
-export async function expireAwards(deps: Pick<BadgesDeps, 'db' | 'now' | 'announce'>): Promise<number> {
+export async function expireAwards(deps: Pick<BadgesDeps, 'db' | 'now' | 'events'>): Promise<number> {
   const now = clock(deps);
-  const rows = await badgesDb(deps.db)
-    .updateTable('awards')
-    .set({ status: 'expired', updated_at: now })
-    .where('status', '=', 'issued')
-    .where('expires_at', '<=', now)
-    .returning(['id', 'course_id', 'learner_id'])
-    .execute();
-  for (const row of rows) await deps.announce?.('award.expired', { awardId: row.id, courseId: row.course_id, learnerId: row.learner_id }).catch(() => undefined);
+  const { rows, recorded } = await badgesDb(deps.db).transaction().execute(async (trx) => {
+    const rows = await trx
+      .updateTable('awards')
+      .set({ status: 'expired', updated_at: now })
+      .where('status', '=', 'issued')
+      .where('expires_at', '<=', now)
+      .returning(['id', 'course_id', 'learner_id'])
+      .execute();
+    const recorded = await record(trx, rows.map((row) => ({ name: 'award.expired' as const, payload: { awardId: row.id, courseId: row.course_id, learnerId: row.learner_id } })));
+    return { rows, recorded };
+  });
+  await carryAfterCommit(deps, recorded);
   return rows.length;
 }
 
@@ -274,9 +290,11 @@ export async function awardStatusForShare(trx: AnyDb, awardId: string): Promise<
   return badgesDb(trx).selectFrom('awards').select(['status', 'expires_at']).where('id', '=', awardId).forShare().executeTakeFirst();
 }
 
-export async function activeAwardsOf<T>(db: Kysely<T>, learnerIds: readonly string[]): Promise<{ learnerId: string; achievementId: string; validUntil: Date | null }[]> {
+export async function activeAwardsOf<T>(db: Kysely<T>, learnerIds: readonly string[]): Promise<{ learnerId: string; achievementId: string; validUntil: Date | null; awardId: string; awardedAt: Date; unsigned: boolean; signed: boolean }[]> {
   if (learnerIds.length === 0) return [];
-  const { rows } = await sql<{ learner_id: string; achievement_id: string; expires_at: Date | null }>`
-    select learner_id, achievement_id, expires_at from awards where learner_id = any(${[...learnerIds]}::uuid[]) and status <> 'revoked'`.execute(db);
-  return rows.map((r) => ({ learnerId: r.learner_id, achievementId: r.achievement_id, validUntil: r.expires_at }));
+  const { rows } = await sql<{ id: string; learner_id: string; achievement_id: string; expires_at: Date | null; awarded_at: Date; unsigned: boolean; signed: boolean }>`
+    select id, learner_id, achievement_id, expires_at, awarded_at, (status = 'issued' and credential_id is null) as unsigned, (status = 'issued' and credential_id is not null) as signed
+    from awards where learner_id = any(${[...learnerIds]}::uuid[]) and status <> 'revoked'`.execute(db);
+  // unsigned: issued but without a credential yet (its issuing is in flight, or was lost with a crashed worker).
+  return rows.map((r) => ({ learnerId: r.learner_id, achievementId: r.achievement_id, validUntil: r.expires_at, awardId: r.id, awardedAt: r.awarded_at, unsigned: r.unsigned, signed: r.signed }));
 }

@@ -2,7 +2,6 @@ import type { Kysely } from 'kysely';
 import type { AppContext } from '../context';
 import { createCredentialPort } from './credentials-port';
 import type { BadgesDeps } from './deps';
-import { queueAnnouncer } from './announce';
 import type { CredentialPort } from './port';
 import { asTables } from '../db';
 
@@ -19,7 +18,7 @@ const cache = new WeakMap<AppContext, BadgesDeps>();
 export function badgesDepsFor(ctx: AppContext): BadgesDeps {
   let deps = cache.get(ctx);
   if (!deps) {
-    deps = { db: ctx.database.db, credentials: portFactory(ctx), baseUrl: ctx.config.BASE_URL, announce: queueAnnouncer(ctx.queues, ctx.logger) };
+    deps = { db: ctx.database.db, credentials: portFactory(ctx), baseUrl: ctx.config.BASE_URL, events: { db: ctx.database.db, queues: ctx.queues, logger: ctx.logger } };
     cache.set(ctx, deps);
   }
   return deps;

@@ -7,8 +7,7 @@ import {
   bakePng,
   bakeSvg,
   buildOpenBadgeCredential,
-  createSigner,
-  createVerifier,
+  credentialEngine,
   defaultBadgePng,
   defaultBadgeSvg,
   ensureDefaultIssuer,
@@ -20,9 +19,7 @@ import {
   type CredentialFacts,
   type StatusEntry,
   type StatusRange,
-  type CredentialSigner,
   type IssuerProfile,
-  type Verifier,
 } from '../credentials';
 import { createCredentialSignPool, defaultIssueSignThreads, type CredentialSignPool } from '../credentials';
 import { LaurelError } from '../errors';
@@ -41,21 +38,17 @@ export interface CredentialPortOptions {
 
 const PROFILE_CACHE_MS = 30_000;
 
-/** The badges port on the real credentials engine (src/credentials). Signer and verifier are made once. */
+/** The badges port on the real credentials engine (src/credentials): the process's one signer and verifier. */
 export function createCredentialPort(options: CredentialPortOptions): CredentialPort {
   const { db, config } = options;
-  let signer: Promise<CredentialSigner> | undefined;
   const signThreads = defaultIssueSignThreads(config);
   let pool: CredentialSignPool | undefined;
   const signOnThreads = (issuerId: string, unsigned: Record<string, unknown>) =>
     (pool ??= createCredentialSignPool({ threads: signThreads, config, schema: options.schema })).sign(issuerId, unsigned);
-  let verifier: Promise<Verifier> | undefined;
   let defaultIssuer: Promise<string> | undefined;
-  const signerOf = () => (signer ??= createSigner(db, config).catch((error: unknown) => {
-    signer = undefined;
-    throw error;
-  }));
-  const verifierOf = () => (verifier ??= signerOf().then((s) => createVerifier({ db, config, signer: s })));
+  const engine = credentialEngine({ db, config });
+  const signerOf = engine.signer;
+  const verifierOf = engine.verifier;
   // Issuer profiles change rarely (an admin edit); caching them saves a round trip per credential.
   const profiles = new Map<string, { profile: Promise<IssuerProfile>; at: number }>();
   const statusEntries = createStatusAllocator((issuerId, count) => reserveStatusRange(db, issuerId, count), config);
@@ -65,7 +58,7 @@ export function createCredentialPort(options: CredentialPortOptions): Credential
   const readyToIssue = (issuerId: string): Promise<unknown> => {
     let ready = issuing.get(issuerId);
     if (!ready) {
-      ready = issuerForIssuing(db, issuerId, config).then(() => signer && signer.then((s) => s.refresh(), () => undefined));
+      ready = issuerForIssuing(db, issuerId, config).then(() => engine.refresh());
       ready.catch(() => issuing.delete(issuerId));
       issuing.set(issuerId, ready);
     }
@@ -105,9 +98,16 @@ export function createCredentialPort(options: CredentialPortOptions): Credential
       const profile = await profileOf(facts.issuerId);
       const status = await statusEntries.take(facts.issuerId);
       const unsigned = buildOpenBadgeCredential(credentialFacts(config.BASE_URL, facts, profile, status));
-      // Off the event loop when threads are configured: this process may also be answering requests.
-      const signed = signThreads > 0 ? await signOnThreads(facts.issuerId, unsigned) : await (await signerOf()).sign(facts.issuerId, unsigned);
-      return { document: signed.credential, jws: signed.jws, keyIds: signed.keyIds, statusListId: status.listId, statusIndex: status.statusListIndex };
+      const entry = { statusListId: status.listId, statusIndex: status.statusListIndex };
+      if (signThreads > 0) {
+        // Off the event loop: this process may also be answering requests. The signed credential comes
+        // back as JSON, which is what the store sends; the object is parsed only if someone reads it.
+        const { documentJson, jws, keyIds } = await signOnThreads(facts.issuerId, unsigned);
+        let document: Record<string, unknown> | undefined;
+        return { get document() { return (document ??= JSON.parse(documentJson) as Record<string, unknown>); }, documentJson, jws, keyIds, ...entry };
+      }
+      const signed = await (await signerOf()).sign(facts.issuerId, unsigned);
+      return { document: signed.credential, jws: signed.jws, keyIds: signed.keyIds, ...entry };
     },
     async setRevoked(trx, entry, revoked) {
       await setStatus(trx, { listId: entry.listId, index: entry.index, revoked });

@@ -1,6 +1,6 @@
 import type { Kysely, Transaction } from 'kysely';
 import { asTables, type AnyDb } from '../db';
-import type { Announce } from './announce';
+import { carry, type CarryDeps, type Recorded } from '../domain-events';
 import type { CredentialPort } from './port';
 import type { BadgesDb } from './tables';
 
@@ -12,8 +12,12 @@ export interface BadgesDeps {
   baseUrl: string;
   /** Clock; injected so expiry and dates are testable. Default `() => new Date()`. */
   now?: () => Date;
-  /** Publishes `credential.issued` / `award.revoked` to whoever reacts (reach). Absent: nobody listens. */
-  announce?: Announce;
+  /**
+   * Carries the domain events badges records in its transactions (`award.made`, `award.revoked`,
+   * `award.expired`, `credential.issued`) to the queue right after the commit. Absent (tests that
+   * build deps by hand): the events are still recorded, and the relay carries them.
+   */
+  events?: CarryDeps;
 }
 
 export type BadgesHandle = Kysely<BadgesDb>;
@@ -33,3 +37,8 @@ export const urls = {
   achievement: (baseUrl: string, id: string) => `${baseUrl}/achievements/${id}`,
   achievementImage: (baseUrl: string, id: string) => `${baseUrl}/achievements/${id}/image`,
 };
+
+/** After the owner's commit: queue what it recorded now (the relay carries whatever this misses). */
+export async function carryAfterCommit(deps: Pick<BadgesDeps, 'events'>, recorded: Recorded): Promise<void> {
+  if (deps.events) await carry(deps.events, recorded);
+}

@@ -3,8 +3,7 @@ import { sql, type Selectable } from 'kysely';
 import { GroupCommit } from '../batching';
 import { isUuid } from '../courses';
 import { LaurelError } from '../errors';
-import { rulesReadingBadge } from '../rules';
-import { achievementImageUrl, publishedRulesByCourse, requiredPercentOf } from './achievements';
+import { achievementImageUrl, requiredPercentOf } from './achievements';
 import { badgesDb, clock, type BadgesDeps, type BadgesHandle } from './deps';
 import type { AwardFacts } from './port';
 import type { BadgeTables } from './tables';
@@ -33,14 +32,14 @@ export async function issueCredential(deps: BadgesDeps, props: { awardId: string
   const batch = batchesFor(db);
   const row = batch ? await batch.load.submit(props.awardId) : (await loadAwards(db, [props.awardId]))[0];
   if (!row) throw new LaurelError('ERR_NOT_FOUND', 'No award has this id.', { details: { awardId: props.awardId } });
-  const award: IssuedAward = { courseId: row.course_id, learnerId: row.learner_id, readByBadgeRules: row.read_by_badge_rules };
+  const award: IssuedAward = { courseId: row.course_id, learnerId: row.learner_id };
   if (row.credential_id) return { credential: await credentialById(db, row.credential_id), created: false, award };
   if (row.status === 'revoked') throw revoked(row.award_id);
 
   const facts = await factsOf(deps, row);
   const signed = await deps.credentials.sign(deps.db, facts);
   const toStore: CredentialToStore = {
-    id: facts.credentialId, award_id: row.award_id, issuer_id: facts.issuerId, document: signed.document, jws: signed.jws,
+    id: facts.credentialId, award_id: row.award_id, issuer_id: facts.issuerId, documentJson: signed.documentJson ?? JSON.stringify(signed.document), jws: signed.jws,
     status_list_id: signed.statusListId, status_index: signed.statusIndex, key_ids: signed.keyIds, issued_at: facts.validFrom, valid_until: facts.validUntil,
   };
   const stored = batch ? await batch.store.submit(toStore) : (await storeCredentials(db, [toStore]))[0];
@@ -55,15 +54,14 @@ export async function issueCredential(deps: BadgesDeps, props: { awardId: string
 export interface IssuedAward {
   courseId: string;
   learnerId: string;
-  /** Whether another published rule of the course names this award's achievement (badges from badges). */
-  readByBadgeRules: boolean;
 }
 
 interface CredentialToStore {
   id: string;
   award_id: string;
   issuer_id: string;
-  document: Record<string, unknown>;
+  /** The signed document as JSON: it goes into the statement as it is. */
+  documentJson: string;
   jws: string;
   status_list_id: string | null;
   status_index: number | null;
@@ -78,25 +76,54 @@ interface CredentialToStore {
  * credential and links it. Returns, per input, the stored row or undefined when its award was
  * signed or revoked meanwhile. Two inputs for one award make the statement fail on the unique
  * award_id; the batcher then stores each alone, and the second finds the award signed.
+ *
+ * The awards are found by primary key from an array of ids (not `in (select ... from input)`, which
+ * the planner may answer with a scan of all awards: it did in the bench, once per batch), and only
+ * what the database adds comes back (`created_at`): sending the signed documents back and parsing
+ * them again cost more than the insert.
  */
 async function storeCredentials(db: BadgesHandle, items: CredentialToStore[]): Promise<(CredentialRow | undefined)[]> {
-  const { rows } = await sql<CredentialRow>`
+  const awardIds = items.map((item) => item.award_id);
+  const { rows } = await sql<{ award_id: string; created_at: Date }>`
     with input as (
-      select * from jsonb_to_recordset(${JSON.stringify(items)}::jsonb) as x(
+      select * from jsonb_to_recordset(${recordsetJson(items)}::jsonb) as x(
         id uuid, award_id uuid, issuer_id text, document jsonb, jws text, status_list_id text, status_index integer, key_ids text[], issued_at timestamptz, valid_until timestamptz)
     ), locked as (
-      select id from awards where id in (select award_id from input) and credential_id is null and status <> 'revoked' order by id for update
+      select id from awards where id = any(${awardIds}::uuid[]) and credential_id is null and status <> 'revoked' order by id for update
     ), stored as (
       insert into credentials (id, award_id, issuer_id, document, jws, status_list_id, status_index, key_ids, issued_at, valid_until)
       select input.id, input.award_id, input.issuer_id, input.document, input.jws, input.status_list_id, input.status_index, input.key_ids, input.issued_at, input.valid_until
       from input join locked on locked.id = input.award_id
-      returning *
+      returning id, award_id, issued_at, created_at
     ), linked as (
       update awards set credential_id = stored.id, updated_at = stored.issued_at from stored where awards.id = stored.award_id
     )
-    select * from stored`.execute(db);
-  const byAward = new Map(rows.map((r) => [r.award_id, r]));
-  return items.map((item) => byAward.get(item.award_id));
+    select award_id, created_at from stored`.execute(db);
+  const created = new Map(rows.map((r) => [r.award_id, r.created_at]));
+  return items.map((item) => {
+    const createdAt = created.get(item.award_id);
+    return createdAt === undefined ? undefined : storedRow(item, createdAt);
+  });
+}
+
+/** The statement's JSON input: each item's columns with its document JSON spliced in, not re-serialised. */
+function recordsetJson(items: readonly CredentialToStore[]): string {
+  return `[${items.map(({ documentJson, ...columns }) => `${JSON.stringify(columns).slice(0, -1)},"document":${documentJson}}`).join(',')}]`;
+}
+
+/** The row as stored; its document is parsed from the JSON when first read (the issue job never reads it). */
+function storedRow({ documentJson, ...columns }: CredentialToStore, createdAt: Date): CredentialRow {
+  let document: Record<string, unknown> | undefined;
+  return {
+    ...columns,
+    created_at: createdAt,
+    get document() {
+      return (document ??= JSON.parse(documentJson) as Record<string, unknown>);
+    },
+    set document(value) {
+      document = value;
+    },
+  };
 }
 
 interface IssueBatches {
@@ -112,8 +139,10 @@ function batchesFor(db: BadgesHandle): IssueBatches | undefined {
   let found = batches.get(db);
   if (!found) {
     found = {
-      load: new GroupCommit((ids) => loadAwards(db, ids), { maxBatch: 100, maxInFlight: 4 }),
-      store: new GroupCommit((items) => storeCredentials(db, items), { maxBatch: 100, maxInFlight: 4 }),
+      // One batch in flight, and under load at most one every few ms: each statement is planned anew
+      // (~0.3 ms for these), so batches of a handful spent much of PostgreSQL's time planning.
+      load: new GroupCommit((ids) => loadAwards(db, ids), { maxBatch: 100, maxInFlight: 1, gatherMs: 5 }),
+      store: new GroupCommit((items) => storeCredentials(db, items), { maxBatch: 100, maxInFlight: 1, gatherMs: 10 }),
     };
     batches.set(db, found);
   }
@@ -146,9 +175,7 @@ async function loadAwards(db: BadgesHandle, awardIds: readonly string[]) {
     ])
     .where('awards.id', 'in', [...new Set(awardIds)])
     .execute();
-  // Which rules read a badge is the rules module's answer from the structured rule, not a text search.
-  const rules = await publishedRulesByCourse(db, rows.map((r) => r.course_id));
-  const byId = new Map(rows.map((r) => [r.award_id, { ...r, read_by_badge_rules: rulesReadingBadge(rules.get(r.course_id) ?? [], r.id).length > 0 }]));
+  const byId = new Map(rows.map((r) => [r.award_id, r]));
   return awardIds.map((id) => byId.get(id));
 }
 

@@ -18,7 +18,7 @@ export interface BadgesMaintenanceOptions {
  */
 export async function runBadgesMaintenance(ctx: AppContext, options: { now?: Date; pendingAfterMs?: number } = {}): Promise<{ expired: number; requeued: number }> {
   const now = options.now ?? new Date();
-  const expired = await expireAwards({ db: ctx.database.db, now: () => now, announce: badgesDepsFor(ctx).announce });
+  const expired = await expireAwards({ db: ctx.database.db, now: () => now, events: badgesDepsFor(ctx).events });
   const cutoff = new Date(now.getTime() - (options.pendingAfterMs ?? 60_000));
   const pending = await badgesDb(badgesDepsFor(ctx).db)
     .selectFrom('awards')

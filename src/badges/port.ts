@@ -79,6 +79,8 @@ export interface AwardFacts {
 
 export interface SignedCredential {
   document: Record<string, unknown>;
+  /** `JSON.stringify(document)` when the signer made it (signing threads): stored as it is, not serialised again. */
+  documentJson?: string;
   jws: string;
   keyIds: string[];
   statusListId: string | null;

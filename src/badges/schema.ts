@@ -80,24 +80,3 @@ export const revokeAwardBody = z.strictObject({ reason: z.string().trim().min(1)
 /** Payload of the `issue` job (BullMQ stores it as JSON). */
 export const issueCredentialPayload = z.strictObject({ awardId: z.uuid() });
 export type IssueCredentialPayload = z.infer<typeof issueCredentialPayload>;
-
-/**
- * `badges.after-issue` (queue `notify`): a credential was issued and a published rule of its course
- * reads its achievement ("badges from badges"), so the learner's rules are evaluated again. Named
- * here, performed by the events module (which owns rule evaluation).
- */
-export const AFTER_ISSUE_JOB = 'badges.after-issue';
-export const afterIssuePayload = z.strictObject({ awardId: z.uuid() });
-export type AfterIssuePayload = z.infer<typeof afterIssuePayload>;
-
-/**
- * Domain events on the `notify` queue, named here and performed by whoever reacts (the reach module:
- * gradebook feedback, email, Moodle notifications). `credential.issued` follows a stored credential;
- * `award.revoked` follows a committed revocation; `award.expired` an expiry the sweep recorded.
- */
-export const CREDENTIAL_ISSUED_JOB = 'credential.issued';
-export const AWARD_REVOKED_JOB = 'award.revoked';
-/** An award's validity period ended (found by the maintenance sweep). */
-export const AWARD_EXPIRED_JOB = 'award.expired';
-export const awardEventPayload = z.strictObject({ awardId: z.uuid(), courseId: z.uuid(), learnerId: z.uuid() });
-export type AwardEventPayload = z.infer<typeof awardEventPayload>;

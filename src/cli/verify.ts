@@ -1,8 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { createSigner, createVerifier, ensureDefaultIssuer } from '../credentials';
+import { credentialEngine, ensureDefaultIssuer } from '../credentials';
 import { isLaurelError } from '../errors';
-import { verificationContexts } from '../transcripts';
 import { fail, withDatabase } from './context';
 
 const MAX_FILE_BYTES = 10 * 1024 * 1024;
@@ -24,8 +23,8 @@ export function register(program: Command): void {
       const input = await readInput(file);
       const verified = await withDatabase(async ({ db }, config) => {
         await ensureDefaultIssuer(db, config);
-        const signer = await createSigner(db, config);
-        const verify = createVerifier({ db, config, signer, contexts: verificationContexts(config) });
+        // The one verifier: it reads the standards cache's contexts (CLR 2.0.1 among them) itself.
+        const verify = await credentialEngine({ db, config }).verifier();
         try {
           const result = await verify(input);
           if (options.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);

@@ -9,9 +9,10 @@ export const configSchema = z.object({
    * Process layout of `npm start` (src/layout.ts): how many web and worker processes the ROLE runs.
    * Unset: from the core count (one process on one core; else half the cores serve HTTP, the rest
    * run jobs). ROLE=web runs WEB_PROCESSES web processes, ROLE=worker WORKER_PROCESSES workers.
+   * WORKER_PROCESSES=0 (ROLE=all): no worker processes, the web processes run the jobs too.
    */
   WEB_PROCESSES: z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().min(1).max(64).optional()),
-  WORKER_PROCESSES: z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().min(1).max(64).optional()),
+  WORKER_PROCESSES: z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().min(0).max(64).optional()),
   /** HTTP port of the web role. */
   PORT: z.coerce.number({ error: 'must be a port number from 1 to 65535' }).int().min(1).max(65535, 'must be a port number from 1 to 65535').default(3000),
   /** Public origin of Laurel as LMSs and browsers reach it; issuer ids and credential URLs derive from it. */
@@ -75,7 +76,7 @@ export const configSchema = z.object({
   /** How long an export can be downloaded; its files are then deleted. */
   TRANSCRIPTS_EXPORT_TTL_HOURS: z.coerce.number().positive().max(24 * 30, 'must be at most 720 hours').default(24),
   /** Learners read and signed per batch by an export. */
-  TRANSCRIPTS_BATCH_SIZE: z.coerce.number().int().min(1).max(5000).default(200),
+  TRANSCRIPTS_BATCH_SIZE: z.coerce.number().int().min(1).max(5000).default(50),
   /**
    * Worker threads that sign badge credentials (0 = on the calling thread). Signing is CPU-bound; on
    * threads it stays off the event loop that answers requests and reads the database. Default: the

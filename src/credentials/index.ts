@@ -72,6 +72,7 @@ export {
   type VerifyDeps,
 } from './verify';
 export { createVerifier, defaultSchemaLoader, type Verifier, type VerifierOptions } from './verifier';
+export { credentialEngine, credentialEngineFor, type CredentialEngine, type CredentialEngineProps } from './engine';
 export { createSchemaValidator, directorySchemaLoader, standardsSchemaLoader, type SchemaLoader, type SchemaValidator } from './schema';
 export { createDocumentLoader, builtInContexts, type ContextMap } from './contexts';
 export type { PublicJwk, KeyAlgorithm } from './tables';

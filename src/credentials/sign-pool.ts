@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Config } from '../config';
 import { LaurelError } from '../errors';
-import type { SignedOutput } from './signer';
+import type { SerializedSignedOutput } from './signer';
 
 /** What a signing thread needs to build its own signer (it reads the issuer's keys itself). */
 export interface CredentialSignWorkerData {
@@ -12,8 +12,12 @@ export interface CredentialSignWorkerData {
   schema?: string;
 }
 
-export type CredentialSignRequest = { id: number; issuerId: string; unsigned: Record<string, unknown> };
-export type CredentialSignResponse = { id: number; output: SignedOutput } | { id: number; error: { message: string; code?: string } };
+/**
+ * Credentials cross between threads as JSON strings, not objects: a string is copied as it is, while
+ * structured cloning walks the document twice per direction; the JSON is what the database gets anyway.
+ */
+export type CredentialSignRequest = { id: number; issuerId: string; unsignedJson: string };
+export type CredentialSignResponse = { id: number; output: SerializedSignedOutput } | { id: number; error: { message: string; code?: string } };
 
 /** Threads by default: the cores, at most 4; none when running from sources (no .js entry point). */
 export function defaultIssueSignThreads(config: Pick<Config, 'ISSUE_SIGN_THREADS'>): number {
@@ -22,7 +26,7 @@ export function defaultIssueSignThreads(config: Pick<Config, 'ISSUE_SIGN_THREADS
 }
 
 export interface CredentialSignPool {
-  sign(issuerId: string, unsigned: Record<string, unknown>): Promise<SignedOutput>;
+  sign(issuerId: string, unsigned: Record<string, unknown>): Promise<SerializedSignedOutput>;
   close(): Promise<void>;
 }
 
@@ -34,7 +38,7 @@ export interface CredentialSignPool {
 export function createCredentialSignPool(props: { threads: number; config: Config; schema?: string }): CredentialSignPool {
   if (props.threads < 1) throw new TypeError('threads must be at least 1');
   const workerData: CredentialSignWorkerData = { config: props.config, schema: props.schema };
-  const pending = new Map<number, { resolve: (v: SignedOutput) => void; reject: (e: Error) => void; worker: number }>();
+  const pending = new Map<number, { resolve: (v: SerializedSignedOutput) => void; reject: (e: Error) => void; worker: number }>();
   const load: number[] = [];
   const workers: Worker[] = [];
   let nextId = 1;
@@ -67,7 +71,7 @@ export function createCredentialSignPool(props: { threads: number; config: Confi
       workers[target]!.ref();
       return new Promise((resolve, reject) => {
         pending.set(id, { resolve, reject, worker: target });
-        workers[target]!.postMessage({ id, issuerId, unsigned } satisfies CredentialSignRequest);
+        workers[target]!.postMessage({ id, issuerId, unsignedJson: JSON.stringify(unsigned) } satisfies CredentialSignRequest);
       });
     },
     async close() {

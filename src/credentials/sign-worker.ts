@@ -24,7 +24,7 @@ parentPort!.on('message', (request: CredentialSignRequest) => {
 
 async function signOne(request: CredentialSignRequest): Promise<void> {
   try {
-    const output = await (await signerOf()).sign(request.issuerId, request.unsigned);
+    const output = await (await signerOf()).signSerialized(request.issuerId, request.unsignedJson);
     parentPort!.postMessage({ id: request.id, output } satisfies CredentialSignResponse);
   } catch (error) {
     parentPort!.postMessage({ id: request.id, error: { message: (error as Error).message, code: isLaurelError(error) ? error.code : undefined } } satisfies CredentialSignResponse);

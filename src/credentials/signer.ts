@@ -6,7 +6,7 @@ import { createCanonizer, type Canonizer } from './canonize';
 import { createDocumentLoader, knownContextUrls, type ContextMap } from './contexts';
 import { createDataIntegrityProof, w3cDate } from './data-integrity';
 import { getIssuer } from './issuers';
-import { signVcJwt } from './jwt';
+import { appendMembers, signVcJwt, signVcJwtOfJson } from './jwt';
 import { keyEncryptionKey, loadKey, on, type LoadedKey } from './keys';
 
 export interface SignedOutput {
@@ -18,9 +18,24 @@ export interface SignedOutput {
   keyIds: string[];
 }
 
+/** `SignedOutput` with the signed credential as JSON (what crosses between threads and goes to the database). */
+export interface SerializedSignedOutput {
+  /** JSON of the credential with `proof` as an array holding the DataIntegrityProof. */
+  documentJson: string;
+  jws: string;
+  keyIds: string[];
+}
+
 export interface CredentialSigner {
   /** Both proofs: Data Integrity first, then the VC-JWT of the DI-signed credential. */
   sign(issuerId: string, unsigned: UnsignedCredential | Record<string, unknown>): Promise<SignedOutput>;
+  /**
+   * `sign` for a credential that arrives and leaves as JSON (`unsignedJson` = `JSON.stringify` of an
+   * unsigned credential): the signed JSON is the unsigned JSON with the proof appended and the VC-JWT
+   * payload that with the claims appended, so the document is serialised once, by the caller. The
+   * result is byte for byte `JSON.stringify` of what `sign` returns.
+   */
+  signSerialized(issuerId: string, unsignedJson: string): Promise<SerializedSignedOutput>;
   /** Data Integrity proof only (status list credentials, CLR). */
   signDataIntegrity(issuerId: string, unsigned: Record<string, unknown>): Promise<Record<string, unknown>>;
   /**
@@ -95,14 +110,36 @@ export async function createSigner<T>(db: Kysely<T>, config: Config, options: Si
     return { ...document, proof: [proof] };
   }
 
+  async function sign(issuerId: string, unsigned: Record<string, unknown>): Promise<SignedOutput> {
+    const credential = await signDataIntegrity(issuerId, unsigned);
+    const keys = await keysFor(issuerId);
+    const jws = await signVcJwt(credential, { kid: keys.rsa.id, privateKey: keys.rsa.privateKey });
+    return { credential, jws, keyIds: [keys.ed25519.id, keys.rsa.id] };
+  }
+
   return {
     canonizer,
     signDataIntegrity,
-    async sign(issuerId, unsigned) {
-      const credential = await signDataIntegrity(issuerId, unsigned);
+    sign,
+    async signSerialized(issuerId, unsignedJson) {
+      const unsigned = JSON.parse(unsignedJson) as Record<string, unknown>;
+      if (Object.hasOwn(unsigned, 'proof')) {
+        // A proof to replace: the JSON changes in place, so take the general path.
+        const signed = await sign(issuerId, unsigned);
+        return { documentJson: JSON.stringify(signed.credential), jws: signed.jws, keyIds: signed.keyIds };
+      }
       const keys = await keysFor(issuerId);
-      const jws = await signVcJwt(credential, { kid: keys.rsa.id, privateKey: keys.rsa.privateKey });
-      return { credential, jws, keyIds: [keys.ed25519.id, keys.rsa.id] };
+      assertIssuer(unsigned, keys.did);
+      const proof = await createDataIntegrityProof({
+        document: unsigned,
+        key: { verificationMethod: keys.ed25519.id, privateKey: keys.ed25519.privateKey },
+        created: w3cDate(now()),
+        canonizer,
+      });
+      const credential = { ...unsigned, proof: [proof] };
+      const documentJson = appendMembers(unsignedJson, { proof: credential.proof });
+      const jws = await signVcJwtOfJson(credential, documentJson, { kid: keys.rsa.id, privateKey: keys.rsa.privateKey });
+      return { documentJson, jws, keyIds: [keys.ed25519.id, keys.rsa.id] };
     },
     async signJwt(issuerId, unsigned) {
       const keys = await keysFor(issuerId);

@@ -101,8 +101,19 @@ const MULTIPLIER = 2654435761n; // odd prime: a bijection modulo any size it doe
  */
 export function scatter(n: number, size: number, listId: string): number {
   if (size % Number(MULTIPLIER) === 0) return n;
-  const offset = BigInt(createHash('sha256').update(listId).digest().readUInt32BE(0));
-  return Number((BigInt(n) * MULTIPLIER + offset) % BigInt(size));
+  return Number((BigInt(n) * MULTIPLIER + offsetOf(listId)) % BigInt(size));
+}
+
+/** A list's offset, hashed once per list rather than once per credential (bounded cache). */
+const offsets = new Map<string, bigint>();
+function offsetOf(listId: string): bigint {
+  let offset = offsets.get(listId);
+  if (offset === undefined) {
+    if (offsets.size >= 1024) offsets.clear();
+    offset = BigInt(createHash('sha256').update(listId).digest().readUInt32BE(0));
+    offsets.set(listId, offset);
+  }
+  return offset;
 }
 
 /** Sets (revoked) or clears a bit. Bit 0 is the most significant bit of byte 0 (spec order). */

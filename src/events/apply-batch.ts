@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import { ensureAssignment } from './apply';
 import { normalisedEventSchema, type NormalisedEvent } from './model';
+import { upsertScores } from './score-upsert';
 import type { EventsDb } from './tables';
 import { asTables } from '../db';
 
@@ -49,33 +50,22 @@ export async function applyScoreEvents<T>(dbAny: Kysely<T>, props: { eventIds: r
     scores.push({ eventId: row.id, courseId: row.course_id, learnerId: row.learner_id, event: parsed.data });
   }
   if (scores.length === 0) return { learners: [], individually, skipped };
+  // In the order given (the intake's), not the database's: of two scores with one occurredAt the first stays.
+  const position = new Map(props.eventIds.map((id, i) => [id, i]));
+  scores.sort((a, b) => position.get(a.eventId)! - position.get(b.eventId)!);
 
   await db.transaction().execute(async (trx) => {
     const assignments = await resolveAssignments(trx, scores);
-    // The newest event per (learner, assignment) within the batch; the statement's WHERE decides
-    // against what is stored. Sorted, so concurrent batches lock rows in one order (no deadlock).
-    const newest = new Map<string, ScoreRow & { assignmentId: string; maximum: number | null }>();
-    for (const score of scores) {
+    // One row per event, in arrival order; upsertScores keeps the newest per (learner, assignment).
+    await upsertScores(trx, scores.map((score) => {
       const assignment = assignments.get(assignmentKey(score))!;
-      const key = `${score.courseId}/${score.learnerId}/${assignment.id}`;
-      const current = newest.get(key);
-      if (current && Date.parse(current.event.occurredAt) >= Date.parse(score.event.occurredAt)) continue;
       // Submission events carry no maximum: fall back to the assignment's points possible.
       const maximum = score.event.scoreMaximum ?? (assignment.points_possible === null ? null : Number(assignment.points_possible));
-      newest.set(key, { ...score, assignmentId: assignment.id, maximum });
-    }
-    const ordered = [...newest.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, row]) => row);
-    const col = <V>(pick: (row: (typeof ordered)[number]) => V) => ordered.map(pick);
-    await sql`
-      insert into learner_scores (course_id, learner_id, assignment_id, score_given, score_maximum, excused, missing, occurred_at, event_id)
-      select * from unnest(${col((r) => r.courseId)}::uuid[], ${col((r) => r.learnerId)}::uuid[], ${col((r) => r.assignmentId)}::uuid[],
-                           ${col((r) => r.event.scoreGiven)}::numeric[], ${col((r) => r.maximum)}::numeric[], ${col((r) => r.event.excused)}::boolean[],
-                           ${col((r) => r.event.missing)}::boolean[], ${col((r) => r.event.occurredAt)}::timestamptz[], ${col((r) => r.eventId)}::uuid[])
-      on conflict (course_id, learner_id, assignment_id) do update set
-        score_given = excluded.score_given, score_maximum = excluded.score_maximum, excused = excluded.excused,
-        missing = excluded.missing, occurred_at = excluded.occurred_at, event_id = excluded.event_id, updated_at = now()
-      -- Newest occurredAt wins: an older event delivered late changes nothing.
-      where learner_scores.occurred_at < excluded.occurred_at`.execute(trx);
+      return {
+        courseId: score.courseId, learnerId: score.learnerId, assignmentId: assignment.id, scoreGiven: score.event.scoreGiven, scoreMaximum: maximum,
+        excused: score.event.excused, missing: score.event.missing, occurredAt: score.event.occurredAt, eventId: score.eventId,
+      };
+    }));
     const ids = scores.map((s) => s.eventId).sort();
     await sql`
       update score_events set status = 'processed', processed_at = now(), attempts = attempts + 1, error = null

@@ -3,10 +3,11 @@ import { normalisedEventSchema, type NormalisedEvent } from './model';
 import type { EventsDb } from './tables';
 import { getEvent } from './inbox';
 import { asTables } from '../db';
+import { upsertScores } from './score-upsert';
 
 /**
  * Applies one inbox event to the course state: assignment events create, rename or delete the
- * assignment; score events update `learner_scores` where the newest `occurredAt` wins. Idempotent:
+ * assignment; score events update `learner_scores` through `upsertScores` (the newest `occurredAt` wins). Idempotent:
  * a redelivered job finds the event processed, or re-applies it without effect.
  */
 
@@ -40,37 +41,12 @@ export async function applyEvent<T>(dbAny: Kysely<T>, props: { eventId: string }
     const assignment = await ensureAssignment(trx, courseId, event);
     // Submission events carry no maximum: fall back to the assignment's points possible.
     const maximum = event.scoreMaximum ?? (assignment.points_possible === null ? null : Number(assignment.points_possible));
-    const result = await trx
-      .insertInto('learner_scores')
-      .values({
-        course_id: courseId,
-        learner_id: row.learner_id,
-        assignment_id: assignment.id,
-        score_given: event.scoreGiven,
-        score_maximum: maximum,
-        excused: event.excused,
-        missing: event.missing,
-        occurred_at: new Date(event.occurredAt),
-        event_id: row.id,
-      })
-      // Newest occurredAt wins: an older event delivered late changes nothing.
-      .onConflict((oc) =>
-        oc
-          .columns(['course_id', 'learner_id', 'assignment_id'])
-          .doUpdateSet((eb) => ({
-            score_given: eb.ref('excluded.score_given'),
-            score_maximum: eb.ref('excluded.score_maximum'),
-            excused: eb.ref('excluded.excused'),
-            missing: eb.ref('excluded.missing'),
-            occurred_at: eb.ref('excluded.occurred_at'),
-            event_id: eb.ref('excluded.event_id'),
-            updated_at: sql`now()`,
-          }))
-          .where('learner_scores.occurred_at', '<', (eb) => eb.ref('excluded.occurred_at')),
-      )
-      .executeTakeFirst();
+    const changed = await upsertScores(trx, [{
+      courseId, learnerId: row.learner_id, assignmentId: assignment.id, scoreGiven: event.scoreGiven, scoreMaximum: maximum,
+      excused: event.excused, missing: event.missing, occurredAt: event.occurredAt, eventId: row.id,
+    }]);
     await markProcessed(trx, row.id);
-    return { kind: 'score' as const, courseId, learnerId: row.learner_id, assignmentId: assignment.id, changed: Number(result.numInsertedOrUpdatedRows ?? 0n) > 0 };
+    return { kind: 'score' as const, courseId, learnerId: row.learner_id, assignmentId: assignment.id, changed: changed > 0 };
   });
 }
 

@@ -130,6 +130,8 @@ export const backfillPayload = z.object({ achievementId: z.uuid() });
 export const backfillAchievementJob = defineJob<z.infer<typeof backfillPayload>>({
   name: 'events.backfill',
   queue: 'evaluate',
+  // Minutes long on a large course: while it runs, notifications must not be held back.
+  lane: 'background',
   schema: backfillPayload,
   async perform(payload, run) {
     return backfillAchievement(run.ctx, { achievementId: payload.achievementId, now: new Date(), onProgress: (p) => run.progress({ ...p }) });

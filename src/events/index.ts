@@ -21,8 +21,8 @@ export { findEventSource, rotateSourceSecret, deleteEventSource, openSourceSecre
 export { storeEvent, getEvent, findStalledEvents, type ScoreEventRow, type StoreEventResult } from './inbox';
 export { ingestCanvasDelivery, ingestMoodleDelivery, ingestApiEvent, type IngestResult } from './ingest';
 export { applyEvent, type ApplyOutcome } from './apply';
-export { aliasesOf, evaluateLearner, loadFacts, type Awarder, type AwardRequest } from './evaluate-learner';
-export { afterIssueJob } from './jobs/after-issue';
+export { aliasesOf, evaluateLearner, loadFacts, UNSIGNED_AWARD_RETRY_MS, type Awarder, type AwardRequest, type IssueMode } from './evaluate-learner';
+export { reevaluateAfterAward } from './badge-rules';
 export { evaluateBatchJob, evaluateEventJob, enqueueEvaluation, EVALUATE_BATCH_JOB, EVALUATE_EVENT_JOB } from './jobs/evaluate';
 export { processParkedEvents, sweepParkedEvents, startParkedEventsSweep } from './parked';
 export { signMoodleBody, verifyMoodleSignature } from './verify/moodle-hmac';

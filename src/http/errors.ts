@@ -1,6 +1,6 @@
 import type { ErrorRequestHandler, Request, RequestHandler } from 'express';
 import { LaurelError, type LaurelErrorCode } from '../errors';
-import { createLogger } from '../log';
+import { createLogger, type Logger } from '../log';
 import { renderPage } from './views';
 
 // Used only when a request bypassed pino-http (never in the real app).
@@ -57,33 +57,52 @@ function normalise(error: unknown): LaurelError {
 
 export const notFound: RequestHandler = (_req, _res, next) => next(new LaurelError('ERR_NOT_FOUND'));
 
+/** An error as the client sees it: its status, our code, and the RFC 9457 problem document. */
+export interface Problem {
+  status: number;
+  error: LaurelError;
+  document: Record<string, unknown>;
+}
+
+/** Builds the problem document of any thrown value (the one mapping, for express and the lean intake path). */
+export function problemOf(error: unknown, requestId: string | undefined): Problem {
+  const problem = normalise(error);
+  const status = statusOf(problem.code);
+  const document = {
+    type: `urn:laurel:problem:${problem.code.toLowerCase()}`,
+    title: titleOf(status),
+    status,
+    detail: problem.message,
+    code: problem.code,
+    instance: requestId ? `urn:laurel:request:${requestId}` : undefined,
+    ...(problem.issues.length ? { errors: problem.issues } : {}),
+    ...problem.details,
+  };
+  return { status, error: problem, document };
+}
+
+/** The log line of a refusal (warn) or a failure of ours (error, with its cause). */
+export function logProblem(log: Pick<Logger, 'warn' | 'error'>, { status, error }: Problem): void {
+  if (status >= 500) log.error({ err: error.cause ?? error, code: error.code }, error.message);
+  else log.warn({ code: error.code, reason: error.message, issues: error.issues.length ? error.issues : undefined }, 'request refused');
+}
+
 /**
  * The one place errors become responses: RFC 9457 problem JSON or a friendly page, never a stack
  * trace. Internal errors are logged with their cause and the request id the client sees.
  */
 export const errorHandler: ErrorRequestHandler = (error, req, res, _next) => {
-  const problem = normalise(error);
-  const status = statusOf(problem.code);
-  const log = req.log ?? fallbackLog;
-  if (status >= 500) log.error({ err: problem.cause ?? problem, code: problem.code }, problem.message);
-  else log.warn({ code: problem.code, reason: problem.message, issues: problem.issues.length ? problem.issues : undefined }, 'request refused');
+  const requestId = String(req.id ?? '');
+  const answer = problemOf(error, requestId);
+  const { status, error: problem } = answer;
+  logProblem(req.log ?? fallbackLog, answer);
   if (res.headersSent) return res.end();
   // RFC 6749 section 5.2: a failed client authentication is challenged with the scheme the client used.
   if (problem.details.error === 'invalid_client') res.set('WWW-Authenticate', 'Basic realm="laurel"');
   else if (problem.code === 'ERR_UNAUTHENTICATED' && req.headers.authorization !== undefined) res.set('WWW-Authenticate', 'Bearer error="invalid_token"');
   else if (problem.code === 'ERR_UNAUTHENTICATED') res.set('WWW-Authenticate', 'Bearer');
-  const requestId = String(req.id ?? '');
   if (wantsJson(req)) {
-    res.status(status).type('application/problem+json').json({
-      type: `urn:laurel:problem:${problem.code.toLowerCase()}`,
-      title: titleOf(status),
-      status,
-      detail: problem.message,
-      code: problem.code,
-      instance: requestId ? `urn:laurel:request:${requestId}` : undefined,
-      ...(problem.issues.length ? { errors: problem.issues } : {}),
-      ...problem.details,
-    });
+    res.status(status).type('application/problem+json').json(answer.document);
     return;
   }
   renderPage(res.status(status), 'error', { title: titleOf(status), status, message: problem.message, requestId });

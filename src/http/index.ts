@@ -6,7 +6,7 @@ export { validateBody, validateQuery, handle } from './validate';
 export { publicRateLimit, type RateLimitOptions } from './rate-limit';
 export { lazyRateLimit } from './lazy-rate-limit';
 export { renderPage, renderToString, type PageData } from './views';
-export { statusOf, errorHandler, notFound } from './errors';
+export { statusOf, errorHandler, notFound, logProblem, problemOf } from './errors';
 export { issueOperatorSession, readOperatorSession, requireOperator } from './admin-session';
 export { declare, declaredPermission, permit, publicRoute, type Declared } from './permission';
 export { protocolError, openCors, validateProtocolBody } from './protocol-error';

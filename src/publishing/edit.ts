@@ -3,9 +3,9 @@ import type { AppContext } from '../context';
 import { audit } from '../audit';
 import type { AlignmentValue } from '../badges';
 import { LaurelError } from '../errors';
+import { badgeImageFromDataUri } from '../images';
 import { backfillAchievementJob } from '../events';
 import { parseRuleNode, type RuleNode } from '../rules';
-import { checkBadgeImage } from './images';
 import type { PublishingDb } from './tables';
 import { asTables } from '../db';
 
@@ -32,7 +32,8 @@ export interface BadgeChanges {
 export async function updateAchievement(ctx: AppContext, props: { achievementId: string; changes: BadgeChanges; actor: string; now: Date }): Promise<{ ruleChanged: boolean; version: number }> {
   const { changes } = props;
   const rule = changes.rule === null ? null : parseRuleNode(changes.rule);
-  const image = changes.image === undefined ? undefined : imageOf(changes.image);
+  // Checked again here, whoever the caller is: these bytes are served from Laurel's origin.
+  const image = changes.image === undefined ? undefined : badgeImageFromDataUri(changes.image);
   const result = await on(ctx.database.db).transaction().execute(async (trx) => {
     const current = await trx.selectFrom('achievements').select(['id', 'status', 'rule', 'rule_version', 'course_id']).where('id', '=', props.achievementId).forUpdate().executeTakeFirst();
     if (!current) throw new LaurelError('ERR_NOT_FOUND', 'No achievement has this id.');
@@ -64,13 +65,6 @@ export async function updateAchievement(ctx: AppContext, props: { achievementId:
     await ctx.queues.enqueue(backfillAchievementJob, { achievementId: props.achievementId }, { jobId: `backfill-${props.achievementId}-v${result.version}` });
   }
   return { ruleChanged: result.ruleChanged, version: result.version };
-}
-
-function imageOf(dataUri: string): { bytes: Buffer; mime: 'image/png' | 'image/svg+xml' } {
-  const match = /^data:image\/(?:png|svg\+xml);base64,([A-Za-z0-9+/]+=*)$/.exec(dataUri);
-  if (!match) throw new TypeError('updateAchievement: image must be a base64 PNG/SVG data URI');
-  // Checked again here, whoever the caller is: these bytes are served from Laurel's origin.
-  return checkBadgeImage(Buffer.from(match[1]!, 'base64'));
 }
 
 function canonical(value: unknown): string {

@@ -2,7 +2,6 @@
 // version bump and an audit entry, backfill, manual awards from the roster, visibility) and their read models.
 export { dryRunAchievement, publishAchievement, archiveAchievement, rerunBackfill, awardToRosterLearner, setAwardVisibility, type DryRunResult, type PublishProps } from './publish';
 export { courseBadgeCounts, learnerBadges, type BadgeCounts, type EarnedBadge, type PendingBadge } from './overview';
-export { sanitiseSvg, checkBadgeImage, MAX_BADGE_IMAGE_BYTES, type BadgeImage } from './images';
 export { updateAchievement, type BadgeChanges } from './edit';
 export {
   listTierGroups, tierGroupOf, validateTiers, createTieredBadge, saveTieredBadge, dryRunTierGroup, publishTierGroup, tierAchievementName,

@@ -28,6 +28,21 @@ export interface JobDefinition<P = unknown> {
   perform(payload: P, run: JobRun): Promise<unknown>;
   /** Overrides of the default attempts/backoff/retention for this job type. */
   options?: JobsOptions;
+  /**
+   * `foreground`: on the grade-to-badge path (default for the evaluate and issue queues); while one
+   * runs, `background` jobs (default for every other queue) starting in the same process wait for
+   * the process to be free of them, up to BACKGROUND_MAX_WAIT_MS (src/queue/workers.ts).
+   */
+  lane?: JobLane;
+}
+
+export type JobLane = 'foreground' | 'background';
+
+/** The queues whose jobs are on the grade-to-badge path unless a job says otherwise. */
+export const FOREGROUND_QUEUES: readonly QueueName[] = ['evaluate', 'issue'];
+
+export function laneOf(job: Pick<JobDefinition<unknown>, 'queue' | 'lane'>): JobLane {
+  return job.lane ?? (FOREGROUND_QUEUES.includes(job.queue) ? 'foreground' : 'background');
 }
 
 export function defineJob<P>(definition: JobDefinition<P>): JobDefinition<P> {

@@ -3,8 +3,52 @@ import type { Redis } from 'ioredis';
 import type { AppContext } from '../context';
 import type { FoundationTables } from '../db';
 import type { Kysely } from 'kysely';
-import type { JobDefinition, QueueName } from './job';
+import { laneOf, type JobDefinition, type QueueName } from './job';
 import { createRedis } from './connection';
+
+/**
+ * Longest a background job (a notification, an email, a gradebook post, an export) waits at its start
+ * for the process to be free of grade-to-badge work. Why wait: on a few cores a burst of grades
+ * needs every CPU millisecond for evaluating and signing, and three notify jobs follow every award;
+ * they can run a few seconds later, the learner's badge cannot. Why bounded: under work that never
+ * pauses, background jobs still go on (concurrency / this many per second per process).
+ */
+export const BACKGROUND_MAX_WAIT_MS = 1000;
+
+/** Counts the foreground jobs running in this process; background jobs wait on it. */
+export class ForegroundGate {
+  private running = 0;
+  private waiters: (() => void)[] = [];
+
+  async run<T>(work: () => Promise<T>): Promise<T> {
+    this.running++;
+    try {
+      return await work();
+    } finally {
+      if (--this.running === 0) for (const wake of this.waiters.splice(0)) wake();
+    }
+  }
+
+  /** Resolves when no foreground job runs, or after maxWaitMs; true when it waited the whole time. */
+  idle(maxWaitMs: number): Promise<boolean> {
+    if (this.running === 0) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        resolve(false);
+      };
+      const timer = setTimeout(() => {
+        this.waiters = this.waiters.filter((w) => w !== wake);
+        resolve(true);
+      }, maxWaitMs);
+      this.waiters.push(wake);
+    });
+  }
+
+  get active(): number {
+    return this.running;
+  }
+}
 
 export interface WorkerHostOptions {
   /** Jobs this process runs; workers start only for their queues. */
@@ -17,6 +61,8 @@ export interface WorkerHostOptions {
   lockDuration?: number;
   /** How often stalled jobs are looked for. Default 30 s (BullMQ default). */
   stalledInterval?: number;
+  /** How long a background job waits for foreground jobs to finish (0: never). Default BACKGROUND_MAX_WAIT_MS. */
+  backgroundMaxWaitMs?: number;
 }
 
 export interface WorkerHost {
@@ -62,6 +108,8 @@ export function startWorkers(ctx: AppContext, options: WorkerHostOptions): Worke
   const connection = options.connection ?? createRedis(ctx.config.REDIS_URL, 'worker');
   const ownsConnection = !options.connection;
   const log = ctx.logger.child({ component: 'worker' });
+  const gate = new ForegroundGate();
+  const backgroundWait = options.backgroundMaxWaitMs ?? BACKGROUND_MAX_WAIT_MS;
 
   const workers = [...byQueue].map(([queue, jobs]) => {
     const worker = new Worker(
@@ -71,12 +119,16 @@ export function startWorkers(ctx: AppContext, options: WorkerHostOptions): Worke
         if (!definition) throw new UnrecoverableError(`No handler for job ${job.name} on queue ${queue}`);
         const parsed = definition.schema.safeParse(job.data);
         if (!parsed.success) throw new UnrecoverableError(`Invalid payload: ${parsed.error.message}`);
-        return definition.perform(parsed.data, {
+        const perform = () => definition.perform(parsed.data, {
           ctx,
           jobId: job.id!,
           attempt: job.attemptsMade + 1,
           progress: (value) => job.updateProgress(value),
         });
+        if (laneOf(definition) === 'foreground') return gate.run(perform);
+        // The job is active meanwhile: BullMQ keeps renewing its lock, no other worker takes it.
+        if (backgroundWait > 0) await gate.idle(backgroundWait);
+        return perform();
       },
       {
         connection,

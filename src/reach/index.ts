@@ -9,7 +9,7 @@ export { sendIssuedEmail, type EmailOutcome } from './email/send';
 export { signLink, verifyLink, reachUrls } from './links';
 export { moodleProfileBadges, moodleNotifications, type MoodleBadge } from './moodle';
 export { emailOptedOut, setEmailOptOut, gradebookFeedbackOn, setGradebookFeedback } from './preferences';
-export { reachJobs, gradebookJob, emailJob, credentialIssuedJob, awardRevokedJob, queueGradebook, GRADEBOOK_WINDOW_MS } from './jobs';
+export { reachJobs, gradebookJob, emailJob, queueGradebook, refreshGradebook, GRADEBOOK_WINDOW_MS, type AwardRef } from './jobs';
 export { gradebookSettingBody, emailPreferenceBody } from './schema';
 export { myBadges, type MyBadge } from './my-badges';
 export { sweepGradebook, startReachSweep } from './sweep';

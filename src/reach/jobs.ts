@@ -1,5 +1,4 @@
 import { analyticsRecorder } from '../analytics';
-import { AWARD_EXPIRED_JOB, AWARD_REVOKED_JOB, CREDENTIAL_ISSUED_JOB, awardEventPayload, type AwardEventPayload } from '../badges';
 import type { AppContext } from '../context';
 import type { Platform } from '../courses';
 import { PgLtiStore, serviceClients, userAgentOf } from '../lti';
@@ -94,38 +93,22 @@ export const emailJob = defineJob<EmailPayload>({
   },
 });
 
-/** `credential.issued`: the gradebook column and the learner's email. */
-export const credentialIssuedJob = defineJob<AwardEventPayload>({
-  name: CREDENTIAL_ISSUED_JOB,
-  queue: 'notify',
-  schema: awardEventPayload,
-  async perform(payload, run) {
-    await run.ctx.queues.enqueue(emailJob, { awardId: payload.awardId }, { jobId: `email-${payload.awardId}` });
-    await queueGradebook(run.ctx.queues, payload);
-    return { queued: ['email', 'gradebook'] };
-  },
-});
+/** One award of one learner in one course: what the reactions below are told. */
+export interface AwardRef {
+  awardId: string;
+  courseId: string;
+  learnerId: string;
+}
 
-/** `award.revoked`: the gradebook column drops the badge. */
-export const awardRevokedJob = defineJob<AwardEventPayload>({
-  name: AWARD_REVOKED_JOB,
-  queue: 'notify',
-  schema: awardEventPayload,
-  async perform(payload, run) {
-    await queueGradebook(run.ctx.queues, payload);
-    return { queued: ['gradebook'] };
-  },
-});
+/**
+ * Reach's reactions to badges' domain events, subscribed by the composition root (src/app/subscribers.ts):
+ * an award's change (issued, revoked, expired) refreshes Laurel's gradebook column by queueing
+ * reach's own coalesced job (its id names the learner's window, so a burst is one post). The issuance
+ * email is `emailJob`'s work, run as the `credential.issued` subscriber (idempotent per award and channel).
+ */
+export async function refreshGradebook(queues: Queues, award: AwardRef): Promise<{ queued: string }> {
+  await queueGradebook(queues, { courseId: award.courseId, learnerId: award.learnerId });
+  return { queued: 'gradebook' };
+}
 
-/** `award.expired`: an expired badge no longer counts in the gradebook column. */
-export const awardExpiredJob = defineJob<AwardEventPayload>({
-  name: AWARD_EXPIRED_JOB,
-  queue: 'notify',
-  schema: awardEventPayload,
-  async perform(payload, run) {
-    await queueGradebook(run.ctx.queues, payload);
-    return { queued: ['gradebook'] };
-  },
-});
-
-export const reachJobs = [gradebookJob, emailJob, credentialIssuedJob, awardRevokedJob, awardExpiredJob];
+export const reachJobs = [gradebookJob, emailJob];

@@ -3,8 +3,8 @@ import type { AppContext } from '../context';
 import { queueGradebook } from './jobs';
 
 /**
- * Catches announcements that never reached the queue (Redis was down when an award was revoked or
- * expired): a learner whose column was last posted before one of their awards in that course was
+ * A backstop behind the domain events (whose outbox relay already carries a revocation or expiry
+ * recorded while Redis was down): a learner whose column was last posted before one of their awards in that course was
  * revoked or expired, within the last hour, gets a gradebook job. Bounded: at most one job per such
  * learner and run, and only for an hour after the change.
  */

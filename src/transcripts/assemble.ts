@@ -7,7 +7,7 @@ import { isSigned, type BadgeRecord, type CourseOutline, type LearnerRecord } fr
  * The issuer a learner's CLR is signed by: the one that signed all of its badges, so a verifier sees
  * one institution; when badges come from several issuers, the installation's default issuer.
  */
-export function clrIssuerId(badges: BadgeRecord[], defaultIssuerId: string): string {
+export function clrIssuerId(badges: Pick<BadgeRecord, 'issuerId' | 'credentialUrl'>[], defaultIssuerId: string): string {
   const issuers = new Set(badges.filter(isSigned).map((b) => b.issuerId ?? defaultIssuerId));
   return issuers.size === 1 ? [...issuers][0]! : defaultIssuerId;
 }

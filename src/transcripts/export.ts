@@ -1,13 +1,13 @@
 import { once } from 'node:events';
-import { createWriteStream, mkdirSync, statSync, type WriteStream } from 'node:fs';
+import { createWriteStream, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { csvText } from '../csv';
 import { LaurelError } from '../errors';
-import { clrFacts, clrIssuerId } from './assemble';
-import { buildClrCredential } from './clr';
-import { csvRow } from './csv';
+import { clrIssuerId } from './assemble';
 import { clock, issuerProfiles, type TranscriptsDeps } from './deps';
-import { countCourseLearners, learnerPage, loadBadges, loadCourseOutline, type BadgeRecord, type LearnerRecord } from './records';
-import type { SerialisingClrSigner } from './sign-pool';
+import { signClrLine, type ClrLineRequest } from './export-line';
+import { countCourseLearners, learnerPage, loadCourseOutline, loadStoredBadges, type LearnerRecord, type StoredBadge } from './records';
+import type { ClrSignerPool } from './sign-pool';
 import type { ExportFile } from './tables';
 
 export const EXPORT_FILES = { clr: 'clr.jsonl', summary: 'summary.csv' } as const;
@@ -24,7 +24,7 @@ export interface CourseExportProps {
   /** Directory the files are written to (created if missing). */
   dir: string;
   includeExpired?: boolean;
-  /** Called after every batch. */
+  /** Called after every page of learners is written. */
   onProgress?: (progress: ExportProgress) => Promise<void> | void;
 }
 
@@ -35,9 +35,14 @@ export interface CourseExportResult extends ExportProgress {
 /**
  * Exports a course: one signed CLR per learner holding signed badges, as JSON Lines
  * (`{"learnerId","credential","jws"}`), and a CSV summary with one row per award (or one row for a
- * learner without any). Streams: learners are read in keyset-paginated batches of
- * `options.batchSize`, each batch signed and written before the next is read, and writes wait for
- * the file streams to drain, so memory stays flat whatever the course size.
+ * learner without any). Streams in bounded memory whatever the course size:
+ * - learners are read in keyset-paged batches of `options.batchSize`, each page's badges with their
+ *   credentials as unparsed JSON text, each learner's dropped from the page once sent to signing;
+ * - at most `inFlight` learners are being signed at once (backpressure: the oldest is awaited and
+ *   written before another is sent), and a learner's CLR is built, signed and serialised on a signing
+ *   thread when there are threads, so this thread never holds more than a page and a few lines;
+ * - every write waits for its file stream to drain instead of queueing in memory.
+ * Nothing holds all of a course's learners, CLRs or rows.
  */
 export async function exportCourse(deps: TranscriptsDeps, props: CourseExportProps): Promise<CourseExportResult> {
   const now = clock(deps);
@@ -46,58 +51,48 @@ export async function exportCourse(deps: TranscriptsDeps, props: CourseExportPro
   if (!outline) throw new LaurelError('ERR_NOT_FOUND', 'No such course.');
   const issuers = issuerProfiles(deps);
   const defaultIssuer = await issuers.defaultId();
+  const pool = 'signLine' in deps.signer ? (deps.signer as ClrSignerPool) : undefined;
+  // In-process signing goes one by one: concurrent first signatures of a new document shape would each
+  // take the slow stock path, and one thread gains nothing from overlapping CPU-bound work.
+  const signLine = pool ? (request: ClrLineRequest) => pool.signLine(request) : (request: ClrLineRequest) => signClrLine(deps.signer, request);
+  const inFlight = pool?.inFlight ?? 1;
   mkdirSync(props.dir, { recursive: true });
-  const jsonl = createWriteStream(join(props.dir, EXPORT_FILES.clr), { flags: 'w' });
-  const csv = createWriteStream(join(props.dir, EXPORT_FILES.summary), { flags: 'w' });
+  const jsonl = openFile(join(props.dir, EXPORT_FILES.clr));
+  const csv = openFile(join(props.dir, EXPORT_FILES.summary));
   const progress: ExportProgress = { learnersDone: 0, learnersTotal: await countCourseLearners(deps.db, props.courseId), credentialsWritten: 0 };
-  try {
-    await write(csv, `\uFEFF${csvRow(CSV_HEADER)}`);
-    const fetchBatch = async (after: string | null) => {
-      const learners: LearnerRecord[] = await learnerPage(deps.db, { courseId: props.courseId, after, limit: deps.options.batchSize });
-      const badges = await loadBadges(deps.db, { baseUrl, learnerIds: learners.map((l) => l.id), courseId: props.courseId, now });
-      return { learners, byLearner: groupBy(badges, (b) => b.learnerId) };
-    };
-    const serialising = 'signToJson' in deps.signer ? (deps.signer as SerialisingClrSigner) : undefined;
-    let next = fetchBatch(null);
-    for (;;) {
-      const { learners, byLearner } = await next;
-      if (learners.length === 0) break;
-      // Read the next batch while this one is signed: PostgreSQL and the signing threads overlap.
-      next = fetchBatch(learners[learners.length - 1]!.id);
-      next.catch(() => undefined);
-      // Signing threads get a few requests each at a time; in-process signing goes one by one, since
-      // concurrent first signatures of a new document shape would each take the slow stock path.
-      const lines = await mapBatch(learners, serialising ? serialising.inFlight : 1, async (learner) => {
-        const own = byLearner.get(learner.id) ?? [];
-        const issuerId = clrIssuerId(own, defaultIssuer);
-        const facts = clrFacts({ learner, badges: own, outlines: [outline], issuer: await issuers.get(issuerId), now, includeExpired: props.includeExpired ?? false });
-        const built = buildClrCredential(facts);
-        if (!built) return undefined;
-        if (serialising) {
-          const signed = await serialising.signToJson(issuerId, built.credential);
-          // A compact JWS is base64url and dots only: safe inside a JSON string as is.
-          return `{"learnerId":${JSON.stringify(learner.id)},"credential":${signed.credentialJson},"jws":"${signed.jws}"}\n`;
-        }
-        const signed = await deps.signer.sign(issuerId, built.credential);
-        return `${JSON.stringify({ learnerId: learner.id, credential: signed.credential, jws: signed.jws })}\n`;
-      });
-      for (const [i, learner] of learners.entries()) {
-        const own = byLearner.get(learner.id) ?? [];
-        const rows = own.length
-          ? own.map((b) => [learner.id, learner.name, learner.email, b.name, b.score, b.awardedAt.toISOString(), b.credentialUrl ? b.status : 'pending', b.credentialUrl])
-          : [[learner.id, learner.name, learner.email, null, null, null, 'none', null]];
-        await write(csv, rows.map(csvRow).join(''));
-        const line = lines[i];
-        if (line) {
-          await write(jsonl, line);
-          progress.credentialsWritten += 1;
-        }
-        progress.learnersDone += 1;
-      }
+  // Learners whose line is being signed, oldest first: the line promise alone (their CSV rows are
+  // already written), so the window holds a few strings at most.
+  const window: { line: Promise<string | undefined>; endsPage: boolean }[] = [];
+  const writeOldest = async () => {
+    const { line, endsPage } = window.shift()!;
+    const text = await line;
+    if (text) {
+      await jsonl.write(text);
+      progress.credentialsWritten += 1;
+    }
+    progress.learnersDone += 1;
+    if (endsPage) {
       progress.learnersTotal = Math.max(progress.learnersTotal, progress.learnersDone);
       await props.onProgress?.({ ...progress });
     }
-    await Promise.all([close(jsonl), close(csv)]);
+  };
+  try {
+    await csv.write(csvText([CSV_HEADER], { bom: true }));
+    for await (const page of coursePages(deps, { courseId: props.courseId, now })) {
+      for (const [i, learner] of page.learners.entries()) {
+        const badges = page.badges.get(learner.id) ?? [];
+        // Dropped from the page once sent: a learner's credentials then die young, before V8 promotes them.
+        page.badges.delete(learner.id);
+        const issuerId = clrIssuerId(badges, defaultIssuer);
+        const line = signLine({ learner, badges, outline, issuerId, issuer: await issuers.get(issuerId), now, includeExpired: props.includeExpired ?? false });
+        line.catch(() => undefined); // awaited in order by writeOldest; an early failure must not go unhandled meanwhile
+        window.push({ line, endsPage: i === page.learners.length - 1 });
+        await csv.write(csvRowsOf(learner, badges));
+        if (window.length >= inFlight) await writeOldest();
+      }
+    }
+    while (window.length > 0) await writeOldest();
+    await Promise.all([jsonl.close(), csv.close()]);
   } catch (error) {
     jsonl.destroy();
     csv.destroy();
@@ -110,35 +105,68 @@ export async function exportCourse(deps: TranscriptsDeps, props: CourseExportPro
   return { ...progress, files };
 }
 
-async function write(stream: WriteStream, chunk: string): Promise<void> {
-  // Backpressure: wait for the disk when the stream's buffer is full instead of queueing in memory.
-  if (!stream.write(chunk)) await once(stream, 'drain');
+interface CoursePage {
+  learners: LearnerRecord[];
+  /** The page's badges by learner id. */
+  badges: Map<string, StoredBadge[]>;
 }
 
-async function close(stream: WriteStream): Promise<void> {
-  await new Promise<void>((resolve, reject) => stream.end((error?: Error | null) => (error ? reject(error) : resolve())));
+/**
+ * A course's learners page by page (keyset on the learner id, `options.batchSize` per page) with
+ * their badges. Ends after a short page. The next page is read only when the caller asks for it: a
+ * page read ahead would sit in memory while this one is signed, long enough for V8 to move it to the
+ * old generation, where such garbage piles up until a full collection (a page read costs a few
+ * milliseconds against seconds of signing).
+ */
+async function* coursePages(deps: TranscriptsDeps, props: { courseId: string; now: Date }): AsyncGenerator<CoursePage> {
+  const size = deps.options.batchSize;
+  let after: string | null = null;
+  for (;;) {
+    const learners: LearnerRecord[] = await learnerPage(deps.db, { courseId: props.courseId, after, limit: size });
+    if (learners.length === 0) return;
+    const badges = await loadStoredBadges(deps.db, { baseUrl: deps.config.BASE_URL, learnerIds: learners.map((l) => l.id), courseId: props.courseId, now: props.now });
+    yield { learners, badges: groupBy(badges, (b) => b.learnerId) };
+    if (learners.length < size) return;
+    after = learners[size - 1]!.id;
+  }
 }
 
-function groupBy(badges: BadgeRecord[], key: (b: BadgeRecord) => string): Map<string, BadgeRecord[]> {
-  const map = new Map<string, BadgeRecord[]>();
-  for (const badge of badges) {
-    const list = map.get(key(badge));
-    if (list) list.push(badge);
-    else map.set(key(badge), [badge]);
+function csvRowsOf(learner: LearnerRecord, badges: StoredBadge[]): string {
+  if (badges.length === 0) return csvText([[learner.id, learner.name, learner.email, null, null, null, 'none', null]]);
+  return csvText(badges.map((b) => [learner.id, learner.name, learner.email, b.name, b.score, b.awardedAt.toISOString(), b.credentialUrl ? b.status : 'pending', b.credentialUrl]));
+}
+
+interface ExportFileSink {
+  write(chunk: string): Promise<void>;
+  close(): Promise<void>;
+  destroy(): void;
+}
+
+/**
+ * A file written with backpressure: `write` waits for the disk when the stream's buffer is full
+ * instead of queueing in memory. A stream error (disk full, say) fails the next write or the close,
+ * so it fails the export instead of going unhandled, also after the export already failed.
+ */
+function openFile(path: string): ExportFileSink {
+  const stream = createWriteStream(path, { flags: 'w' });
+  let failure: Error | undefined;
+  stream.on('error', (error) => (failure ??= error));
+  return {
+    async write(chunk) {
+      if (failure) throw failure;
+      if (!stream.write(chunk)) await once(stream, 'drain');
+    },
+    close: () => new Promise<void>((resolve, reject) => stream.end((error?: Error | null) => (error ?? failure ? reject(error ?? failure) : resolve()))),
+    destroy: () => void stream.destroy(),
+  };
+}
+
+function groupBy<T>(items: T[], key: (item: T) => string): Map<string, T[]> {
+  const map = new Map<string, T[]>();
+  for (const item of items) {
+    const list = map.get(key(item));
+    if (list) list.push(item);
+    else map.set(key(item), [item]);
   }
   return map;
-}
-
-/** `Promise.all(items.map(fn))` with at most `concurrency` calls running; results in input order. */
-async function mapBatch<T, R>(items: T[], concurrency: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array<R>(items.length);
-  let nextIndex = 0;
-  const lanes = Array.from({ length: Math.min(concurrency, items.length) }, async () => {
-    while (nextIndex < items.length) {
-      const i = nextIndex++;
-      results[i] = await fn(items[i]!);
-    }
-  });
-  await Promise.all(lanes);
-  return results;
 }

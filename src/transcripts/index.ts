@@ -13,14 +13,13 @@ export {
   type BadgeStatus,
 } from './clr';
 export { createClrSigner, createProcessClrSigner, type ClrSigner, type SignedClr } from './signing';
-export { createClrSignerPool, defaultSignThreads, type SerialisingClrSigner } from './sign-pool';
+export { createClrSignerPool, defaultSignThreads, type ClrSignerPool } from './sign-pool';
 export { transcriptOptions, type TranscriptOptions } from './options';
 export { verificationContexts } from './verification-contexts';
 export type { TranscriptsDeps } from './deps';
 export { learnerClr, type LearnerClr, type LearnerClrProps } from './learner-clr';
 export type { TranscriptTables, ExportStatus, ExportFile } from './tables';
 export { exportCourse, EXPORT_FILES, type CourseExportProps, type CourseExportResult, type ExportProgress } from './export';
-export { csvCell, csvRow } from './csv';
 export { requestCourseExport, getExport, exportView, purgeExpiredExports, exportJobId, type ExportRow, type ExportView } from './exports';
 export { exportCourseJob, performExportCourse, EXPORT_COURSE_JOB } from './jobs/export-course';
 export { transcriptsDepsFor } from './context';

@@ -9,9 +9,10 @@ import { defaultSignThreads } from './sign-pool';
  * (validated with the rest of the configuration at start-up):
  * - `TRANSCRIPTS_EXPORT_DIR`: where course exports are written. Default `<project>/.data/exports`.
  * - `TRANSCRIPTS_EXPORT_TTL_HOURS`: how long an export can be downloaded, then its files go. Default 24.
- * - `TRANSCRIPTS_BATCH_SIZE`: learners read and signed per batch by an export. Default 200.
+ * - `TRANSCRIPTS_BATCH_SIZE`: learners an export reads per keyset page. Default 50 (small pages die young).
  * - `TRANSCRIPTS_SIGN_THREADS`: worker threads that sign CLRs (0 = in the calling thread). Default: the
- *   number of cores, at most 4, in the compiled build; 0 under ts-jest (no .js worker entry point).
+ *   number of cores minus one (at least 1, at most 4) in the compiled build; 0 under ts-jest (no .js
+ *   worker entry point).
  * - the CLR 2.0.1 JSON-LD context comes from the standards data cache (`STANDARDS_DIR`, filled by
  *   `laurel standards fetch`; no npm package ships it, and contexts are never fetched at run time).
  *   Without it CLRs get a VC-JWT but no Data Integrity proof; production does not start without it.

@@ -4,6 +4,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { Kysely } from 'kysely';
 import { asTables, createDatabase } from '../db';
 import { isLaurelError } from '../errors';
+import { signClrLine } from './export-line';
 import type { SignRequest, SignResponse, SignWorkerData } from './sign-pool';
 import { createClrSigner } from './signing';
 
@@ -15,12 +16,20 @@ const signer = createClrSigner({ db: database.db, config: data.config, clrContex
 // on its first use; concurrent first uses would each pay the slow stock JSON-LD path.
 let queue: Promise<unknown> = Promise.resolve();
 parentPort!.on('message', (request: SignRequest) => {
-  queue = queue.then(() => signOne(request));
+  queue = queue.then(() => answer(request));
 });
 
-function signOne(request: SignRequest): Promise<void> {
-  return signer.sign(request.issuerId, request.clr).then(
-    (signed) => parentPort!.postMessage({ id: request.id, credentialJson: JSON.stringify(signed.credential), jws: signed.jws } satisfies SignResponse),
-    (error: unknown) => parentPort!.postMessage({ id: request.id, error: { message: (error as Error).message, code: isLaurelError(error) ? error.code : undefined } } satisfies SignResponse),
-  );
+async function answer(request: SignRequest): Promise<void> {
+  let response: SignResponse;
+  try {
+    if (request.kind === 'line') {
+      response = { id: request.id, line: (await signClrLine(signer, request.line)) ?? null };
+    } else {
+      const signed = await signer.sign(request.issuerId, request.clr);
+      response = { id: request.id, credentialJson: JSON.stringify(signed.credential), jws: signed.jws };
+    }
+  } catch (error) {
+    response = { id: request.id, error: { message: (error as Error).message, code: isLaurelError(error) ? error.code : undefined } };
+  }
+  parentPort!.postMessage(response);
 }

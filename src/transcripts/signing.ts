@@ -1,6 +1,6 @@
 import type { AnyDb } from '../db';
 import type { Config } from '../config';
-import { createSigner, type CredentialSigner } from '../credentials';
+import { credentialEngine } from '../credentials';
 import { CLR_CONTEXT, type ClrCredential } from './clr';
 import { createClrSignerPool } from './sign-pool';
 
@@ -23,16 +23,13 @@ export interface ClrSigner {
  * the CLR is signed as a VC-JWT only, which the CLR spec allows and verifiers accept.
  */
 export function createClrSigner(props: { db: AnyDb; config: Config; clrContext: object | undefined }): ClrSigner {
-  let signer: Promise<CredentialSigner> | undefined;
   const { clrContext } = props;
-  const contexts = clrContext ? new Map([[CLR_CONTEXT, clrContext]]) : undefined;
+  // The process's signer (src/credentials/engine.ts): it already knows the CLR context when the
+  // standards cache holds it; a context given otherwise (a test's copy of the spec) is added to it.
+  const engine = credentialEngine({ db: props.db, config: props.config, ...(clrContext ? { contexts: new Map([[CLR_CONTEXT, clrContext]]) } : {}) });
   return {
     async sign(issuerId, clr) {
-      signer ??= createSigner(props.db, props.config, { contexts }).catch((error: unknown) => {
-        signer = undefined;
-        throw error;
-      });
-      const ready = await signer;
+      const ready = await engine.signer();
       const signed = clrContext ? await ready.sign(issuerId, clr) : await ready.signJwt(issuerId, clr);
       return { credential: signed.credential, jws: signed.jws };
     },

@@ -3,11 +3,11 @@ import type { AppContext } from '../context';
 import { audit } from '../audit';
 import { getIssuer, removeIssuerLogo, setIssuerLogo, upsertIssuer, type Issuer } from '../credentials';
 import { LaurelError } from '../errors';
-import { checkBadgeImage } from '../publishing';
+import { checkImage } from '../images';
 
 /**
  * Issuer profile editing: name, description, web site, email and logo. The logo is validated and
- * sanitised exactly like a badge image (PNG by magic bytes, SVG stripped of script and external
+ * sanitised by the one image check (src/images: PNG or JPEG by magic bytes, SVG stripped of script and external
  * references), stored in `issuer_logos` and served from /issuers/<id>/logo; the issuer's image URL
  * points there, so the public profile and credentials issued from now on carry it.
  */
@@ -48,7 +48,8 @@ export async function saveIssuerProfile(ctx: Pick<AppContext, 'config' | 'databa
   let logo: { mime: string; bytes: Buffer } | undefined;
   if (props.logo && !props.uploadError) {
     try {
-      logo = checkBadgeImage(props.logo.bytes);
+      // A logo is not baked, so a JPEG will do too.
+      logo = checkImage(props.logo.bytes, { accept: ['image/png', 'image/jpeg', 'image/svg+xml'], field: 'logoFile' });
     } catch (error) {
       if (!(error instanceof LaurelError)) throw error;
       errors.logoFile = error.message.replace(/^The image/, 'The logo');

@@ -6,7 +6,7 @@ import { bindPlatformIssuer, ensureDefaultIssuer, rotateKeys, unbindPlatformIssu
 import { listPlatforms } from '../lti';
 import { LaurelError } from '../errors';
 import { requireCourseRole } from '../lti';
-import { MAX_BADGE_IMAGE_BYTES } from '../publishing';
+import { MAX_IMAGE_BYTES } from '../images';
 import { handle, issueOperatorSession, permit, renderPage, requireOperator } from '../http';
 import type { CsrfTokens } from '../http';
 import { readIssuerForm, saveIssuerProfile } from './admin-issuer';
@@ -58,7 +58,7 @@ function consoleRoutes(router: Router, ctx: AppContext, csrf: CsrfTokens): void 
     res.redirect(303, `${viewerOf(res).here}?done=rotated#keys`);
   }));
 
-  const logoUpload = multipartForm({ limitBytes: MAX_BADGE_IMAGE_BYTES, nouns: { logoFile: 'logo' } });
+  const logoUpload = multipartForm({ limitBytes: MAX_IMAGE_BYTES, nouns: { logoFile: 'logo' } });
   router.post('/issuers/:issuerId', ...logoUpload, csrf.verify(), operate(), handle(async (req, res) => {
     const posted = readIssuerForm(req.body as Record<string, unknown>);
     const { files, uploadErrors } = uploadsOf(res);

@@ -3,7 +3,8 @@ import type { AppContext } from '../context';
 import { getAchievement, listAchievements, type AchievementRow } from '../badges';
 import { listAssignments } from '../courses';
 import { LaurelError } from '../errors';
-import { MAX_BADGE_IMAGE_BYTES, saveTieredBadge, tierGroupOf, updateAchievement, type TierGroup } from '../publishing';
+import { MAX_IMAGE_BYTES } from '../images';
+import { saveTieredBadge, tierGroupOf, updateAchievement, type TierGroup } from '../publishing';
 import { referencedAssignmentIds, type RuleNode } from '../rules';
 import { handle, renderPage } from '../http';
 import { parseBadgeForm, tierBaseOf, valuesFromAchievement, valuesFromTierGroup, type BadgeFormValues, type FieldErrors } from './badge-form';
@@ -26,7 +27,7 @@ export function badgeEditRoutes(router: Router, ctx: AppContext, csrf: CsrfToken
     await renderEdit(ctx, csrf, req, res, { achievement, group, values, errors: {}, unsupported });
   }));
 
-  router.post('/badges/:badgeId/edit', ...multipartForm({ limitBytes: MAX_BADGE_IMAGE_BYTES, nouns: { imageFile: 'image' } }), csrf.verify(), handle(async (req, res) => {
+  router.post('/badges/:badgeId/edit', ...multipartForm({ limitBytes: MAX_IMAGE_BYTES, nouns: { imageFile: 'image' } }), csrf.verify(), handle(async (req, res) => {
     const achievement = await achievementOf(ctx, req);
     const values = req.body as BadgeFormValues;
     const group = await tierGroupOf(ctx.database.db, achievement);

@@ -3,7 +3,8 @@ import type { Assignment } from '../courses';
 import type { AlignmentValue, AchievementRow } from '../badges';
 import { defaultBadgeSvg, type BadgeShape } from '../credentials';
 import { LaurelError } from '../errors';
-import { checkBadgeImage, type TierBadgeBase, type TierGroup } from '../publishing';
+import { checkBadgeImage } from '../images';
+import { type TierBadgeBase, type TierGroup } from '../publishing';
 import { sameShape, type RuleNode } from '../rules';
 import { one, parseRuleSection, valuesFromRule, type FieldErrors, type FormValues, type TierDraft } from './badge-rule-form';
 

@@ -5,7 +5,8 @@ import type { AppContext } from '../context';
 import { listAssignments } from '../courses';
 import { defaultBadgeSvg } from '../credentials';
 import { requireCourseRole } from '../lti';
-import { courseBadgeCounts, listTierGroups, MAX_BADGE_IMAGE_BYTES } from '../publishing';
+import { MAX_IMAGE_BYTES } from '../images';
+import { courseBadgeCounts, listTierGroups } from '../publishing';
 import { handle, renderPage } from '../http';
 import { LaurelError } from '../errors';
 import { gradebookFeedbackOn, gradebookSettingBody, setGradebookFeedback } from '../reach';
@@ -45,7 +46,7 @@ export function instructorRouter(ctx: AppContext, csrf: CsrfTokens): Router {
     res.redirect(303, `${base(course.id)}?done=feedback-${body.data.gradebookFeedback}#reach-title`);
   }));
 
-  router.post('/badges', ...multipartForm({ limitBytes: MAX_BADGE_IMAGE_BYTES, nouns: { imageFile: 'image' } }), csrf.verify(), createBadgeHandler(ctx, (req, res, form) => renderInstructorPage(ctx, csrf, req, res, form)));
+  router.post('/badges', ...multipartForm({ limitBytes: MAX_IMAGE_BYTES, nouns: { imageFile: 'image' } }), csrf.verify(), createBadgeHandler(ctx, (req, res, form) => renderInstructorPage(ctx, csrf, req, res, form)));
 
   badgeDetailRoutes(router, ctx, csrf);
   badgeEditRoutes(router, ctx, csrf);

@@ -2,7 +2,7 @@ import express, { type Router } from 'express';
 import QRCode from 'qrcode';
 import { z } from 'zod';
 import type { AppContext } from '../context';
-import { getAward } from '../badges';
+import { getAward, linkedInAddToProfile } from '../badges';
 import { listIssuers } from '../credentials';
 import { LaurelError } from '../errors';
 import { requireCourseRole } from '../lti';
@@ -92,16 +92,6 @@ function earnedView(baseUrl: string, here: string, e: EarnedBadge, issuerName: s
     visibilityAction: `${here}/awards/${e.awardId}/visibility`,
     qrUrl: e.credentialId ? `${here}/awards/${e.awardId}/qr.svg` : null,
     downloads: local ? { png: `${local}/badge.png`, svg: `${local}/badge.svg`, json: `${local}?format=json`, jwt: `${local}?format=jwt`, page: local } : null,
-    linkedInUrl: publicUrl ? (e.visibility === 'public' && e.status === 'issued' ? `${publicUrl}/linkedin` : linkedIn({ name: e.achievement.name, issuerName, issuedAt: e.awardedAt, url: publicUrl, id: e.credentialId! })) : null, // public and valid: counted redirect (src/analytics)
+    linkedInUrl: publicUrl ? (e.visibility === 'public' && e.status === 'issued' ? `${publicUrl}/linkedin` : linkedInAddToProfile({ name: e.achievement.name, issuerName, issuedAt: e.awardedAt, validUntil: null, url: publicUrl, id: e.credentialId! })) : null, // public and valid: counted redirect (src/analytics)
   };
-}
-
-/** LinkedIn's documented "Add to profile" link for certifications. */
-function linkedIn(props: { name: string; issuerName: string; issuedAt: Date; url: string; id: string }): string {
-  const params = new URLSearchParams({
-    startTask: 'CERTIFICATION_NAME', name: props.name, organizationName: props.issuerName,
-    issueYear: String(props.issuedAt.getUTCFullYear()), issueMonth: String(props.issuedAt.getUTCMonth() + 1),
-    certUrl: props.url, certId: props.id,
-  });
-  return `https://www.linkedin.com/profile/add?${params.toString()}`;
 }

@@ -1,7 +1,7 @@
 import type { Config } from '../config';
 import type { AppContext } from '../context';
 import type { Db } from '../db';
-import { createSigner, type CredentialSigner } from '../credentials';
+import { credentialEngineFor, type CredentialSigner } from '../credentials';
 
 /** What wallet use-cases need; built once per process context by `walletsDepsFor`. */
 export interface WalletsDeps {
@@ -42,15 +42,7 @@ export function walletsDepsFor(ctx: AppContext): WalletsDeps {
   let deps = cache.get(ctx);
   if (!deps) {
     const db = ctx.database.db;
-    let signer: Promise<CredentialSigner> | undefined;
-    deps = {
-      db,
-      config: ctx.config,
-      signer: () => (signer ??= createSigner(db, ctx.config).catch((error: unknown) => {
-        signer = undefined;
-        throw error;
-      })),
-    };
+    deps = { db, config: ctx.config, signer: credentialEngineFor(ctx).signer };
     cache.set(ctx, deps);
   }
   return deps;

@@ -3,7 +3,8 @@ import { setStatus } from '../credentials';
 import { walletsDb } from './tables';
 
 /**
- * Runs inside `revokeAward`'s transaction (registered with `onAwardRevoked`): every holder-bound
+ * Runs inside `revokeAward`'s transaction (registered with `onAwardRevoked` by the composition root,
+ * src/app/subscribers.ts, in every role): every holder-bound
  * copy of the award is revoked in the same commit as the original.
  */
 export const revokeHolderCopies: AwardRevokedHook = async (trx, award) => {

@@ -120,29 +120,3 @@ describe('issueCredential under concurrency (batched)', () => {
     expect(award[0]!.status).toBe('revoked');
   });
 });
-
-describe('issueCredential tells whether a badge rule reads the award (rules answer from the structured rule)', () => {
-  async function published(name: string, rule?: Parameters<typeof createAchievement>[1]['rule'], status = 'published') {
-    const row = await createAchievement(deps, { courseId, name, description: 'd', criteriaNarrative: 'c', actor: 'test', ...(rule ? { rule } : {}) });
-    await sql`update achievements set status = ${status} where id = ${row.id}`.execute(tdb.db);
-    return row.id;
-  }
-  async function issued(achievementId: string) {
-    const learner = await upsertManualLearner(tdb.db, { email: `r${Math.random().toString(36).slice(2)}@example.edu` });
-    const { award } = await awardBadge(deps, { achievementId, learnerId: learner.id, score: 90, actor: 'test', source: 'manual' });
-    return (await issueCredential(deps, { awardId: award.id })).award.readByBadgeRules;
-  }
-
-  it('says yes only when a published rule of the course names the badge in a badges condition', async () => {
-    const part = await published('Part');
-    const lonely = await published('Lonely');
-    const draftReader = await published('Draft reader');
-    await published('Combined', { kind: 'allOf', rules: [{ kind: 'score', assignmentId: 'A1', minPercent: 50 }, { kind: 'badges', achievementIds: [part] }] });
-    // Its id as an assignment id: the rule text contains it, yet no rule reads the badge (strpos said yes).
-    await published('Text look-alike', { kind: 'score', assignmentId: lonely, minPercent: 50 });
-    await published('Draft', { kind: 'badges', achievementIds: [draftReader] }, 'draft');
-    await expect(issued(part)).resolves.toBe(true);
-    await expect(issued(lonely)).resolves.toBe(false);
-    await expect(issued(draftReader)).resolves.toBe(false);
-  });
-});

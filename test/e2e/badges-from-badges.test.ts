@@ -1,15 +1,15 @@
 import request from 'supertest';
 import type { Express } from 'express';
 import { issueCredentialJob } from '../../src/badges';
-import { afterIssueJob } from '../../src/events';
 import { startWorkers, type WorkerHost } from '../../src/queue';
 import { createToken } from '../../src/tokens';
-import { createApp } from '../../src/app';
+import { createApp, subscriptions } from '../../src/app';
 import { createTestContext, type TestContext } from '../support/context';
 
 /**
- * After a credential is issued, rules that read its badge are evaluated again (queue `notify`): a
- * manual award of the two course badges earns the "both badges" badge, through real Redis workers.
+ * After an award is made (`award.made`, subscriber `badge-rules` on queue `notify`), rules that read its
+ * badge are evaluated again: a manual award of the two course badges earns the "both badges" badge,
+ * through real Redis workers.
  */
 describe('badges from badges after issuing', () => {
   let ctx: TestContext;
@@ -21,7 +21,7 @@ describe('badges from badges after issuing', () => {
     ctx = await createTestContext({ BASE_URL: 'https://laurel.example.edu' });
     if (ctx.redis.status !== 'ready') await new Promise((resolve) => ctx.redis.once('ready', resolve));
     app = await createApp(ctx);
-    workers = startWorkers(ctx, { jobs: [issueCredentialJob, afterIssueJob], concurrency: 2 });
+    workers = startWorkers(ctx, { jobs: [issueCredentialJob, ...subscriptions.jobs()], concurrency: 2 });
     token = (await createToken(ctx.database.db, { name: 'e2e', scopes: ['admin'] })).token;
   });
   afterAll(async () => {

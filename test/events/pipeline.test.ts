@@ -91,7 +91,8 @@ describe('generic API events through the evaluate job', () => {
     expect(await perform(pass)).toMatchObject({ kind: 'score', changed: true, awarded: [achievementId] });
     const awards = await awardsOf(email);
     expect(awards).toEqual([{ achievement_id: achievementId, score: 85 }]);
-    // The award's signing job is queued with jobId = award id.
+    // The job signs inline; signing fails here (this suite has no credential port), so the award
+    // goes to the issue job and its retries (jobId = award id).
     expect(await ctx.queues.get('issue').getJobCounts('waiting', 'delayed')).toMatchObject({ waiting: 1 });
 
     // A late delivery of an older, lower score changes nothing.

@@ -1,7 +1,8 @@
 import express from 'express';
 import request from 'supertest';
 import { sql } from 'kysely';
-import { createLti, registerPlatform, type LtiOptions } from '../../src/lti';
+import { registerPlatform, type LtiOptions } from '../../src/lti';
+import { createLti } from '../../src/lti/web';
 import { createTestContext, type TestContext } from '../support/context';
 
 describe('LTI cookies and login over HTTPS', () => {

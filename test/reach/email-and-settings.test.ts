@@ -8,6 +8,7 @@ import { awardBadge, badgesDepsFor, createAchievement, issueCredentialJob } from
 import { enroll, upsertLtiLearner } from '../../src/courses';
 import { reachJobs, setEmailOptOut, signLink } from '../../src/reach';
 import { startWorkers, type WorkerHost } from '../../src/queue';
+import { subscriptions } from '../../src/app';
 import { createAdminConsoleFixture, eventually, INSTRUCTOR, LEARNER, type AdminConsoleFixture } from '../ui/support';
 import { startSmtp, type TestSmtp } from './smtp';
 
@@ -20,7 +21,7 @@ describe('reach email and switches', () => {
   beforeAll(async () => {
     smtp = await startSmtp();
     fx = await createAdminConsoleFixture({ config: { SMTP_URL: smtp.url, BASE_URL: 'https://laurel.example' }, person: INSTRUCTOR, page: 'instructor' });
-    workers = startWorkers(fx.ctx, { jobs: [issueCredentialJob, ...reachJobs], concurrency: 2 });
+    workers = startWorkers(fx.ctx, { jobs: [issueCredentialJob, ...reachJobs, ...subscriptions.jobs()], concurrency: 2 });
   });
   afterAll(async () => {
     await workers?.close(5000);

@@ -4,7 +4,7 @@ import request from 'supertest';
 import { LtiSessions } from '../../src/lti/session';
 import { badgesDepsFor } from '../../src/badges/context';
 import { issueCredential } from '../../src/badges/issue';
-import { checkBadgeImage } from '../../src/publishing';
+import { checkBadgeImage } from '../../src/images';
 import { awardsCsv } from '../../src/ui/csv';
 import { appRoutes } from './routes';
 import { record } from './summary';

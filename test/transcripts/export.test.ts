@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Kysely } from 'kysely';
 import type { Config } from '../../src/config';
 import { enroll, upsertManualLearner } from '../../src/courses';
-import { EXPORT_FILES, getExport, performExportCourse, requestCourseExport, csvCell, type TranscriptsDeps } from '../../src/transcripts';
+import { EXPORT_FILES, getExport, performExportCourse, requestCourseExport, type TranscriptsDeps } from '../../src/transcripts';
 import { testConfig } from '../support/config';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 import { badgesDepsOf, cloneLearners, clrSchemaValidator, describeWithClrSpec, seedCourse, testOptions, transcriptsDeps, verifyJws, type SeededCourse } from './support';
@@ -14,19 +14,6 @@ let config: Config;
 let db: Kysely<unknown>;
 let deps: TranscriptsDeps;
 let course: SeededCourse;
-
-describe('csvCell', () => {
-  it.each([
-    ['=HYPERLINK("http://x")', `"'=HYPERLINK(""http://x"")"`],
-    ['+1', "'+1"],
-    ['-2', "'-2"],
-    ['@SUM(A1)', "'@SUM(A1)"],
-    ['a,b', '"a,b"'],
-    ['plain', 'plain'],
-    [null, ''],
-    [85.5, '85.5'],
-  ])('%p -> %p', (input, expected) => expect(csvCell(input)).toBe(expected));
-});
 
 describeWithClrSpec('course export (50 learners, streaming job)', () => {
   beforeAll(async () => {

@@ -3,7 +3,7 @@ import type { Express } from 'express';
 import request from 'supertest';
 import { clearEventSourceCache, createEventSource, signMoodleBody } from '../../src/events';
 import { issueCredentialJob } from '../../src/badges';
-import { MAX_BADGE_IMAGE_BYTES } from '../../src/publishing';
+import { MAX_IMAGE_BYTES } from '../../src/images';
 import { startWorkers } from '../../src/queue';
 import { createToken } from '../../src/tokens';
 import type { TestContext } from '../support/context';
@@ -44,7 +44,7 @@ describe('admin console: issuer profile and platform removal', () => {
     const big = Buffer.concat([PNG, Buffer.alloc(Math.round(3.2 * 1024 * 1024) - PNG.length)]);
     const res = await saveIssuer({ name: 'Example University', description: 'Badges for real skills', url: 'https://example.edu', email: 'badges@example.edu' }, { bytes: big, name: 'logo.png' });
     expect(res.status).toBe(422);
-    expect(res.text).toContain(`The logo is 3.2 MB; the limit is ${MAX_BADGE_IMAGE_BYTES / 1024} KB.`);
+    expect(res.text).toContain(`The logo is 3.2 MB; the limit is ${MAX_IMAGE_BYTES / 1024} KB.`);
     expect(res.text).toMatch(/id="issuer-default-logoFile"[^>]*aria-invalid="true"/);
     expect(res.text).toMatch(/id="issuer-default-name"[^>]*value="Example University"/);
     expect(res.text).toContain('Badges for real skills</textarea>');
@@ -54,7 +54,7 @@ describe('admin console: issuer profile and platform removal', () => {
   it('refuses a file that is not PNG or SVG, and an SVG with script is served without it', async () => {
     const res = await saveIssuer({ name: 'Example University' }, { bytes: Buffer.from('GIF89a...'), name: 'logo.gif' });
     expect(res.status).toBe(422);
-    expect(res.text).toContain('Upload a PNG or an SVG image.');
+    expect(res.text).toContain('Upload a PNG, a JPEG or an SVG image.');
     const svg = Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><script>alert(1)</script><circle r="4" onload="alert(2)"/></svg>');
     const ok = await saveIssuer({ name: 'Example University' }, { bytes: svg, name: 'logo.svg' });
     expect(ok.status).toBe(303);

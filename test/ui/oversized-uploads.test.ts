@@ -1,7 +1,7 @@
 import type { Express } from 'express';
 import request from 'supertest';
 import { MAX_GRADEBOOK_BYTES } from '../../src/events';
-import { MAX_BADGE_IMAGE_BYTES } from '../../src/publishing';
+import { MAX_IMAGE_BYTES } from '../../src/images';
 import { formatBytes, tooLargeMessage } from '../../src/http';
 import { createAdminConsoleFixture, INSTRUCTOR, type AdminConsoleFixture } from './support';
 
@@ -35,7 +35,7 @@ describe('oversized uploads on course page forms', () => {
       .field('_csrf', await csrfToken()).field('imageMode', 'upload').attach('imageFile', big, { filename: 'huge.png', contentType: 'image/png' })
       .field('name', 'Quiz master').field('description', 'Did well on quizzes.').field('criteria', '80% on Quiz 2.');
     expect(res.status).toBe(422);
-    expect(res.text).toContain(`The image is 3.2 MB; the limit is ${formatBytes(MAX_BADGE_IMAGE_BYTES)}.`);
+    expect(res.text).toContain(`The image is 3.2 MB; the limit is ${formatBytes(MAX_IMAGE_BYTES)}.`);
     expect(res.text).toContain('value="Quiz master"');
     expect(res.text).toContain('Did well on quizzes.');
   });

@@ -30,6 +30,28 @@ describe('GroupCommit', () => {
     expect(sizes).toEqual([4, 4, 2]);
   });
 
+  it('with lingerMs, batches items that arrive apart within the window, and sends a full batch at once', async () => {
+    const runs: { items: number[]; at: number }[] = [];
+    const start = Date.now();
+    const commit = new GroupCommit(async (items: number[]) => {
+      runs.push({ items, at: Date.now() - start });
+      return items;
+    }, { maxBatch: 3, maxInFlight: 1, lingerMs: 60 });
+    const first = commit.submit(1);
+    await new Promise((resolve) => setTimeout(resolve, 15));
+    const second = commit.submit(2);
+    expect(await Promise.all([first, second])).toEqual([1, 2]);
+    expect(runs[0]!.items).toEqual([1, 2]);
+    expect(runs[0]!.at).toBeGreaterThanOrEqual(55);
+
+    const full = Promise.all([3, 4, 5].map((n) => commit.submit(n)));
+    const sentAt = Date.now() - start;
+    expect(await full).toEqual([3, 4, 5]);
+    expect(runs[1]!.items).toEqual([3, 4, 5]);
+    // Full: sent without waiting for the window.
+    expect(runs[1]!.at - sentAt).toBeLessThan(40);
+  });
+
   it('retries each item alone when a batch fails, so only the bad item fails', async () => {
     const commit = new GroupCommit(async (items: string[]) => {
       if (items.includes('bad')) throw new Error('constraint');
@@ -42,5 +64,40 @@ describe('GroupCommit', () => {
   it('rejects a run that answers the wrong number of results', async () => {
     const commit = new GroupCommit(async () => [], { maxBatch: 10, maxInFlight: 1 });
     await expect(commit.submit(1)).rejects.toThrow('0 results for 1 items');
+  });
+});
+
+describe('GroupCommit with gatherMs', () => {
+  it('starts a batch at once when idle, and under load waits for the interval so batches fill', async () => {
+    const starts: { at: number; size: number }[] = [];
+    const t0 = performance.now();
+    const commit = new GroupCommit(async (items: number[]) => {
+      starts.push({ at: performance.now() - t0, size: items.length });
+      return items;
+    }, { maxBatch: 100, maxInFlight: 1, gatherMs: 40 });
+    await commit.submit(0);
+    expect(starts[0]!.at).toBeLessThan(30); // idle: no wait
+    // 10 items over ~30 ms right after a batch: they wait for the interval and go together.
+    const later = [];
+    for (let i = 1; i <= 10; i++) {
+      later.push(commit.submit(i));
+      await new Promise((resolve) => setTimeout(resolve, 3));
+    }
+    expect(await Promise.all(later)).toEqual(Array.from({ length: 10 }, (_, i) => i + 1));
+    expect(starts.length).toBeLessThanOrEqual(3);
+    expect(starts[1]!.at - starts[0]!.at).toBeGreaterThanOrEqual(39);
+    expect(starts.slice(1).reduce((n, s) => n + s.size, 0)).toBe(10);
+  });
+
+  it('does not wait when a full batch is queued', async () => {
+    const starts: number[] = [];
+    const commit = new GroupCommit(async (items: number[]) => {
+      starts.push(performance.now());
+      return items;
+    }, { maxBatch: 5, maxInFlight: 1, gatherMs: 10_000 });
+    const results = await Promise.all(Array.from({ length: 10 }, (_, i) => commit.submit(i)));
+    expect(results).toHaveLength(10);
+    expect(starts).toHaveLength(2);
+    expect(starts[1]! - starts[0]!).toBeLessThan(1000);
   });
 });

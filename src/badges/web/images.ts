@@ -18,12 +18,3 @@ export async function badgeArt(deps: BadgesDeps, achievement: AchievementRow, fo
   return port.defaultBadgeSvg(art);
 }
 
-/**
- * Headers for images served from our origin. An uploaded SVG may carry script; this CSP (sandbox,
- * no script) makes it inert even when opened directly, and nosniff stops content-type guessing.
- */
-export const IMAGE_HEADERS = {
-  'Content-Security-Policy': "default-src 'none'; img-src data:; style-src 'unsafe-inline'; sandbox",
-  'X-Content-Type-Options': 'nosniff',
-  'Cache-Control': 'public, max-age=300',
-} as const;

@@ -1,5 +1,6 @@
-import { DOMParser, type Document } from '@xmldom/xmldom';
+import type { Document } from '@xmldom/xmldom';
 import { LaurelError } from '../../errors';
+import { parseSvgSafely } from '../../images';
 
 /** OB 3.0 section 5.3.2: namespace of the `<openbadges:credential>` element. */
 export const OB_SVG_NAMESPACE = 'https://purl.imsglobal.org/ob/v3p0';
@@ -23,23 +24,11 @@ function assertSafe(svg: string): void {
   if (doctype?.[1] && /%|<!(ENTITY|NOTATION)/i.test(doctype[1])) throw invalid('SVG with entity or notation declarations is not accepted');
 }
 
-/** Parses the SVG with xmldom, which never loads external DTDs or entities; any XML error refuses it. */
+/** Parses the SVG with the one safe parser (src/images: xmldom, no external DTDs or entities); any XML error refuses it. */
 function parseSvg(svg: string): Document {
-  let problem: string | undefined;
-  const parser = new DOMParser({
-    onError: (level, message) => {
-      if (level !== 'warning') problem ??= message;
-    },
-  });
-  let doc: Document | undefined;
-  try {
-    doc = parser.parseFromString(svg, 'image/svg+xml');
-  } catch (error) {
-    problem ??= error instanceof Error ? error.message : 'unreadable XML';
-  }
-  if (problem || !doc?.documentElement) throw invalid(`The SVG is not well-formed XML: ${problem ?? 'no root element'}`.slice(0, 300));
-  if (doc.documentElement.localName !== 'svg') throw invalid('Not an SVG document');
-  return doc;
+  const parsed = parseSvgSafely(svg);
+  if ('problem' in parsed) throw invalid(parsed.problem);
+  return parsed.doc;
 }
 
 /** The root `<svg ...>` start tag: its bounds and attributes. */

@@ -1,13 +1,11 @@
 import { LaurelError } from '../../errors';
 import { extractFromPng } from '../baking/png';
 import { extractFromSvg } from '../baking/svg';
+import { sniffImageType } from '../../images';
 
 /** Largest credential text (JSON or compact JWS) we parse. */
 export const MAX_CREDENTIAL_BYTES = 1024 * 1024;
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
-const PNG_MAGIC = Buffer.from([0x89, 0x50, 0x4e, 0x47]);
-/** An SVG upload: optional XML declaration, comments and DOCTYPE (with internal subset), then `<svg`. */
-const SVG_START = /^\uFEFF?\s*(<\?xml[^>]*>\s*)?((<!--[\s\S]*?-->|<!DOCTYPE[^>[]*(\[[\s\S]*?\])?\s*>)\s*)*<svg[\s>]/i;
 
 export type ParsedInput =
   | { kind: 'json'; credential: Record<string, unknown>; source: Source }
@@ -27,10 +25,13 @@ function invalid(message: string, check: string, cause?: unknown): LaurelError {
  */
 export function parseInput(input: unknown): ParsedInput {
   if (Buffer.isBuffer(input)) {
-    if (input.subarray(0, 4).equals(PNG_MAGIC)) return fromText(extract(() => extractFromPng(input)), 'png');
+    // The image type by the one sniffer (src/images) that every upload path uses.
+    const type = sniffImageType(input);
+    if (type === 'image/png') return fromText(extract(() => extractFromPng(input)), 'png');
+    if (type === 'image/jpeg') throw invalid('A JPEG image cannot hold a baked credential: upload the PNG or SVG badge', 'image');
     if (input.length > 2 * MAX_CREDENTIAL_BYTES) throw invalid('Upload too large', 'format');
     const text = input.toString('utf8');
-    if (SVG_START.test(text)) return fromText(extract(() => extractFromSvg(text)), 'svg');
+    if (type === 'image/svg+xml') return fromText(extract(() => extractFromSvg(text)), 'svg');
     return fromText(text, 'json');
   }
   if (typeof input === 'string') return fromText(input, 'json');

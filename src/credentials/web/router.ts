@@ -10,9 +10,9 @@ import { OB_V3_CONTEXT, VC_V2_CONTEXT, type ContextMap } from '../contexts';
 import { DEFAULT_ISSUER_ID, didDocument, getIssuer, issuerProfile } from '../issuers';
 import { jwks } from '../keys';
 import { issuerLogo } from '../logos';
-import { createSigner, type CredentialSigner } from '../signer';
+import { IMAGE_HEADERS } from '../../images';
 import { statusListCredential, statusListVersion } from '../status-list';
-import { createVerifier, type Verifier } from '../verifier';
+import { credentialEngine } from '../engine';
 import { issuerSlug, listId, verifyBody } from './schema';
 import { createVerifyPageRouter } from './verify-page';
 import { publicRoute } from '../../http';
@@ -35,13 +35,10 @@ export function createCredentialsRouter(ctx: AppContext, options: CredentialsRou
   const { config } = ctx;
   const router = Router();
   const limit = publicRateLimit(ctx, { name: 'credentials' });
-  let signer: Promise<CredentialSigner> | undefined;
-  let verifier: Promise<Verifier> | undefined;
-  const signerOf = () => (signer ??= createSigner(db, config).catch((error: unknown) => {
-    signer = undefined;
-    throw error;
-  }));
-  const verifierOf = () => (verifier ??= signerOf().then((s) => createVerifier({ db, config, signer: s, contexts: options.contexts })));
+  // The process's signer and verifier (src/credentials/engine.ts), shared with badges, transcripts and wallets.
+  const engine = credentialEngine({ db, config, ...(options.contexts ? { contexts: options.contexts } : {}) });
+  const signerOf = engine.signer;
+  const verifierOf = engine.verifier;
   const lists = new Map<string, { version: string; body: string }>();
 
   router.get('/.well-known/jwks.json', publicRoute(), limit, handle(async (_req, res) => {
@@ -82,11 +79,7 @@ export function createCredentialsRouter(ctx: AppContext, options: CredentialsRou
     const logo = /^[a-z0-9][a-z0-9-]{0,62}$/.test(id) && (await getIssuer(db, id)) ? await issuerLogo(db, id) : undefined;
     if (!logo) throw new LaurelError('ERR_NOT_FOUND', 'This issuer has no logo.');
     // Same headers as badge images: an SVG opened directly is inert (sandboxed, no script).
-    res.set({
-      'Content-Security-Policy': "default-src 'none'; img-src data:; style-src 'unsafe-inline'; sandbox",
-      'X-Content-Type-Options': 'nosniff',
-      'Cache-Control': 'public, max-age=300',
-    }).type(logo.mime).send(logo.bytes);
+    res.set(IMAGE_HEADERS).type(logo.mime).send(logo.bytes);
   }));
 
   router.get('/status-lists/:id', publicRoute(), limit, handle(async (req, res) => {

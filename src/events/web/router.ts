@@ -1,5 +1,4 @@
 import { describeApiOperation } from '../../http';
-import { randomUUID } from 'node:crypto';
 import express, { type ErrorRequestHandler, type Request, type RequestHandler, type Response, type Router } from 'express';
 import type { AppContext } from '../../context';
 import { LaurelError } from '../../errors';
@@ -9,63 +8,47 @@ import { handle, validateBody } from '../../http';
 import { z } from 'zod';
 import { findCourse } from '../../courses';
 import { findGradebookImport, importGradebookJob, MAX_GRADEBOOK_BYTES } from '../import-gradebook';
-import { ingestApiEvent, ingestCanvasDelivery, ingestMoodleDelivery, type IngestResult } from '../ingest';
+import { ingestApiEvent, type IngestResult } from '../ingest';
 import { detectGradebookFormat, gradebookToEvents } from '../sources/gradebook';
 import { apiEventSchema, type ApiEventBody } from '../sources/api';
-import { MOODLE_SIGNATURE_HEADER, MOODLE_TIMESTAMP_HEADER } from '../verify/moodle-hmac';
+import { createSignedIntake, EVENT_BODY_LIMITS, intakeHeaderList, mediaTypeRefusal, requestIdOf, type SignedIntake } from './signed-intake';
 import { publicRoute } from '../../http';
 import { requireInScope, scopedTo } from '../../tenancy';
 
 /**
  * Event intake. Each route answers 202 only after the event is committed to the inbox; refusals
  * (400 malformed, 401 unsigned/bad signature/stale, 404 unknown source, 413 too large, 415 media
- * type, 422 invalid API body) go through the error middleware, which logs them.
+ * type, 422 invalid API body) are logged and answered with a problem document.
  */
 
-/** Body limits: Canvas truncates submission bodies and descriptions to 8 KiB, so 256 KiB is ample. */
-export const EVENT_BODY_LIMITS = { canvas: '256kb', moodle: '64kb', api: '16kb' } as const;
+export { EVENT_BODY_LIMITS };
+
+export interface EventIntakeRouterOptions {
+  /** Express metrics middleware for the generic API route. */
+  observe?: RequestHandler;
+  /** The signed webhook handler; the app passes the one it also serves before express. Default: a new one. */
+  intake?: SignedIntake;
+}
 
 /**
  * The three intake routes, mounted before the page middleware (session cookies, CSP for pages,
  * per-request access logs): LMSs post here hundreds of times a second and each request is
- * authenticated by its own signature or token. Refusals are logged by the shared error handler;
- * accepted events are logged at debug, since the inbox row itself is their durable record.
+ * authenticated by its own signature or token. The two signed webhooks are answered by the lean
+ * handler (signed-intake.ts); the app serves them before express even starts (src/web/routes.ts),
+ * these express routes catch the shapes its matcher leaves to express and serve apps that mount
+ * this router alone.
  */
-export function createEventIntakeRouter(ctx: AppContext, options: { observe?: RequestHandler } = {}): Router {
+export function createEventIntakeRouter(ctx: AppContext, options: EventIntakeRouterOptions = {}): Router {
   const router = express.Router();
+  const intake = options.intake ?? createSignedIntake(ctx);
   const lean = [intakeHeaders(ctx), ...(options.observe ? [options.observe] : [])];
 
-  router.post(
-    '/events/canvas/:sourceId',
-    publicRoute('events:deliver'),
-    ...lean,
-    // Canvas posts the compact JWT (or JSON when signing is off); its media type is undocumented.
-    mediaType(['application/jwt', 'application/json', 'text/plain', 'application/octet-stream'], { optional: true }),
-    express.raw({ type: () => true, limit: EVENT_BODY_LIMITS.canvas }),
-    handle(async (req, res) => {
-      const result = await ingestCanvasDelivery(ctx, { sourceId: req.params.sourceId!, body: rawBody(req.body), now: new Date() });
-      acknowledge(ctx, req, res, result);
-    }),
-  );
-
-  router.post(
-    '/events/moodle/:sourceId',
-    publicRoute('events:deliver'),
-    ...lean,
-    mediaType(['application/json']),
-    // Raw bytes: the HMAC covers exactly what was sent, so we must not re-serialise parsed JSON.
-    express.raw({ type: () => true, limit: EVENT_BODY_LIMITS.moodle }),
-    handle(async (req, res) => {
-      const result = await ingestMoodleDelivery(ctx, {
-        sourceId: req.params.sourceId!,
-        body: rawBody(req.body),
-        timestamp: req.get(MOODLE_TIMESTAMP_HEADER),
-        signature: req.get(MOODLE_SIGNATURE_HEADER),
-        now: new Date(),
-      });
-      acknowledge(ctx, req, res, result);
-    }),
-  );
+  router.post('/events/canvas/:sourceId', publicRoute('events:deliver'), (req, res, next) => {
+    intake.deliver('canvas', req.params.sourceId!, req, res).catch(next);
+  });
+  router.post('/events/moodle/:sourceId', publicRoute('events:deliver'), (req, res, next) => {
+    intake.deliver('moodle', req.params.sourceId!, req, res).catch(next);
+  });
 
   describeApiOperation({
     method: 'post', path: '/api/v1/events', tag: 'Events', scopes: ['events'], summary: 'Deliver a score (202 once durable; a repeated id is acknowledged and ignored)',
@@ -101,23 +84,14 @@ function acknowledge(ctx: AppContext, req: Request, res: Response, result: Inges
   res.end(JSON.stringify(result));
 }
 
-const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
-
 /** Headers for machine answers: nothing here is a page, so nothing may frame, run or sniff it. */
 function intakeHeaders(ctx: AppContext): RequestHandler {
-  const headers: [string, string][] = [
-    ['Content-Security-Policy', "default-src 'none'; frame-ancestors 'none'"],
-    ['X-Content-Type-Options', 'nosniff'],
-    ['Cache-Control', 'no-store'],
-    ['Referrer-Policy', 'no-referrer'],
-    ...(ctx.config.BASE_URL.startsWith('https:') ? [['Strict-Transport-Security', 'max-age=31536000; includeSubDomains'] as [string, string]] : []),
-  ];
+  const list = intakeHeaderList(ctx.config.BASE_URL);
   return (req, res, next) => {
-    const given = req.headers['x-request-id'];
-    const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    const id = requestIdOf(req.headers['x-request-id']);
     req.id = id;
     res.setHeader('X-Request-Id', id);
-    for (const [name, value] of headers) res.setHeader(name, value);
+    for (let i = 0; i < list.length; i += 2) res.setHeader(list[i]!, list[i + 1]!);
     next();
   };
 }
@@ -175,15 +149,5 @@ export function createEventsRouter(ctx: AppContext): Router {
 const importQuery = z.object({ format: z.enum(['canvas', 'moodle']).optional(), exportedAt: z.iso.datetime({ offset: true }).optional() });
 
 function mediaType(allowed: string[], options: { optional?: boolean } = {}): RequestHandler {
-  return (req, _res, next) => {
-    const header = req.headers['content-type'];
-    const type = header?.split(';')[0]?.trim().toLowerCase();
-    if (!type && options.optional) return next();
-    if (type && allowed.includes(type)) return next();
-    next(new LaurelError('ERR_UNSUPPORTED_MEDIA_TYPE', `Send the event as ${allowed.join(' or ')}${type ? `, not ${type}` : ''}.`));
-  };
-}
-
-function rawBody(body: unknown): Buffer {
-  return Buffer.isBuffer(body) ? body : Buffer.alloc(0);
+  return (req, _res, next) => next(mediaTypeRefusal(req.headers['content-type'], allowed, options));
 }

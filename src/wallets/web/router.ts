@@ -3,7 +3,6 @@ import express, { Router } from 'express';
 import QRCode from 'qrcode';
 import type { AppContext } from '../../context';
 import { getIssuer, issuerProfile, DEFAULT_ISSUER_ID } from '../../credentials';
-import { onAwardRevoked } from '../../badges';
 import { requireCourseRole, type LtiSession } from '../../lti';
 // The course pages' CSRF tokens (exported by src/ui), imported from their file: the ui index pulls in
 // the web index, which mounts this router (an import cycle).
@@ -17,7 +16,6 @@ import { issueToWallet } from '../issue';
 import { authorizationServerMetadata, credentialIssuerMetadata, PRE_AUTHORIZED_GRANT } from '../metadata';
 import { issueNonce } from '../nonces';
 import { createOffer, offerableAward, offerDocument, redeemPreAuthorizedCode } from '../offers';
-import { revokeHolderCopies } from '../revocation';
 import { credentialRequest, offerForm, tokenRequest, type CredentialRequest, type TokenRequest } from '../schema';
 
 const NO_STORE = { 'Cache-Control': 'no-store', Pragma: 'no-cache' };
@@ -28,8 +26,6 @@ const NO_STORE = { 'Cache-Control': 'no-store', Pragma: 'no-cache' };
  * carry the specification's `error` codes (see protocolError).
  */
 export function createWalletsRouter(ctx: AppContext): Router {
-  // Holder-bound copies are revoked in the same transaction as their award.
-  onAwardRevoked(revokeHolderCopies);
   const deps = () => walletsDepsFor(ctx);
   const base = ctx.config.BASE_URL;
   const router = Router();
