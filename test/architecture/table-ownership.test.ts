@@ -27,6 +27,7 @@ const DECLARED_ELSEWHERE: Record<string, string> = {
   reach_gradebook_posts: 'reach',
   reach_learner_preferences: 'reach',
   reach_notifications: 'reach',
+  domain_event_outbox: 'domain-events',
 };
 
 /**
