@@ -61,6 +61,18 @@ export class Queues {
   }
 
   async close(): Promise<void> {
-    await Promise.all([...this.queues.values()].map((q) => q.close()));
+    const queues = [...this.queues.values()];
+    // BullMQ's close of a queue on a shared connection drops the connection's listeners without waiting
+    // for its start-up check (an INFO); if that check fails afterwards (the caller disconnects Redis
+    // next), its 'error' reaches no listener and crashes the process. Let the checks settle first.
+    await Promise.all(queues.map((q) => settleWithin(q.waitUntilReady(), 2000)));
+    await Promise.all(queues.map((q) => q.close()));
   }
+}
+
+/** Waits for `promise` to settle, at most `ms`; never throws. */
+async function settleWithin(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([promise.catch(() => undefined), new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
 }
