@@ -1,15 +1,13 @@
-// The instructor pages with analytics charts in Debian's Chromium: axe-core finds no serious or
-// critical violation (tables opened), and under the real CSP the charts' stylesheet applies and the
+// The instructor pages with analytics charts in Debian's Chromium: axe-core finds no WCAG 2.1 AA
+// violation (tables opened), and under the real CSP the charts' stylesheet applies and the
 // browser reports no blocked inline style or script. Skips when Chromium is not installed.
 import { existsSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Browser, BrowserContext } from 'playwright-core';
 import { analyticsRecorder } from '../../src/analytics';
-import { createApp } from '../../src/app';
 import { CHROMIUM_PATH, launchBrowser } from '../support/browser';
-import { createTestContext, type TestContext } from '../support/context';
-import { seriousViolations } from '../ui/support';
+import { startTestApp, type RunningApp } from '../support/app-server';
+import { accessibilityViolations } from '../support/axe';
+import type { TestContext } from '../support/context';
 import { analyticsFixture, BROWSER_UA, type AnalyticsFixture } from './support';
 
 const haveChromium = existsSync(CHROMIUM_PATH);
@@ -17,24 +15,20 @@ if (!haveChromium) console.warn(`SKIP analytics accessibility tests: no Chromium
 
 (haveChromium ? describe : describe.skip)('instructor pages with analytics charts', () => {
   let ctx: TestContext;
-  let server: Server;
+  let app: RunningApp;
   let browser: Browser;
   let base: string;
   let fx: AnalyticsFixture;
 
   beforeAll(async () => {
-    ctx = await createTestContext();
-    if (ctx.redis.status !== 'ready') await new Promise((resolve) => ctx.redis.once('ready', resolve));
-    server = createServer(await createApp(ctx));
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    app = await startTestApp();
+    ({ ctx, base } = app);
     fx = await analyticsFixture(ctx, 'a11y');
     browser = await launchBrowser();
   }, 60_000);
   afterAll(async () => {
     await browser?.close();
-    await new Promise((resolve) => server?.close(resolve));
-    await ctx?.close();
+    await app?.close();
   });
 
   async function instructorContext(options: { bypassCSP: boolean }): Promise<BrowserContext> {
@@ -43,7 +37,7 @@ if (!haveChromium) console.warn(`SKIP analytics accessibility tests: no Chromium
     return context;
   }
 
-  it('has no serious or critical axe violations on the course and badge pages', async () => {
+  it('has no WCAG 2.1 AA axe violations on the course and badge pages', async () => {
     // Some counts, so the charts have bars: a few visits by an anonymous browser.
     const visitor = await browser.newContext({ userAgent: BROWSER_UA });
     const page = await visitor.newPage();
@@ -60,7 +54,7 @@ if (!haveChromium) console.warn(`SKIP analytics accessibility tests: no Chromium
       expect(await tab.locator('svg.an-chart rect[fill="#0b57d0"]').count()).toBe(3);
       await tab.evaluate("document.querySelectorAll('details').forEach((d) => { d.open = true; })");
       if (process.env.ANALYTICS_SCREENSHOT) await tab.screenshot({ path: `${process.env.ANALYTICS_SCREENSHOT}-${path.includes("badges") ? "badge" : "course"}.png`, fullPage: true });
-      const violations = await seriousViolations(tab);
+      const violations = await accessibilityViolations(tab);
       if (violations.length) found[path] = violations;
     }
     await context.close();

@@ -1,52 +1,43 @@
 // Accessibility of the public credential and achievement pages: axe-core in Debian's Chromium.
 // Skips when Chromium is not installed.
-import { existsSync, readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { existsSync } from 'node:fs';
 import type { Browser } from 'playwright-core';
 import { awardBadge, badgesDepsFor, createAchievement, issueCredential, revokeAward } from '../../src/badges';
 import { createManualCourse, upsertManualLearner } from '../../src/courses';
 import { upsertIssuer } from '../../src/credentials';
-import { createApp } from '../../src/app';
 import { CHROMIUM_PATH, launchBrowser } from '../support/browser';
-import { createTestContext, type TestContext } from '../support/context';
+import { startTestApp, type RunningApp } from '../support/app-server';
+import { accessibilityViolations } from '../support/axe';
+import type { TestContext } from '../support/context';
 
 const haveChromium = existsSync(CHROMIUM_PATH);
 if (!haveChromium) console.warn(`SKIP accessibility tests: no Chromium at ${CHROMIUM_PATH}`);
 
-interface AxeViolation { id: string; impact: string; help: string; nodes: { target: string[] }[] }
-
 (haveChromium ? describe : describe.skip)('public badge pages are accessible', () => {
   let ctx: TestContext;
-  let server: Server;
+  let app: RunningApp;
   let browser: Browser;
   let base: string;
-  const axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 
   beforeAll(async () => {
-    ctx = await createTestContext();
-    if (ctx.redis.status !== 'ready') await new Promise((resolve) => ctx.redis.once('ready', resolve));
-    server = createServer(await createApp(ctx));
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    app = await startTestApp();
+    ({ ctx, base } = app);
     browser = await launchBrowser();
   }, 60_000);
   afterAll(async () => {
     await browser?.close();
-    await new Promise((resolve) => server?.close(resolve));
-    await ctx?.close();
+    await app?.close();
   });
 
-  async function violations(path: string): Promise<AxeViolation[]> {
+  async function violations(path: string): Promise<string[]> {
     // bypassCSP only so the test can inject axe; the page itself runs under its real CSP otherwise.
     const context = await browser.newContext({ bypassCSP: true });
     const page = await context.newPage();
     const response = await page.goto(`${base}${path}`);
     expect(response?.status()).toBe(200);
-    await page.addScriptTag({ content: axeSource });
-    const result = (await page.evaluate(async () => (globalThis as unknown as { axe: { run(): Promise<{ violations: unknown[] }> } }).axe.run())) as { violations: AxeViolation[] };
+    const found = await accessibilityViolations(page);
     await context.close();
-    return result.violations;
+    return found;
   }
 
   it('has no axe violations on valid, revoked and private credential pages, the achievement page and the issuer page', async () => {
@@ -64,7 +55,7 @@ interface AxeViolation { id: string; impact: string; help: string; nodes: { targ
       ids.push((await issueCredential(deps, { awardId: award.id })).credential.id);
       if (i === 1) await revokeAward(deps, { awardId: award.id, reason: 'test', actor: 't' });
     }
-    const found: Record<string, AxeViolation[]> = {};
+    const found: Record<string, string[]> = {};
     for (const path of [...ids.map((id) => `/credentials/${id}`), `/achievements/${achievement.id}`, '/issuers/default']) {
       const v = await violations(path);
       if (v.length) found[path] = v;

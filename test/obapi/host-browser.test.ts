@@ -12,7 +12,7 @@ import { startPlatform, type Platform } from '../emulator';
 import { startLaurel, type RunningLaurel } from '../lti/laurel';
 import { CHROMIUM_PATH, launchBrowser } from '../support/browser';
 import { apiSchemaErrors, isRevoked, jwsPayload, schemaErrors, stockVerify } from '../support/credential-checks';
-import { seriousViolations } from '../ui/support';
+import { accessibilityViolations } from '../support/axe';
 import type { WalletHttp } from '../wallets/test-wallet';
 import { CREDENTIAL_READONLY, PROFILE_READONLY, TestHost } from './test-host';
 
@@ -88,10 +88,10 @@ function realHttp(): WalletHttp {
     await page.reload();
     const add = page.getByRole('link', { name: /Add to a wallet\s*:\s*Cell Explorer/ });
     expect(await add.count()).toBe(1);
-    expect(await seriousViolations(page)).toEqual([]);
+    expect(await accessibilityViolations(page)).toEqual([]);
     await add.click();
     await page.waitForURL(/\/learner\/wallet\//);
-    expect(await seriousViolations(page)).toEqual([]);
+    expect(await accessibilityViolations(page)).toEqual([]);
     await page.getByRole('button', { name: 'Create wallet offer' }).click();
     await page.getByRole('heading', { name: 'Your wallet offer is ready' }).waitFor();
     expect(await page.getByRole('img', { name: /QR code of the wallet offer/ }).count()).toBe(1);
@@ -102,7 +102,7 @@ function realHttp(): WalletHttp {
     const offerUri = new URL(offerLink).searchParams.get('credential_offer_uri')!;
     expect((await fetch(offerUri)).status).toBe(200);
     expect(JSON.stringify(laurel.logs)).not.toContain(offerUri.split('/').pop()!);
-    expect(await seriousViolations(page)).toEqual([]);
+    expect(await accessibilityViolations(page)).toEqual([]);
   });
 
   it('discovers, registers, and obtains the learner\'s consent in the browser (consent page passes axe)', async () => {
@@ -115,7 +115,7 @@ function realHttp(): WalletHttp {
     await page.goto(host.authorizationUrl());
     await page.getByRole('heading', { level: 1, name: /Allow Test Backpack to read your badges/ }).waitFor();
     expect(await page.getByText(`You are signed in as ${sam.name}`).count()).toBe(1);
-    expect(await seriousViolations(page)).toEqual([]);
+    expect(await accessibilityViolations(page)).toEqual([]);
     await page.getByRole('button', { name: 'Allow', exact: true }).click();
     await page.waitForURL(/127\.0\.0\.1:\d+\/callback/);
     const back = callbacks.filter((u) => u.pathname === '/callback').at(-1)!;
@@ -164,7 +164,7 @@ function realHttp(): WalletHttp {
     await page.goto(`${laurel.url}/lti/courses/${courseId}/learner`);
     await page.getByRole('link', { name: 'See and remove the apps you connected' }).click();
     await page.getByRole('heading', { level: 3, name: 'Test Backpack' }).waitFor();
-    expect(await seriousViolations(page)).toEqual([]);
+    expect(await accessibilityViolations(page)).toEqual([]);
     await page.getByRole('button', { name: 'Disconnect Test Backpack' }).click();
     await page.getByRole('status').filter({ hasText: 'disconnected' }).waitFor();
     const after = await fetch(`${host.endpoints!.apiBase}/credentials`, { headers: { authorization: `Bearer ${accessToken}` } });

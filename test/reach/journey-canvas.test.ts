@@ -13,7 +13,8 @@ import { signLink } from '../../src/reach';
 import { browse, startPlatform, type Platform } from '../emulator';
 import { startLaurel, type RunningLaurel } from '../lti/laurel';
 import { CHROMIUM_PATH, launchBrowser } from '../support/browser';
-import { eventually, seriousViolations } from '../ui/support';
+import { accessibilityViolations } from '../support/axe';
+import { eventually } from '../ui/support';
 
 const haveChromium = existsSync(CHROMIUM_PATH);
 if (!haveChromium) console.warn(`SKIP Canvas placements journey: no Chromium at ${CHROMIUM_PATH}`);
@@ -107,12 +108,12 @@ describe('Canvas placements: course navigation and "My badges"', () => {
     const cards = page.locator('.card h2');
     expect((await cards.allTextContents()).sort()).toEqual(['Cell Explorer', 'Titration Pro']);
     expect(await page.locator('.card', { hasText: 'Titration Pro' }).locator('dd').first().textContent()).toBe(chemistry.title);
-    expect(await seriousViolations(page)).toEqual([]);
+    expect(await accessibilityViolations(page)).toEqual([]);
     // The unsubscribe page every email links to is accessible too.
     const token = signLink(laurel.ctx.config.SESSION_SECRET, 'unsubscribe', await learnerOf(sam.email));
     await page.goto(`${laurel.url}/reach/unsubscribe/${token}`);
     expect(await page.locator('h1').textContent()).toBe('Badge emails from Laurel');
-    expect(await seriousViolations(page)).toEqual([]);
+    expect(await accessibilityViolations(page)).toEqual([]);
     await page.getByRole('button', { name: 'Stop badge emails' }).click();
     expect(await page.locator('h1').textContent()).toBe('You will get no more badge emails');
     // The person session opens only "My badges": not a course page.

@@ -1,5 +1,5 @@
 // axe-core on the admin console's event-source, issuer-logo, platform-activation and platform-removal states in a real
-// browser (Moodle emulator launch): 0 serious or critical violations. Skips without Debian's Chromium.
+// browser (Moodle emulator launch): 0 WCAG 2.1 AA violations. Skips without Debian's Chromium.
 import { ensureDefaultIssuer } from '../../src/credentials';
 import { existsSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
@@ -8,7 +8,7 @@ import { addOperator } from '../../src/operators';
 import { startPlatform, type Platform } from '../emulator';
 import { startLaurel, type RunningLaurel } from '../lti/laurel';
 import { CHROMIUM_PATH, launchBrowser } from '../support/browser';
-import { seriousViolations } from './support';
+import { accessibilityViolations } from '../support/axe';
 
 const haveChromium = existsSync(CHROMIUM_PATH);
 if (!haveChromium) console.warn(`SKIP admin console axe checks: no Chromium at ${CHROMIUM_PATH}`);
@@ -49,7 +49,7 @@ const course = { id: '2', label: 'STAT200', title: 'Statistics 200' };
     await page.getByRole('button', { name: 'Create Moodle source' }).click();
     const secret = await page.locator('#new-source-secret').inputValue();
     expect(secret).toMatch(/^[A-Za-z0-9_-]{43}$/);
-    expect(await seriousViolations(page)).toEqual([]);
+    expect(await accessibilityViolations(page)).toEqual([]);
     const [download] = await Promise.all([page.waitForEvent('download'), page.locator('#new-source').getByRole('link', { name: /Download the Moodle plugin/ }).click()]);
     expect(download.suggestedFilename()).toBe('moodle-local_laurel.zip');
 
@@ -57,11 +57,11 @@ const course = { id: '2', label: 'STAT200', title: 'Statistics 200' };
     await page.fill('#canvas-source-jwksUrl', 'not a url');
     await page.getByRole('button', { name: 'Create Canvas source' }).click();
     expect(await page.locator('#canvas-source-jwksUrl-error').textContent()).toBe('Enter the JWKS address as a web address starting with https://.');
-    expect(await seriousViolations(page)).toEqual([]);
+    expect(await accessibilityViolations(page)).toEqual([]);
     await page.fill('#canvas-source-jwksUrl', 'https://canvas.example/jwks');
     await page.getByRole('button', { name: 'Create Canvas source' }).click();
     await page.locator('summary', { hasText: 'Create Canvas Live Events subscription' }).first().click();
-    expect(await seriousViolations(page)).toEqual([]);
+    expect(await accessibilityViolations(page)).toEqual([]);
     // The page that reloads later shows the source, never the secret.
     await page.goto(page.url().replace(/\/sources\/.*$/, ''));
     expect(await page.content()).not.toContain(secret);
@@ -70,36 +70,36 @@ const course = { id: '2', label: 'STAT200', title: 'Statistics 200' };
   it('confirmation pages (delete a source) and the issuer logo field message', async () => {
     await page.locator('.ui-source', { hasText: 'Statistics Moodle' }).getByRole('button', { name: /^Delete/ }).click();
     await page.getByRole('heading', { level: 2, name: 'Delete Statistics Moodle?' }).waitFor();
-    expect(await seriousViolations(page)).toEqual([]);
+    expect(await accessibilityViolations(page)).toEqual([]);
     await page.getByRole('link', { name: 'Cancel' }).click();
 
     await page.locator('#keys summary', { hasText: 'Edit the issuer profile' }).first().click();
     await page.setInputFiles('#issuer-default-logoFile', { name: 'logo.png', mimeType: 'image/png', buffer: Buffer.alloc(700 * 1024, 1) });
     await page.getByRole('button', { name: 'Save issuer profile' }).first().click();
     expect(await page.locator('#issuer-default-logoFile-error').textContent()).toBe('The logo is 700 KB; the limit is 512 KB.');
-    expect(await seriousViolations(page)).toEqual([]);
+    expect(await accessibilityViolations(page)).toEqual([]);
   });
 
   it('platform activation: a pending registration listed, its confirmation, the notice after', async () => {
     await upsertPlatform(laurel.ctx.database.db, { issuer: 'https://moodle2.example.edu', clientId: 'pending-1', name: 'Second Moodle', lms: 'moodle', authEndpoint: 'https://moodle2.example.edu/mod/lti/auth.php', tokenEndpoint: 'https://moodle2.example.edu/mod/lti/token.php', jwksUrl: 'https://moodle2.example.edu/mod/lti/certs.php', status: 'pending' });
     await page.goto(page.url().replace(/\/admin(\/.*|\?.*)?$/, '/admin'));
-    expect(await seriousViolations(page)).toEqual([]);
+    expect(await accessibilityViolations(page)).toEqual([]);
     await page.locator('#platforms').getByRole('button', { name: 'Activate Second Moodle' }).click();
     await page.getByRole('heading', { level: 2, name: 'Activate this LMS registration?' }).waitFor();
-    expect(await seriousViolations(page)).toEqual([]);
+    expect(await accessibilityViolations(page)).toEqual([]);
     await page.getByRole('button', { name: 'Activate platform' }).click();
     await page.getByText('Platform activated. Laurel now accepts launches from it.').waitFor();
     expect(await page.locator('#platforms').getByRole('button', { name: 'Activate Second Moodle' }).count()).toBe(0);
-    expect(await seriousViolations(page)).toEqual([]);
+    expect(await accessibilityViolations(page)).toEqual([]);
   });
 
   it('platform removal: the confirmation and the page after', async () => {
     await page.goto(page.url().replace(/\/admin(\/.*|\?.*)?$/, '/admin'));
     await page.locator('#platforms').getByRole('button', { name: /^Remove/ }).first().click();
     await page.getByRole('heading', { level: 2, name: 'Remove this LMS from Laurel?' }).waitFor();
-    expect(await seriousViolations(page)).toEqual([]);
+    expect(await accessibilityViolations(page)).toEqual([]);
     await page.getByRole('button', { name: 'Remove platform' }).click();
     await page.getByRole('heading', { level: 1, name: 'Platform removed' }).waitFor();
-    expect(await seriousViolations(page)).toEqual([]);
+    expect(await accessibilityViolations(page)).toEqual([]);
   });
 });

@@ -11,7 +11,8 @@ import { jobs } from '../../src/app';
 import { browse, startPlatform, type Platform } from '../emulator';
 import { startLaurel, type RunningLaurel } from '../lti/laurel';
 import { CHROMIUM_PATH, launchBrowser } from '../support/browser';
-import { eventually, seriousViolations } from './support';
+import { accessibilityViolations } from '../support/axe';
+import { eventually } from './support';
 import { addOperator } from '../../src/operators';
 
 const haveChromium = existsSync(CHROMIUM_PATH);
@@ -108,7 +109,7 @@ const admin = { id: '2', name: 'Alex Admin', email: 'admin@example.com' };
     await teach.getByRole('button', { name: 'Save draft and see the dry run' }).click();
     expect(await teach.locator('#name').getAttribute('aria-invalid')).toBe('true');
     expect(await teach.locator('#name-error').textContent()).toBe('Enter a name.');
-    expect(await seriousViolations(teach)).toEqual([]);
+    expect(await accessibilityViolations(teach)).toEqual([]);
     step('form error shown');
     await teach.fill('#name', 'Quiz 2 master');
     await teach.fill('#description', 'Scored at least 80% on Quiz 2.');
@@ -121,7 +122,7 @@ const admin = { id: '2', name: 'Alex Admin', email: 'admin@example.com' };
     await teach.waitForURL(/\/instructor\/badges\/[0-9a-f-]{36}\?done=created$/);
     expect(await teach.locator('.ui-big').textContent()).toMatch(/^1 of 3 people in the course would earn/);
     expect(await teach.getByText('Ada Early').count()).toBe(1);
-    expect(await seriousViolations(teach)).toEqual([]);
+    expect(await accessibilityViolations(teach)).toEqual([]);
     step('dry run shown');
     await teach.getByRole('button', { name: 'Publish and award 1 learner(s)' }).click();
     await teach.waitForURL(/\?done=published$/);
@@ -151,7 +152,7 @@ const admin = { id: '2', name: 'Alex Admin', email: 'admin@example.com' };
     const card = learner.locator(`#award-${samAward.id}`);
     expect(await card.locator('h3').textContent()).toBe('Quiz 2 master');
     expect(await card.locator('.status').textContent()).toBe('Valid');
-    expect(await seriousViolations(learner)).toEqual([]);
+    expect(await accessibilityViolations(learner)).toEqual([]);
     const [download] = await Promise.all([learner.waitForEvent('download'), card.getByRole('link', { name: /^Download PNG/ }).click()]);
     const png = readFileSync((await download.path())!);
     expect(png.subarray(1, 4).toString()).toBe('PNG');
@@ -171,11 +172,11 @@ const admin = { id: '2', name: 'Alex Admin', email: 'admin@example.com' };
     await publicPage.goto(`${laurel.url}/credentials/${samAward.credential_id}`);
     expect(await publicPage.locator('#verification-title + p').textContent()).toMatch(/^This credential verifies/);
     step('credential page');
-    expect(await seriousViolations(publicPage)).toEqual([]);
+    expect(await accessibilityViolations(publicPage)).toEqual([]);
     step('credential page axe');
     achievementId = (await sql<{ id: string }>`select id from achievements`.execute(laurel.ctx.database.db)).rows[0]!.id;
     await publicPage.goto(`${laurel.url}/achievements/${achievementId}`);
-    expect(await seriousViolations(publicPage)).toEqual([]);
+    expect(await accessibilityViolations(publicPage)).toEqual([]);
 
     step('public pages checked');
 
@@ -190,7 +191,7 @@ const admin = { id: '2', name: 'Alex Admin', email: 'admin@example.com' };
   it('the instructor revokes with a reason: learner and public pages say revoked; an admin rotates keys and reads the audit log', async () => {
     // Instructor revokes Sam's badge with a reason.
     await teach.goto(`${laurel.url}/lti/courses/${courseId}/instructor/badges/${achievementId}`);
-    expect(await seriousViolations(teach)).toEqual([]);
+    expect(await accessibilityViolations(teach)).toEqual([]);
     await teach.fill(`#reason-${samAward.id}`, 'Grade entered in error');
     await teach.locator(`#award-${samAward.id}`).getByRole('button', { name: /^Revoke/ }).click();
     await teach.waitForURL(/\?done=revoked$/);
@@ -209,7 +210,7 @@ const admin = { id: '2', name: 'Alex Admin', email: 'admin@example.com' };
     await addOperator(laurel.ctx.database.db, { platformId: registered.id, ltiUserId: admin.id });
     const console_ = await launchAs(admin, 'Administrator');
     expect(await console_.locator('h1').textContent()).toBe('Laurel administration');
-    expect(await seriousViolations(console_)).toEqual([]);
+    expect(await accessibilityViolations(console_)).toEqual([]);
     const activeBefore = await console_.locator('#keys tbody .status-ok').count();
     await console_.getByRole('button', { name: /^Rotate keys/ }).first().click();
     await console_.waitForURL(/\?done=rotated#keys$/);
@@ -246,7 +247,7 @@ const admin = { id: '2', name: 'Alex Admin', email: 'admin@example.com' };
     const lost = await console_.context().newPage();
     const res = await lost.goto(`${laurel.url}/lti/courses/00000000-0000-4000-8000-000000000000/instructor`, { waitUntil: 'load' });
     expect(res?.status()).toBe(401);
-    expect(await seriousViolations(lost)).toEqual([]);
+    expect(await accessibilityViolations(lost)).toEqual([]);
     expect(consoleErrors.filter((e) => /Content Security Policy|Refused/.test(e))).toEqual([]);
   });
 
@@ -263,7 +264,7 @@ const admin = { id: '2', name: 'Alex Admin', email: 'admin@example.com' };
     await teach.getByRole('heading', { level: 2, name: 'Import finished' }).waitFor({ timeout: 20_000 });
     expect(await teach.locator('progress').getAttribute('value')).toBe('1');
     expect(await teach.locator('.ui-import-text').textContent()).toMatch(/^1 of 1 grade\(s\): 1 new/);
-    expect(await seriousViolations(teach)).toEqual([]);
+    expect(await accessibilityViolations(teach)).toEqual([]);
   });
 
   it('works inside the LMS frame', async () => {

@@ -1,7 +1,6 @@
-// Shared helpers for the in-course tests: axe-core checks, waiting on the database, and the signed-in
+// Shared helpers for the in-course tests: waiting on the database, and the signed-in
 // course fixture the admin console (and instructor page) tests start from.
 import express, { type Express } from 'express';
-import type { Page } from 'playwright-core';
 import request from 'supertest';
 import type { Config } from '../../src/config';
 import { enroll, upsertDeployment, upsertLtiCourse, upsertLtiLearner, upsertPlatform } from '../../src/courses';
@@ -10,26 +9,6 @@ import { LtiSessions } from '../../src/lti/session';
 import { addOperator } from '../../src/operators';
 import { createApp } from '../../src/app';
 import { createTestContext, type TestContext } from '../support/context';
-
-interface AxeViolation {
-  id: string;
-  impact?: string | null;
-  help: string;
-  nodes: Array<{ target: unknown[] }>;
-}
-
-/**
- * Runs axe-core in the page and returns its serious and critical violations as readable lines. The
- * script is injected inline, so the browser context must bypass the page's CSP (script-src 'self').
- */
-export async function seriousViolations(page: Page): Promise<string[]> {
-  await page.addScriptTag({ path: require.resolve('axe-core') });
-  // A string, not a function: the test code is compiled without DOM types.
-  const violations = (await page.evaluate("axe.run(document, { resultTypes: ['violations'] }).then((r) => r.violations)")) as AxeViolation[];
-  return violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => JSON.stringify(n.target)).join(', ')}`);
-}
 
 /** Polls until `probe` returns a value (not undefined/null/false) or the time runs out. */
 export async function eventually<T>(probe: () => Promise<T | undefined | null | false>, what: string, timeoutMs = 15_000): Promise<T> {
