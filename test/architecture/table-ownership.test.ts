@@ -80,11 +80,10 @@ const NOT_YET_MOVED: string[] = [
   'src/credentials/institution.ts: achievements',
   'src/credentials/institution.ts: courses',
   // Others: badges batch-inserts audit rows (audit has no batch function yet); events/apply.ts upserts
-  // assignments (courses' table; l-one owns that upsert this round); the HTTP kit reads platforms for
-  // frame-ancestors (the kit may not import courses); operators joins platforms and learners.
+  // assignments (courses' table; l-one owns that upsert this round); operators joins platforms and
+  // learners.
   'src/badges/awards.ts: audit_log',
   'src/events/apply.ts: assignments',
-  'src/http/frame-ancestors.ts: platforms',
   'src/operators/index.ts: learners',
   'src/operators/index.ts: platforms',
 ];
