@@ -80,12 +80,9 @@ const NOT_YET_MOVED: string[] = [
   'src/credentials/institution.ts: achievements',
   'src/credentials/institution.ts: courses',
   // Others: badges batch-inserts audit rows (audit has no batch function yet); events/apply.ts upserts
-  // assignments (courses' table; l-one owns that upsert this round); operators joins platforms and
-  // learners.
+  // assignments (courses' table; l-one owns that upsert this round).
   'src/badges/awards.ts: audit_log',
   'src/events/apply.ts: assignments',
-  'src/operators/index.ts: learners',
-  'src/operators/index.ts: platforms',
 ];
 
 interface TablesFile {
