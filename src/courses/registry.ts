@@ -12,6 +12,8 @@ import type { CourseTables, Lms } from './tables';
 type Platform = Selectable<CourseTables['platforms']>;
 type PlatformStatus = Platform['status'];
 const on = (db: AnyDb): Kysely<CourseTables> => asTables<CourseTables>(db);
+/** The caller's transaction, whatever tables it typed its handle with (statements that must commit together). */
+type AnyTransaction = Transaction<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 export interface PlatformListing extends Platform {
   deploymentIds: string[];
@@ -39,7 +41,7 @@ export async function setPlatformStatus(db: AnyDb, props: { platformId: string; 
  * Moves a `pending` platform to `active` in one conditional UPDATE (two admins racing activate it once);
  * the platform, or undefined when it is not pending. Runs in the caller's transaction, which audits it.
  */
-export function activatePendingPlatform(trx: Transaction<any>, props: { platformId: string; now: Date }): Promise<Platform | undefined> { // eslint-disable-line @typescript-eslint/no-explicit-any
+export function activatePendingPlatform(trx: AnyTransaction, props: { platformId: string; now: Date }): Promise<Platform | undefined> {
   return on(trx).updateTable('platforms').set({ status: 'active', updated_at: props.now })
     .where('id', '=', props.platformId).where('status', '=', 'pending').returningAll().executeTakeFirst();
 }

@@ -9,6 +9,8 @@ import type { CourseTables } from './tables';
  */
 
 const on = (db: AnyDb): Kysely<CourseTables> => asTables<CourseTables>(db);
+/** The caller's transaction, whatever tables it typed its handle with (statements that must commit together). */
+type AnyTransaction = Transaction<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 /** One member of a Names and Roles page, as the roster stores it. */
 export interface RosterPageMember {
@@ -25,7 +27,7 @@ export interface RosterPageMember {
  * transaction: a page is stored whole or not at all. Members must be unique by LTI user id.
  */
 export async function storeRosterPage(
-  trx: Transaction<any>, // eslint-disable-line @typescript-eslint/no-explicit-any -- any transaction, whatever tables its caller typed
+  trx: AnyTransaction,
   props: { platformId: string; courseId: string; members: readonly RosterPageMember[] },
 ): Promise<void> {
   if (props.members.length === 0) return;
