@@ -11,6 +11,7 @@ import { mountIntakeRoutes, mountRoutes } from './routes';
 import { registerInTransactionPorts } from './subscribers';
 import { queueDashboardRouter } from './queue-dashboard';
 import { FrameAncestors } from '../http';
+import { framingPlatforms } from '../courses';
 import { securityHeaders } from '../http';
 import { renderPage } from '../http';
 import { publicRoute } from '../http';
@@ -42,7 +43,7 @@ export async function createApp(ctx: AppContext): Promise<Express> {
       customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
     }),
   );
-  const frameAncestors = new FrameAncestors(ctx.database.db, { configured: ctx.config.FRAME_ANCESTORS });
+  const frameAncestors = new FrameAncestors(() => framingPlatforms(ctx.database.db), { configured: ctx.config.FRAME_ANCESTORS });
   await frameAncestors.refresh();
   app.locals.frameAncestors = frameAncestors;
   app.use(securityHeaders(ctx.config, frameAncestors));

@@ -1,8 +1,20 @@
 import type { IncomingMessage } from 'node:http';
-import { sql, type Kysely } from 'kysely';
 
 /** Paths any LMS may frame: the Dynamic Registration page opens inside the LMS before we know it. */
 const OPEN_FRAMING = [/^\/lti\/register(\/|$)/];
+
+/** A registered platform's web addresses, as the platform registry (src/courses) answers them. */
+export interface FramingPlatform {
+  issuer: string;
+  authEndpoint: string;
+  lms: string;
+}
+
+/**
+ * The port the composition root fills: the platforms (not disabled) that may frame Laurel. The kit
+ * knows no feature, so it asks through this function rather than reading the registry's tables.
+ */
+export type FramingPlatforms = () => Promise<readonly FramingPlatform[]>;
 
 export interface FrameAncestorsOptions {
   /** FRAME_ANCESTORS from the configuration, space separated. */
@@ -26,7 +38,7 @@ export class FrameAncestors {
   private loading: Promise<void> | undefined;
 
   constructor(
-    private readonly db: Kysely<any> | undefined,
+    private readonly platforms: FramingPlatforms | undefined,
     options: FrameAncestorsOptions,
   ) {
     this.configured = options.configured.split(/\s+/).filter(Boolean);
@@ -43,7 +55,7 @@ export class FrameAncestors {
 
   /** Reloads platform origins now (after a registration, and on a timer through forRequest). */
   refresh(): Promise<void> {
-    if (!this.db) return Promise.resolve();
+    if (!this.platforms) return Promise.resolve();
     this.loading ??= this.load().finally(() => {
       this.loading = undefined;
     });
@@ -52,11 +64,10 @@ export class FrameAncestors {
 
   private async load(): Promise<void> {
     try {
-      const { rows } = await sql<{ issuer: string; auth_endpoint: string; lms: string }>`
-        select issuer, auth_endpoint, lms from platforms where status <> 'disabled'`.execute(this.db!);
+      const rows = await this.platforms!();
       const origins = new Set<string>();
       for (const row of rows) {
-        for (const url of [row.issuer, row.auth_endpoint]) {
+        for (const url of [row.issuer, row.authEndpoint]) {
           const origin = originOf(url);
           if (origin) origins.add(origin);
         }

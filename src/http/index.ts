@@ -34,4 +34,4 @@ export {
   type MultipartOptions,
 } from './multipart';
 export { securityHeaders } from './security';
-export { FrameAncestors, type FrameAncestorsOptions } from './frame-ancestors';
+export { FrameAncestors, type FrameAncestorsOptions, type FramingPlatform, type FramingPlatforms } from './frame-ancestors';

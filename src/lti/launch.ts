@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { LtiIdToken } from 'ltijs';
-import { enroll, findDeployment, findPlatform, upsertLtiCourse, upsertLtiLearner, type Course, type Learner, type Platform } from '../courses';
+import { enroll, findDeployment, findPlatform, recordAgsScopes, recordPlatformLms, upsertLtiCourse, upsertLtiLearner, type Course, type Learner, type Platform } from '../courses';
 import { LaurelError } from '../errors';
 import { courseRoles, landingRole, type CourseRole } from './roles';
 import { launchServiceHosts, recordServiceHosts } from './service-hosts';
@@ -39,7 +39,7 @@ export async function recordLaunch<T>(db: Kysely<T>, token: LtiIdToken): Promise
   // A platform registered by hand as 'other' learns which LMS it is from its launches' tool_platform claim.
   const family = token.platformInfo?.product_family_code;
   if (platform.lms === 'other' && (family === 'canvas' || family === 'moodle')) {
-    await sql`update platforms set lms = ${family}, updated_at = now() where id = ${platform.id}`.execute(db);
+    await recordPlatformLms(db, { platformId: platform.id, lms: family });
     platform.lms = family;
   }
   const claims = token.platformContext;
@@ -65,7 +65,7 @@ export async function recordLaunch<T>(db: Kysely<T>, token: LtiIdToken): Promise
   await recordServiceHosts(db, platform.id, launchServiceHosts(claims));
   // Gradebook feedback (src/reach) posts only with the scopes this platform grants in its launches.
   const agsScopes = claims.endpoint?.scope;
-  if (Array.isArray(agsScopes)) await sql`update courses set ags_scopes = ${agsScopes.map(String)}::text[] where id = ${course.id}`.execute(db);
+  if (Array.isArray(agsScopes)) await recordAgsScopes(db, { courseId: course.id, scopes: agsScopes.map(String) });
   const info = token.userInfo ?? {};
   const name = info.name || [info.given_name, info.family_name].filter(Boolean).join(' ') || null;
   const learner = await upsertLtiLearner(db, {

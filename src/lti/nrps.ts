@@ -1,11 +1,10 @@
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import { z } from 'zod';
-import type { Course, CourseTables } from '../courses';
+import { markRosterSynced, storeRosterPage, type Course } from '../courses';
 import { LaurelError } from '../errors';
 import { nextPage, parseLinks, readJson, type PlatformHttp } from './http';
 import type { AccessTokenSource } from './service-token';
 import { SCOPES } from './tool-config';
-import { asTables } from '../db';
 
 const NRPS_MEDIA_TYPE = 'application/vnd.ims.lti-nrps.v2.membershipcontainer+json';
 
@@ -71,31 +70,11 @@ export async function syncRoster<T>(deps: { db: Kysely<T>; http: PlatformHttp; t
     if (page.length === 0) continue;
     // One row per user: a platform listing someone twice must not make the upsert touch a row twice.
     const unique = [...new Map(page.map((m) => [m.user_id, m])).values()];
-    await deps.db.transaction().execute(async (trx) => {
-      const db = asTables<CourseTables>(trx);
-      const learners = await db
-        .insertInto('learners')
-        .values(unique.map((m) => ({ platform_id: platformId, lti_user_id: m.user_id, email: m.email || null, name: displayName(m) })))
-        .onConflict((oc) =>
-          oc.columns(['platform_id', 'lti_user_id']).doUpdateSet((eb) => ({
-            email: eb.fn.coalesce('excluded.email', 'learners.email'),
-            name: eb.fn.coalesce('excluded.name', 'learners.name'),
-            updated_at: sql`now()`,
-          })),
-        )
-        .returning(['id', 'lti_user_id'])
-        .execute();
-      const idOf = new Map(learners.map((l) => [l.lti_user_id, l.id]));
-      await db
-        .insertInto('enrollments')
-        .values(unique.map((m) => ({ course_id: course.id, learner_id: idOf.get(m.user_id)!, roles: m.roles, status: statusOf(m), source: 'roster' as const })))
-        .onConflict((oc) =>
-          oc.columns(['course_id', 'learner_id']).doUpdateSet((eb) => ({ roles: eb.ref('excluded.roles'), status: eb.ref('excluded.status'), updated_at: sql`now()` })),
-        )
-        .execute();
-    });
+    await deps.db.transaction().execute((trx) =>
+      storeRosterPage(trx, { platformId, courseId: course.id, members: unique.map((m) => ({ ltiUserId: m.user_id, email: m.email || null, name: displayName(m), roles: m.roles, status: statusOf(m) })) }),
+    );
   }
-  await sql`update courses set roster_synced_at = now() where id = ${course.id}`.execute(deps.db);
+  await markRosterSynced(deps.db, course.id);
   return { pages, members };
 }
 

@@ -1,9 +1,9 @@
 import express, { type Request, type Router } from 'express';
-import { courseRoster, findCourse } from '../courses';
+import { courseRoster, findCourse, getPlatform } from '../courses';
 import { LaurelError } from '../errors';
 import { renderPage } from '../http';
 import { syncRoster } from './nrps';
-import { listPlatforms, findPlatformById } from './platforms';
+import { listPlatforms } from './platforms';
 import type { LtiRuntime } from './runtime';
 import { serviceClients } from './services';
 import { requireCourseRole, type LtiSession } from './session';
@@ -40,7 +40,7 @@ export function coursePages(rt: LtiRuntime): Router {
   router.post('/courses/:courseId/roster/sync', sameOrigin(rt), requireCourseRole('instructor'), async (req, res, next) => {
     try {
       const course = await courseOf(rt, req);
-      const platform = course.platform_id ? await findPlatformById(rt.db, course.platform_id) : undefined;
+      const platform = course.platform_id ? await getPlatform(rt.db, course.platform_id) : undefined;
       if (!platform) throw new LaurelError('ERR_CONFLICT', 'This course is not linked to an LMS.');
       const clients = serviceClients({ store: rt.store, keyEncryptionKey: rt.config.KEY_ENCRYPTION_KEY, userAgent: rt.userAgent, fetch: rt.fetch, logger: rt.logger }, platform);
       const result = await syncRoster({ db: rt.db, http: clients.http, tokens: clients.tokens }, course);

@@ -1,9 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { CookieOptions, Request, RequestHandler, Response } from 'express';
 import { jwtVerify, SignJWT } from 'jose';
-import { sql } from 'kysely';
 import type { LtiIdToken } from 'ltijs';
-import { findDeployment, findPlatform, upsertLtiLearner, type Learner, type Platform } from '../courses';
+import { findDeployment, findPlatform, isActivePlatformLearner, upsertLtiLearner, type Learner, type Platform } from '../courses';
 import { LaurelError } from '../errors';
 import type { AnyKysely } from './storage';
 
@@ -81,10 +80,7 @@ export function requirePerson(): RequestHandler {
     (async () => {
       const session = await current.sessions.read(req);
       if (!session) throw new LaurelError('ERR_UNAUTHENTICATED', 'Your Laurel session has ended: open "My badges" again from your LMS.');
-      const { rows } = await sql<{ ok: boolean }>`
-        select true as ok from learners l join platforms p on p.id = l.platform_id
-        where l.id = ${session.learnerId} and p.id = ${session.platformId} and p.status = 'active'`.execute(current.db);
-      if (!rows[0]?.ok) throw new LaurelError('ERR_FORBIDDEN', 'Your access to Laurel has ended: open "My badges" again from your LMS.');
+      if (!(await isActivePlatformLearner(current.db, { platformId: session.platformId, learnerId: session.learnerId }))) throw new LaurelError('ERR_FORBIDDEN', 'Your access to Laurel has ended: open "My badges" again from your LMS.');
       res.locals.personSession = session;
     })().then(() => next(), next);
   };

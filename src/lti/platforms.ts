@@ -1,16 +1,28 @@
 import { generateKeyPair, randomBytes } from 'node:crypto';
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import { audit } from '../audit';
-import { asTables, inTransaction } from '../db';
-import { findDeployment, upsertDeployment, upsertPlatform, type CourseTables, type Lms, type Platform } from '../courses';
+import { inTransaction } from '../db';
+import {
+  activatePendingPlatform,
+  disablePlatform,
+  findDeployment,
+  getPlatform,
+  listPlatformsWithDeployments,
+  platformsOfIssuer,
+  setPlatformStatus as setStatus,
+  upsertDeployment,
+  upsertPlatform,
+  type Lms,
+  type Platform,
+  type PlatformListing,
+} from '../courses';
 import { LaurelError } from '../errors';
 import { ltijsEncryptionKey } from './provider';
 import type { AnyKysely, PgLtiStore } from './storage';
 import type { PlatformDirectory } from './verify';
 
-/** Any Kysely handle that can see the course tables. */
+/** Any Kysely handle (the platform registry's tables belong to courses, which these functions call). */
 type Db<T> = Kysely<T>;
-const on = <T>(db: Db<T>): Kysely<CourseTables> => asTables<CourseTables>(db);
 
 export interface PlatformRegistrationProps {
   issuer: string;
@@ -99,23 +111,14 @@ function generateRsaKeyPair(): Promise<{ publicKey: string; privateKey: string }
   });
 }
 
-export interface PlatformListing extends Platform {
-  deploymentIds: string[];
+export type { PlatformListing } from '../courses';
+
+export function listPlatforms<T>(db: Db<T>): Promise<PlatformListing[]> {
+  return listPlatformsWithDeployments(db);
 }
 
-export async function listPlatforms<T>(db: Db<T>): Promise<PlatformListing[]> {
-  const platforms = await on(db).selectFrom('platforms').selectAll().orderBy('created_at').execute();
-  const deployments = await on(db).selectFrom('deployments').select(['platform_id', 'deployment_id']).orderBy('created_at').execute();
-  return platforms.map((p) => ({ ...p, deploymentIds: deployments.filter((d) => d.platform_id === p.id).map((d) => d.deployment_id) }));
-}
-
-export function findPlatformById<T>(db: Db<T>, id: string): Promise<Platform | undefined> {
-  return on(db).selectFrom('platforms').selectAll().where('id', '=', id).executeTakeFirst();
-}
-
-export async function setPlatformStatus<T>(db: Db<T>, props: { platformId: string; status: 'pending' | 'active' | 'disabled' }): Promise<void> {
-  const result = await on(db).updateTable('platforms').set({ status: props.status, updated_at: sql`now()` }).where('id', '=', props.platformId).executeTakeFirst();
-  if (Number(result.numUpdatedRows) === 0) throw new LaurelError('ERR_NOT_FOUND', 'No such platform.');
+export function setPlatformStatus<T>(db: Db<T>, props: { platformId: string; status: 'pending' | 'active' | 'disabled' }): Promise<void> {
+  return setStatus(db, props);
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -127,14 +130,13 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  */
 export async function activatePlatform<T>(db: Db<T>, props: { platformId: string; actor: string; now: Date; /** The acting admin's own platform, for the audit log. */ auditPlatformId?: string | null }): Promise<Platform> {
   if (!UUID.test(props.platformId)) throw new LaurelError('ERR_NOT_FOUND', 'No platform has this id.');
-  const activated = await inTransaction(on(db), async (trx) => {
-    const row = await trx.updateTable('platforms').set({ status: 'active', updated_at: props.now })
-      .where('id', '=', props.platformId).where('status', '=', 'pending').returningAll().executeTakeFirst();
-    if (row) await audit<CourseTables>(trx, { actor: props.actor, action: 'platform.activated', subjectType: 'platform', subjectId: row.id, platformId: props.auditPlatformId ?? null, details: { issuer: row.issuer, clientId: row.client_id, name: row.name } });
+  const activated = await inTransaction(db, async (trx) => {
+    const row = await activatePendingPlatform(trx, { platformId: props.platformId, now: props.now });
+    if (row) await audit(trx, { actor: props.actor, action: 'platform.activated', subjectType: 'platform', subjectId: row.id, platformId: props.auditPlatformId ?? null, details: { issuer: row.issuer, clientId: row.client_id, name: row.name } });
     return row;
   });
   if (activated) return activated;
-  const platform = await findPlatformById(db, props.platformId);
+  const platform = await getPlatform(db, props.platformId);
   if (!platform) throw new LaurelError('ERR_NOT_FOUND', 'No platform has this id.');
   throw new LaurelError('ERR_CONFLICT', platform.status === 'active' ? 'This platform is already active.' : 'This platform was removed: register it again instead.');
 }
@@ -153,19 +155,13 @@ export async function removePlatform(deps: PlatformRegistry, props: { issuer: st
     await deps.store.Delete('platformStatus', { id: record.kid });
   }
   await deps.store.Delete('platform', query);
-  const result = await on(deps.db)
-    .updateTable('platforms')
-    .set({ status: 'disabled', updated_at: sql`now()` })
-    .where('issuer', '=', props.issuer)
-    .where('client_id', '=', props.clientId)
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows) > 0;
+  return disablePlatform(deps.db, props);
 }
 
 /** The launch verifier's view of the platform tables. */
 export function platformDirectory<T>(db: Db<T>): PlatformDirectory {
   return {
-    platformsOfIssuer: (issuer) => on(db).selectFrom('platforms').selectAll().where('issuer', '=', issuer).execute(),
+    platformsOfIssuer: (issuer) => platformsOfIssuer(db, issuer),
     findDeployment: (platformId, deploymentId) => findDeployment(db, { platformId, deploymentId }),
     addDeployment: (platformId, deploymentId) => upsertDeployment(db, { platformId, deploymentId }),
   };

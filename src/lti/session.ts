@@ -2,8 +2,7 @@ import { createHash } from 'node:crypto';
 import type { CookieOptions, Request, RequestHandler, Response } from 'express';
 import { jwtVerify, SignJWT } from 'jose';
 import { LaurelError } from '../errors';
-import { sql } from 'kysely';
-import { isUuid } from '../courses';
+import { hasActiveEnrollment, isUuid } from '../courses';
 import { isOperator } from '../operators';
 import type { Permission } from '../policies';
 import { declare, type Declared } from '../http';
@@ -126,15 +125,7 @@ export function useSessions(sessions: LtiSessions, standing: SessionStanding, db
  * not when the cookie expires.
  */
 export function sessionStanding(db: AnyKysely): SessionStanding {
-  return async (session) => {
-    const { rows } = await sql<{ ok: boolean }>`
-      select (p.status = 'active' and e.status = 'active') as ok
-      from courses c
-      join platforms p on p.id = c.platform_id
-      join enrollments e on e.course_id = c.id and e.learner_id = ${session.learnerId}
-      where c.id = ${session.courseId} and p.id = ${session.platformId}`.execute(db);
-    return rows[0]?.ok === true;
-  };
+  return (session) => hasActiveEnrollment(db, { platformId: session.platformId, courseId: session.courseId, learnerId: session.learnerId });
 }
 
 const PERMISSION_OF: Record<CourseRole, Permission> = { learner: 'course:learn', instructor: 'course:teach', admin: 'platform:administer' };

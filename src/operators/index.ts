@@ -1,8 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import { LaurelError } from '../errors';
 import { asTables } from '../db';
-import { getPlatform } from '../courses';
+import { getPlatform, ltiUserIdOf, platformNames } from '../courses';
 
 /**
  * Instance operators: the people who run Laurel name them (`laurel operator add|list|remove`), by a
@@ -36,9 +36,13 @@ export async function addOperator(db: AnyDb, props: { platformId: string; ltiUse
 }
 
 export async function listOperators(db: AnyDb): Promise<Operator[]> {
-  const { rows } = await sql<{ id: string; platform_id: string; name: string; lti_user_id: string; note: string | null; created_at: Date }>`
-    select o.id, o.platform_id, p.name, o.lti_user_id, o.note, o.created_at from operators o join platforms p on p.id = o.platform_id order by o.created_at`.execute(db);
-  return rows.map((r) => ({ id: r.id, platformId: r.platform_id, platformName: r.name, ltiUserId: r.lti_user_id, note: r.note, createdAt: r.created_at }));
+  const rows = await on(db).selectFrom('operators').selectAll().orderBy('created_at').execute();
+  // Platform names come from the registry (courses); an operator's platform always exists (foreign key, cascade).
+  const names = await platformNames(db, rows.map((r) => r.platform_id));
+  return rows.flatMap((r) => {
+    const platformName = names.get(r.platform_id);
+    return platformName === undefined ? [] : [{ id: r.id, platformId: r.platform_id, platformName, ltiUserId: r.lti_user_id, note: r.note, createdAt: r.created_at }];
+  });
 }
 
 /** Removes by id, or by platform and LTI user id; returns how many were removed. */
@@ -50,10 +54,11 @@ export async function removeOperator(db: AnyDb, props: { id: string } | { platfo
 
 /** Whether the person (a learner row of a platform) is a named operator. Read on every request, so removal takes effect at once. */
 export async function isOperator(db: AnyDb, props: { platformId: string; learnerId: string }): Promise<boolean> {
-  const { rows } = await sql<{ ok: number }>`
-    select 1 as ok from operators o join learners l on l.platform_id = o.platform_id and l.lti_user_id = o.lti_user_id
-    where l.id = ${props.learnerId} and o.platform_id = ${props.platformId} limit 1`.execute(db);
-  return rows.length > 0;
+  // The person's LTI user id on that very platform (courses owns learners), then Laurel's own list.
+  const ltiUserId = await ltiUserIdOf(db, props);
+  if (ltiUserId === undefined) return false;
+  const row = await on(db).selectFrom('operators').select('id').where('platform_id', '=', props.platformId).where('lti_user_id', '=', ltiUserId).executeTakeFirst();
+  return row !== undefined;
 }
 
 const hash = (secret: string) => createHash('sha256').update(secret, 'utf8').digest('hex');

@@ -35,22 +35,6 @@ const DECLARED_ELSEWHERE: Record<string, string> = {
  * test fails when one is paid and not removed, so this list only shrinks.
  */
 const NOT_YET_MOVED: string[] = [
-  // lti registers platforms and syncs rosters on courses' tables (platforms, deployments, courses, learners,
-  // enrollments): the registry and roster writes should become courses functions lti calls.
-  'src/lti/jobs/roster-sync.ts: courses',
-  'src/lti/jobs/roster-sync.ts: platforms',
-  'src/lti/launch.ts: courses',
-  'src/lti/launch.ts: platforms',
-  'src/lti/nrps.ts: courses',
-  'src/lti/nrps.ts: enrollments',
-  'src/lti/nrps.ts: learners',
-  'src/lti/person-session.ts: learners',
-  'src/lti/person-session.ts: platforms',
-  'src/lti/platforms.ts: deployments',
-  'src/lti/platforms.ts: platforms',
-  'src/lti/session.ts: courses',
-  'src/lti/session.ts: enrollments',
-  'src/lti/session.ts: platforms',
   // publishing changes achievement status/rule and award visibility on badges' tables inside its own
   // transactions: those updates should become badges use-cases publishing calls.
   'src/publishing/edit.ts: achievements',
@@ -96,13 +80,9 @@ const NOT_YET_MOVED: string[] = [
   'src/credentials/institution.ts: achievements',
   'src/credentials/institution.ts: courses',
   // Others: badges batch-inserts audit rows (audit has no batch function yet); events/apply.ts upserts
-  // assignments (courses' table; l-one owns that upsert this round); the HTTP kit reads platforms for
-  // frame-ancestors (the kit may not import courses); operators joins platforms and learners.
+  // assignments (courses' table; l-one owns that upsert this round).
   'src/badges/awards.ts: audit_log',
   'src/events/apply.ts: assignments',
-  'src/http/frame-ancestors.ts: platforms',
-  'src/operators/index.ts: learners',
-  'src/operators/index.ts: platforms',
 ];
 
 interface TablesFile {

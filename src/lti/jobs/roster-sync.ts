@@ -1,10 +1,9 @@
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import { z } from 'zod';
-import { findCourse } from '../../courses';
+import { coursesWithRoster, findCourse, getPlatform } from '../../courses';
 import type { Logger } from '../../log';
 import { defineJob, UnrecoverableError, type Queues } from '../../queue';
 import { syncRoster } from '../nrps';
-import { findPlatformById } from '../platforms';
 import { backgroundServiceClients, userAgentOf } from '../services';
 import { PgLtiStore } from '../storage';
 
@@ -24,7 +23,7 @@ export const rosterSyncJob = defineJob<RosterSyncPayload>({
     const course = await findCourse(db, payload.courseId);
     // A course deleted or unlinked since the job was queued will never sync: do not retry.
     if (!course?.platform_id || !course.nrps_url) throw new UnrecoverableError(`course ${payload.courseId} has no Names and Roles service`);
-    const platform = await findPlatformById(db, course.platform_id);
+    const platform = await getPlatform(db, course.platform_id);
     if (!platform || platform.status !== 'active') throw new UnrecoverableError(`the platform of course ${payload.courseId} is not active`);
     const clients = await backgroundServiceClients({ db, keyEncryptionKey: ctx.config.KEY_ENCRYPTION_KEY, userAgent: userAgentOf(ctx.config.BASE_URL), logger: ctx.logger }, platform);
     return syncRoster({ db, http: clients.http, tokens: clients.tokens }, course);
@@ -37,11 +36,9 @@ export const rosterSyncAllJob = defineJob<Record<string, never>>({
   queue: 'poll',
   schema: z.object({}).strict() as unknown as z.ZodType<Record<string, never>>,
   async perform(_payload, { ctx }) {
-    const { rows } = await sql<{ id: string }>`
-      select c.id from courses c join platforms p on p.id = c.platform_id
-      where c.nrps_url is not null and p.status = 'active'`.execute(ctx.database.db);
-    for (const row of rows) await ctx.queues.enqueue(rosterSyncJob, { courseId: row.id }, { jobId: `roster-sync:${row.id}:${hourBucket()}` });
-    return { queued: rows.length };
+    const courseIds = await coursesWithRoster(ctx.database.db);
+    for (const courseId of courseIds) await ctx.queues.enqueue(rosterSyncJob, { courseId }, { jobId: `roster-sync:${courseId}:${hourBucket()}` });
+    return { queued: courseIds.length };
   },
 });
 
