@@ -95,11 +95,8 @@ const NOT_YET_MOVED: string[] = [
   // badges without a cycle: badges -> credentials through its port). Wants an event or a badges hook.
   'src/credentials/institution.ts: achievements',
   'src/credentials/institution.ts: courses',
-  // Others: badges batch-inserts audit rows (audit has no batch function yet); events/apply.ts upserts
-  // assignments (courses' table; l-one owns that upsert this round); the HTTP kit reads platforms for
-  // frame-ancestors (the kit may not import courses); operators joins platforms and learners.
-  'src/badges/awards.ts: audit_log',
-  'src/events/apply.ts: assignments',
+  // Others: the HTTP kit reads platforms for frame-ancestors (the kit may not import courses); operators
+  // joins platforms and learners.
   'src/http/frame-ancestors.ts: platforms',
   'src/operators/index.ts: learners',
   'src/operators/index.ts: platforms',
