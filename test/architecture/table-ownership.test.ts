@@ -51,12 +51,6 @@ const NOT_YET_MOVED: string[] = [
   'src/lti/session.ts: courses',
   'src/lti/session.ts: enrollments',
   'src/lti/session.ts: platforms',
-  // publishing changes achievement status/rule and award visibility on badges' tables inside its own
-  // transactions: those updates should become badges use-cases publishing calls.
-  'src/publishing/edit.ts: achievements',
-  'src/publishing/publish.ts: achievements',
-  'src/publishing/publish.ts: awards',
-  'src/publishing/tiers.ts: achievements',
   // reach's notification queries join awards, achievements, credentials, learners and courses in one
   // statement each (email, Moodle, gradebook, My badges): they need badges/courses read functions.
   'src/reach/email/send.ts: achievements',
