@@ -85,10 +85,6 @@ const NOT_YET_MOVED: string[] = [
   'src/analytics/recorder.ts: credentials',
   'src/analytics/report.ts: achievements',
   'src/analytics/report.ts: courses',
-  // credentials repoints achievements to a platform's issuer (badges' table; credentials cannot import
-  // badges without a cycle: badges -> credentials through its port). Wants an event or a badges hook.
-  'src/credentials/institution.ts: achievements',
-  'src/credentials/institution.ts: courses',
   // Others: the HTTP kit reads platforms for frame-ancestors (the kit may not import courses); operators
   // joins platforms and learners.
   'src/http/frame-ancestors.ts: platforms',
