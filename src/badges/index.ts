@@ -19,3 +19,4 @@ export { linkedInAddToProfile } from './linkedin';
 export { runBadgesMaintenance, startBadgesMaintenance, type BadgesMaintenanceOptions } from './maintenance';
 export { lockAchievement, markAchievementPublished, markAchievementArchived, deleteDraftAchievements, updateAchievementContent, setOwnAwardVisibility, type LockedAchievement, type AchievementContent } from './achievement-lifecycle';
 export { repointPlatformAchievements } from './platform-issuer';
+export { issuedCredentialCounts, statusListsOfCourse, courseAchievementNames, achievementCourses, credentialAwardRefs } from './analytics-reads';

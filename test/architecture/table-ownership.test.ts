@@ -77,14 +77,6 @@ const NOT_YET_MOVED: string[] = [
   'src/reach/my-badges.ts: learners',
   'src/reach/preferences.ts: awards',
   'src/reach/sweep.ts: awards',
-  // analytics aggregates over awards/credentials/achievements in SQL for its daily rollups.
-  'src/analytics/query.ts: awards',
-  'src/analytics/query.ts: credentials',
-  'src/analytics/recorder.ts: achievements',
-  'src/analytics/recorder.ts: awards',
-  'src/analytics/recorder.ts: credentials',
-  'src/analytics/report.ts: achievements',
-  'src/analytics/report.ts: courses',
   // Others: the HTTP kit reads platforms for frame-ancestors (the kit may not import courses); operators
   // joins platforms and learners.
   'src/http/frame-ancestors.ts: platforms',
