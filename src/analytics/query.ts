@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { issuedCredentialCounts, statusListsOfCourse } from '../badges';
 import { emptyCounts, type Counts, type DayCount, type Kind, type RecordedKind } from './model';
 import type { AnalyticsDb } from './tables';
 
@@ -16,13 +17,13 @@ export interface CourseCounters {
 const KIND_OF: Record<RecordedKind, Kind> = { notified: 'notified', opened: 'opened', viewed: 'viewed', downloaded: 'downloaded', linkedin: 'linkedin', verified: 'verified' };
 
 /**
- * Every counter of one course, read in three statements, each scoped by `course_id` (a course never
- * sees another's numbers). `issued` comes from credentials.issued_at (exact, nothing to record);
- * status-list fetches are those of the lists that hold at least one credential of the course.
+ * Every counter of one course, each read scoped by `course_id` (a course never sees another's
+ * numbers). `issued` comes from credentials.issued_at (exact, nothing to record: badges counts them);
+ * status-list fetches are those of the lists that hold at least one credential of the course (badges
+ * names those lists).
  */
-export async function readCourseCounters(db: AnalyticsDb, props: { courseId: string; from: string; achievementId?: string }): Promise<CourseCounters> {
+export async function readCourseCounters(db: AnalyticsDb, props: { courseId: string; from: string; achievementId?: string | undefined }): Promise<CourseCounters> {
   const { courseId, from } = props;
-  const onlyAchievement = props.achievementId ? sql`and a.achievement_id = ${props.achievementId}` : sql``;
   const onlyAchievementD = props.achievementId ? sql`and d.achievement_id = ${props.achievementId}` : sql``;
   const [recorded, issued, lists] = await Promise.all([
     sql<{ achievement_id: string; day: string | null; kind: RecordedKind; count: string }>`
@@ -30,18 +31,8 @@ export async function readCourseCounters(db: AnalyticsDb, props: { courseId: str
       from analytics_daily d
       where d.course_id = ${courseId} ${onlyAchievementD}
       group by 1, 2, 3`.execute(db),
-    sql<{ achievement_id: string; day: string | null; count: string }>`
-      select a.achievement_id, case when (c.issued_at at time zone 'UTC')::date >= ${from}::date then to_char(c.issued_at at time zone 'UTC', 'YYYY-MM-DD') end as day, count(*)::text as count
-      from awards a join credentials c on c.award_id = a.id
-      where a.course_id = ${courseId} ${onlyAchievement}
-      group by 1, 2`.execute(db),
-    sql<{ list_id: string; day: string | null; count: string }>`
-      select s.list_id, case when s.day >= ${from}::date then to_char(s.day, 'YYYY-MM-DD') end as day, sum(s.count)::text as count
-      from analytics_status_list_daily s
-      where s.list_id in (
-        select distinct c.status_list_id from awards a join credentials c on c.award_id = a.id
-        where a.course_id = ${courseId} ${onlyAchievement} and c.status_list_id is not null)
-      group by 1, 2`.execute(db),
+    issuedCredentialCounts(db, { courseId, from, achievementId: props.achievementId }),
+    statusListFetches(db, { courseId, from, achievementId: props.achievementId }),
   ]);
 
   const daily: CourseCounters['daily'] = [];
@@ -53,11 +44,11 @@ export async function readCourseCounters(db: AnalyticsDb, props: { courseId: str
     if (day) daily.push({ achievementId, day, kind, count });
   };
   for (const row of recorded.rows) bump(row.achievement_id, KIND_OF[row.kind], row.day, Number(row.count));
-  for (const row of issued.rows) bump(row.achievement_id, 'issued', row.day, Number(row.count));
+  for (const row of issued) bump(row.achievement_id, 'issued', row.day, row.count);
 
   const byList = new Map<string, { id: string; recent: number; allTime: number }>();
   let statusListAllTime = 0;
-  for (const row of lists.rows) {
+  for (const row of lists) {
     const count = Number(row.count);
     const list = byList.get(row.list_id) ?? { id: row.list_id, recent: 0, allTime: 0 };
     list.allTime += count;
@@ -69,4 +60,16 @@ export async function readCourseCounters(db: AnalyticsDb, props: { courseId: str
     byList.set(row.list_id, list);
   }
   return { daily, allTime, statusListAllTime, statusLists: [...byList.values()].sort((a, b) => a.id.localeCompare(b.id)) };
+}
+
+/** Fetches per day of the status lists holding the course's credentials. */
+async function statusListFetches(db: AnalyticsDb, props: { courseId: string; from: string; achievementId?: string | undefined }) {
+  const listIds = await statusListsOfCourse(db, { courseId: props.courseId, achievementId: props.achievementId });
+  if (listIds.length === 0) return [];
+  const { rows } = await sql<{ list_id: string; day: string | null; count: string }>`
+    select s.list_id, case when s.day >= ${props.from}::date then to_char(s.day, 'YYYY-MM-DD') end as day, sum(s.count)::text as count
+    from analytics_status_list_daily s
+    where s.list_id = any(${listIds}::text[])
+    group by 1, 2`.execute(db);
+  return rows;
 }

@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { achievementCourses, credentialAwardRefs } from '../badges';
 import type { Logger } from '../log';
 import { utcDay, type RecordedKind } from './model';
 import type { AnalyticsDb } from './tables';
@@ -20,7 +21,8 @@ export interface RecorderOptions {
 /**
  * Records counters without ever failing or delaying the request that triggers them. Counts add up in
  * memory (a Map increment per event) and a timer writes them every couple of seconds, one
- * `INSERT ... ON CONFLICT DO UPDATE SET count = count + excluded.count` per table. Why a buffer: one
+ * `INSERT ... ON CONFLICT DO UPDATE SET count = count + excluded.count` per table (after one read of
+ * badges' achievements or credentials that attributes the counters). Why a buffer: one
  * upsert per event measured 4.5 ms of a pooled connection (mostly the commit's flush) and serialises
  * on the row lock of a popular badge, so a burst of downloads would compete with user requests for
  * the pool. Increments are additive, so any number of processes can flush into the same rows.
@@ -111,27 +113,31 @@ export class AnalyticsRecorder {
     }
   }
 
-  // The joins drop counters whose badge (or credential) no longer exists, instead of failing the batch
-  // on a foreign key; grouping merges rows that meet on one key (ON CONFLICT touches a row once).
+  // Counters whose badge (or credential) no longer exists are dropped here, instead of failing the
+  // batch on a foreign key; badges answers which exist (a malformed id fails that read with a data
+  // error, SQLSTATE 22P02, which drops the batch as the cast in the insert would). Grouping merges rows
+  // that meet on one key (ON CONFLICT touches a row once).
   private async writeBadges(rows: string[][], counts: number[]): Promise<void> {
-    await sql`
-      insert into analytics_daily (course_id, achievement_id, day, kind, count)
-      select v.course_id, v.achievement_id, v.day, v.kind, sum(v.n)
-      from unnest(${rows.map((r) => r[0])}::uuid[], ${rows.map((r) => r[1])}::uuid[], ${rows.map((r) => r[2])}::date[], ${rows.map((r) => r[3])}::text[], ${counts}::bigint[])
-        as v(course_id, achievement_id, day, kind, n)
-      join achievements ach on ach.id = v.achievement_id and ach.course_id = v.course_id
-      group by 1, 2, 3, 4
-      on conflict (course_id, achievement_id, day, kind) do update set count = analytics_daily.count + excluded.count`.execute(this.options.db);
+    const courseOf = await achievementCourses(this.options.db, rows.map((r) => r[1]!));
+    const kept = rows.flatMap((r, i) => (courseOf.get(r[1]!.toLowerCase()) === r[0]!.toLowerCase() ? [{ row: r, n: counts[i]! }] : []));
+    await this.upsertDaily(kept.map(({ row, n }) => ({ courseId: row[0]!, achievementId: row[1]!, day: row[2]!, kind: row[3]!, n })));
   }
 
   private async writeCredentials(rows: string[][], counts: number[]): Promise<void> {
+    const refs = await credentialAwardRefs(this.options.db, rows.map((r) => r[0]!));
+    await this.upsertDaily(rows.flatMap((r, i) => {
+      const ref = refs.get(r[0]!.toLowerCase());
+      return ref ? [{ courseId: ref.course_id, achievementId: ref.achievement_id, day: r[1]!, kind: r[2]!, n: counts[i]! }] : [];
+    }));
+  }
+
+  private async upsertDaily(rows: Array<{ courseId: string; achievementId: string; day: string; kind: string; n: number }>): Promise<void> {
+    if (rows.length === 0) return;
     await sql`
       insert into analytics_daily (course_id, achievement_id, day, kind, count)
-      select a.course_id, a.achievement_id, v.day, v.kind, sum(v.n)
-      from unnest(${rows.map((r) => r[0])}::uuid[], ${rows.map((r) => r[1])}::date[], ${rows.map((r) => r[2])}::text[], ${counts}::bigint[])
-        as v(credential_id, day, kind, n)
-      join credentials c on c.id = v.credential_id
-      join awards a on a.id = c.award_id
+      select v.course_id, v.achievement_id, v.day, v.kind, sum(v.n)
+      from unnest(${rows.map((r) => r.courseId)}::uuid[], ${rows.map((r) => r.achievementId)}::uuid[], ${rows.map((r) => r.day)}::date[], ${rows.map((r) => r.kind)}::text[], ${rows.map((r) => r.n)}::bigint[])
+        as v(course_id, achievement_id, day, kind, n)
       group by 1, 2, 3, 4
       on conflict (course_id, achievement_id, day, kind) do update set count = analytics_daily.count + excluded.count`.execute(this.options.db);
   }

@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { courseAchievementNames } from '../badges';
 import { LaurelError } from '../errors';
 import { dayWindow, emptyCounts, toSeries, type Counts, type Kind } from './model';
 import { readCourseCounters } from './query';
@@ -44,12 +44,9 @@ export interface ReportProps {
 export async function courseReport(db: AnalyticsDb, props: ReportProps): Promise<CourseReport> {
   const window = dayWindow(props.now, props.days ?? 30);
   const from = window[0]!;
-  // A left join: an existing course without badges still answers one row (with a null id).
-  const { rows: achievements } = await sql<{ id: string | null; name: string | null }>`
-    select a.id, a.name from courses c left join achievements a on a.course_id = c.id
-    where c.id = ${props.courseId} order by a.created_at, a.id`.execute(db);
-  if (achievements.length === 0) throw new LaurelError('ERR_NOT_FOUND', 'No such course.');
-  const badges = achievements.flatMap((a) => (a.id !== null && (!props.achievementId || a.id === props.achievementId) ? [{ id: a.id, name: a.name ?? '' }] : []));
+  const achievements = await courseAchievementNames(db, props.courseId);
+  if (!achievements) throw new LaurelError('ERR_NOT_FOUND', 'No such course.');
+  const badges = achievements.filter((a) => !props.achievementId || a.id === props.achievementId);
   if (props.achievementId && badges.length === 0) throw new LaurelError('ERR_NOT_FOUND', 'No badge of this course has this id.');
 
   const counters = await readCourseCounters(db, { courseId: props.courseId, from, achievementId: props.achievementId });

@@ -1,4 +1,4 @@
-import type { QueryExecutorProvider } from 'kysely';
+import type { AnyDb } from '../db';
 import type { RecordedKind } from './model';
 
 /** Tables owned by src/analytics (migrations/500_analytics.sql). */
@@ -19,7 +19,8 @@ export interface AnalyticsTables {
 }
 
 /**
- * What our queries run on: any Kysely instance (or transaction). Every statement is raw SQL, since
- * the counters are upserts and the reads join src/badges' credentials and awards (read-only).
+ * What our queries run on: any Kysely handle (pool or transaction). Analytics' own statements are raw
+ * SQL on its tables (the counters are upserts); what it needs of badges' awards, credentials and
+ * achievements it asks src/badges for (issuedCredentialCounts, statusListsOfCourse, ...).
  */
-export type AnalyticsDb = QueryExecutorProvider;
+export type AnalyticsDb = AnyDb;

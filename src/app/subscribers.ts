@@ -1,4 +1,5 @@
-import { onAwardRevoked } from '../badges';
+import { onAwardRevoked, repointPlatformAchievements } from '../badges';
+import { onPlatformIssuerChanged } from '../credentials';
 import { installSubscriptions, Subscriptions } from '../domain-events';
 import { reevaluateAfterAward } from '../events';
 import { emailJob, refreshGradebook } from '../reach';
@@ -27,9 +28,12 @@ installSubscriptions(subscriptions);
 /**
  * Reactions that must commit with the owner's change, so they are ports called inside its transaction
  * rather than queued events: a holder-bound wallet copy is revoked in the same commit as its award
- * (a verifier must never find the copy valid after the original is revoked). Idempotent.
+ * (a verifier must never find the copy valid after the original is revoked); a platform bound to an
+ * issuer of its own (or returned to the default) has its achievements repointed on the same executor,
+ * so the next credential is signed by the institution's issuer. Idempotent.
  */
 export function registerInTransactionPorts(): void {
   onAwardRevoked(revokeHolderCopies);
+  onPlatformIssuerChanged(repointPlatformAchievements);
 }
 registerInTransactionPorts();

@@ -1,6 +1,6 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
 import { isUuid } from '../courses';
-import { audit } from '../audit';
+import { audit, auditMany } from '../audit';
 import { record, type Recorded } from '../domain-events';
 import { LaurelError } from '../errors';
 import { badgesDb, carryAfterCommit, clock, type BadgesDeps, type BadgesHandle, type BadgesTrx } from './deps';
@@ -105,12 +105,10 @@ export async function awardBadges(deps: BadgesDeps, items: readonly AwardBadgePr
       order by x.n
       on conflict (achievement_id, learner_id) where status <> 'revoked' do nothing
       returning *`.execute(trx);
-    if (inserted.length) {
-      await trx.insertInto('audit_log').values(inserted.map((award) => ({
-        actor: award.awarded_by, action: 'award.create', subject_type: 'award', subject_id: award.id, platform_id: null, course_id: award.course_id,
-        details: JSON.stringify({ achievementId: award.achievement_id, learnerId: award.learner_id, source: award.source }),
-      }))).execute();
-    }
+    await auditMany<BadgesDb>(trx, inserted.map((award) => ({
+      actor: award.awarded_by, action: 'award.create', subjectType: 'award', subjectId: award.id, courseId: award.course_id,
+      details: { achievementId: award.achievement_id, learnerId: award.learner_id, source: award.source },
+    })));
     const recorded = await awardsMade(trx, inserted);
     const created = new Set(inserted.map((a) => key(a.achievement_id, a.learner_id)));
     const others = input.filter((i) => !created.has(key(i.achievement_id, i.learner_id)));

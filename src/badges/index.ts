@@ -17,3 +17,6 @@ export { achievementJson, awardJson } from './web/present';
 export { achievementJsonSchema, awardJsonSchema } from './web/api-schema';
 export { linkedInAddToProfile } from './linkedin';
 export { runBadgesMaintenance, startBadgesMaintenance, type BadgesMaintenanceOptions } from './maintenance';
+export { lockAchievement, markAchievementPublished, markAchievementArchived, deleteDraftAchievements, updateAchievementContent, setOwnAwardVisibility, type LockedAchievement, type AchievementContent } from './achievement-lifecycle';
+export { repointPlatformAchievements } from './platform-issuer';
+export { issuedCredentialCounts, statusListsOfCourse, courseAchievementNames, achievementCourses, credentialAwardRefs } from './analytics-reads';

@@ -4,11 +4,15 @@ import { audit } from '../audit';
 import { bindPlatformIssuer, ensureDefaultIssuer, listIssuers, unbindPlatformIssuer } from '../credentials';
 import { fail, withDatabase } from './context';
 import { getPlatform } from '../courses';
+import { registerInTransactionPorts } from '../app';
 
 const platformOption = z.uuid({ error: '--platform must be a platform id (laurel platform list)' });
 
 /** `laurel issuer list|bind|unbind`: issuers per institution (a platform with an issuer of its own). */
 export function register(program: Command): void {
+  // Binding repoints the platform's achievements through a hook the composition root wires (badges
+  // owns that table; credentials cannot import badges): this command's process needs it too.
+  registerInTransactionPorts();
   const issuer = program.command('issuer').description('issuers per institution: which issuer signs for which platform');
   issuer
     .command('list')

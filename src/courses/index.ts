@@ -315,3 +315,6 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export function isUuid(value: string): boolean {
   return UUID.test(value);
 }
+
+// Assignments as grade events observe them (the events module's upserts, owned here).
+export { ensureObservedAssignment, saveObservedAssignment, type ObservedAssignment } from './observed-assignments';

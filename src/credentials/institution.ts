@@ -1,4 +1,5 @@
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
+import type { AnyDb } from '../db';
 import type { Config } from '../config';
 import { LaurelError } from '../errors';
 import { upsertIssuer, type Issuer } from './issuers';
@@ -52,7 +53,23 @@ export async function unbindPlatformIssuer<T>(db: Kysely<T>, props: { platformId
   await repoint(db, props.platformId, props.defaultIssuerId);
 }
 
+/**
+ * What must follow a platform's issuer change: its achievements (the badges module's table) sign with
+ * the new issuer from now on. Credentials cannot import badges (badges depends on credentials), so the
+ * composition root registers badges' repointing here (src/app/subscribers.ts, in every process that
+ * binds: the web app and the `laurel issuer` command). It runs on the executor the change ran on, so a
+ * caller's transaction covers both, exactly as when this module updated the rows itself.
+ */
+export type PlatformIssuerChangedHook = (db: AnyDb, change: { platformId: string; issuerId: string }) => Promise<void>;
+const issuerChangedHooks: PlatformIssuerChangedHook[] = [];
+
+/** Registers a hook run after every bind and unbind (idempotent per function). */
+export function onPlatformIssuerChanged(hook: PlatformIssuerChangedHook): void {
+  if (!issuerChangedHooks.includes(hook)) issuerChangedHooks.push(hook);
+}
+
 async function repoint<T>(db: Kysely<T>, platformId: string, issuerId: string): Promise<void> {
-  await sql`update achievements set issuer_id = ${issuerId}, updated_at = now()
-    where course_id in (select id from courses where platform_id = ${platformId}) and issuer_id is distinct from ${issuerId}`.execute(db);
+  // Unwired, the achievements would keep signing with the old issuer without a word: refuse instead.
+  if (issuerChangedHooks.length === 0) throw new Error('No platform issuer hook is registered: the composition root must call registerInTransactionPorts() (src/app).');
+  for (const hook of issuerChangedHooks) await hook(db, { platformId, issuerId });
 }

@@ -4,6 +4,7 @@ import type { EventsDb } from './tables';
 import { getEvent } from './inbox';
 import { asTables } from '../db';
 import { upsertScores } from './score-upsert';
+import { ensureObservedAssignment, saveObservedAssignment } from '../courses';
 
 /**
  * Applies one inbox event to the course state: assignment events create, rename or delete the
@@ -68,57 +69,19 @@ export async function markFailed<T>(db: Kysely<T>, props: { eventId: string; err
 }
 
 /**
- * A score for an assignment Laurel has not seen yet creates it; an existing name is never replaced by
- * an id. Read first: every learner's score names the same assignment, and an upsert would lock its
- * row until commit, queueing all of a quiz's events behind one another.
+ * A score for an assignment Laurel has not seen yet creates it (courses owns the table and the
+ * read-first upsert); an existing name is never replaced by an id.
  */
-export async function ensureAssignment(db: Kysely<EventsDb>, courseId: string, event: NormalisedEvent) {
+export function ensureAssignment(db: Kysely<EventsDb>, courseId: string, event: NormalisedEvent) {
   const a = event.assignment;
-  const existing = await db
-    .selectFrom('assignments')
-    .select(['id', 'points_possible', 'name'])
-    .where('course_id', '=', courseId)
-    .where('source_key', '=', a.sourceKey)
-    .executeTakeFirst();
-  const news = (a.name && a.name !== existing?.name) || (a.pointsPossible != null && Number(existing?.points_possible) !== a.pointsPossible);
-  if (existing && !news) return existing;
-  const inserted = await db
-    .insertInto('assignments')
-    .values({ course_id: courseId, source_key: a.sourceKey, name: a.name ?? a.externalId, points_possible: a.pointsPossible ?? null })
-    .onConflict((oc) =>
-      oc.columns(['course_id', 'source_key']).doUpdateSet((eb) => ({
-        points_possible: eb.fn.coalesce('excluded.points_possible', 'assignments.points_possible'),
-        ...(a.name ? { name: eb.ref('excluded.name') } : {}),
-      })),
-    )
-    .returning(['id', 'points_possible'])
-    .executeTakeFirstOrThrow();
-  return inserted;
+  return ensureObservedAssignment(db, { courseId, sourceKey: a.sourceKey, name: a.name, fallbackName: a.externalId, pointsPossible: a.pointsPossible });
 }
 
-async function saveAssignment(db: Kysely<EventsDb>, courseId: string, event: NormalisedEvent & { type: 'assignment' }): Promise<string> {
+function saveAssignment(db: Kysely<EventsDb>, courseId: string, event: NormalisedEvent & { type: 'assignment' }): Promise<string> {
   const a = event.assignment;
-  const deleted = event.action === 'deleted';
-  const row = await db
-    .insertInto('assignments')
-    .values({
-      course_id: courseId,
-      source_key: a.sourceKey,
-      name: a.name ?? a.externalId,
-      points_possible: a.pointsPossible ?? null,
-      due_at: a.dueAt ? new Date(a.dueAt) : null,
-      deleted_at: deleted ? new Date(event.occurredAt) : null,
-    })
-    .onConflict((oc) =>
-      oc.columns(['course_id', 'source_key']).doUpdateSet((eb) => ({
-        name: a.name ? eb.ref('excluded.name') : eb.ref('assignments.name'),
-        points_possible: eb.fn.coalesce('excluded.points_possible', 'assignments.points_possible'),
-        due_at: eb.fn.coalesce('excluded.due_at', 'assignments.due_at'),
-        deleted_at: eb.ref('excluded.deleted_at'),
-        updated_at: sql`now()`,
-      })),
-    )
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  return row.id;
+  return saveObservedAssignment(db, {
+    courseId, sourceKey: a.sourceKey, name: a.name, fallbackName: a.externalId, pointsPossible: a.pointsPossible,
+    dueAt: a.dueAt ? new Date(a.dueAt) : null,
+    deletedAt: event.action === 'deleted' ? new Date(event.occurredAt) : null,
+  });
 }

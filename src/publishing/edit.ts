@@ -1,8 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { AppContext } from '../context';
 import { audit } from '../audit';
-import type { AlignmentValue } from '../badges';
-import { LaurelError } from '../errors';
+import { lockAchievement, updateAchievementContent, type AlignmentValue } from '../badges';
 import { badgeImageFromDataUri } from '../images';
 import { backfillAchievementJob } from '../events';
 import { parseRuleNode, type RuleNode } from '../rules';
@@ -35,29 +34,24 @@ export async function updateAchievement(ctx: AppContext, props: { achievementId:
   // Checked again here, whoever the caller is: these bytes are served from Laurel's origin.
   const image = changes.image === undefined ? undefined : badgeImageFromDataUri(changes.image);
   const result = await on(ctx.database.db).transaction().execute(async (trx) => {
-    const current = await trx.selectFrom('achievements').select(['id', 'status', 'rule', 'rule_version', 'course_id']).where('id', '=', props.achievementId).forUpdate().executeTakeFirst();
-    if (!current) throw new LaurelError('ERR_NOT_FOUND', 'No achievement has this id.');
+    const current = await lockAchievement(trx, props.achievementId);
     // jsonb keeps its own key order, so compare canonical forms.
     const ruleChanged = canonical(current.rule ?? null) !== canonical(rule);
-    const bump = ruleChanged && current.status === 'published';
-    const updated = await trx
-      .updateTable('achievements')
-      .set((eb) => ({
+    const updated = await updateAchievementContent(trx, {
+      achievementId: current.id,
+      now: props.now,
+      content: {
         name: changes.name,
         description: changes.description,
-        criteria_narrative: changes.criteriaNarrative,
-        alignments: JSON.stringify(changes.alignments),
-        valid_for_days: changes.validForDays,
-        rule: rule === null ? null : JSON.stringify(rule),
-        required_percent: rule?.kind === 'score' ? (rule.minPercent ?? null) : null,
-        ...(changes.colors ? { primary_color: changes.colors.primary } : {}),
-        ...(image ? { image_bytes: image.bytes, image_mime: image.mime, image_url: null } : {}),
-        ...(bump ? { rule_version: eb('rule_version', '+', 1) } : {}),
-        updated_at: props.now,
-      }))
-      .where('id', '=', current.id)
-      .returning(['id', 'rule_version', 'status', 'course_id'])
-      .executeTakeFirstOrThrow();
+        criteriaNarrative: changes.criteriaNarrative,
+        alignments: changes.alignments,
+        validForDays: changes.validForDays,
+        rule,
+        ...(changes.colors ? { primaryColor: changes.colors.primary } : {}),
+        ...(image ? { image: { bytes: image.bytes, mime: image.mime } } : {}),
+        bumpRuleVersion: ruleChanged && current.status === 'published',
+      },
+    });
     await audit<PublishingDb>(trx, { actor: props.actor, action: ruleChanged ? 'rule.changed' : 'achievement.update', subjectType: 'achievement', subjectId: updated.id, courseId: updated.course_id, details: { name: changes.name, version: updated.rule_version, ...(ruleChanged ? { rule } : {}) } });
     return { ruleChanged, version: updated.rule_version, published: updated.status === 'published' };
   });

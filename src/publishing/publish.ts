@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { AppContext } from '../context';
 import { audit } from '../audit';
-import { awardBadge, getAchievement, issueCredentialJob, type AwardRow } from '../badges';
+import { awardBadge, getAchievement, issueCredentialJob, lockAchievement, markAchievementArchived, markAchievementPublished, setOwnAwardVisibility, type AwardRow } from '../badges';
 import { badgesDepsFor } from '../badges';
 import { LaurelError } from '../errors';
 import { backfillAchievementJob, dryRunRule, type DryRunRow } from '../events';
@@ -41,15 +41,9 @@ export interface PublishProps {
 export async function publishAchievement(ctx: AppContext, props: PublishProps): Promise<{ version: number; backfillJobId: string | null }> {
   const db = on(ctx.database.db);
   const row = await db.transaction().execute(async (trx) => {
-    const current = await trx.selectFrom('achievements').select(['id', 'status', 'course_id', 'rule_version', 'rule']).where('id', '=', props.achievementId).forUpdate().executeTakeFirst();
-    if (!current) throw new LaurelError('ERR_NOT_FOUND', 'No achievement has this id.');
+    const current = await lockAchievement(trx, props.achievementId);
     if (current.status === 'published') throw new LaurelError('ERR_CONFLICT', 'This badge is already published.');
-    const updated = await trx
-      .updateTable('achievements')
-      .set((eb) => ({ status: 'published', rule_version: eb('rule_version', '+', 1), updated_at: props.now }))
-      .where('id', '=', current.id)
-      .returning(['id', 'course_id', 'rule_version', 'rule', 'name'])
-      .executeTakeFirstOrThrow();
+    const updated = await markAchievementPublished(trx, { achievementId: current.id, now: props.now });
     await audit<PublishingDb>(trx, { actor: props.actor, action: 'rule.published', subjectType: 'achievement', subjectId: updated.id, courseId: updated.course_id, details: { name: updated.name, version: updated.rule_version, rule: updated.rule } });
     return updated;
   });
@@ -64,10 +58,9 @@ export async function publishAchievement(ctx: AppContext, props: PublishProps): 
  */
 export async function archiveAchievement(ctx: AppContext, props: PublishProps): Promise<{ status: 'archived' }> {
   await on(ctx.database.db).transaction().execute(async (trx) => {
-    const current = await trx.selectFrom('achievements').select(['id', 'status', 'course_id', 'name']).where('id', '=', props.achievementId).forUpdate().executeTakeFirst();
-    if (!current) throw new LaurelError('ERR_NOT_FOUND', 'No achievement has this id.');
+    const current = await lockAchievement(trx, props.achievementId);
     if (current.status === 'archived') throw new LaurelError('ERR_CONFLICT', 'This badge is already archived.');
-    await trx.updateTable('achievements').set({ status: 'archived', updated_at: props.now }).where('id', '=', current.id).execute();
+    await markAchievementArchived(trx, { achievementId: current.id, now: props.now });
     await audit<PublishingDb>(trx, { actor: props.actor, action: 'achievement.archived', subjectType: 'achievement', subjectId: current.id, courseId: current.course_id, details: { name: current.name, was: current.status } });
   });
   return { status: 'archived' };
@@ -107,7 +100,7 @@ export async function awardToRosterLearner(ctx: AppContext, props: { achievement
 export async function setAwardVisibility<T>(dbAny: Kysely<T>, props: { awardId: string; learnerId: string; visibility: 'public' | 'private'; actor: string }): Promise<void> {
   const db = on(dbAny);
   await db.transaction().execute(async (trx) => {
-    const updated = await trx.updateTable('awards').set({ visibility: props.visibility, updated_at: new Date() }).where('id', '=', props.awardId).where('learner_id', '=', props.learnerId).returning(['id', 'course_id']).executeTakeFirst();
+    const updated = await setOwnAwardVisibility(trx, { awardId: props.awardId, learnerId: props.learnerId, visibility: props.visibility, now: new Date() });
     if (!updated) throw new LaurelError('ERR_NOT_FOUND', 'No award of yours has this id.');
     await audit<PublishingDb>(trx, { actor: props.actor, action: 'award.visibility', subjectType: 'award', subjectId: updated.id, courseId: updated.course_id, details: { visibility: props.visibility } });
   });

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { AppContext } from '../context';
 import { audit } from '../audit';
-import { badgesDepsFor, createAchievement, getAchievement, listAchievements, type AchievementRow } from '../badges';
+import { badgesDepsFor, createAchievement, deleteDraftAchievements, getAchievement, listAchievements, markAchievementArchived, type AchievementRow } from '../badges';
 import { LaurelError, type FieldIssue } from '../errors';
 import { loadCourseFacts } from '../events';
 import { checkTiers, evaluate, parseRule, parseRuleNode, sameShape, uniformThreshold, type RuleNode, type Threshold } from '../rules';
@@ -124,7 +124,7 @@ export async function createTieredBadge(ctx: AppContext, props: { courseId: stri
     await linkGroup(ctx, { courseId: props.courseId, name: props.name, members: created.map((a, i) => ({ achievementId: a.id, tierName: tiers[i]!.name })), actor: props.actor });
   } catch (error) {
     // Drafts nobody has seen yet: do not leave half a ladder behind.
-    if (created.length) await on(ctx.database.db).deleteFrom('achievements').where('id', 'in', created.map((a) => a.id)).where('status', '=', 'draft').execute();
+    await deleteDraftAchievements(ctx.database.db, created.map((a) => a.id));
     throw error;
   }
   return (await tierGroupOf(ctx.database.db, created[0]!))!;
@@ -181,8 +181,8 @@ async function linkGroup(ctx: AppContext, props: { courseId: string; name: strin
     await trx.deleteFrom('badge_tiers').where('group_id', '=', groupId).execute();
     await trx.insertInto('badge_tiers').values(props.members.map((m, rank) => ({ achievement_id: m.achievementId, group_id: groupId, rank, tier_name: m.tierName }))).execute();
     for (const gone of props.removed ?? []) {
-      if (gone.status === 'draft') await trx.deleteFrom('achievements').where('id', '=', gone.id).where('status', '=', 'draft').execute();
-      else await trx.updateTable('achievements').set({ status: 'archived', updated_at: new Date() }).where('id', '=', gone.id).execute();
+      if (gone.status === 'draft') await deleteDraftAchievements(trx, [gone.id]);
+      else await markAchievementArchived(trx, { achievementId: gone.id, now: new Date() });
     }
     await audit<PublishingDb>(trx, {
       actor: props.actor, action: props.groupId ? 'tiers.changed' : 'tiers.created', subjectType: 'achievement', subjectId: props.members[0]!.achievementId, courseId: props.courseId,

@@ -35,12 +35,6 @@ const DECLARED_ELSEWHERE: Record<string, string> = {
  * test fails when one is paid and not removed, so this list only shrinks.
  */
 const NOT_YET_MOVED: string[] = [
-  // publishing changes achievement status/rule and award visibility on badges' tables inside its own
-  // transactions: those updates should become badges use-cases publishing calls.
-  'src/publishing/edit.ts: achievements',
-  'src/publishing/publish.ts: achievements',
-  'src/publishing/publish.ts: awards',
-  'src/publishing/tiers.ts: achievements',
   // reach's notification queries join awards, achievements, credentials, learners and courses in one
   // statement each (email, Moodle, gradebook, My badges): they need badges/courses read functions.
   'src/reach/email/send.ts: achievements',
@@ -67,22 +61,6 @@ const NOT_YET_MOVED: string[] = [
   'src/reach/my-badges.ts: learners',
   'src/reach/preferences.ts: awards',
   'src/reach/sweep.ts: awards',
-  // analytics aggregates over awards/credentials/achievements in SQL for its daily rollups.
-  'src/analytics/query.ts: awards',
-  'src/analytics/query.ts: credentials',
-  'src/analytics/recorder.ts: achievements',
-  'src/analytics/recorder.ts: awards',
-  'src/analytics/recorder.ts: credentials',
-  'src/analytics/report.ts: achievements',
-  'src/analytics/report.ts: courses',
-  // credentials repoints achievements to a platform's issuer (badges' table; credentials cannot import
-  // badges without a cycle: badges -> credentials through its port). Wants an event or a badges hook.
-  'src/credentials/institution.ts: achievements',
-  'src/credentials/institution.ts: courses',
-  // Others: badges batch-inserts audit rows (audit has no batch function yet); events/apply.ts upserts
-  // assignments (courses' table; l-one owns that upsert this round).
-  'src/badges/awards.ts: audit_log',
-  'src/events/apply.ts: assignments',
 ];
 
 interface TablesFile {
