@@ -17,3 +17,4 @@ export { achievementJson, awardJson } from './web/present';
 export { achievementJsonSchema, awardJsonSchema } from './web/api-schema';
 export { linkedInAddToProfile } from './linkedin';
 export { runBadgesMaintenance, startBadgesMaintenance, type BadgesMaintenanceOptions } from './maintenance';
+export { awardDetails, unrevokedAwardsOf, publicValidAwardsOf, courseStandingOf, credentialsStoredAfter, awardsEndedSince, type AwardDetails, type StoredCredentialKey, type EndedAwardsOfLearner } from './award-facts';
