@@ -4,6 +4,7 @@ import type { CourseTables } from './tables';
 
 export type { CourseTables, Lms } from './tables';
 export { withinScope, findCourseInScope, courseIdsInScope, listCoursesPage, courseAssignments, listLearnersPage, findLearnerInScope, learnerSummaries, type TenantScope, type CourseListFilter, type LearnerListFilter } from './directory';
+export { courseFacts, learnerFacts, learnersOfPlatformUser, learnerIdsOfPerson, platformCourseIds, platformSentLearner, type CourseFacts, type LearnerFacts } from './facts';
 export type Platform = Selectable<CourseTables['platforms']>;
 export type Course = Selectable<CourseTables['courses']>;
 export type Learner = Selectable<CourseTables['learners']>;
