@@ -77,3 +77,4 @@ export { createSchemaValidator, directorySchemaLoader, standardsSchemaLoader, ty
 export { createDocumentLoader, builtInContexts, type ContextMap } from './contexts';
 export type { PublicJwk, KeyAlgorithm } from './tables';
 export { createCredentialSignPool, defaultIssueSignThreads, type CredentialSignPool } from './sign-pool';
+export { issuerNames } from './issuer-names';
