@@ -20,3 +20,4 @@ export { runBadgesMaintenance, startBadgesMaintenance, type BadgesMaintenanceOpt
 export { lockAchievement, markAchievementPublished, markAchievementArchived, deleteDraftAchievements, updateAchievementContent, setOwnAwardVisibility, type LockedAchievement, type AchievementContent } from './achievement-lifecycle';
 export { repointPlatformAchievements } from './platform-issuer';
 export { issuedCredentialCounts, statusListsOfCourse, courseAchievementNames, achievementCourses, credentialAwardRefs } from './analytics-reads';
+export { awardDetails, unrevokedAwardsOf, publicValidAwardsOf, courseStandingOf, credentialsStoredAfter, awardsEndedSince, type AwardDetails, type StoredCredentialKey, type EndedAwardsOfLearner } from './award-facts';

@@ -6,6 +6,7 @@ export type { CourseTables, Lms } from './tables';
 export { withinScope, findCourseInScope, courseIdsInScope, listCoursesPage, courseAssignments, listLearnersPage, findLearnerInScope, learnerSummaries, type TenantScope, type CourseListFilter, type LearnerListFilter } from './directory';
 export { listPlatformsWithDeployments, platformsOfIssuer, setPlatformStatus, activatePendingPlatform, disablePlatform, recordPlatformLms, framingPlatforms, platformNames, type PlatformListing, type FramingPlatform } from './registry';
 export { storeRosterPage, markRosterSynced, coursesWithRoster, recordAgsScopes, hasActiveEnrollment, isActivePlatformLearner, ltiUserIdOf, type RosterPageMember } from './roster';
+export { courseFacts, learnerFacts, learnersOfPlatformUser, learnerIdsOfPerson, platformCourseIds, platformSentLearner, type CourseFacts, type LearnerFacts } from './facts';
 export type Platform = Selectable<CourseTables['platforms']>;
 export type Course = Selectable<CourseTables['courses']>;
 export type Learner = Selectable<CourseTables['learners']>;

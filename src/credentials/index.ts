@@ -78,3 +78,4 @@ export { createDocumentLoader, builtInContexts, type ContextMap } from './contex
 export type { PublicJwk, KeyAlgorithm } from './tables';
 export { createCredentialSignPool, defaultIssueSignThreads, type CredentialSignPool } from './sign-pool';
 export { onPlatformIssuerChanged, type PlatformIssuerChangedHook } from './institution';
+export { issuerNames } from './issuer-names';

@@ -15,5 +15,6 @@ export { registrationRequest, canvasJsonConfiguration, customParameters, SCOPES,
 export { rosterSyncJob, rosterSyncAllJob, scheduleRosterSync, startLtiBackground, ROSTER_SYNC_JOB, ROSTER_SYNC_ALL_JOB, type RosterSyncPayload } from './jobs/roster-sync';
 export type { LtiHooks, LtiOptions } from './runtime';
 export type { LaunchOutcome } from './launch';
+export { courseLineItemUrl } from './resource-links';
 
 export type { LtiContext, LtiHandle } from './web';

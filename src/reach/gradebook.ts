@@ -1,5 +1,8 @@
 import { sql, type Kysely } from 'kysely';
-import type { Platform } from '../courses';
+import { courseStandingOf } from '../badges';
+import { courseFacts, getPlatform, platformSentLearner, type Platform } from '../courses';
+import { courseLineItemUrl } from '../lti';
+import { gradebookFeedbackOn } from './preferences';
 import { gradebookFeedback, sameFeedback, type HeldBadge } from './feedback';
 
 /** The AGS calls gradebook feedback makes (src/lti's AgsClient satisfies it). */
@@ -35,36 +38,28 @@ export type GradebookOutcome =
  */
 export async function syncGradebook(deps: GradebookDeps, props: { courseId: string; learnerId: string }): Promise<GradebookOutcome> {
   const { db } = deps;
-  const course = (await sql<{ platform_id: string | null; ags_lineitems_url: string | null; ags_scopes: string[] | null; feedback: boolean | null }>`
-    select c.platform_id, c.ags_lineitems_url, c.ags_scopes, s.gradebook_feedback as feedback
-    from courses c left join reach_course_settings s on s.course_id = c.id where c.id = ${props.courseId}`.execute(db)).rows[0];
+  const course = (await courseFacts(db, [props.courseId])).get(props.courseId);
   if (!course) return { posted: false, skipped: 'no-course' };
-  if (!course.platform_id) return { posted: false, skipped: 'no-platform' };
-  if (course.feedback === false) return { posted: false, skipped: 'feedback-off' };
-  const scopes = course.ags_scopes ?? [];
+  if (!course.platformId) return { posted: false, skipped: 'no-platform' };
+  if (!(await gradebookFeedbackOn(db, props.courseId))) return { posted: false, skipped: 'feedback-off' };
+  const scopes = course.agsScopes;
   if (!scopes.includes(AGS_SCORE_SCOPE)) return { posted: false, skipped: 'no-score-scope' };
-  const platform = (await sql<Platform>`select * from platforms where id = ${course.platform_id} and status = 'active'`.execute(db)).rows[0];
-  if (!platform) return { posted: false, skipped: 'no-platform' };
+  const platform = await getPlatform(db, course.platformId);
+  if (platform?.status !== 'active') return { posted: false, skipped: 'no-platform' };
 
   // The platform's own learner: its LTI user id, enrolled as a learner by a launch or the platform's roster.
-  const learner = (await sql<{ lti_user_id: string }>`
-    select l.lti_user_id from learners l join enrollments e on e.learner_id = l.id and e.course_id = ${props.courseId}
-    where l.id = ${props.learnerId} and l.platform_id = ${platform.id} and l.lti_user_id is not null
-      and e.status = 'active' and e.source in ('launch', 'roster')
-      and exists (select 1 from unnest(e.roles) r where r ~* '(^|[#/])Learner$')`.execute(db)).rows[0];
+  const learner = await platformSentLearner(db, { platformId: platform.id, courseId: props.courseId, learnerId: props.learnerId });
   if (!learner) return { posted: false, skipped: 'not-from-platform' };
 
   const counts = await badgeState(deps, props);
   const feedback = gradebookFeedback(counts);
   if (!feedback) return { posted: false, skipped: 'no-published-badges' };
 
-  let lineItemUrl = (await sql<{ lineitem_url: string }>`
-    select lineitem_url from lti_resource_links where course_id = ${props.courseId} and lineitem_url is not null and target = 'course'
-    order by updated_at desc limit 1`.execute(db)).rows[0]?.lineitem_url;
+  let lineItemUrl = await courseLineItemUrl(db, props.courseId);
   const ags = () => deps.agsFor(platform);
   if (!lineItemUrl) {
-    if (!course.ags_lineitems_url || !scopes.includes(AGS_LINEITEM_SCOPE)) return { posted: false, skipped: 'no-line-item' };
-    const lineItemsUrl = course.ags_lineitems_url;
+    if (!course.agsLineItemsUrl || !scopes.includes(AGS_LINEITEM_SCOPE)) return { posted: false, skipped: 'no-line-item' };
+    const lineItemsUrl = course.agsLineItemsUrl;
     // AGS line-item creation is not idempotent: two learners' jobs of one course running at once would
     // both find no column and create two. One transaction-scoped lock per course makes it find-or-create.
     lineItemUrl = await db.transaction().execute(async (trx) => {
@@ -84,7 +79,7 @@ export async function syncGradebook(deps: GradebookDeps, props: { courseId: stri
   // The time the state was read: a platform refuses a score older than the one it holds, so a slower
   // job carrying an older reading cannot overwrite a newer one.
   const readAt = counts.readAt;
-  await (await ags()).postScore(lineItemUrl, { userId: learner.lti_user_id, ...feedback, timestamp: readAt.toISOString() });
+  await (await ags()).postScore(lineItemUrl, { userId: learner.ltiUserId, ...feedback, timestamp: readAt.toISOString() });
   await sql`
     insert into reach_gradebook_posts (course_id, learner_id, lineitem_url, score_given, score_maximum, comment, posted_at)
     values (${props.courseId}, ${props.learnerId}, ${lineItemUrl}, ${feedback.scoreGiven}, ${feedback.scoreMaximum}, ${feedback.comment}, ${deps.now()})
@@ -96,12 +91,10 @@ export async function syncGradebook(deps: GradebookDeps, props: { courseId: stri
 /** Published badges of the course and the learner's active ones among them, oldest award first. */
 async function badgeState(deps: GradebookDeps, props: { courseId: string; learnerId: string }): Promise<{ publishedCount: number; held: HeldBadge[]; readAt: Date }> {
   const readAt = deps.now();
-  const published = (await sql<{ n: string }>`select count(*) as n from achievements where course_id = ${props.courseId} and status = 'published'`.execute(deps.db)).rows[0];
-  const rows = (await sql<{ name: string; credential_id: string | null; visibility: string }>`
-    select a.name, w.credential_id, w.visibility from awards w join achievements a on a.id = w.achievement_id
-    where w.course_id = ${props.courseId} and w.learner_id = ${props.learnerId} and a.status = 'published'
-      and w.status = 'issued' and (w.expires_at is null or w.expires_at > ${readAt})
-    order by w.awarded_at, a.name`.execute(deps.db)).rows;
-  const held = rows.map((r) => ({ name: r.name, ...(r.credential_id && r.visibility === 'public' ? { url: `${deps.baseUrl}/credentials/${r.credential_id}` } : {}) }));
-  return { publishedCount: Number(published?.n ?? 0), held, readAt };
+  const standing = await courseStandingOf(deps.db, { ...props, at: readAt });
+  const held = standing.held.map((award) => ({
+    name: award.achievement.name,
+    ...(award.credential && award.visibility === 'public' ? { url: `${deps.baseUrl}/credentials/${award.credential.id}` } : {}),
+  }));
+  return { publishedCount: standing.publishedCount, held, readAt };
 }

@@ -1,4 +1,6 @@
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
+import { credentialsStoredAfter, publicValidAwardsOf, type AwardDetails, type StoredCredentialKey } from '../badges';
+import { courseFacts, learnerFacts, learnersOfPlatformUser, platformCourseIds, type LearnerFacts } from '../courses';
 import { markSent } from './email/send';
 
 /** One badge as the Moodle plugin shows it on a profile and in a notification. */
@@ -13,26 +15,16 @@ export interface MoodleBadge {
   imageUrl: string;
 }
 
-interface BadgeRow {
-  award_id: string;
-  name: string;
-  description: string;
-  course_title: string;
-  issued_at: Date;
-  credential_id: string;
-  achievement_id: string;
-  created_at: Date;
-  moodle_user_id: string;
-}
+type Credential = NonNullable<AwardDetails['credential']>;
 
-const present = (baseUrl: string, r: BadgeRow): MoodleBadge => ({
-  awardId: r.award_id,
-  name: r.name,
-  description: r.description,
-  courseTitle: r.course_title,
-  issuedOn: r.issued_at.toISOString(),
-  url: `${baseUrl}/credentials/${r.credential_id}`,
-  imageUrl: `${baseUrl}/achievements/${r.achievement_id}/image`,
+const present = (baseUrl: string, award: AwardDetails, credential: Credential, courseTitle: string): MoodleBadge => ({
+  awardId: award.id,
+  name: award.achievement.name,
+  description: award.achievement.description,
+  courseTitle,
+  issuedOn: credential.issuedAt.toISOString(),
+  url: `${baseUrl}/credentials/${credential.id}`,
+  imageUrl: `${baseUrl}/achievements/${award.achievementId}/image`,
 });
 
 /**
@@ -41,22 +33,15 @@ const present = (baseUrl: string, r: BadgeRow): MoodleBadge => ({
  * profile is seen by other users.
  */
 export async function moodleProfileBadges(db: Kysely<any>, props: { platformId: string; moodleUserId: string; moodleCourseId?: string; baseUrl: string; now: Date }): Promise<MoodleBadge[]> {
-  const course = props.moodleCourseId ?? null;
-  const { rows } = await sql<BadgeRow>`
-    select w.id as award_id, a.name, a.description, c.title as course_title, cr.issued_at, cr.id as credential_id, a.id as achievement_id,
-      cr.created_at, coalesce(l.lms_user_id, l.lti_user_id) as moodle_user_id
-    from learners l
-      join awards w on w.learner_id = l.id
-      join achievements a on a.id = w.achievement_id
-      join courses c on c.id = w.course_id
-      join credentials cr on cr.id = w.credential_id
-    where l.platform_id = ${props.platformId} and (l.lms_user_id = ${props.moodleUserId} or (l.lms_user_id is null and l.lti_user_id = ${props.moodleUserId}))
-      and c.platform_id = ${props.platformId}
-      and w.status = 'issued' and (w.expires_at is null or w.expires_at > ${props.now}) and w.visibility = 'public'
-      and (${course}::text is null or c.lms_course_id = ${course} or c.context_id = ${course})
-    order by cr.issued_at desc, w.id
-    limit 200`.execute(db);
-  return rows.map((r) => present(props.baseUrl, r));
+  const { platformId } = props;
+  const people = await learnersOfPlatformUser(db, { platformId, userId: props.moodleUserId });
+  const courseIds = props.moodleCourseId === undefined ? undefined : await platformCourseIds(db, { platformId, lmsCourseId: props.moodleCourseId });
+  const awards = await publicValidAwardsOf(db, { platformId, learnerIds: people.map((p) => p.id), ...(courseIds ? { courseIds } : {}), now: props.now, limit: 200 });
+  const courses = await courseFacts(db, awards.map((a) => a.courseId));
+  return awards.flatMap((award) => {
+    const course = courses.get(award.courseId);
+    return award.credential && course ? [present(props.baseUrl, award, award.credential, course.title)] : [];
+  });
 }
 
 /** Where the plugin's notification task left off: the last credential it was given. */
@@ -76,7 +61,11 @@ export function decodeCursor(value: string | undefined): NotificationCursor | un
   return match ? { micros: match[1]!, awardId: match[2]! } : undefined;
 }
 
-const MICROS = sql`(extract(epoch from cr.created_at) * 1000000)::bigint`;
+/** A Moodle user id: the learner's LMS user id, else their LTI user id, when it is a number. */
+function moodleUserIdOf(learner: LearnerFacts | undefined): string | undefined {
+  const id = learner ? learner.lmsUserId ?? learner.ltiUserId : null;
+  return id !== null && /^[0-9]+$/.test(id) ? id : undefined;
+}
 
 /**
  * Credentials issued on this platform since the plugin last asked, for Moodle notifications, oldest
@@ -86,25 +75,29 @@ const MICROS = sql`(extract(epoch from cr.created_at) * 1000000)::bigint`;
 export async function moodleNotifications(db: Kysely<any>, props: { platformId: string; after?: string; baseUrl: string; now: Date; limit?: number; onNotified?: (ref: { courseId: string; achievementId: string }) => void }): Promise<{ items: Array<MoodleBadge & { moodleUserId: string }>; cursor: string }> {
   const cursor = decodeCursor(props.after);
   if (!cursor) return { items: [], cursor: encodeCursor({ micros: `${props.now.getTime()}000`, awardId: '00000000-0000-0000-0000-000000000000' }) };
-  const { rows } = await sql<BadgeRow & { course_id: string; micros: string }>`
-    select w.id as award_id, a.name, a.description, c.title as course_title, cr.issued_at, cr.id as credential_id, a.id as achievement_id,
-      cr.created_at, coalesce(l.lms_user_id, l.lti_user_id) as moodle_user_id, w.course_id, ${MICROS}::text as micros
-    from credentials cr
-      join awards w on w.id = cr.award_id
-      join learners l on l.id = w.learner_id
-      join achievements a on a.id = w.achievement_id
-      join courses c on c.id = w.course_id
-    where l.platform_id = ${props.platformId} and c.platform_id = ${props.platformId}
-      and (${MICROS}, w.id) > (${cursor.micros}::bigint, ${cursor.awardId}::uuid)
-      and w.status = 'issued' and coalesce(l.lms_user_id, l.lti_user_id) ~ '^[0-9]+$'
-    order by cr.created_at, w.id
-    limit ${props.limit ?? 100}`.execute(db);
-  for (const row of rows) {
-    if (await markSent(db, row.award_id, 'moodle')) props.onNotified?.({ courseId: row.course_id, achievementId: row.achievement_id });
+  const limit = props.limit ?? 100;
+  // Badges answers the platform's newly stored credentials; only those of a learner with a Moodle user
+  // id are the plugin's. Read on past the others until `limit` are found or none remain.
+  const found: Array<{ award: AwardDetails & { key: StoredCredentialKey }; credential: Credential; moodleUserId: string; courseTitle: string }> = [];
+  let after: StoredCredentialKey = { storedAtMicros: cursor.micros, awardId: cursor.awardId };
+  for (;;) {
+    const page = await credentialsStoredAfter(db, { platformId: props.platformId, after, limit });
+    const [learners, courses] = await Promise.all([learnerFacts(db, page.map((a) => a.learnerId)), courseFacts(db, page.map((a) => a.courseId))]);
+    for (const award of page) {
+      const moodleUserId = moodleUserIdOf(learners.get(award.learnerId));
+      const course = courses.get(award.courseId);
+      if (moodleUserId !== undefined && course && award.credential && found.length < limit) found.push({ award, credential: award.credential, moodleUserId, courseTitle: course.title });
+    }
+    const last = page.at(-1);
+    if (!last || page.length < limit || found.length >= limit) break;
+    after = last.key;
   }
-  const last = rows.at(-1);
+  for (const { award } of found) {
+    if (await markSent(db, award.id, 'moodle')) props.onNotified?.({ courseId: award.courseId, achievementId: award.achievementId });
+  }
+  const last = found.at(-1);
   return {
-    items: rows.map((r) => ({ ...present(props.baseUrl, r), moodleUserId: r.moodle_user_id })),
-    cursor: last ? encodeCursor({ micros: last.micros, awardId: last.award_id }) : encodeCursor(cursor),
+    items: found.map((f) => ({ ...present(props.baseUrl, f.award, f.credential, f.courseTitle), moodleUserId: f.moodleUserId })),
+    cursor: last ? encodeCursor({ micros: last.award.key.storedAtMicros, awardId: last.award.key.awardId }) : encodeCursor(cursor),
   };
 }

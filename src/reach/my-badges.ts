@@ -1,4 +1,6 @@
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
+import { unrevokedAwardsOf } from '../badges';
+import { courseFacts, learnerIdsOfPerson } from '../courses';
 
 /** One badge on the person's "My badges" page. */
 export interface MyBadge {
@@ -22,34 +24,24 @@ export interface MyBadge {
  * before the person launched Laurel).
  */
 export async function myBadges(db: Kysely<any>, props: { platformId: string; learnerId: string; now: Date }): Promise<MyBadge[]> {
-  const { rows } = await sql<{
-    award_id: string; name: string; description: string; course_title: string; awarded_at: Date; status: string; expires_at: Date | null;
-    visibility: 'public' | 'private'; credential_id: string | null; achievement_id: string; image_url: string | null;
-  }>`
-    with me as (select id, lms_user_id from learners where id = ${props.learnerId} and platform_id = ${props.platformId}),
-    people as (
-      select id from me
-      union select l.id from learners l, me where l.platform_id = ${props.platformId} and me.lms_user_id is not null and l.lms_user_id = me.lms_user_id
-    )
-    select w.id as award_id, a.name, a.description, c.title as course_title, w.awarded_at, w.status, w.expires_at, w.visibility,
-      w.credential_id, a.id as achievement_id, a.image_url
-    from awards w
-      join people p on p.id = w.learner_id
-      join achievements a on a.id = w.achievement_id
-      join courses c on c.id = w.course_id and c.platform_id = ${props.platformId}
-    where w.status <> 'revoked'
-    order by w.awarded_at desc, w.id
-    limit 500`.execute(db);
-  return rows.map((r) => ({
-    awardId: r.award_id,
-    name: r.name,
-    description: r.description,
-    courseTitle: r.course_title,
-    awardedAt: r.awarded_at,
-    status: r.status === 'expired' || (r.expires_at !== null && r.expires_at.getTime() <= props.now.getTime()) ? 'expired' : 'issued',
-    visibility: r.visibility,
-    credentialId: r.credential_id,
-    achievementId: r.achievement_id,
-    imageUrl: r.image_url,
-  }));
+  const people = await learnerIdsOfPerson(db, props);
+  const awards = await unrevokedAwardsOf(db, { platformId: props.platformId, learnerIds: people, limit: 500 });
+  const courses = await courseFacts(db, awards.map((a) => a.courseId));
+  return awards.flatMap((award) => {
+    const course = courses.get(award.courseId);
+    if (!course) return [];
+    const expired = award.status === 'expired' || (award.expiresAt !== null && award.expiresAt.getTime() <= props.now.getTime());
+    return [{
+      awardId: award.id,
+      name: award.achievement.name,
+      description: award.achievement.description,
+      courseTitle: course.title,
+      awardedAt: award.awardedAt,
+      status: expired ? 'expired' : 'issued',
+      visibility: award.visibility,
+      credentialId: award.credential?.id ?? null,
+      achievementId: award.achievementId,
+      imageUrl: award.achievement.imageUrl,
+    } satisfies MyBadge];
+  });
 }

@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely';
+import { awardDetails } from '../badges';
 
 /** The learner's choice: true when they asked for no more email. */
 export async function emailOptedOut(db: Kysely<any>, learnerId: string): Promise<boolean> {
@@ -28,13 +29,11 @@ export async function setGradebookFeedback(db: Kysely<any>, props: { courseId: s
  * first (counted once), undefined otherwise. Image proxies (Gmail) fetch once for the recipient.
  */
 export async function markOpened(db: Kysely<any>, awardId: string): Promise<{ courseId: string; achievementId: string } | undefined> {
-  const { rows } = await sql<{ course_id: string; achievement_id: string }>`
-    with opened as (
-      update reach_notifications set opened_at = now(), updated_at = now()
-      where award_id = ${awardId} and channel = 'email' and status = 'sent' and opened_at is null
-      returning award_id
-    )
-    select w.course_id, w.achievement_id from awards w join opened o on o.award_id = w.id`.execute(db);
-  const row = rows[0];
-  return row ? { courseId: row.course_id, achievementId: row.achievement_id } : undefined;
+  const { rows } = await sql<{ award_id: string }>`
+    update reach_notifications set opened_at = now(), updated_at = now()
+    where award_id = ${awardId} and channel = 'email' and status = 'sent' and opened_at is null
+    returning award_id`.execute(db);
+  if (!rows[0]) return undefined;
+  const award = (await awardDetails(db, [rows[0].award_id])).get(rows[0].award_id);
+  return award ? { courseId: award.courseId, achievementId: award.achievementId } : undefined;
 }

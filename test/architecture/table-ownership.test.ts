@@ -30,39 +30,6 @@ const DECLARED_ELSEWHERE: Record<string, string> = {
   domain_event_outbox: 'domain-events',
 };
 
-/**
- * Accesses not yet moved behind their owner's functions, as `file: table`. Each entry is a debt; the
- * test fails when one is paid and not removed, so this list only shrinks.
- */
-const NOT_YET_MOVED: string[] = [
-  // reach's notification queries join awards, achievements, credentials, learners and courses in one
-  // statement each (email, Moodle, gradebook, My badges): they need badges/courses read functions.
-  'src/reach/email/send.ts: achievements',
-  'src/reach/email/send.ts: awards',
-  'src/reach/email/send.ts: courses',
-  'src/reach/email/send.ts: credential_issuers',
-  'src/reach/email/send.ts: credentials',
-  'src/reach/email/send.ts: learners',
-  'src/reach/gradebook.ts: achievements',
-  'src/reach/gradebook.ts: awards',
-  'src/reach/gradebook.ts: courses',
-  'src/reach/gradebook.ts: enrollments',
-  'src/reach/gradebook.ts: learners',
-  'src/reach/gradebook.ts: lti_resource_links',
-  'src/reach/gradebook.ts: platforms',
-  'src/reach/moodle.ts: achievements',
-  'src/reach/moodle.ts: awards',
-  'src/reach/moodle.ts: courses',
-  'src/reach/moodle.ts: credentials',
-  'src/reach/moodle.ts: learners',
-  'src/reach/my-badges.ts: achievements',
-  'src/reach/my-badges.ts: awards',
-  'src/reach/my-badges.ts: courses',
-  'src/reach/my-badges.ts: learners',
-  'src/reach/preferences.ts: awards',
-  'src/reach/sweep.ts: awards',
-];
-
 interface TablesFile {
   module: string;
   /** Tables the module declares as its own. */
@@ -216,11 +183,6 @@ describe('modules own their data', () => {
 
   it('no module writes another module\'s tables, nor reads one its tables.ts does not declare', () => {
     const found = violations().map((v) => `${v.file}:${v.line} ${v.write ? 'writes' : 'reads'} ${v.table} (owner: ${owner.get(v.table)})  ${v.text}`);
-    const debts = new Set(NOT_YET_MOVED);
-    const unexpected = found.filter((f) => !debts.has(`${f.split(':')[0]}: ${f.split(' ')[2]}`));
-    expect(unexpected).toEqual([]);
-    // A debt paid leaves the list: it must not hide a later regression in the same file.
-    const still = new Set(found.map((f) => `${f.split(':')[0]}: ${f.split(' ')[2]}`));
-    expect(NOT_YET_MOVED.filter((d) => !still.has(d))).toEqual([]);
+    expect(found).toEqual([]);
   });
 });

@@ -1,5 +1,9 @@
 import { sql, type Kysely } from 'kysely';
+import { awardDetails } from '../../badges';
+import { courseFacts, learnerFacts } from '../../courses';
+import { issuerNames } from '../../credentials';
 import { signLink, reachUrls } from '../links';
+import { emailOptedOut } from '../preferences';
 import { issuedEmail } from './message';
 import type { Mailer } from './mailer';
 
@@ -19,22 +23,6 @@ export type EmailOutcome =
   | { sent: true; messageId: string }
   | { sent: false; skipped: 'already-sent' | 'disabled' | 'revoked' | 'no-credential' | 'no-address' | 'opted-out' };
 
-interface AwardFacts {
-  status: string;
-  course_id: string;
-  achievement_id: string;
-  credential_id: string | null;
-  learner_id: string;
-  email: string | null;
-  learner_name: string | null;
-  opted_out: boolean | null;
-  badge_name: string;
-  description: string;
-  criteria_narrative: string;
-  course_title: string;
-  issuer_name: string | null;
-}
-
 /**
  * Tells a learner by email that a badge was issued, at most once per award: the (award, email) row is
  * written after the server accepted the message, so a retried job does not send twice once it has sent
@@ -43,45 +31,40 @@ interface AwardFacts {
 export async function sendIssuedEmail(deps: EmailDeps, props: { awardId: string }): Promise<EmailOutcome> {
   const done = (await sql<{ status: string }>`select status from reach_notifications where award_id = ${props.awardId} and channel = 'email'`.execute(deps.db)).rows[0];
   if (done?.status === 'sent') return { sent: false, skipped: 'already-sent' };
-  const facts = (await sql<AwardFacts>`
-    select w.status, w.course_id, w.achievement_id, w.credential_id, w.learner_id, l.email, l.name as learner_name,
-      p.email_opt_out as opted_out, a.name as badge_name, a.description, a.criteria_narrative, c.title as course_title,
-      i.name as issuer_name
-    from awards w
-      join learners l on l.id = w.learner_id
-      join achievements a on a.id = w.achievement_id
-      join courses c on c.id = w.course_id
-      left join credentials cr on cr.id = w.credential_id
-      left join credential_issuers i on i.id = cr.issuer_id
-      left join reach_learner_preferences p on p.learner_id = w.learner_id
-    where w.id = ${props.awardId}`.execute(deps.db)).rows[0];
-  if (!facts || facts.status === 'revoked') return skip(deps, props.awardId, 'revoked');
-  if (!facts.credential_id) return { sent: false, skipped: 'no-credential' };
+  // Each owner answers its part: badges the award and its achievement, courses the learner and the
+  // course, credentials the issuer; the learner's choice is reach's own.
+  const award = (await awardDetails(deps.db, [props.awardId])).get(props.awardId);
+  const [learner, course] = award
+    ? await Promise.all([learnerFacts(deps.db, [award.learnerId]).then((m) => m.get(award.learnerId)), courseFacts(deps.db, [award.courseId]).then((m) => m.get(award.courseId))])
+    : [];
+  if (!award || !learner || !course || award.status === 'revoked') return skip(deps, props.awardId, 'revoked');
+  if (!award.credential) return { sent: false, skipped: 'no-credential' };
   if (!deps.enabled) return skip(deps, props.awardId, 'disabled');
-  if (!facts.email) return skip(deps, props.awardId, 'no-address');
-  if (facts.opted_out) return skip(deps, props.awardId, 'opted-out');
+  if (!learner.email) return skip(deps, props.awardId, 'no-address');
+  if (await emailOptedOut(deps.db, award.learnerId)) return skip(deps, props.awardId, 'opted-out');
+  const issuerName = (await issuerNames(deps.db, [award.credential.issuerId])).get(award.credential.issuerId);
 
   const base = deps.baseUrl;
-  const credentialUrl = `${base}/credentials/${facts.credential_id}`;
+  const credentialUrl = `${base}/credentials/${award.credential.id}`;
   const message = issuedEmail({
-    learnerName: facts.learner_name,
-    to: facts.email,
+    learnerName: learner.name,
+    to: learner.email,
     from: deps.from,
-    badge: { name: facts.badge_name, description: facts.description, criteria: facts.criteria_narrative, imageUrl: `${base}/achievements/${facts.achievement_id}/image` },
-    courseTitle: facts.course_title,
-    issuerName: facts.issuer_name ?? 'Laurel',
+    badge: { name: award.achievement.name, description: award.achievement.description, criteria: award.achievement.criteriaNarrative, imageUrl: `${base}/achievements/${award.achievementId}/image` },
+    courseTitle: course.title,
+    issuerName: issuerName ?? 'Laurel',
     links: {
       view: credentialUrl,
       download: `${credentialUrl}/badge.png`,
       share: `${credentialUrl}/linkedin`,
-      wallet: `${base}/lti/courses/${facts.course_id}/learner#achievement-${facts.achievement_id}`,
-      unsubscribe: reachUrls.unsubscribe(base, signLink(deps.linkSecret, 'unsubscribe', facts.learner_id)),
+      wallet: `${base}/lti/courses/${award.courseId}/learner#achievement-${award.achievementId}`,
+      unsubscribe: reachUrls.unsubscribe(base, signLink(deps.linkSecret, 'unsubscribe', award.learnerId)),
       openPixel: reachUrls.open(base, signLink(deps.linkSecret, 'open', props.awardId)),
     },
   });
   const { messageId } = await deps.mailer.send(message);
   const first = await markSent(deps.db, props.awardId, 'email');
-  if (first) deps.onNotified({ courseId: facts.course_id, achievementId: facts.achievement_id });
+  if (first) deps.onNotified({ courseId: award.courseId, achievementId: award.achievementId });
   return { sent: true, messageId };
 }
 
