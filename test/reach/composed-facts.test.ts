@@ -2,6 +2,7 @@
 // and the credential's issuer; the Moodle notification feed reads past credentials of learners without a
 // Moodle user id and still fills each page, never handing one out twice.
 import { sql } from 'kysely';
+import { registerInTransactionPorts } from '../../src/app';
 import { awardBadge, badgesDepsFor, createAchievement, issueCredential } from '../../src/badges';
 import { enroll, upsertLtiCourse, upsertLtiLearner, upsertPlatform } from '../../src/courses';
 import { bindPlatformIssuer } from '../../src/credentials';
@@ -16,6 +17,7 @@ describe('reach composes the owners\' facts', () => {
 
   beforeAll(async () => {
     ctx = await createTestContext();
+    registerInTransactionPorts(); // binding a platform issuer repoints its achievements through the root's hook
     const db = ctx.database.db;
     const deps = badgesDepsFor(ctx);
     platformId = (await upsertPlatform(db, { issuer: 'https://moodle.example', clientId: 'm', name: 'Moodle', lms: 'moodle', authEndpoint: 'https://moodle.example/a', tokenEndpoint: 'https://moodle.example/t', jwksUrl: 'https://moodle.example/j' })).id;
