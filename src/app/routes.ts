@@ -15,7 +15,7 @@ import { verificationContexts } from '../transcripts';
 import { createTranscriptsRouter } from '../transcripts/web';
 import { createWalletsRouter } from '../wallets/web';
 import { createObApiRouter } from '../obapi/web';
-import { createAdminApiRouter, createCoursePagesRouter, createOperatorConsoleRouter } from '../ui/web';
+import { createCoursePagesRouter, createEventSourcesApiRouter, createOperatorConsoleRouter, createPlatformsApiRouter, eventsPlatformHooks } from '../ui/web';
 import { createOpenApiRouter } from './openapi';
 
 /**
@@ -65,6 +65,7 @@ export async function mountRoutes(app: Express, ctx: AppContext): Promise<void> 
   app.use('/lti/courses/:courseId', createCoursePagesRouter(ctx));
   app.use('/lti', (await createLti(ctx, { hooks: eventsLtiHooks(ctx) })).router);
   app.use(createTranscriptsRouter(ctx));
-  app.use(createAdminApiRouter(ctx));
+  app.use(createEventSourcesApiRouter(ctx));
+  app.use(createPlatformsApiRouter(ctx, { hooks: eventsPlatformHooks(ctx) }));
   app.use('/admin', createOperatorConsoleRouter(ctx));
 }

@@ -10,8 +10,10 @@ import { MAX_IMAGE_BYTES } from '../images';
 import { handle, issueOperatorSession, permit, renderPage, requireOperator } from '../http';
 import type { CsrfTokens } from '../http';
 import { readIssuerForm, saveIssuerProfile } from './admin-issuer';
-import { activatePlatformFromConsole, isPendingPlatform, platformExists, readPlatformForm, registerPlatformFromForm, removePlatformFromConsole } from './admin-platforms';
+import { decommissionPlatform } from './admin-platform-scoped';
+import { activatePlatformFromConsole, isPendingPlatform, platformExists, readPlatformForm, registerPlatformFromForm } from './admin-platforms';
 import { confirmed, renderAdmin, renderConfirm } from './admin-render';
+import { eventsPlatformHooks } from './admin-source-actions';
 import { adminSourceRoutes } from './admin-sources';
 import { adminTokenRoutes } from './admin-tokens';
 import { courseConsoleViewer, operatorConsoleViewer, ownPlatform, viewerOf } from './admin-viewer';
@@ -99,7 +101,7 @@ function consoleRoutes(router: Router, ctx: AppContext, csrf: CsrfTokens): void 
         action: `${viewer.here}/platforms/${platformId}/remove`, confirmLabel: 'Remove platform', cancelUrl: `${viewer.here}#platforms`,
       });
     }
-    const platform = await removePlatformFromConsole(ctx, { platformId, actor: viewer.actor, now: new Date() });
+    const platform = await decommissionPlatform(ctx, { platformId, actor: viewer.actor, now: new Date() }, eventsPlatformHooks(ctx));
     if (!own) return res.redirect(303, `${viewer.here}?done=platform-removed#platforms`);
     // No redirect back: this session's platform is no longer active, so the console would refuse it.
     renderPage(res, 'ui-admin-removed', { title: 'Platform removed', embedded: true, name: platform.name });

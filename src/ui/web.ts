@@ -22,4 +22,7 @@ export function createOperatorConsoleRouter(ctx: AppContext): Router {
 }
 
 export { CsrfTokens } from '../http';
-export { createAdminApiRouter } from './admin-api';
+export { createEventSourcesApiRouter } from './admin-api';
+export { createPlatformsApiRouter } from './admin-platforms-api';
+// Until the platform API moves to lti (next commit): the events side of removing a platform.
+export { eventsPlatformHooks } from './admin-source-actions';
