@@ -5,9 +5,9 @@ import { createCoursesApiRouter } from '../courses/web';
 import { createBadgesApiRouter, createPublicBadgesRouter } from '../badges/web';
 import type { AppContext } from '../context';
 import { createCredentialsRouter } from '../credentials/web';
-import { eventsLtiHooks } from '../events';
-import { createEventIntakeRouter, createEventsRouter, createSignedIntake, type SignedIntakeOptions } from '../events/web';
-import { createLti } from '../lti/web';
+import { eventsLtiHooks, eventsPlatformHooks } from '../events';
+import { createEventIntakeRouter, createEventSourcesApiRouter, createEventsRouter, createSignedIntake, type SignedIntakeOptions } from '../events/web';
+import { createLti, createPlatformsApiRouter } from '../lti/web';
 import { createPublishingApiRouter } from '../publishing/web';
 import { createTokensApiRouter } from '../tokens/web';
 import { createReachRouter } from '../reach/web';
@@ -15,7 +15,7 @@ import { verificationContexts } from '../transcripts';
 import { createTranscriptsRouter } from '../transcripts/web';
 import { createWalletsRouter } from '../wallets/web';
 import { createObApiRouter } from '../obapi/web';
-import { createCoursePagesRouter, createEventSourcesApiRouter, createOperatorConsoleRouter, createPlatformsApiRouter, eventsPlatformHooks } from '../ui/web';
+import { createCoursePagesRouter, createOperatorConsoleRouter } from '../ui/web';
 import { createOpenApiRouter } from './openapi';
 
 /**

@@ -1,8 +1,7 @@
 import { z } from 'zod';
 import type { AppContext } from '../context';
 import type { Platform } from '../courses';
-import { activatePlatform, listPlatforms, PgLtiStore, registerPlatform } from '../lti';
-import { toolUrlsOf, type ToolUrls } from './admin-platform-scoped';
+import { activatePlatform, listPlatforms, PgLtiStore, registerPlatform, toolUrlsOf, type ToolUrls } from '../lti';
 
 /** Manual registration of an LMS that does not use Dynamic Registration (the same path as `laurel platform add`). */
 const url = (what: string) => z.url({ protocol: /^https?$/, message: `Enter the ${what} as a web address starting with https://.` }).max(2000);

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { sharedSecret, sourceHttpUrl, sourceName } from './admin-source-schema';
+import { sharedSecret, sourceHttpUrl, sourceName } from '../events';
 
-/** The console's event-source forms (views/partials/admin-sources.hbs), built from the source schema. */
+/** The console's event-source forms (views/partials/admin-sources.hbs), built from the events module's source schema. */
 
 // In the console an empty field means "generate one for me" (an HTML form always sends the field).
 export const moodleSourceForm = z.object({ name: sourceName, secret: z.union([z.literal('').transform(() => undefined), sharedSecret]).optional() });

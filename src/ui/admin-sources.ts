@@ -2,7 +2,7 @@ import express, { type Request, type Response, type Router } from 'express';
 import type { AppContext } from '../context';
 import { handle, permit } from '../http';
 import type { CsrfTokens } from '../http';
-import { createSourceAsAdmin, deleteSourceAsAdmin, describeSource, requireSourceIn, rotateSecretAsAdmin, subscribeCanvasSource } from './admin-source-actions';
+import { createSourceAsAdmin, deleteSourceAsAdmin, describeSource, requireSourceIn, rotateSecretAsAdmin, subscribeCanvasSource } from '../events';
 import { canvasSourceForm, fieldErrors, moodleSourceForm, subscriptionForm } from './admin-source-forms';
 import { buildMoodlePluginZip } from './admin-plugin-zip';
 import { confirmed, renderAdmin, renderConfirm } from './admin-render';

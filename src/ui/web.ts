@@ -22,7 +22,3 @@ export function createOperatorConsoleRouter(ctx: AppContext): Router {
 }
 
 export { CsrfTokens } from '../http';
-export { createEventSourcesApiRouter } from './admin-api';
-export { createPlatformsApiRouter } from './admin-platforms-api';
-// Until the platform API moves to lti (next commit): the events side of removing a platform.
-export { eventsPlatformHooks } from './admin-source-actions';

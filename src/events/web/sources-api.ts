@@ -1,9 +1,9 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import type { AppContext } from '../context';
-import { apiRoute } from '../http';
-import { createSourceInScope, deleteSourceInScope, findSourceInScope, listSourcesInScope, rotateSourceSecretInScope } from './admin-scoped';
-import { createSourceBody } from './admin-source-schema';
+import type { AppContext } from '../../context';
+import { apiRoute } from '../../http';
+import { createSourceBody } from '../source-schema';
+import { createSourceInScope, deleteSourceInScope, findSourceInScope, listSourcesInScope, rotateSourceSecretInScope } from '../source-scoped';
 
 /**
  * The admin HTTP API for event sources (`admin` token scope), mounted at the root by src/app:

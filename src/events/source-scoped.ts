@@ -1,10 +1,10 @@
 import type { AppContext } from '../context';
 import type { TenantScope } from '../courses';
 import { LaurelError } from '../errors';
-import type { EventSource } from '../events';
 import { listPlatforms } from '../lti';
-import { createSourceAsAdmin, deleteSourceAsAdmin, listSourcesFor, requireSourceIn, rotateSecretAsAdmin, type SourceDescription, type SourceScope } from './admin-source-actions';
-import type { CreateSourceBody } from './admin-source-schema';
+import { createSourceAsAdmin, deleteSourceAsAdmin, listSourcesFor, requireSourceIn, rotateSecretAsAdmin, type SourceDescription, type SourceScope } from './source-admin';
+import type { CreateSourceBody } from './source-schema';
+import type { EventSource } from './sources-store';
 
 /**
  * The administration use-cases behind `/api/v1/event-sources`: the console's own actions, bounded by

@@ -2,10 +2,11 @@ import type { AppContext } from '../context';
 import { audit } from '../audit';
 import type { Platform, TenantScope } from '../courses';
 import { LaurelError } from '../errors';
-import { activatePlatform, listPlatforms, PgLtiStore, registerPlatform, removePlatform, type PlatformListing, type PlatformRegistrationProps } from '../lti';
+import { activatePlatform, listPlatforms, registerPlatform, removePlatform, type PlatformListing, type PlatformRegistrationProps } from './platforms';
+import { PgLtiStore } from './storage';
 
 /**
- * The administration use-cases behind `/api/v1/platforms` (./admin-platforms-api.ts) and the console's
+ * The administration use-cases behind `/api/v1/platforms` (./platforms-api.ts) and the console's
  * platform actions, bounded by the caller's tenant reach. A caller bound to one platform sees that
  * platform; any other is absent (404).
  */
@@ -33,7 +34,7 @@ export function toolUrlsOf(baseUrl: string, lms: Platform['lms']): ToolUrls {
 
 /**
  * What removing a platform stops outside LTI: its event sources. They belong to the events module,
- * which imports lti, so the caller (the composition root, the console) passes that side in.
+ * which imports this one, so the caller (the composition root, the console) passes that side in.
  */
 export interface PlatformRemovalHooks {
   /** Disables the platform's event sources; answers how many changed. */

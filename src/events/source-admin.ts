@@ -1,13 +1,13 @@
 import type { AppContext } from '../context';
 import { audit } from '../audit';
 import { LaurelError } from '../errors';
-import { createEventSource, deleteEventSource, findEventSource, listEventSources, rotateSourceSecret, setPlatformSourcesEnabled, subscribeLiveEvents, type EventSource, type LiveEventsSubscription, type SubscriptionDeps } from '../events';
-import { listPlatforms, PgLtiStore, serviceClients, userAgentOf } from '../lti';
-import type { PlatformRemovalHooks } from './admin-platform-scoped';
-import type { CreateSourceBody } from './admin-source-schema';
+import { listPlatforms, PgLtiStore, serviceClients, userAgentOf, type PlatformRemovalHooks } from '../lti';
+import { subscribeLiveEvents, type LiveEventsSubscription, type SubscriptionDeps } from './canvas-subscription';
+import type { CreateSourceBody } from './source-schema';
+import { createEventSource, deleteEventSource, findEventSource, listEventSources, rotateSourceSecret, setPlatformSourcesEnabled, type EventSource } from './sources-store';
 
 /**
- * Event-source administration shared by the console and the admin API (./admin-api.ts):
+ * Event-source administration shared by the console (src/ui) and the admin API (./web/sources-api.ts):
  * create, rotate, delete and subscribe, each audited. Who may touch which source is decided by the
  * caller (`scope`).
  */

@@ -2,7 +2,7 @@ import { z } from 'zod';
 
 /**
  * What an event source is made of, validated at every entry point: the admin API's bodies here, the
- * console's forms (./admin-source-forms.ts) from the same pieces.
+ * console's forms (src/ui/admin-source-forms.ts) from the same pieces.
  */
 
 /** Canvas Data Services signs Live Events with the keys published here (the CLI's default too). */

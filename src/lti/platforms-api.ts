@@ -2,8 +2,8 @@ import { Router } from 'express';
 import { z } from 'zod';
 import type { AppContext } from '../context';
 import { apiRoute, idParam } from '../http';
-import type { PlatformListing } from '../lti';
-import { activatePlatformInScope, findPlatformInScope, listPlatformsInScope, registerPlatformFromApi, removePlatformInScope, type PlatformRemovalHooks } from './admin-platform-scoped';
+import { activatePlatformInScope, findPlatformInScope, listPlatformsInScope, registerPlatformFromApi, removePlatformInScope, type PlatformRemovalHooks } from './platform-admin';
+import type { PlatformListing } from './platforms';
 
 /**
  * The admin HTTP API for LMS platforms (`admin` token scope), mounted at the root by src/app:
