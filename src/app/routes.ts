@@ -11,7 +11,6 @@ import { createLti, createPlatformsApiRouter } from '../lti/web';
 import { createPublishingApiRouter } from '../publishing/web';
 import { createTokensApiRouter } from '../tokens/web';
 import { createReachRouter } from '../reach/web';
-import { verificationContexts } from '../transcripts';
 import { createTranscriptsRouter } from '../transcripts/web';
 import { createWalletsRouter } from '../wallets/web';
 import { createObApiRouter } from '../obapi/web';
@@ -51,7 +50,8 @@ function answerBeforeExpress(app: Express, first: (req: IncomingMessage, res: Se
  */
 export async function mountRoutes(app: Express, ctx: AppContext): Promise<void> {
   app.use(createEventsRouter(ctx));
-  app.use(createCredentialsRouter(ctx, { contexts: verificationContexts(ctx.config) }));
+  // The credential engine already holds the standards cache's contexts (CLR 2.0.1 among them).
+  app.use(createCredentialsRouter(ctx));
   app.use(createBadgesApiRouter(ctx));
   app.use(createPublishingApiRouter(ctx));
   app.use(createCoursesApiRouter(ctx));
