@@ -50,7 +50,6 @@ function answerBeforeExpress(app: Express, first: (req: IncomingMessage, res: Se
  */
 export async function mountRoutes(app: Express, ctx: AppContext): Promise<void> {
   app.use(createEventsRouter(ctx));
-  // The credential engine already holds the standards cache's contexts (CLR 2.0.1 among them).
   app.use(createCredentialsRouter(ctx));
   app.use(createBadgesApiRouter(ctx));
   app.use(createPublishingApiRouter(ctx));
