@@ -5,17 +5,16 @@ import { createCoursesApiRouter } from '../courses/web';
 import { createBadgesApiRouter, createPublicBadgesRouter } from '../badges/web';
 import type { AppContext } from '../context';
 import { createCredentialsRouter } from '../credentials/web';
-import { eventsLtiHooks } from '../events';
-import { createEventIntakeRouter, createEventsRouter, createSignedIntake, type SignedIntakeOptions } from '../events/web';
-import { createLti } from '../lti/web';
+import { eventsLtiHooks, eventsPlatformHooks } from '../events';
+import { createEventIntakeRouter, createEventSourcesApiRouter, createEventsRouter, createSignedIntake, type SignedIntakeOptions } from '../events/web';
+import { createLti, createPlatformsApiRouter } from '../lti/web';
 import { createPublishingApiRouter } from '../publishing/web';
 import { createTokensApiRouter } from '../tokens/web';
 import { createReachRouter } from '../reach/web';
-import { verificationContexts } from '../transcripts';
 import { createTranscriptsRouter } from '../transcripts/web';
 import { createWalletsRouter } from '../wallets/web';
 import { createObApiRouter } from '../obapi/web';
-import { createAdminApiRouter, createCoursePagesRouter, createOperatorConsoleRouter } from '../ui/web';
+import { createCoursePagesRouter, createOperatorConsoleRouter } from '../ui/web';
 import { createOpenApiRouter } from './openapi';
 
 /**
@@ -51,7 +50,7 @@ function answerBeforeExpress(app: Express, first: (req: IncomingMessage, res: Se
  */
 export async function mountRoutes(app: Express, ctx: AppContext): Promise<void> {
   app.use(createEventsRouter(ctx));
-  app.use(createCredentialsRouter(ctx, { contexts: verificationContexts(ctx.config) }));
+  app.use(createCredentialsRouter(ctx));
   app.use(createBadgesApiRouter(ctx));
   app.use(createPublishingApiRouter(ctx));
   app.use(createCoursesApiRouter(ctx));
@@ -65,6 +64,7 @@ export async function mountRoutes(app: Express, ctx: AppContext): Promise<void> 
   app.use('/lti/courses/:courseId', createCoursePagesRouter(ctx));
   app.use('/lti', (await createLti(ctx, { hooks: eventsLtiHooks(ctx) })).router);
   app.use(createTranscriptsRouter(ctx));
-  app.use(createAdminApiRouter(ctx));
+  app.use(createEventSourcesApiRouter(ctx));
+  app.use(createPlatformsApiRouter(ctx, { hooks: eventsPlatformHooks(ctx) }));
   app.use('/admin', createOperatorConsoleRouter(ctx));
 }

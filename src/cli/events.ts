@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import type { Kysely } from 'kysely';
 import { getPlatform } from '../courses';
-import { createEventSource, listEventSources, subscribeLiveEvents } from '../events';
+import { CANVAS_LIVE_EVENTS_JWKS_URL, createEventSource, listEventSources, subscribeLiveEvents } from '../events';
 import { backgroundServiceClients, userAgentOf } from '../lti';
 import { fail, withDatabase } from './context';
 
@@ -26,7 +26,7 @@ export function register(program: Command): void {
     .requiredOption('--kind <kind>', 'canvas or moodle')
     .option('--platform <id>', 'the LTI platform whose learners and courses the events refer to')
     .option('--name <name>', 'a label for admins')
-    .option('--jwks-url <url>', 'Canvas: Data Services JWKS URL', 'https://8axpcl50e4.execute-api.us-east-1.amazonaws.com/main/jwks')
+    .option('--jwks-url <url>', 'Canvas: Data Services JWKS URL', CANVAS_LIVE_EVENTS_JWKS_URL)
     .option('--allow-unsigned', 'Canvas: also accept unsigned JSON (development only)')
     .option('--secret <secret>', 'Moodle: the shared secret already set in the plugin (default: a new random one)')
     .action(async (raw: unknown) => {

@@ -18,6 +18,12 @@ export { apiEventSchema, normaliseApiEvent, type ApiEventBody } from './sources/
 export type { EventTables, EventsDb, EventSourceKind, ScoreEventStatus } from './tables';
 export { createEventSource, listEventSources, requireEventSource, clearEventSourceCache, type EventSource, type CreateEventSourceProps } from './sources-store';
 export { findEventSource, rotateSourceSecret, deleteEventSource, openSourceSecret, sealSourceSecret, sealPlaintextSecrets, setPlatformSourcesEnabled } from './sources-store';
+// Event-source administration (audited), shared by the console (src/ui) and the admin API (./web).
+export {
+  createSourceAsAdmin, rotateSecretAsAdmin, deleteSourceAsAdmin, describeSource, listSourcesFor, requireSourceIn, subscribeCanvasSource, eventsPlatformHooks,
+  type SourceScope, type SourceDescription, type SubscriptionOutcome,
+} from './source-admin';
+export { CANVAS_LIVE_EVENTS_JWKS_URL, sharedSecret, sourceHttpUrl, sourceName, type CreateSourceBody } from './source-schema';
 export { storeEvent, getEvent, findStalledEvents, type ScoreEventRow, type StoreEventResult } from './inbox';
 export { ingestCanvasDelivery, ingestMoodleDelivery, ingestApiEvent, type IngestResult } from './ingest';
 export { applyEvent, type ApplyOutcome } from './apply';

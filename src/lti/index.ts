@@ -8,6 +8,7 @@ export { syncRoster, membershipPages, type Member, type RosterSyncResult } from 
 export { backgroundServiceClients, clearServiceTokenCaches, serviceClients, userAgentOf, type ServiceClients, type ServiceDeps } from './services';
 export { platformHttp, parseLinks, retryAfterMs, type PlatformHttp } from './http';
 export { registerPlatform, listPlatforms, removePlatform, setPlatformStatus, activatePlatform, type PlatformRegistrationProps, type PlatformListing, type PlatformRegistry } from './platforms';
+export { decommissionPlatform, toolUrlsOf, type PlatformRemovalHooks, type ToolUrls } from './platform-admin';
 export { registrationUrl, registrationKeyAccepted, checkPlatformUrl, checkIssuerHost, type RegistrationPolicy } from './registration-gate';
 export { createProvider, toolKeys, ltijsEncryptionKey } from './provider';
 export { PgLtiStore, type LtiStoreTtl } from './storage';

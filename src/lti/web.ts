@@ -20,6 +20,9 @@ import type { PgLtiStore } from './storage';
 import { publicRoute } from '../http';
 import { outboundFetch } from '../outbound';
 
+// The platform administration API (`/api/v1/platforms`), mounted at the root by src/app like createLti.
+export { createPlatformsApiRouter } from './platforms-api';
+
 /** What the LTI side needs from the application context. */
 export interface LtiContext {
   config: Config;

@@ -15,7 +15,6 @@ export {
 export { createClrSigner, createProcessClrSigner, type ClrSigner, type SignedClr } from './signing';
 export { createClrSignerPool, defaultSignThreads, type ClrSignerPool } from './sign-pool';
 export { transcriptOptions, type TranscriptOptions } from './options';
-export { verificationContexts } from './verification-contexts';
 export type { TranscriptsDeps } from './deps';
 export { learnerClr, type LearnerClr, type LearnerClrProps } from './learner-clr';
 export type { TranscriptTables, ExportStatus, ExportFile } from './tables';

@@ -1,10 +1,7 @@
 import { z } from 'zod';
 import type { AppContext } from '../context';
 import type { Platform } from '../courses';
-import { audit } from '../audit';
-import { LaurelError } from '../errors';
-import { setPlatformSourcesEnabled } from '../events';
-import { activatePlatform, listPlatforms, PgLtiStore, registerPlatform, removePlatform } from '../lti';
+import { activatePlatform, listPlatforms, PgLtiStore, registerPlatform, toolUrlsOf, type ToolUrls } from '../lti';
 
 /** Manual registration of an LMS that does not use Dynamic Registration (the same path as `laurel platform add`). */
 const url = (what: string) => z.url({ protocol: /^https?$/, message: `Enter the ${what} as a web address starting with https://.` }).max(2000);
@@ -56,13 +53,6 @@ export function readPlatformForm(body: Record<string, unknown>): PlatformFormVal
   return values;
 }
 
-export interface ToolUrls {
-  login: string;
-  launch: string;
-  jwks: string;
-  canvasJson?: string;
-}
-
 export type PlatformFormOutcome =
   | { ok: false; errors: Partial<Record<Field, string>> }
   | { ok: true; platform: Platform; toolUrls: ToolUrls };
@@ -77,26 +67,7 @@ export async function registerPlatformFromForm(ctx: AppContext, values: Platform
     { db: ctx.database.db, store, keyEncryptionKey: ctx.config.KEY_ENCRYPTION_KEY },
     { ...parsed.data, status: 'active', details: { registeredBy: actor, registeredAt: new Date().toISOString() } },
   );
-  const root = `${ctx.config.BASE_URL}/lti`;
-  const canvasJson = parsed.data.lms === 'canvas' ? { canvasJson: `${root}/canvas.json` } : {};
-  return { ok: true, platform, toolUrls: { login: `${root}/login`, launch: `${root}/launch`, jwks: `${root}/keys`, ...canvasJson } };
-}
-
-/**
- * Removes a platform from the console: its LTI registration (and the tool key pair it used) is
- * deleted so launches stop, the platform row is kept as `disabled` because courses, learners and
- * awards refer to it, and its event sources stop accepting events. Issued credentials are signed by
- * the issuer's keys, not the platform's, so they keep verifying.
- */
-export async function removePlatformFromConsole(ctx: AppContext, props: { platformId: string; actor: string; now: Date }): Promise<Platform> {
-  const platform = (await listPlatforms(ctx.database.db)).find((p) => p.id === props.platformId);
-  if (!platform) throw new LaurelError('ERR_NOT_FOUND', 'No platform has this id.');
-  const store = new PgLtiStore(ctx.database.db);
-  await store.setup();
-  await removePlatform({ db: ctx.database.db, store, keyEncryptionKey: ctx.config.KEY_ENCRYPTION_KEY }, { issuer: platform.issuer, clientId: platform.client_id });
-  const sources = await setPlatformSourcesEnabled(ctx.database.db, { platformId: platform.id, enabled: false, now: props.now });
-  await audit(ctx.database.db, { actor: props.actor, action: 'platform.removed', subjectType: 'platform', subjectId: platform.id, platformId: platform.id, details: { issuer: platform.issuer, clientId: platform.client_id, eventSourcesDisabled: sources } });
-  return platform;
+  return { ok: true, platform, toolUrls: toolUrlsOf(ctx.config.BASE_URL, parsed.data.lms) };
 }
 
 /**

@@ -1,7 +1,6 @@
 import type { AppContext } from '../context';
+import { CANVAS_LIVE_EVENTS_JWKS_URL, listSourcesFor, type SourceScope, type SourceDescription, type SubscriptionOutcome } from '../events';
 import { listPlatforms } from '../lti';
-import { listSourcesFor, type SourceScope, type SourceDescription, type SubscriptionOutcome } from './admin-source-actions';
-import { CANVAS_LIVE_EVENTS_JWKS_URL } from './admin-source-schema';
 
 /** View model of the console's "Event sources" section (views/partials/admin-sources.hbs). */
 

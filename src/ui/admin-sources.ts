@@ -2,8 +2,8 @@ import express, { type Request, type Response, type Router } from 'express';
 import type { AppContext } from '../context';
 import { handle, permit } from '../http';
 import type { CsrfTokens } from '../http';
-import { createSource, deleteSource, describeSource, requireSourceIn, rotateSecret, subscribeCanvasSource } from './admin-source-actions';
-import { canvasSourceForm, fieldErrors, moodleSourceForm, subscriptionForm } from './admin-source-schema';
+import { createSourceAsAdmin, deleteSourceAsAdmin, describeSource, requireSourceIn, rotateSecretAsAdmin, subscribeCanvasSource } from '../events';
+import { canvasSourceForm, fieldErrors, moodleSourceForm, subscriptionForm } from './admin-source-forms';
 import { buildMoodlePluginZip } from './admin-plugin-zip';
 import { confirmed, renderAdmin, renderConfirm } from './admin-render';
 import { ownPlatform, sourceScopeOf, viewerOf } from './admin-viewer';
@@ -24,7 +24,7 @@ export function adminSourceRoutes(router: Router, ctx: AppContext, csrf: CsrfTok
     const parsed = moodleSourceForm.safeParse({ ...values, secret });
     // A refused secret is not echoed back into the page.
     if (!parsed.success) return renderAdmin(ctx, csrf, req, res.status(422), { sources: { moodleForm: { values, errors: fieldErrors(parsed.error) } } });
-    const created = await createSource(ctx, { body: { kind: 'moodle', name: parsed.data.name, platformId: null, ...(parsed.data.secret ? { secret: parsed.data.secret } : {}) }, actor: actorOf(res), platformId: viewerOf(res).platformId });
+    const created = await createSourceAsAdmin(ctx, { body: { kind: 'moodle', name: parsed.data.name, platformId: null, ...(parsed.data.secret ? { secret: parsed.data.secret } : {}) }, actor: actorOf(res), platformId: viewerOf(res).platformId });
     // Rendered, not redirected: the secret must appear on this response only.
     return renderAdmin(ctx, csrf, req, res.status(201), { sources: { newSource: created } });
   }));
@@ -33,7 +33,7 @@ export function adminSourceRoutes(router: Router, ctx: AppContext, csrf: CsrfTok
     const values = text(req.body, ['name', 'jwksUrl', 'allowUnsigned']);
     const parsed = canvasSourceForm.safeParse({ ...values, allowUnsigned: values.allowUnsigned || undefined });
     if (!parsed.success) return renderAdmin(ctx, csrf, req, res.status(422), { sources: { canvasForm: { values, errors: fieldErrors(parsed.error) } } });
-    const created = await createSource(ctx, { body: { kind: 'canvas', platformId: null, ...parsed.data }, actor: actorOf(res), platformId: viewerOf(res).platformId });
+    const created = await createSourceAsAdmin(ctx, { body: { kind: 'canvas', platformId: null, ...parsed.data }, actor: actorOf(res), platformId: viewerOf(res).platformId });
     return renderAdmin(ctx, csrf, req, res.status(201), { sources: { newSource: created } });
   }));
 
@@ -52,7 +52,7 @@ export function adminSourceRoutes(router: Router, ctx: AppContext, csrf: CsrfTok
         action: `${adminHere(req, res)}/sources/${source.id}/rotate`, confirmLabel: 'Rotate secret', cancelUrl: `${adminHere(req, res)}#sources`,
       });
     }
-    const secret = await rotateSecret(ctx, { source, actor: actorOf(res), now: new Date() });
+    const secret = await rotateSecretAsAdmin(ctx, { source, actor: actorOf(res), now: new Date() });
     return renderAdmin(ctx, csrf, req, res, { sources: { newSource: { source: describeSource(ctx.config, source), secret, rotated: true } } });
   }));
 
@@ -65,7 +65,7 @@ export function adminSourceRoutes(router: Router, ctx: AppContext, csrf: CsrfTok
         action: `${adminHere(req, res)}/sources/${source.id}/delete`, confirmLabel: 'Delete source', cancelUrl: `${adminHere(req, res)}#sources`,
       });
     }
-    await deleteSource(ctx, { source, actor: actorOf(res) });
+    await deleteSourceAsAdmin(ctx, { source, actor: actorOf(res) });
     res.redirect(303, `${adminHere(req, res)}?done=source-deleted#sources`);
   }));
 

@@ -1,7 +1,7 @@
 import type { Request, RequestHandler, Response } from 'express';
 import { can } from '../policies';
 import type { LtiSession } from '../lti';
-import type { SourceScope } from './admin-source-actions';
+import type { SourceScope } from '../events';
 import type { CsrfTokens } from '../http';
 
 /**

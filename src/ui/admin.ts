@@ -3,14 +3,15 @@ import { z } from 'zod';
 import type { AppContext } from '../context';
 import { audit } from '../audit';
 import { bindPlatformIssuer, ensureDefaultIssuer, rotateKeys, unbindPlatformIssuer } from '../credentials';
-import { listPlatforms } from '../lti';
+import { eventsPlatformHooks } from '../events';
+import { decommissionPlatform, listPlatforms } from '../lti';
 import { LaurelError } from '../errors';
 import { requireCourseRole } from '../lti';
 import { MAX_IMAGE_BYTES } from '../images';
 import { handle, issueOperatorSession, permit, renderPage, requireOperator } from '../http';
 import type { CsrfTokens } from '../http';
 import { readIssuerForm, saveIssuerProfile } from './admin-issuer';
-import { activatePlatformFromConsole, isPendingPlatform, platformExists, readPlatformForm, registerPlatformFromForm, removePlatformFromConsole } from './admin-platforms';
+import { activatePlatformFromConsole, isPendingPlatform, platformExists, readPlatformForm, registerPlatformFromForm } from './admin-platforms';
 import { confirmed, renderAdmin, renderConfirm } from './admin-render';
 import { adminSourceRoutes } from './admin-sources';
 import { adminTokenRoutes } from './admin-tokens';
@@ -99,7 +100,7 @@ function consoleRoutes(router: Router, ctx: AppContext, csrf: CsrfTokens): void 
         action: `${viewer.here}/platforms/${platformId}/remove`, confirmLabel: 'Remove platform', cancelUrl: `${viewer.here}#platforms`,
       });
     }
-    const platform = await removePlatformFromConsole(ctx, { platformId, actor: viewer.actor, now: new Date() });
+    const platform = await decommissionPlatform(ctx, { platformId, actor: viewer.actor, now: new Date() }, eventsPlatformHooks(ctx));
     if (!own) return res.redirect(303, `${viewer.here}?done=platform-removed#platforms`);
     // No redirect back: this session's platform is no longer active, so the console would refuse it.
     renderPage(res, 'ui-admin-removed', { title: 'Platform removed', embedded: true, name: platform.name });

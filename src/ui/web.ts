@@ -22,4 +22,3 @@ export function createOperatorConsoleRouter(ctx: AppContext): Router {
 }
 
 export { CsrfTokens } from '../http';
-export { createAdminApiRouter } from './admin-api';

@@ -12,7 +12,7 @@ import {
 } from '../../src/credentials';
 import { createCredentialsRouter } from '../../src/credentials/web';
 import { createLogger } from '../../src/log';
-import { buildClrCredential, createClrSigner, verificationContexts } from '../../src/transcripts';
+import { buildClrCredential, createClrSigner, transcriptOptions } from '../../src/transcripts';
 import { errorHandler, notFound } from '../../src/http';
 import { createTestDatabase, requireEnv, type TestDatabase } from '../support/db';
 import { testConfig } from '../support/config';
@@ -25,7 +25,8 @@ type Body = { verified: boolean; verdict: string; summary: string; checks: Array
 
 /**
  * Laurel's own credentials and CLRs through what strangers use: `POST /api/v1/verify` and the public
- * verification page, wired as src/app/routes.ts wires them (CLR context from `verificationContexts`).
+ * verification page, wired as src/app/routes.ts wires them: no extra contexts, the credential engine
+ * knows the CLR 2.0.1 context from the standards cache.
  */
 describeWithSpec('verifying what Laurel issues, through the API and the public verification page', () => {
   const prefix = testQueuePrefix();
@@ -41,21 +42,21 @@ describeWithSpec('verifying what Laurel issues, through the API and the public v
     tdb = await createTestDatabase();
     redis = new Redis(requireEnv('REDIS_URL'), { maxRetriesPerRequest: 1 });
     const ctx = { config, logger: createLogger({ level: 'silent' }), database: tdb, redis, queues: undefined } as unknown as AppContext;
-    const build = (contexts?: ReturnType<typeof verificationContexts>, routerCtx: AppContext = ctx) => {
+    const build = (routerCtx: AppContext = ctx) => {
       const a = express();
       a.use((req, _res, next) => {
         (req as unknown as { log: unknown }).log = ctx.logger;
         next();
       });
-      a.use(createCredentialsRouter(routerCtx, { contexts }));
+      a.use(createCredentialsRouter(routerCtx));
       a.use(notFound);
       a.use(errorHandler);
       return a;
     };
-    app = build(verificationContexts(config));
+    app = build();
     // A verifier whose standards data cache is empty: it holds no CLR context at all.
     const emptyStandards = mkdtempSync(join(tmpdir(), 'laurel-no-standards-'));
-    bare = build(undefined, { ...ctx, config: testConfig({ BASE_URL: 'http://localhost:3000', QUEUE_PREFIX: prefix, STANDARDS_DIR: emptyStandards }) });
+    bare = build({ ...ctx, config: testConfig({ BASE_URL: 'http://localhost:3000', QUEUE_PREFIX: prefix, STANDARDS_DIR: emptyStandards }) });
     issuer = await ensureDefaultIssuer(tdb.db, config);
     signer = await createSigner(tdb.db, config);
   });
@@ -86,7 +87,7 @@ describeWithSpec('verifying what Laurel issues, through the API and the public v
       courses: [{ id: courseId, name: 'Biology 101', assessments: [{ id: `${courseId}/assessments/quiz-2`, name: 'Quiz 2' }] }],
       badges: [{ credential: badge.credential, achievementId: String(((badge.credential.credentialSubject as Json).achievement as Json).id), name: 'Quiz 2 Master', description: 'Scored 80%.', criteriaNarrative: 'Score 80%.', courseAchievementId: courseId, status: 'issued' }],
     });
-    const clrContext = [...verificationContexts(config).values()][0];
+    const clrContext = transcriptOptions(config).clrContext;
     expect(clrContext).toBeDefined();
     const signed = await createClrSigner({ db: tdb.db as never, config, clrContext }).sign(issuer.id, built!.credential);
 

@@ -1,2 +1,2 @@
 // The credentials module's HTTP adapter, mounted by the composition root (src/app).
-export { createCredentialsRouter, type CredentialsRouterOptions } from './router';
+export { createCredentialsRouter } from './router';

@@ -6,13 +6,13 @@ import type { AppContext } from '../../context';
 import { LaurelError } from '../../errors';
 import { publicRateLimit } from '../../http';
 import { handle, validateBody } from '../../http';
-import { OB_V3_CONTEXT, VC_V2_CONTEXT, type ContextMap } from '../contexts';
+import { OB_V3_CONTEXT, VC_V2_CONTEXT } from '../contexts';
 import { DEFAULT_ISSUER_ID, didDocument, getIssuer, issuerProfile } from '../issuers';
 import { jwks } from '../keys';
 import { issuerLogo } from '../logos';
 import { IMAGE_HEADERS } from '../../images';
 import { statusListCredential, statusListVersion } from '../status-list';
-import { credentialEngine } from '../engine';
+import { credentialEngineFor } from '../engine';
 import { issuerSlug, listId, verifyBody } from './schema';
 import { createVerifyPageRouter } from './verify-page';
 import { publicRoute } from '../../http';
@@ -25,18 +25,14 @@ const UPLOAD_TYPES = ['image/png', 'image/svg+xml', 'application/octet-stream', 
  * Public credential endpoints: JWKS, DID documents, issuer Profiles, status lists and verification.
  * Every document here is public by design (it is what lets anyone verify a badge without asking us).
  */
-export interface CredentialsRouterOptions {
-  /** Extra JSON-LD contexts for `POST /api/v1/verify` (e.g. the CLR 2.0.1 context, which no npm package ships). */
-  contexts?: ContextMap;
-}
-
-export function createCredentialsRouter(ctx: AppContext, options: CredentialsRouterOptions = {}): Router {
+export function createCredentialsRouter(ctx: AppContext): Router {
   const db = ctx.database.db;
   const { config } = ctx;
   const router = Router();
   const limit = publicRateLimit(ctx, { name: 'credentials' });
-  // The process's signer and verifier (src/credentials/engine.ts), shared with badges, transcripts and wallets.
-  const engine = credentialEngine({ db, config, ...(options.contexts ? { contexts: options.contexts } : {}) });
+  // The process's signer and verifier (src/credentials/engine.ts), shared with badges, transcripts and wallets;
+  // it holds the standards cache's JSON-LD contexts, so CLRs (CLR 2.0.1 context) verify here too.
+  const engine = credentialEngineFor(ctx);
   const signerOf = engine.signer;
   const verifierOf = engine.verifier;
   const lists = new Map<string, { version: string; body: string }>();

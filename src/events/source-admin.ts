@@ -1,13 +1,15 @@
 import type { AppContext } from '../context';
 import { audit } from '../audit';
 import { LaurelError } from '../errors';
-import { createEventSource, deleteEventSource, findEventSource, listEventSources, rotateSourceSecret, subscribeLiveEvents, type EventSource, type LiveEventsSubscription, type SubscriptionDeps } from '../events';
-import { listPlatforms, PgLtiStore, serviceClients, userAgentOf } from '../lti';
-import type { CreateSourceBody } from './admin-source-schema';
+import { listPlatforms, PgLtiStore, serviceClients, userAgentOf, type PlatformRemovalHooks } from '../lti';
+import { subscribeLiveEvents, type LiveEventsSubscription, type SubscriptionDeps } from './canvas-subscription';
+import type { CreateSourceBody } from './source-schema';
+import { createEventSource, deleteEventSource, findEventSource, listEventSources, rotateSourceSecret, setPlatformSourcesEnabled, type EventSource } from './sources-store';
 
 /**
- * Event-source administration shared by the console and the admin API: create, rotate, delete and
- * subscribe, each audited. Who may touch which source is decided by the caller (`scope`).
+ * Event-source administration shared by the console (src/ui) and the admin API (./web/sources-api.ts):
+ * create, rotate, delete and subscribe, each audited. Who may touch which source is decided by the
+ * caller (`scope`).
  */
 
 type Deps = Pick<AppContext, 'config' | 'database'>;
@@ -62,7 +64,7 @@ export async function requireSourceIn(deps: Deps, props: { sourceId: string; sco
 }
 
 /** Creates a source; a Moodle source's plaintext secret is returned here and never again. */
-export async function createSource(deps: Deps, props: { body: CreateSourceBody; actor: string; platformId: string | null }): Promise<{ source: SourceDescription; secret: string | null }> {
+export async function createSourceAsAdmin(deps: Deps, props: { body: CreateSourceBody; actor: string; platformId: string | null }): Promise<{ source: SourceDescription; secret: string | null }> {
   const { body } = props;
   const created = await createEventSource(deps.database.db, {
     kind: body.kind,
@@ -76,14 +78,14 @@ export async function createSource(deps: Deps, props: { body: CreateSourceBody; 
   return { source: describeSource(deps.config, created), secret: created.secret };
 }
 
-export async function rotateSecret(deps: Deps, props: { source: EventSource; actor: string; now: Date }): Promise<string> {
+export async function rotateSecretAsAdmin(deps: Deps, props: { source: EventSource; actor: string; now: Date }): Promise<string> {
   if (props.source.kind !== 'moodle') throw new LaurelError('ERR_CONFLICT', 'Only Moodle sources have a shared secret; Canvas signs with its own keys.');
   const { secret } = await rotateSourceSecret(deps.database.db, { sourceId: props.source.id, keyEncryptionKey: deps.config.KEY_ENCRYPTION_KEY, now: props.now });
   await audit(deps.database.db, { actor: props.actor, action: 'event_source.secret_rotated', subjectType: 'event_source', subjectId: props.source.id, platformId: props.source.platform_id });
   return secret;
 }
 
-export async function deleteSource(deps: Deps, props: { source: EventSource; actor: string }): Promise<void> {
+export async function deleteSourceAsAdmin(deps: Deps, props: { source: EventSource; actor: string }): Promise<void> {
   await deleteEventSource(deps.database.db, { sourceId: props.source.id });
   await audit(deps.database.db, { actor: props.actor, action: 'event_source.deleted', subjectType: 'event_source', subjectId: props.source.id, platformId: props.source.platform_id, details: { kind: props.source.kind, name: props.source.name } });
 }
@@ -135,4 +137,9 @@ function reasonOf(error: unknown): string {
   const cause = (error as { cause?: { code?: string; message?: string } })?.cause;
   const detail = cause?.code ?? cause?.message ?? (error instanceof Error ? error.message : String(error));
   return `Laurel could not reach Canvas (${detail}). Check the Canvas address.`;
+}
+
+/** The events side of removing a platform (lti's `PlatformRemovalHooks`): its sources stop accepting events. */
+export function eventsPlatformHooks(deps: Pick<AppContext, 'database'>): PlatformRemovalHooks {
+  return { disableEventSources: (props) => setPlatformSourcesEnabled(deps.database.db, { ...props, enabled: false }) };
 }
