@@ -4,7 +4,8 @@
 // Prints one JSON line per source:
 //   ingest.events_per_s   accepted (202, stored) events per second,
 //                         params {source: moodle-hmac | canvas-jwt, events, concurrency, web_processes,
-//                         *_cpu_ms_per_1k, accepted, failed, stored (rows this source added), ...}
+//                         *_cpu_ms_per_1k, inbox_batch_mean (events per inbox INSERT), accepted, failed,
+//                         stored (rows this source added), ...}
 // Laurel's web app runs in `--web-processes` processes sharing one port (node:cluster), as replicas
 // behind a load balancer would; the LMS is a separate process that signs every delivery before the
 // clock starts (signing is the LMS's work, not Laurel's) and sends them over keep-alive connections.
@@ -28,7 +29,7 @@ import { parseConfig } from '../../src/config';
 import { closeContext, createContext } from '../../src/context';
 import { upsertLtiCourse, upsertLtiLearner, upsertPlatform } from '../../src/courses';
 import { createDatabase, migrate } from '../../src/db';
-import { createEventSource } from '../../src/events';
+import { createEventSource, inboxBatchStats } from '../../src/events';
 import { createLogger } from '../../src/log';
 import { projectRoot } from '../../src/paths';
 import { createRedis, Queues } from '../../src/queue';
@@ -157,11 +158,16 @@ async function serveWeb(): Promise<void> {
   const server = createServer(await createApp(ctx));
   server.listen(Number(process.env.BENCH_PORT), '127.0.0.1', () => process.send!({ ready: true }));
   let since = process.cpuUsage();
+  let batchesSince = inboxBatchStats();
   process.on('message', (message: { measure?: 'start' | 'stop' }) => {
-    if (message.measure === 'start') since = process.cpuUsage();
+    if (message.measure === 'start') {
+      since = process.cpuUsage();
+      batchesSince = inboxBatchStats();
+    }
     if (message.measure === 'stop') {
       const cpu = process.cpuUsage(since);
-      process.send!({ cpuMs: (cpu.user + cpu.system) / 1000, sysMs: cpu.system / 1000 });
+      const batches = inboxBatchStats();
+      process.send!({ cpuMs: (cpu.user + cpu.system) / 1000, sysMs: cpu.system / 1000, batches: batches.batches - batchesSince.batches, batchedEvents: batches.events - batchesSince.events });
     }
   });
   process.once('disconnect', () => {
@@ -240,7 +246,7 @@ async function main(): Promise<void> {
         others = cpuCounters({ postgresPort: portOf(config.DATABASE_URL), redisPort: portOf(config.REDIS_URL) });
         m = measure();
       });
-      const cpu = await Promise.all(web.map((w) => new Promise<{ cpuMs: number; sysMs: number }>((resolve) => {
+      const cpu = await Promise.all(web.map((w) => new Promise<{ cpuMs: number; sysMs: number; batches: number; batchedEvents: number }>((resolve) => {
         w.once('message', resolve);
         w.send({ measure: 'stop' });
       })));
@@ -260,6 +266,8 @@ async function main(): Promise<void> {
         // generator, PostgreSQL nor Redis used (other users of a shared machine, the kernel's share).
         machine_cpu_ms_per_1k: perThousand(used.machineMs), other_cpu_ms_per_1k: perThousand(used.machineMs === undefined || accounted === undefined ? undefined : used.machineMs - accounted),
         client_cpu_share: used.machineMs ? Math.round((result.cpuMs / used.machineMs) * 1000) / 1000 : null,
+        // Mean rows per inbox INSERT (one commit each): a batch's fixed cost is shared by this many events.
+        inbox_batch_mean: Math.round((cpu.reduce((sum, c) => sum + c.batchedEvents, 0) / Math.max(1, cpu.reduce((sum, c) => sum + c.batches, 0))) * 10) / 10,
         seconds: Math.round(result.ms) / 1000, accepted: result.ok, failed: result.failed, stored, lost, statuses: result.statuses,
       });
     }

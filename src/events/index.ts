@@ -19,7 +19,7 @@ export type { EventTables, EventsDb, EventSourceKind, ScoreEventStatus } from '.
 export { createEventSource, listEventSources, requireEventSource, clearEventSourceCache, type EventSource, type CreateEventSourceProps } from './sources-store';
 export { findEventSource, rotateSourceSecret, deleteEventSource, openSourceSecret, sealSourceSecret, sealPlaintextSecrets, setPlatformSourcesEnabled } from './sources-store';
 export { storeEvent, getEvent, findStalledEvents, type ScoreEventRow, type StoreEventResult } from './inbox';
-export { ingestCanvasDelivery, ingestMoodleDelivery, ingestApiEvent, type IngestResult } from './ingest';
+export { ingestCanvasDelivery, ingestMoodleDelivery, ingestApiEvent, inboxBatchStats, type IngestResult } from './ingest';
 export { applyEvent, type ApplyOutcome } from './apply';
 export { aliasesOf, evaluateLearner, loadFacts, UNSIGNED_AWARD_RETRY_MS, type Awarder, type AwardRequest, type IssueMode } from './evaluate-learner';
 export { reevaluateAfterAward } from './badge-rules';
