@@ -4,7 +4,8 @@
 // Prints one JSON line per source:
 //   ingest.events_per_s   accepted (202, stored) events per second,
 //                         params {source: moodle-hmac | canvas-jwt, events, concurrency, web_processes,
-//                         *_cpu_ms_per_1k, accepted, failed, stored (rows this source added), ...}
+//                         *_cpu_ms_per_1k, inbox_batch_mean (events per inbox INSERT), accepted, failed,
+//                         stored (rows this source added), ...}
 // Laurel's web app runs in `--web-processes` processes sharing one port (node:cluster), as replicas
 // behind a load balancer would; the LMS is a separate process that signs every delivery before the
 // clock starts (signing is the LMS's work, not Laurel's) and sends them over keep-alive connections.
@@ -28,7 +29,7 @@ import { parseConfig } from '../../src/config';
 import { closeContext, createContext } from '../../src/context';
 import { upsertLtiCourse, upsertLtiLearner, upsertPlatform } from '../../src/courses';
 import { createDatabase, migrate } from '../../src/db';
-import { createEventSource } from '../../src/events';
+import { createEventSource, inboxBatchStats } from '../../src/events';
 import { createLogger } from '../../src/log';
 import { projectRoot } from '../../src/paths';
 import { createRedis, Queues } from '../../src/queue';
@@ -85,10 +86,10 @@ async function canvasRequests(job: LoadJob): Promise<Buffer[]> {
   return requests;
 }
 
-/** The LMS: every delivery signed up front, then sent `concurrency` at a time over raw keep-alive sockets. */
-async function generateLoad(job: LoadJob): Promise<Omit<LoadResult, 'cpuMs'> & { sendCpuMs: number }> {
+/** The LMS's deliveries, each signed (Canvas: RS256 JWT; Moodle: HMAC) as the LMS does on its side. */
+async function prepareRequests(job: LoadJob): Promise<Buffer[]> {
   const run = randomBytes(4).toString('hex');
-  const requests = job.kind === 'canvas' ? await canvasRequests(job) : Array.from({ length: job.events }, (_, i) => {
+  return job.kind === 'canvas' ? canvasRequests(job) : Array.from({ length: job.events }, (_, i) => {
     const body = JSON.stringify({
       schema: 'laurel.moodle.v1', id: `bench-${run}-${i}`, event: 'user_graded', time: Math.floor(Date.now() / 1000) - (job.events - i),
       site: { url: 'http://moodle.bench' }, course: { id: '2', fullname: 'Bench course' },
@@ -103,6 +104,10 @@ async function generateLoad(job: LoadJob): Promise<Omit<LoadResult, 'cpuMs'> & {
         `X-Laurel-Signature: ${signature}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
     );
   });
+}
+
+/** The LMS sending its prepared deliveries, `concurrency` at a time over raw keep-alive sockets. */
+async function sendLoad(job: LoadJob, requests: Buffer[]): Promise<Omit<LoadResult, 'cpuMs'> & { sendCpuMs: number }> {
   const statuses: Record<string, number> = {};
   let next = 0;
   const cpuBefore = process.cpuUsage();
@@ -153,11 +158,16 @@ async function serveWeb(): Promise<void> {
   const server = createServer(await createApp(ctx));
   server.listen(Number(process.env.BENCH_PORT), '127.0.0.1', () => process.send!({ ready: true }));
   let since = process.cpuUsage();
+  let batchesSince = inboxBatchStats();
   process.on('message', (message: { measure?: 'start' | 'stop' }) => {
-    if (message.measure === 'start') since = process.cpuUsage();
+    if (message.measure === 'start') {
+      since = process.cpuUsage();
+      batchesSince = inboxBatchStats();
+    }
     if (message.measure === 'stop') {
       const cpu = process.cpuUsage(since);
-      process.send!({ cpuMs: (cpu.user + cpu.system) / 1000, sysMs: cpu.system / 1000 });
+      const batches = inboxBatchStats();
+      process.send!({ cpuMs: (cpu.user + cpu.system) / 1000, sysMs: cpu.system / 1000, batches: batches.batches - batchesSince.batches, batchedEvents: batches.events - batchesSince.events });
     }
   });
   process.once('disconnect', () => {
@@ -202,11 +212,20 @@ async function main(): Promise<void> {
     cluster.setupPrimary({ exec: __filename, args: ['--web-server'], execArgv: [...process.execArgv, ...profile], silent: false });
     const web = Array.from({ length: webProcesses }, () => cluster.fork({ BENCH_SCHEMA: schema, BENCH_PREFIX: prefix, BENCH_PORT: String(port) }));
     await Promise.all(web.map((w) => new Promise((resolve) => w.once('message', resolve))));
-    const load = (job: LoadJob) =>
+    // The load generator starts and signs its deliveries (about 0.5 ms of CPU per Canvas RS256 JWT)
+    // before `onReady` starts the clock and every CPU counter: signing is the LMS's work on its own
+    // machine, so it must not count as this machine's cost per event (it once made half of the Canvas
+    // run's machine CPU look like "other users").
+    const load = (job: LoadJob, onReady: () => void = () => undefined) =>
       new Promise<LoadResult>((resolve, reject) => {
         const child = fork(__filename, ['--load-generator'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-        child.once('message', (result) => {
-          resolve(result as LoadResult);
+        child.on('message', (message: { prepared?: true } & Partial<LoadResult>) => {
+          if (message.prepared) {
+            onReady();
+            child.send({ go: true });
+            return;
+          }
+          resolve(message as LoadResult);
           child.kill();
         });
         child.once('error', reject);
@@ -220,15 +239,18 @@ async function main(): Promise<void> {
       const count = kind === 'canvas' ? canvasEvents : events;
       await load({ ...job, events: Math.min(2000, count) }); // warm-up
       const before = await storedRows();
-      for (const w of web) w.send({ measure: 'start' });
-      const others = cpuCounters({ postgresPort: portOf(config.DATABASE_URL), redisPort: portOf(config.REDIS_URL) });
-      const m = measure();
-      const result = await load({ ...job, events: count });
-      const cpu = await Promise.all(web.map((w) => new Promise<{ cpuMs: number; sysMs: number }>((resolve) => {
+      let others: ReturnType<typeof cpuCounters> | undefined;
+      let m: ReturnType<typeof measure> | undefined;
+      const result = await load({ ...job, events: count }, () => {
+        for (const w of web) w.send({ measure: 'start' });
+        others = cpuCounters({ postgresPort: portOf(config.DATABASE_URL), redisPort: portOf(config.REDIS_URL) });
+        m = measure();
+      });
+      const cpu = await Promise.all(web.map((w) => new Promise<{ cpuMs: number; sysMs: number; batches: number; batchedEvents: number }>((resolve) => {
         w.once('message', resolve);
         w.send({ measure: 'stop' });
       })));
-      const used = others.since();
+      const used = others!.since();
       const stored = (await storedRows()) - before;
       // Every delivery is a distinct event, so each 202 must have added one inbox row: an acknowledged
       // event without its row is a broken durability promise, and such a run reports no rate.
@@ -236,7 +258,7 @@ async function main(): Promise<void> {
       const perThousand = (ms: number | undefined) => (ms === undefined ? null : Math.round((ms * 1000) / Math.max(1, result.ok)));
       const serverMs = cpu.reduce((sum, c) => sum + c.cpuMs, 0);
       const accounted = [serverMs, result.cpuMs, used.dbMs, used.redisMs].every((v) => v !== undefined) ? serverMs + result.cpuMs + used.dbMs! + used.redisMs! : undefined;
-      m.emit('ingest.events_per_s', lost > 0 ? null : (result.ok / result.ms) * 1000, 'events/s', {
+      m!.emit('ingest.events_per_s', lost > 0 ? null : (result.ok / result.ms) * 1000, 'events/s', {
         source: kind === 'moodle' ? 'moodle-hmac' : 'canvas-jwt', events: count, concurrency, web_processes: webProcesses,
         server_cpu_ms_per_1k: perThousand(serverMs), server_sys_ms_per_1k: perThousand(cpu.reduce((sum, c) => sum + c.sysMs, 0)),
         client_cpu_ms_per_1k: perThousand(result.cpuMs), db_cpu_ms_per_1k: perThousand(used.dbMs), redis_cpu_ms_per_1k: perThousand(used.redisMs),
@@ -244,6 +266,8 @@ async function main(): Promise<void> {
         // generator, PostgreSQL nor Redis used (other users of a shared machine, the kernel's share).
         machine_cpu_ms_per_1k: perThousand(used.machineMs), other_cpu_ms_per_1k: perThousand(used.machineMs === undefined || accounted === undefined ? undefined : used.machineMs - accounted),
         client_cpu_share: used.machineMs ? Math.round((result.cpuMs / used.machineMs) * 1000) / 1000 : null,
+        // Mean rows per inbox INSERT (one commit each): a batch's fixed cost is shared by this many events.
+        inbox_batch_mean: Math.round((cpu.reduce((sum, c) => sum + c.batchedEvents, 0) / Math.max(1, cpu.reduce((sum, c) => sum + c.batches, 0))) * 10) / 10,
         seconds: Math.round(result.ms) / 1000, accepted: result.ok, failed: result.failed, stored, lost, statuses: result.statuses,
       });
     }
@@ -257,9 +281,14 @@ async function main(): Promise<void> {
 
 if (process.argv.includes('--load-generator')) {
   process.once('message', (job) => {
-    void generateLoad(job as LoadJob).then((result) => {
-      // Only the sending is the LMS's cost under measurement; signing happened before the clock.
-      process.send!({ ...result, cpuMs: result.sendCpuMs });
+    void prepareRequests(job as LoadJob).then((requests) => {
+      process.once('message', () => {
+        void sendLoad(job as LoadJob, requests).then((result) => {
+          // Only the sending is the LMS's cost under measurement; signing happened before the clock.
+          process.send!({ ...result, cpuMs: result.sendCpuMs });
+        });
+      });
+      process.send!({ prepared: true });
     });
   });
 } else if (process.argv.includes('--web-server')) {

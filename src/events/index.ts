@@ -25,7 +25,7 @@ export {
 } from './source-admin';
 export { CANVAS_LIVE_EVENTS_JWKS_URL, sharedSecret, sourceHttpUrl, sourceName, type CreateSourceBody } from './source-schema';
 export { storeEvent, getEvent, findStalledEvents, type ScoreEventRow, type StoreEventResult } from './inbox';
-export { ingestCanvasDelivery, ingestMoodleDelivery, ingestApiEvent, type IngestResult } from './ingest';
+export { ingestCanvasDelivery, ingestMoodleDelivery, ingestApiEvent, inboxBatchStats, type IngestResult } from './ingest';
 export { applyEvent, type ApplyOutcome } from './apply';
 export { aliasesOf, evaluateLearner, loadFacts, UNSIGNED_AWARD_RETRY_MS, type Awarder, type AwardRequest, type IssueMode } from './evaluate-learner';
 export { reevaluateAfterAward } from './badge-rules';

@@ -160,3 +160,17 @@ describe('malformed Canvas deliveries', () => {
     expect(isLaurelError(error, 'ERR_EVENT_MALFORMED')).toBe(true);
   });
 });
+
+describe('Canvas dedupe key', () => {
+  // A retried delivery must get the same key across Laurel versions (one that straddles a deploy too),
+  // so the digest is pinned: a change to how it is computed would store a retry twice.
+  it('is the same for the same event as every earlier version computed it', () => {
+    const delivery = {
+      metadata: { event_name: 'grade_change', event_time: '2026-12-07T03:00:00.123Z', context_type: 'Course', context_id: '21070000000000565', request_id: 'r-1' },
+      body: { assignment_id: '21070000000000355', submission_id: '21070000000011086', student_id: '21070000000000048', user_id: '21070000000000048', score: 5, points_possible: 10, grade: '5', muted: false },
+    };
+    expect(eventOf(parseCanvasEvent(delivery)).externalId).toBe('grade_change:21070000000011086:2026-12-07T03:00:00.123Z:7a5c56f96b88e3e58375bd9f');
+    // Any change to the event changes the key.
+    expect(eventOf(parseCanvasEvent({ ...delivery, body: { ...delivery.body, score: 6 } })).externalId).not.toBe('grade_change:21070000000011086:2026-12-07T03:00:00.123Z:7a5c56f96b88e3e58375bd9f');
+  });
+});

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { z } from 'zod';
 import type { NormalisedEvent, ParseResult } from '../model';
 import { malformed, toIso } from './common';
@@ -159,7 +159,7 @@ function parseCaliper(input: unknown): ParseResult {
  * delivery is byte-for-byte the same event, two different events differ somewhere.
  */
 function canvasExternalId(envelope: CanvasEnvelope, objectId: string): string {
-  const digest = createHash('sha256').update(JSON.stringify({ m: envelope.metadata, b: envelope.body })).digest('hex').slice(0, 24);
+  const digest = hash('sha256', JSON.stringify({ m: envelope.metadata, b: envelope.body }), 'hex').slice(0, 24);
   return `${envelope.metadata.event_name}:${objectId}:${envelope.metadata.event_time ?? ''}:${digest}`;
 }
 
