@@ -3,7 +3,8 @@ import { z } from 'zod';
 import type { Database } from '../db';
 import type { Config } from '../config';
 import { LaurelError } from '../errors';
-import { activatePlatform, listPlatforms, PgLtiStore, registerPlatform, registrationUrl, removePlatform, type PlatformRegistry } from '../lti';
+import { eventsPlatformHooks } from '../events';
+import { activatePlatform, decommissionPlatform, listPlatforms, PgLtiStore, registerPlatform, registrationUrl, type PlatformRegistry } from '../lti';
 import { cliConfig, fail, withDatabase } from './context';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -96,14 +97,17 @@ export function register(program: Command): void {
     });
   platform
     .command('remove')
-    .description('stop accepting launches from a platform (its courses and badges are kept)')
+    .description('stop accepting launches and events from a platform (its courses and badges are kept)')
     .requiredOption('--issuer <url>', 'the platform issuer')
     .requiredOption('--client-id <id>', 'the client id')
     .action(async (options: { issuer: string; clientId: string }) => {
-      await withStore(async ({ registry }) => {
-        const removed = await removePlatform(registry, { issuer: options.issuer, clientId: options.clientId });
-        if (!removed) fail(`no platform with issuer ${options.issuer} and client id ${options.clientId}`, 2);
-        process.stdout.write('platform disabled; its tool key was deleted\n');
+      await withDatabase(async (database, config) => {
+        // The same removal as the console and the API: launches stop, event sources are disabled, audited.
+        const platform = (await listPlatforms(database.db)).find((p) => p.issuer === options.issuer && p.client_id === options.clientId && p.status !== 'disabled');
+        if (!platform) fail(`no platform with issuer ${options.issuer} and client id ${options.clientId}`, 2);
+        const deps = { database, config };
+        await decommissionPlatform(deps, { platformId: platform.id, actor: 'cli', now: new Date() }, eventsPlatformHooks(deps));
+        process.stdout.write('platform disabled; its tool key was deleted and its event sources disabled\n');
       });
     });
   platform

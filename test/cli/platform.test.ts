@@ -1,3 +1,4 @@
+import { createEventSource } from '../../src/events';
 import { runCli } from '../support/cli';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 
@@ -18,7 +19,7 @@ describe('laurel platform add|list|remove', () => {
 
   const run = async (...args: string[]): Promise<string> => (await runCli(...args)).out;
 
-  it('adds a platform with deployments, lists it, and removes it (disabled, key deleted)', async () => {
+  it('adds a platform with deployments, lists it, and removes it (disabled, key deleted, its event sources disabled, audited)', async () => {
     const added = await run(
       'platform', 'add', '--issuer', 'https://moodle.example.edu', '--client-id', 'abc123', '--lms', 'moodle',
       '--auth-endpoint', 'https://moodle.example.edu/mod/lti/auth.php', '--token-endpoint', 'https://moodle.example.edu/mod/lti/token.php',
@@ -31,9 +32,30 @@ describe('laurel platform add|list|remove', () => {
     const keys = await tdb.pool.query("select count(*)::int as n from lti_store where collection in ('publickey', 'privatekey', 'platform')");
     expect(keys.rows[0].n).toBe(3);
 
-    expect(await run('platform', 'remove', '--issuer', 'https://moodle.example.edu', '--client-id', 'abc123')).toContain('disabled');
-    const after = JSON.parse(await run('platform', 'list', '--json')) as Array<{ status: string }>;
-    expect(after[0]!.status).toBe('disabled');
+    // Removal also stops the platform's event sources and is audited, as in the console and the API.
+    const platformId = (listed[0] as unknown as { id: string }).id;
+    await tdb.pool.query("insert into platforms (issuer, client_id, name, lms, auth_endpoint, token_endpoint, jwks_url) values ('https://other.example.edu', 'x', 'Other', 'moodle', 'https://other.example.edu/a', 'https://other.example.edu/t', 'https://other.example.edu/j')");
+    const other = (await tdb.pool.query("select id from platforms where issuer = 'https://other.example.edu'")).rows[0].id as string;
+    await createEventSource(tdb.db, { kind: 'moodle', name: 'ours', platformId });
+    await createEventSource(tdb.db, { kind: 'moodle', name: 'theirs', platformId: other });
+    expect(await run('platform', 'remove', '--issuer', 'https://moodle.example.edu', '--client-id', 'abc123')).toContain('event sources disabled');
+    const after = JSON.parse(await run('platform', 'list', '--json')) as Array<{ issuer: string; status: string }>;
+    expect(after.find((p) => p.issuer === 'https://moodle.example.edu')!.status).toBe('disabled');
+    const sources = await tdb.pool.query('select name, enabled from event_sources order by name');
+    expect(sources.rows).toEqual([{ name: 'ours', enabled: false }, { name: 'theirs', enabled: true }]);
+    const audited = await tdb.pool.query("select actor, subject_id, details from audit_log where action = 'platform.removed'");
+    expect(audited.rows).toEqual([{ actor: 'cli', subject_id: platformId, details: expect.objectContaining({ eventSourcesDisabled: 1 }) }]);
+    // A second removal finds nothing to remove (exit code 2).
+    const exit = jest.spyOn(process, 'exit').mockImplementation((code?: string | number | null) => {
+      throw new Error(`exit ${code}`);
+    });
+    const err = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      await expect(run('platform', 'remove', '--issuer', 'https://moodle.example.edu', '--client-id', 'abc123')).rejects.toThrow('exit 2');
+    } finally {
+      exit.mockRestore();
+      err.mockRestore();
+    }
     const left = await tdb.pool.query("select count(*)::int as n from lti_store where collection in ('publickey', 'privatekey', 'platform')");
     expect(left.rows[0].n).toBe(0);
   });
