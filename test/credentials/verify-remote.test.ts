@@ -234,11 +234,14 @@ describe('verifying a third-party did:web credential by fetching its DID documen
     }
     expect(transport).not.toHaveBeenCalled();
     // The deployment's own verifier (default client) refuses too, at once (no connection attempt, no timeout).
-    const started = Date.now();
+    // Timed around the verification alone (signing with the stock suite is slow on a loaded machine), and
+    // bounded well below the outbound client's 15 s timeout, which is what a connection attempt would wait.
     const internal = thirdParty('did:web:10.0.0.1');
-    const result = await verifier()(await stockSign(buildOpenBadgeCredential(sampleFacts(profileOf(internal.did, 'Internal'))) as Json, internal));
+    const signed = await stockSign(buildOpenBadgeCredential(sampleFacts(profileOf(internal.did, 'Internal'))) as Json, internal);
+    const started = Date.now();
+    const result = await verifier()(signed);
     expect(result.verdict).toBe('not-verified');
-    expect(Date.now() - started).toBeLessThan(3000);
+    expect(Date.now() - started).toBeLessThan(5000);
   });
 
   test('a credential naming many status lists or proofs is not a fetch amplifier', async () => {
