@@ -18,10 +18,20 @@
 //   issue.stock_di_nthreads_per_s       stock as above on N threads at once, around the N-thread run
 //   issue.nthreads_vs_stock_nthreads    credentials_per_s {sign_threads: N} / stock on N threads: like for like,
 //                            both sides using the machine
+// Each issue.credentials_per_s line also says where the CPU went, in ms per stored credential (steadier
+// than the rate on a shared machine): the bench process's main thread (reads, builds, stores), the
+// whole bench process (signing threads and the GC's helpers too), its private PostgreSQL, and the
+// machine (every process; "other" = neither this process nor PostgreSQL: other users, the kernel).
 // Usage: node dist/scripts/bench/issue.js [--count 2000] [--threads N] [--concurrency 64] [--stock-seconds 3]
+//        [--layouts 0,N]  the sign-thread counts to run (default: 0 and --threads)
+// BENCH_ISSUE_PROFILE=dir: a CPU profile of the main thread during each measured issuing run only
+// (issue-main-<threads>.cpuprofile), without the set-up and the stock measurements around it.
 import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { Session } from 'node:inspector';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import * as vc from '@digitalbazaar/vc';
 import { DataIntegrityProof } from '@digitalbazaar/data-integrity';
 import { cryptosuite } from '@digitalbazaar/eddsa-rdfc-2022-cryptosuite';
@@ -34,6 +44,7 @@ import { loadConfig, type Config } from '../../src/config';
 import { createManualCourse, upsertManualLearner } from '../../src/courses';
 import { createDatabase, migrate, quoteIdent, type Database } from '../../src/db';
 import { measure } from './report';
+import { cpuCounters, threadCpuMs } from './proc-cpu';
 
 function depsFor(database: Database, config: Config, schema: string, signThreads: number): BadgesDeps {
   const credentials = createCredentialPort({ db: database.db as unknown as Kysely<unknown>, config: { ...config, ISSUE_SIGN_THREADS: signThreads }, schema });
@@ -119,6 +130,29 @@ async function storedDocuments(database: Database): Promise<Record<string, unkno
   return rows.map(({ document: { proof: _proof, ...unsigned } }) => unsigned);
 }
 
+/** The main thread's CPU profile while `stop` is not called (BENCH_ISSUE_PROFILE=dir), else undefined. */
+async function startProfile(): Promise<{ stop(name: string): Promise<void> } | undefined> {
+  const dir = process.env.BENCH_ISSUE_PROFILE;
+  if (!dir) return undefined;
+  const session = new Session();
+  session.connect();
+  const post = (method: string, params?: object) => new Promise<unknown>((resolve, reject) => session.post(method, params ?? {}, (error, result) => (error ? reject(error) : resolve(result))));
+  await post('Profiler.enable');
+  await post('Profiler.start');
+  return {
+    async stop(name) {
+      const { profile } = (await post('Profiler.stop')) as { profile: unknown };
+      writeFileSync(join(dir, name), JSON.stringify(profile));
+      session.disconnect();
+    },
+  };
+}
+
+function portOf(url: string): number | undefined {
+  const port = Number(new URL(url).port);
+  return port > 0 ? port : undefined;
+}
+
 async function prepare(deps: BadgesDeps, count: number): Promise<string[]> {
   const course = await createManualCourse(deps.db, { title: 'Bench course' });
   const achievement = await createAchievement(deps, {
@@ -155,6 +189,8 @@ async function main(): Promise<void> {
   const threads = arg('threads', Math.min(4, availableParallelism()));
   const concurrency = arg('concurrency', 64);
   const stockSeconds = arg('stock-seconds', 3);
+  const layoutsAt = argv.indexOf('--layouts');
+  const layouts = layoutsAt >= 0 ? argv[layoutsAt + 1]!.split(',').map(Number) : [0, threads];
   const config = loadConfig();
   const schema = `bench_${randomBytes(5).toString('hex')}`;
   const admin = new Pool({ connectionString: config.DATABASE_URL, max: 1 });
@@ -169,7 +205,7 @@ async function main(): Promise<void> {
     let documents: Record<string, unknown>[] = [];
     const stockRates: number[] = [];
     const results: { signThreads: number; rate: number; stock: number; stockN?: number }[] = [];
-    for (const signThreads of [0, threads]) {
+    for (const signThreads of layouts) {
       const deps = depsFor(database, config, schema, signThreads);
       const warmup = await prepare(deps, 50 + 20 * signThreads);
       const awards = await prepare(deps, count);
@@ -182,16 +218,33 @@ async function main(): Promise<void> {
       const stockBefore = await stockRate(stockSeconds / 2);
       const stockThreads = signThreads > 0 ? await stockOnThreads(documents, signThreads) : undefined;
       const stockNBefore = await stockThreads?.measure(stockSeconds / 2);
+      const others = cpuCounters({ postgresPort: portOf(config.DATABASE_URL) });
+      const mainBefore = threadCpuMs();
+      const processBefore = process.cpuUsage();
+      const profiler = await startProfile();
       const start = performance.now();
       await issueAll(deps, awards, concurrency);
       const rate = count / ((performance.now() - start) / 1000);
+      const processUsed = process.cpuUsage(processBefore);
+      const mainAfter = threadCpuMs();
+      const used = others.since();
+      await profiler?.stop(`issue-main-${signThreads}.cpuprofile`);
+      const perCredential = (ms: number | undefined) => (ms === undefined ? null : Math.round((ms / count) * 1000) / 1000);
+      const processMs = (processUsed.user + processUsed.system) / 1000;
+      const cpu = {
+        main_thread_cpu_ms_per_credential: perCredential(mainBefore === undefined || mainAfter === undefined ? undefined : mainAfter - mainBefore),
+        process_cpu_ms_per_credential: perCredential(processMs),
+        db_cpu_ms_per_credential: perCredential(used.dbMs),
+        machine_cpu_ms_per_credential: perCredential(used.machineMs),
+        other_cpu_ms_per_credential: perCredential(used.machineMs === undefined || used.dbMs === undefined ? undefined : used.machineMs - processMs - used.dbMs),
+      };
       const stockNAfter = await stockThreads?.measure(stockSeconds / 2);
       await stockThreads?.close();
       const stockAfter = await stockRate(stockSeconds / 2);
       stockRates.push(stockBefore, stockAfter);
       const stored = Number((await database.pool.query('select count(*) from credentials c join awards a on a.credential_id = c.id')).rows[0].count);
       const layout = signThreads > 0 ? `main thread reads, builds and stores; ${signThreads} worker threads sign` : 'one thread reads, builds, signs and stores';
-      m.emit('issue.credentials_per_s', rate, 'credentials/s', { ...params, sign_threads: signThreads, layout, processes: 1, postgres: 'own processes, same machine', stored_total: stored });
+      m.emit('issue.credentials_per_s', rate, 'credentials/s', { ...params, sign_threads: signThreads, layout, processes: 1, postgres: 'own processes, same machine', stored_total: stored, ...cpu });
       const stockN = stockNBefore !== undefined && stockNAfter !== undefined ? (stockNBefore + stockNAfter) / 2 : undefined;
       results.push({ signThreads, rate, stock: (stockBefore + stockAfter) / 2, stockN });
       await deps.credentials.close?.();
