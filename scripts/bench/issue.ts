@@ -22,6 +22,8 @@
 // than the rate on a shared machine): the bench process's main thread (reads, builds, stores), the
 // whole bench process (signing threads and the GC's helpers too), its private PostgreSQL, and the
 // machine (every process; "other" = neither this process nor PostgreSQL: other users, the kernel).
+// read_ms_mean / sign_ms_mean / store_ms_mean: mean ms a credential spent reading its award (batch wait
+// included), in the port's sign call (thread queue included) and storing (batch wait and commit).
 // Usage: node dist/scripts/bench/issue.js [--count 2000] [--threads N] [--concurrency 64] [--stock-seconds 3]
 //        [--layouts 0,N]  the sign-thread counts to run (default: 0 and --threads)
 // BENCH_ISSUE_PROFILE=dir: a CPU profile of the main thread during each measured issuing run only
@@ -46,22 +48,44 @@ import { createDatabase, migrate, quoteIdent, type Database } from '../../src/db
 import { measure } from './report';
 import { cpuCounters, threadCpuMs } from './proc-cpu';
 
+/** Per credential, when its sign call started and ended (the port is wrapped; nothing else changes). */
+const signTimes = new Map<string, { start: number; end: number }>();
+
 function depsFor(database: Database, config: Config, schema: string, signThreads: number): BadgesDeps {
-  const credentials = createCredentialPort({ db: database.db as unknown as Kysely<unknown>, config: { ...config, ISSUE_SIGN_THREADS: signThreads }, schema });
+  const port = createCredentialPort({ db: database.db as unknown as Kysely<unknown>, config: { ...config, ISSUE_SIGN_THREADS: signThreads }, schema });
+  const credentials: typeof port = {
+    ...port,
+    async sign(db, facts) {
+      const start = performance.now();
+      const signed = await port.sign(db, facts);
+      signTimes.set(facts.credentialId, { start, end: performance.now() });
+      return signed;
+    },
+  };
   return { db: database.db, credentials, baseUrl: config.BASE_URL };
 }
 
 /** Issues every award with `concurrency` loops (I/O of one overlaps the signing of another). */
-async function issueAll(deps: BadgesDeps, awardIds: string[], concurrency: number): Promise<void> {
+async function issueAll(deps: BadgesDeps, awardIds: string[], concurrency: number): Promise<Record<string, number>> {
   let next = 0;
+  signTimes.clear();
+  const stages = { read: 0, sign: 0, store: 0 };
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
       while (next < awardIds.length) {
-        const { created } = await issueCredential(deps, { awardId: awardIds[next++]! });
+        const start = performance.now();
+        const { created, credential } = await issueCredential(deps, { awardId: awardIds[next++]! });
         if (!created) throw new Error('bench award was already issued');
+        const sign = signTimes.get(credential.id)!;
+        stages.read += sign.start - start;
+        stages.sign += sign.end - sign.start;
+        stages.store += performance.now() - sign.end;
       }
     }),
   );
+  // Mean ms a credential spent in each stage (waiting for its batch or thread included).
+  const mean = (ms: number) => Math.round((ms / awardIds.length) * 100) / 100;
+  return { read_ms_mean: mean(stages.read), sign_ms_mean: mean(stages.sign), store_ms_mean: mean(stages.store) };
 }
 
 /**
@@ -223,7 +247,7 @@ async function main(): Promise<void> {
       const processBefore = process.cpuUsage();
       const profiler = await startProfile();
       const start = performance.now();
-      await issueAll(deps, awards, concurrency);
+      const stageMs = await issueAll(deps, awards, concurrency);
       const rate = count / ((performance.now() - start) / 1000);
       const processUsed = process.cpuUsage(processBefore);
       const mainAfter = threadCpuMs();
@@ -244,7 +268,7 @@ async function main(): Promise<void> {
       stockRates.push(stockBefore, stockAfter);
       const stored = Number((await database.pool.query('select count(*) from credentials c join awards a on a.credential_id = c.id')).rows[0].count);
       const layout = signThreads > 0 ? `main thread reads, builds and stores; ${signThreads} worker threads sign` : 'one thread reads, builds, signs and stores';
-      m.emit('issue.credentials_per_s', rate, 'credentials/s', { ...params, sign_threads: signThreads, layout, processes: 1, postgres: 'own processes, same machine', stored_total: stored, ...cpu });
+      m.emit('issue.credentials_per_s', rate, 'credentials/s', { ...params, sign_threads: signThreads, layout, processes: 1, postgres: 'own processes, same machine', stored_total: stored, ...cpu, ...stageMs });
       const stockN = stockNBefore !== undefined && stockNAfter !== undefined ? (stockNBefore + stockNAfter) / 2 : undefined;
       results.push({ signThreads, rate, stock: (stockBefore + stockAfter) / 2, stockN });
       await deps.credentials.close?.();
