@@ -232,29 +232,62 @@ async function buildTemplate(skeletonDoc: unknown, documentLoader: DocumentLoade
 }
 
 function instantiate(template: Template, leaves: string[]): Quad[] {
-  // Distinct template quads can only become equal when a leaf equals another leaf or a constant;
-  // checking that is cheaper than keying every quad, and the usual credential has no such leaf.
-  const dedupe = new Set(leaves).size !== leaves.length || leaves.some((v) => template.constValues.has(v));
+  // Two distinct template quads become equal only where they differ by an *ambiguous* leaf: one whose
+  // value another leaf or a constant also has (two constants that differ stay different). So a
+  // collision always involves a quad holding an ambiguous leaf, and its partner has the same predicate.
+  // Only quads whose predicate is one of those quads' predicates need a key (Laurel's credentials repeat
+  // a value or two, e.g. the achievement name as the image caption: a few quads, not all of them).
+  const ambiguous = ambiguousLeaves(template, leaves);
+  const rows = template.quads.map((row) => row.map((slot) => termOf(slot, leaves)));
+  let keyed: ((predicate: RdfTerm) => boolean) | undefined;
+  if (ambiguous.size > 0) {
+    const predicates = new Set<string>();
+    let any = false;
+    template.quads.forEach((row, i) => {
+      if (!row.some((slot) => slot.kind !== 'const' && ambiguous.has(slot.leaf))) return;
+      if (row[1]!.kind !== 'const') any = true;
+      predicates.add(rows[i]![1]!.value);
+    });
+    keyed = any ? () => true : (predicate) => predicates.has(predicate.value);
+  }
   const seen = new Set<string>();
   const out: Quad[] = [];
-  for (const row of template.quads) {
-    // Constant terms are shared between documents: rdf-canonize reads its input and never mutates it.
-    const [subject, predicate, object, graph] = row.map((slot): RdfTerm => {
-      if (slot.kind === 'const') return slot.term;
-      if (slot.kind === 'iri') return { termType: 'NamedNode', value: leaves[slot.leaf] };
-      const literal: RdfTerm = { termType: 'Literal', value: leaves[slot.leaf] };
-      if (slot.datatype) literal.datatype = slot.datatype;
-      if (slot.language !== undefined) literal.language = slot.language;
-      return literal;
-    });
-    if (dedupe) {
-      const id = termKey(subject) + termKey(predicate) + termKey(object) + termKey(graph);
+  for (const [subject, predicate, object, graph] of rows) {
+    if (keyed?.(predicate!)) {
+      const id = termKey(subject!) + termKey(predicate!) + termKey(object!) + termKey(graph!);
       if (seen.has(id)) continue;
       seen.add(id);
     }
-    out.push({ subject, predicate, object, graph });
+    out.push({ subject: subject!, predicate: predicate!, object: object!, graph: graph! });
   }
   return out;
+}
+
+/** Leaves whose value occurs at another leaf or as a constant term's value. */
+function ambiguousLeaves(template: Template, leaves: readonly string[]): Set<number> {
+  const first = new Map<string, number>();
+  const ambiguous = new Set<number>();
+  leaves.forEach((value, leaf) => {
+    const earlier = first.get(value);
+    if (earlier !== undefined) {
+      ambiguous.add(earlier);
+      ambiguous.add(leaf);
+    } else {
+      first.set(value, leaf);
+      if (template.constValues.has(value)) ambiguous.add(leaf);
+    }
+  });
+  return ambiguous;
+}
+
+/** A template slot as a term; constant terms are shared between documents (rdf-canonize never mutates its input). */
+function termOf(slot: TermTemplate, leaves: readonly string[]): RdfTerm {
+  if (slot.kind === 'const') return slot.term;
+  if (slot.kind === 'iri') return { termType: 'NamedNode', value: leaves[slot.leaf]! };
+  const literal: RdfTerm = { termType: 'Literal', value: leaves[slot.leaf]! };
+  if (slot.datatype) literal.datatype = slot.datatype;
+  if (slot.language !== undefined) literal.language = slot.language;
+  return literal;
 }
 
 /**
