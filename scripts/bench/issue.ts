@@ -18,10 +18,23 @@
 //   issue.stock_di_nthreads_per_s       stock as above on N threads at once, around the N-thread run
 //   issue.nthreads_vs_stock_nthreads    credentials_per_s {sign_threads: N} / stock on N threads: like for like,
 //                            both sides using the machine
+// Each issue.credentials_per_s line also says where the CPU went, in ms per stored credential (steadier
+// than the rate on a shared machine): the bench process's main thread (reads, builds, stores), the
+// whole bench process (signing threads and the GC's helpers too), its private PostgreSQL, and the
+// machine (every process; "other" = neither this process nor PostgreSQL: other users, the kernel).
+// read_ms_mean / sign_ms_mean / store_ms_mean: mean ms a credential spent reading its award (batch wait
+// included), in the port's sign call (thread queue included) and storing (batch wait and commit).
 // Usage: node dist/scripts/bench/issue.js [--count 2000] [--threads N] [--concurrency 64] [--stock-seconds 3]
+//        [--layouts 0,N]  the sign-thread counts to run (default: 0 and --threads)
+//        [--warm-seconds 1.5]  issuing before each measured run (as stock is warmed: at least 1.5 s)
+// BENCH_ISSUE_PROFILE=dir: a CPU profile of the main thread during each measured issuing run only
+// (issue-main-<threads>.cpuprofile), without the set-up and the stock measurements around it.
 import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { Session } from 'node:inspector';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import * as vc from '@digitalbazaar/vc';
 import { DataIntegrityProof } from '@digitalbazaar/data-integrity';
 import { cryptosuite } from '@digitalbazaar/eddsa-rdfc-2022-cryptosuite';
@@ -34,23 +47,46 @@ import { loadConfig, type Config } from '../../src/config';
 import { createManualCourse, upsertManualLearner } from '../../src/courses';
 import { createDatabase, migrate, quoteIdent, type Database } from '../../src/db';
 import { measure } from './report';
+import { cpuCounters, threadCpuMs } from './proc-cpu';
+
+/** Per credential, when its sign call started and ended (the port is wrapped; nothing else changes). */
+const signTimes = new Map<string, { start: number; end: number }>();
 
 function depsFor(database: Database, config: Config, schema: string, signThreads: number): BadgesDeps {
-  const credentials = createCredentialPort({ db: database.db as unknown as Kysely<unknown>, config: { ...config, ISSUE_SIGN_THREADS: signThreads }, schema });
+  const port = createCredentialPort({ db: database.db as unknown as Kysely<unknown>, config: { ...config, ISSUE_SIGN_THREADS: signThreads }, schema });
+  const credentials: typeof port = {
+    ...port,
+    async sign(db, facts) {
+      const start = performance.now();
+      const signed = await port.sign(db, facts);
+      signTimes.set(facts.credentialId, { start, end: performance.now() });
+      return signed;
+    },
+  };
   return { db: database.db, credentials, baseUrl: config.BASE_URL };
 }
 
 /** Issues every award with `concurrency` loops (I/O of one overlaps the signing of another). */
-async function issueAll(deps: BadgesDeps, awardIds: string[], concurrency: number): Promise<void> {
+async function issueAll(deps: BadgesDeps, awardIds: string[], concurrency: number): Promise<Record<string, number>> {
   let next = 0;
+  signTimes.clear();
+  const stages = { read: 0, sign: 0, store: 0 };
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
       while (next < awardIds.length) {
-        const { created } = await issueCredential(deps, { awardId: awardIds[next++]! });
+        const start = performance.now();
+        const { created, credential } = await issueCredential(deps, { awardId: awardIds[next++]! });
         if (!created) throw new Error('bench award was already issued');
+        const sign = signTimes.get(credential.id)!;
+        stages.read += sign.start - start;
+        stages.sign += sign.end - sign.start;
+        stages.store += performance.now() - sign.end;
       }
     }),
   );
+  // Mean ms a credential spent in each stage (waiting for its batch or thread included).
+  const mean = (ms: number) => Math.round((ms / awardIds.length) * 100) / 100;
+  return { read_ms_mean: mean(stages.read), sign_ms_mean: mean(stages.sign), store_ms_mean: mean(stages.store) };
 }
 
 /**
@@ -119,6 +155,48 @@ async function storedDocuments(database: Database): Promise<Record<string, unkno
   return rows.map(({ document: { proof: _proof, ...unsigned } }) => unsigned);
 }
 
+/** The main thread's CPU profile while `stop` is not called (BENCH_ISSUE_PROFILE=dir), else undefined. */
+async function startProfile(): Promise<{ stop(name: string): Promise<void> } | undefined> {
+  const dir = process.env.BENCH_ISSUE_PROFILE;
+  if (!dir) return undefined;
+  const session = new Session();
+  session.connect();
+  const post = (method: string, params?: object) => new Promise<unknown>((resolve, reject) => session.post(method, params ?? {}, (error, result) => (error ? reject(error) : resolve(result))));
+  await post('Profiler.enable');
+  await post('Profiler.start');
+  return {
+    async stop(name) {
+      const { profile } = (await post('Profiler.stop')) as { profile: unknown };
+      writeFileSync(join(dir, name), JSON.stringify(profile));
+      session.disconnect();
+    },
+  };
+}
+
+function portOf(url: string): number | undefined {
+  const port = Number(new URL(url).port);
+  return port > 0 ? port : undefined;
+}
+
+/**
+ * Issues fresh awards until at least `minimum` credentials and `seconds` of issuing (the set-up of the
+ * awards not counted): key caches filled, threads started and the JIT past its optimising compiles, as
+ * the stock side is warmed by time. perf showed V8's optimising compiler threads at ~0.2 ms per
+ * credential during a measured run that followed a 90-credential warm-up: a process that issues all day
+ * pays that once, not per credential.
+ */
+async function warmUp(deps: BadgesDeps, minimum: number, concurrency: number, seconds: number): Promise<void> {
+  let issued = 0;
+  let issuingMs = 0;
+  while (issued < minimum || issuingMs < seconds * 1000) {
+    const ids = await prepare(deps, 200);
+    const start = performance.now();
+    await issueAll(deps, ids, concurrency);
+    issuingMs += performance.now() - start;
+    issued += ids.length;
+  }
+}
+
 async function prepare(deps: BadgesDeps, count: number): Promise<string[]> {
   const course = await createManualCourse(deps.db, { title: 'Bench course' });
   const achievement = await createAchievement(deps, {
@@ -155,6 +233,9 @@ async function main(): Promise<void> {
   const threads = arg('threads', Math.min(4, availableParallelism()));
   const concurrency = arg('concurrency', 64);
   const stockSeconds = arg('stock-seconds', 3);
+  const warmSeconds = arg('warm-seconds', 1.5);
+  const layoutsAt = argv.indexOf('--layouts');
+  const layouts = layoutsAt >= 0 ? argv[layoutsAt + 1]!.split(',').map(Number) : [0, threads];
   const config = loadConfig();
   const schema = `bench_${randomBytes(5).toString('hex')}`;
   const admin = new Pool({ connectionString: config.DATABASE_URL, max: 1 });
@@ -169,11 +250,10 @@ async function main(): Promise<void> {
     let documents: Record<string, unknown>[] = [];
     const stockRates: number[] = [];
     const results: { signThreads: number; rate: number; stock: number; stockN?: number }[] = [];
-    for (const signThreads of [0, threads]) {
+    for (const signThreads of layouts) {
       const deps = depsFor(database, config, schema, signThreads);
-      const warmup = await prepare(deps, 50 + 20 * signThreads);
       const awards = await prepare(deps, count);
-      await issueAll(deps, warmup, Math.min(concurrency, 8)); // JIT, key caches, threads started
+      await warmUp(deps, 50 + 20 * signThreads, concurrency, warmSeconds);
       if (!stockRate) {
         documents = await storedDocuments(database);
         stockRate = await stockSigner(documents);
@@ -182,16 +262,33 @@ async function main(): Promise<void> {
       const stockBefore = await stockRate(stockSeconds / 2);
       const stockThreads = signThreads > 0 ? await stockOnThreads(documents, signThreads) : undefined;
       const stockNBefore = await stockThreads?.measure(stockSeconds / 2);
+      const others = cpuCounters({ postgresPort: portOf(config.DATABASE_URL) });
+      const mainBefore = threadCpuMs();
+      const processBefore = process.cpuUsage();
+      const profiler = await startProfile();
       const start = performance.now();
-      await issueAll(deps, awards, concurrency);
+      const stageMs = await issueAll(deps, awards, concurrency);
       const rate = count / ((performance.now() - start) / 1000);
+      const processUsed = process.cpuUsage(processBefore);
+      const mainAfter = threadCpuMs();
+      const used = others.since();
+      await profiler?.stop(`issue-main-${signThreads}.cpuprofile`);
+      const perCredential = (ms: number | undefined) => (ms === undefined ? null : Math.round((ms / count) * 1000) / 1000);
+      const processMs = (processUsed.user + processUsed.system) / 1000;
+      const cpu = {
+        main_thread_cpu_ms_per_credential: perCredential(mainBefore === undefined || mainAfter === undefined ? undefined : mainAfter - mainBefore),
+        process_cpu_ms_per_credential: perCredential(processMs),
+        db_cpu_ms_per_credential: perCredential(used.dbMs),
+        machine_cpu_ms_per_credential: perCredential(used.machineMs),
+        other_cpu_ms_per_credential: perCredential(used.machineMs === undefined || used.dbMs === undefined ? undefined : used.machineMs - processMs - used.dbMs),
+      };
       const stockNAfter = await stockThreads?.measure(stockSeconds / 2);
       await stockThreads?.close();
       const stockAfter = await stockRate(stockSeconds / 2);
       stockRates.push(stockBefore, stockAfter);
       const stored = Number((await database.pool.query('select count(*) from credentials c join awards a on a.credential_id = c.id')).rows[0].count);
       const layout = signThreads > 0 ? `main thread reads, builds and stores; ${signThreads} worker threads sign` : 'one thread reads, builds, signs and stores';
-      m.emit('issue.credentials_per_s', rate, 'credentials/s', { ...params, sign_threads: signThreads, layout, processes: 1, postgres: 'own processes, same machine', stored_total: stored });
+      m.emit('issue.credentials_per_s', rate, 'credentials/s', { ...params, sign_threads: signThreads, layout, processes: 1, postgres: 'own processes, same machine', stored_total: stored, ...cpu, ...stageMs });
       const stockN = stockNBefore !== undefined && stockNAfter !== undefined ? (stockNBefore + stockNAfter) / 2 : undefined;
       results.push({ signThreads, rate, stock: (stockBefore + stockAfter) / 2, stockN });
       await deps.credentials.close?.();

@@ -93,3 +93,14 @@ export function cpuCounters(services: { postgresPort?: number; redisPort?: numbe
     },
   };
 }
+
+/** CPU ms used so far by one thread of this process (`tid`; the main thread's is the process id). */
+export function threadCpuMs(tid: number = process.pid): number | undefined {
+  try {
+    const text = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+    const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / clockTicks();
+  } catch {
+    return undefined;
+  }
+}

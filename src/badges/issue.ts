@@ -77,28 +77,16 @@ interface CredentialToStore {
  * signed or revoked meanwhile. Two inputs for one award make the statement fail on the unique
  * award_id; the batcher then stores each alone, and the second finds the award signed.
  *
- * The awards are found by primary key from an array of ids (not `in (select ... from input)`, which
- * the planner may answer with a scan of all awards: it did in the bench, once per batch), and only
- * what the database adds comes back (`created_at`): sending the signed documents back and parsing
- * them again cost more than the insert.
+ * The statement is migrations/721's `badges_store_credentials` (planned once per database session,
+ * not once per batch). The awards are found by primary key from an array of ids (not `in (select ...
+ * from input)`, which the planner may answer with a scan of all awards: it did in the bench, once per
+ * batch), and only what the database adds comes back (`created_at`): sending the signed documents back
+ * and parsing them again cost more than the insert.
  */
 async function storeCredentials(db: BadgesHandle, items: CredentialToStore[]): Promise<(CredentialRow | undefined)[]> {
   const awardIds = items.map((item) => item.award_id);
-  const { rows } = await sql<{ award_id: string; created_at: Date }>`
-    with input as (
-      select * from jsonb_to_recordset(${recordsetJson(items)}::jsonb) as x(
-        id uuid, award_id uuid, issuer_id text, document jsonb, jws text, status_list_id text, status_index integer, key_ids text[], issued_at timestamptz, valid_until timestamptz)
-    ), locked as (
-      select id from awards where id = any(${awardIds}::uuid[]) and credential_id is null and status <> 'revoked' order by id for update
-    ), stored as (
-      insert into credentials (id, award_id, issuer_id, document, jws, status_list_id, status_index, key_ids, issued_at, valid_until)
-      select input.id, input.award_id, input.issuer_id, input.document, input.jws, input.status_list_id, input.status_index, input.key_ids, input.issued_at, input.valid_until
-      from input join locked on locked.id = input.award_id
-      returning id, award_id, issued_at, created_at
-    ), linked as (
-      update awards set credential_id = stored.id, updated_at = stored.issued_at from stored where awards.id = stored.award_id
-    )
-    select award_id, created_at from stored`.execute(db);
+  // migrations/721: the statement lives in a PL/pgSQL function so each session plans it once.
+  const { rows } = await sql<{ award_id: string; created_at: Date }>`select award_id, created_at from badges_store_credentials(${recordsetJson(items)}::jsonb, ${awardIds}::uuid[])`.execute(db);
   const created = new Map(rows.map((r) => [r.award_id, r.created_at]));
   return items.map((item) => {
     const createdAt = created.get(item.award_id);

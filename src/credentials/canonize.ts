@@ -1,5 +1,6 @@
 import jsonld, { type DocumentLoader, type Quad, type RdfTerm } from 'jsonld';
-import { canonize as rdfCanonize } from 'rdf-canonize';
+import { createHash } from 'node:crypto';
+import { canonize as rdfCanonize, NQuads } from 'rdf-canonize';
 import { knownContextUrls } from './contexts';
 
 /**
@@ -10,8 +11,9 @@ import { knownContextUrls } from './contexts';
  * and not on its string values, which are copied verbatim into literals or IRIs. So we expand a
  * skeleton of the document once, with every string replaced by a unique placeholder, keep the
  * resulting quads as a template, and for each later document of the same shape substitute the real
- * strings into the template quads. The expensive, blank-node-sensitive part (RDFC-1.0 itself) still
- * runs on every document with the stock `rdf-canonize`, so the output is exactly what stock produces.
+ * strings into the template quads. The blank-node-sensitive part (RDFC-1.0 itself) still runs on every
+ * document: `firstDegreeCanonical` when every blank node's first-degree hash is unique (what a
+ * credential gives), else the stock `rdf-canonize`, so the output is exactly what stock produces.
  *
  * Substitution is only sound when a placeholder and the real string are treated alike by JSON-LD:
  * - a placeholder that became an IRI (an `@id`, or an `@id`/`@vocab`-typed term) is only replaced by
@@ -161,7 +163,8 @@ export function createCanonizer(options: CanonizerOptions): Canonizer {
       inlineKeys.add(leafKey);
       return 'retry';
     }
-    return rdfCanonize(instantiate(template, skeleton.leaves), { algorithm: 'RDFC-1.0' });
+    const quads = instantiate(template, skeleton.leaves);
+    return firstDegreeCanonical(quads) ?? rdfCanonize(quads, { algorithm: 'RDFC-1.0' });
   }
 
   return {
@@ -229,30 +232,116 @@ async function buildTemplate(skeletonDoc: unknown, documentLoader: DocumentLoade
 }
 
 function instantiate(template: Template, leaves: string[]): Quad[] {
-  // Distinct template quads can only become equal when a leaf equals another leaf or a constant;
-  // checking that is cheaper than keying every quad, and the usual credential has no such leaf.
-  const dedupe = new Set(leaves).size !== leaves.length || leaves.some((v) => template.constValues.has(v));
+  // Two distinct template quads become equal only where they differ by an *ambiguous* leaf: one whose
+  // value another leaf or a constant also has (two constants that differ stay different). So a
+  // collision always involves a quad holding an ambiguous leaf, and its partner has the same predicate.
+  // Only quads whose predicate is one of those quads' predicates need a key (Laurel's credentials repeat
+  // a value or two, e.g. the achievement name as the image caption: a few quads, not all of them).
+  const ambiguous = ambiguousLeaves(template, leaves);
+  const rows = template.quads.map((row) => row.map((slot) => termOf(slot, leaves)));
+  let keyed: ((predicate: RdfTerm) => boolean) | undefined;
+  if (ambiguous.size > 0) {
+    const predicates = new Set<string>();
+    let any = false;
+    template.quads.forEach((row, i) => {
+      if (!row.some((slot) => slot.kind !== 'const' && ambiguous.has(slot.leaf))) return;
+      if (row[1]!.kind !== 'const') any = true;
+      predicates.add(rows[i]![1]!.value);
+    });
+    keyed = any ? () => true : (predicate) => predicates.has(predicate.value);
+  }
   const seen = new Set<string>();
   const out: Quad[] = [];
-  for (const row of template.quads) {
-    // Constant terms are shared between documents: rdf-canonize reads its input and never mutates it.
-    const [subject, predicate, object, graph] = row.map((slot): RdfTerm => {
-      if (slot.kind === 'const') return slot.term;
-      if (slot.kind === 'iri') return { termType: 'NamedNode', value: leaves[slot.leaf] };
-      const literal: RdfTerm = { termType: 'Literal', value: leaves[slot.leaf] };
-      if (slot.datatype) literal.datatype = slot.datatype;
-      if (slot.language !== undefined) literal.language = slot.language;
-      return literal;
-    });
-    if (dedupe) {
-      const id = termKey(subject) + termKey(predicate) + termKey(object) + termKey(graph);
+  for (const [subject, predicate, object, graph] of rows) {
+    if (keyed?.(predicate!)) {
+      const id = termKey(subject!) + termKey(predicate!) + termKey(object!) + termKey(graph!);
       if (seen.has(id)) continue;
       seen.add(id);
     }
-    out.push({ subject, predicate, object, graph });
+    out.push({ subject: subject!, predicate: predicate!, object: object!, graph: graph! });
   }
   return out;
 }
+
+/** Leaves whose value occurs at another leaf or as a constant term's value. */
+function ambiguousLeaves(template: Template, leaves: readonly string[]): Set<number> {
+  const first = new Map<string, number>();
+  const ambiguous = new Set<number>();
+  leaves.forEach((value, leaf) => {
+    const earlier = first.get(value);
+    if (earlier !== undefined) {
+      ambiguous.add(earlier);
+      ambiguous.add(leaf);
+    } else {
+      first.set(value, leaf);
+      if (template.constValues.has(value)) ambiguous.add(leaf);
+    }
+  });
+  return ambiguous;
+}
+
+/** A template slot as a term; constant terms are shared between documents (rdf-canonize never mutates its input). */
+function termOf(slot: TermTemplate, leaves: readonly string[]): RdfTerm {
+  if (slot.kind === 'const') return slot.term;
+  if (slot.kind === 'iri') return { termType: 'NamedNode', value: leaves[slot.leaf]! };
+  const literal: RdfTerm = { termType: 'Literal', value: leaves[slot.leaf]! };
+  if (slot.datatype) literal.datatype = slot.datatype;
+  if (slot.language !== undefined) literal.language = slot.language;
+  return literal;
+}
+
+/**
+ * RDFC-1.0 (W3C rdf-canon sections 4.4-4.6) for the usual dataset, where every blank node's first-degree
+ * hash is unique: hash each blank node's quads (itself as `_:a`, other blank nodes as `_:z`, sorted),
+ * label the nodes `c14n0..` in the order of their hashes, serialise every quad with those labels and sort.
+ * That is exactly what `rdf-canonize` computes for such a dataset (same N-Quads serialiser, same sorts,
+ * same hash), without its general machinery: one hash object per blank node, no promise per step.
+ * Answers undefined whenever the full algorithm could differ: two blank nodes share a first-degree hash
+ * (the N-degree step decides), a predicate is a blank node, or a label already looks canonical (stock
+ * leaves `c14n…` labels as they are); the caller then runs `rdf-canonize` itself. Exported for tests.
+ */
+export function firstDegreeCanonical(quads: readonly Quad[]): string | undefined {
+  const mentions = new Map<string, Quad[]>();
+  const mention = (term: RdfTerm, quad: Quad) => {
+    if (term.termType !== 'BlankNode') return;
+    const list = mentions.get(term.value);
+    // A quad counts once per blank node, however many of its positions name it (stock keeps a Set).
+    if (!list) mentions.set(term.value, [quad]);
+    else if (list[list.length - 1] !== quad) list.push(quad);
+  };
+  for (const quad of quads) {
+    if (quad.predicate.termType === 'BlankNode') return undefined;
+    mention(quad.subject, quad);
+    mention(quad.object, quad);
+    mention(quad.graph, quad);
+  }
+  const hashed: { hash: string; node: string }[] = [];
+  for (const [node, list] of mentions) {
+    if (node.startsWith('c14n')) return undefined;
+    const lines = list.map((q) => NQuads.serializeQuadComponents(firstDegree(q.subject, node), q.predicate, firstDegree(q.object, node), firstDegree(q.graph, node)));
+    lines.sort();
+    const md = createHash('sha256');
+    for (const line of lines) md.update(line, 'utf8');
+    hashed.push({ hash: md.digest('hex'), node });
+  }
+  hashed.sort((a, b) => (a.hash < b.hash ? -1 : a.hash > b.hash ? 1 : 0));
+  const labels = new Map<string, RdfTerm>();
+  for (let i = 0; i < hashed.length; i++) {
+    if (i > 0 && hashed[i]!.hash === hashed[i - 1]!.hash) return undefined;
+    labels.set(hashed[i]!.node, { termType: 'BlankNode', value: `c14n${i}` });
+  }
+  const canonical = (term: RdfTerm) => (term.termType === 'BlankNode' ? labels.get(term.value)! : term);
+  const lines = quads.map((q) => NQuads.serializeQuadComponents(canonical(q.subject), q.predicate, canonical(q.object), canonical(q.graph)));
+  lines.sort();
+  return lines.join('');
+}
+
+function firstDegree(term: RdfTerm, node: string): RdfTerm {
+  if (term.termType !== 'BlankNode') return term;
+  return term.value === node ? A_NODE : Z_NODE;
+}
+const A_NODE: RdfTerm = { termType: 'BlankNode', value: 'a' };
+const Z_NODE: RdfTerm = { termType: 'BlankNode', value: 'z' };
 
 /** Length-prefixed, so no two different terms share a key whatever characters their values hold. */
 function termKey(term: RdfTerm): string {

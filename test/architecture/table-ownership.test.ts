@@ -175,10 +175,10 @@ describe('modules own their data', () => {
   });
 
   it('recognises query-builder and raw SQL accesses (a check that matches nothing proves nothing)', () => {
-    const probe = join(SRC, 'badges', 'issue.ts');
-    const found = accessesOf(probe);
-    expect(found.some((a) => a.table === 'awards' && !a.write)).toBe(true);
-    expect(found.some((a) => a.table === 'credentials' && a.write)).toBe(true);
+    // issue.ts reads awards through the query builder; awards.ts inserts them with raw SQL. (The issue
+    // store writes credentials through migration 721's badges_store_credentials, which this check cannot see.)
+    expect(accessesOf(join(SRC, 'badges', 'issue.ts')).some((a) => a.table === 'awards' && !a.write)).toBe(true);
+    expect(accessesOf(join(SRC, 'badges', 'awards.ts')).some((a) => a.table === 'awards' && a.write && /insert into awards/.test(a.text))).toBe(true);
   });
 
   it('no module writes another module\'s tables, nor reads one its tables.ts does not declare', () => {
