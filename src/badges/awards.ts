@@ -19,6 +19,11 @@ export interface AwardBadgeProps {
   /** Who awarded: a token name, an instructor id, or `rules`. */
   actor: string;
   source: AwardSource;
+  /**
+   * A rule evaluation of every published rule of the course, with this award held, made it (see
+   * `award.made`): the badges-from-badges reaction is not needed. Only the rules evaluator says so.
+   */
+  badgeRulesEvaluated?: boolean;
 }
 
 /**
@@ -38,9 +43,12 @@ export async function awardBadge(deps: BadgesDeps, props: AwardBadgeProps): Prom
   return result;
 }
 
-/** `award.made` for awards this transaction created, recorded with them. */
-function awardsMade(trx: BadgesHandle, awards: readonly AwardRow[]): Promise<Recorded> {
-  return record(trx, awards.map((a) => ({ name: 'award.made' as const, payload: { awardId: a.id, achievementId: a.achievement_id, courseId: a.course_id, learnerId: a.learner_id } })));
+/** `award.made` for awards this transaction created, recorded with them; `evaluated` says which a full rule evaluation made. */
+function awardsMade(trx: BadgesHandle, awards: readonly AwardRow[], evaluated: (award: AwardRow) => boolean): Promise<Recorded> {
+  return record(trx, awards.map((a) => ({
+    name: 'award.made' as const,
+    payload: { awardId: a.id, achievementId: a.achievement_id, courseId: a.course_id, learnerId: a.learner_id, ...(evaluated(a) ? { badgeRulesEvaluated: true as const } : {}) },
+  })));
 }
 
 function insertAward(deps: BadgesDeps, props: AwardBadgeProps, now: Date): Promise<{ result: { award: AwardRow; created: boolean }; recorded: Recorded }> {
@@ -72,7 +80,7 @@ function insertAward(deps: BadgesDeps, props: AwardBadgeProps, now: Date): Promi
       .executeTakeFirst();
     if (inserted) {
       await audit<BadgesDb>(trx, { actor: props.actor, action: 'award.create', subjectType: 'award', subjectId: inserted.id, courseId: inserted.course_id, details: { achievementId: inserted.achievement_id, learnerId: inserted.learner_id, source: props.source } });
-      return { result: { award: inserted, created: true }, recorded: await awardsMade(trx, [inserted]) };
+      return { result: { award: inserted, created: true }, recorded: await awardsMade(trx, [inserted], () => props.badgeRulesEvaluated === true) };
     }
     const existing = await activeAward(trx, props.achievementId, props.learnerId);
     if (existing) return { result: { award: existing, created: false }, recorded: { rows: [] } };
@@ -111,7 +119,8 @@ export async function awardBadges(deps: BadgesDeps, items: readonly AwardBadgePr
         details: JSON.stringify({ achievementId: award.achievement_id, learnerId: award.learner_id, source: award.source }),
       }))).execute();
     }
-    const recorded = await awardsMade(trx, inserted);
+    const evaluated = new Set(items.filter((i) => i.badgeRulesEvaluated).map((i) => key(i.achievementId, i.learnerId)));
+    const recorded = await awardsMade(trx, inserted, (a) => evaluated.has(key(a.achievement_id, a.learner_id)));
     const created = new Set(inserted.map((a) => key(a.achievement_id, a.learner_id)));
     const others = input.filter((i) => !created.has(key(i.achievement_id, i.learner_id)));
     const { rows: existing } = others.length
