@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely';
+import { GroupCommit } from '../batching';
 import type { NormalisedEvent } from './model';
 import type { EventsDb } from './tables';
 import { asTables } from '../db';
@@ -106,6 +107,48 @@ async function findCourseId(db: Kysely<EventsDb>, platformId: string, event: Nor
   return viaAssignment?.id ?? null;
 }
 
+type LearnerKey = { col: 'lms_user_id' | 'lti_user_id'; id: string };
+
+// Concurrent intakes of one process share one statement for their learners (a burst of grades is
+// mostly learners not seen in the last minute): one round trip per batch instead of one per event.
+const learnerBatches = new WeakMap<object, GroupCommit<{ platformId: string; keys: LearnerKey[] }, string | undefined>>();
+
+/** The learner of a platform one of `keys` names (the first key that matches wins), through the batcher when `db` is the pool. */
+async function learnerByIds(db: Kysely<EventsDb>, platformId: string, keys: LearnerKey[]): Promise<string | undefined> {
+  if (db.isTransaction) return (await readLearners(db, [{ platformId, keys }]))[0];
+  let batcher = learnerBatches.get(db);
+  if (!batcher) {
+    batcher = new GroupCommit((items) => readLearners(db, items), { maxBatch: 200, maxInFlight: 2 });
+    learnerBatches.set(db, batcher);
+  }
+  return batcher.submit({ platformId, keys });
+}
+
+async function readLearners(db: Kysely<EventsDb>, items: readonly { platformId: string; keys: LearnerKey[] }[]): Promise<(string | undefined)[]> {
+  const wanted = items.flatMap((item) => item.keys.map((k) => ({ platform: item.platformId, col: k.col, id: k.id })));
+  const { rows } = await sql<{ id: string; platform_id: string; lms_user_id: string | null; lti_user_id: string | null }>`
+    select l.id, l.platform_id, l.lms_user_id, l.lti_user_id from learners l
+    join unnest(${wanted.map((w) => w.platform)}::uuid[], ${wanted.map((w) => w.col)}::text[], ${wanted.map((w) => w.id)}::text[]) as w(platform_id, col, id)
+      on l.platform_id = w.platform_id and ((w.col = 'lms_user_id' and l.lms_user_id = w.id) or (w.col = 'lti_user_id' and l.lti_user_id = w.id))`.execute(db);
+  const found = new Map<string, string>();
+  for (const r of rows) {
+    // The smallest id when several learners match one key: the same answer whichever batch asked.
+    for (const [col, value] of [['lms_user_id', r.lms_user_id], ['lti_user_id', r.lti_user_id]] as const) {
+      if (value === null) continue;
+      const key = `${r.platform_id}\u0000${col}\u0000${value}`;
+      const seen = found.get(key);
+      if (seen === undefined || r.id < seen) found.set(key, r.id);
+    }
+  }
+  return items.map((item) => {
+    for (const k of item.keys) {
+      const id = found.get(`${item.platformId}\u0000${k.col}\u0000${k.id}`);
+      if (id) return id;
+    }
+    return undefined;
+  });
+}
+
 async function findLearnerId(db: Kysely<EventsDb>, props: { platformId: string | null; courseId: string; event: NormalisedEvent & { type: 'score' } }): Promise<string | null> {
   const { learner, origin } = props.event;
   // A course never moves to another platform.
@@ -123,15 +166,13 @@ async function findLearnerId(db: Kysely<EventsDb>, props: { platformId: string |
       .executeTakeFirst();
     return row?.id ?? null;
   }
-  const ors: { col: 'lms_user_id' | 'lti_user_id'; id: string }[] = [];
+  const ors: LearnerKey[] = [];
   if (learner.lmsUserId) ors.push(...candidates(origin, learner.lmsUserId).map((id) => ({ col: 'lms_user_id' as const, id })));
   // Moodle's LTI `sub` is its user id; API callers may send the LTI user id.
   if (learner.lmsUserId && origin !== 'canvas') ors.push({ col: 'lti_user_id' as const, id: learner.lmsUserId });
   if (learner.ltiUserId) ors.push({ col: 'lti_user_id' as const, id: learner.ltiUserId });
-  const row = ors.length
-    ? await db.selectFrom('learners').select('id').where('platform_id', '=', platformId).where((eb) => eb.or(ors.map((o) => eb(o.col, '=', o.id)))).executeTakeFirst()
-    : undefined;
-  if (row || !learner.email) return row?.id ?? null;
+  const row = ors.length ? { id: await learnerByIds(db, platformId, ors) } : undefined;
+  if (row?.id || !learner.email) return row?.id ?? null;
   // Gradebook exports (Moodle) identify learners by email only; launches and rosters record it.
   const byEmail = await db.selectFrom('learners').select('id').where('platform_id', '=', platformId).where(sql`lower(email)`, '=', learner.email.toLowerCase()).executeTakeFirst();
   return byEmail?.id ?? null;

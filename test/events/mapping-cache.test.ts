@@ -45,5 +45,17 @@ describe('event mapping cache', () => {
     expect(await resolveMapping(ctx.database.db, { platformId: a.id, event: graded('8') })).toEqual({ courseId: courseA.id, learnerId: null });
     const later = await learner(a.id, '8');
     expect(await resolveMapping(ctx.database.db, { platformId: a.id, event: graded('8') })).toEqual({ courseId: courseA.id, learnerId: later });
+
+    // Concurrent events share one learner lookup: each still gets its own platform's learner, or none.
+    const users = Array.from({ length: 12 }, (_, i) => String(100 + i));
+    const expected = new Map<string, string>();
+    for (const user of users.slice(0, 8)) {
+      expected.set(`a/${user}`, await learner(a.id, user));
+      expected.set(`b/${user}`, await learner(b.id, user));
+    }
+    const asked = users.flatMap((user) => [['a', a.id, user], ['b', b.id, user]] as const);
+    const got = await Promise.all(asked.map(([, platformId, user]) => resolveMapping(ctx.database.db, { platformId, event: graded(user) })));
+    expect(got.map((m) => m.learnerId)).toEqual(asked.map(([p, , user]) => expected.get(`${p}/${user}`) ?? null));
+    expect(got.map((m) => m.courseId)).toEqual(asked.map(([p]) => (p === 'a' ? courseA.id : courseB.id)));
   });
 });
