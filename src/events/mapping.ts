@@ -126,10 +126,16 @@ async function learnerByIds(db: Kysely<EventsDb>, platformId: string, keys: Lear
 
 async function readLearners(db: Kysely<EventsDb>, items: readonly { platformId: string; keys: LearnerKey[] }[]): Promise<(string | undefined)[]> {
   const wanted = items.flatMap((item) => item.keys.map((k) => ({ platform: item.platformId, col: k.col, id: k.id })));
+  const by = (col: LearnerKey['col']) => wanted.filter((w) => w.col === col);
+  const [lms, lti] = [by('lms_user_id'), by('lti_user_id')];
+  // One equality join per column, each on its (platform_id, column) index: an OR across the two
+  // columns in one join made PostgreSQL scan every learner of the platform (235 ms per batch in the bench).
   const { rows } = await sql<{ id: string; platform_id: string; lms_user_id: string | null; lti_user_id: string | null }>`
     select l.id, l.platform_id, l.lms_user_id, l.lti_user_id from learners l
-    join unnest(${wanted.map((w) => w.platform)}::uuid[], ${wanted.map((w) => w.col)}::text[], ${wanted.map((w) => w.id)}::text[]) as w(platform_id, col, id)
-      on l.platform_id = w.platform_id and ((w.col = 'lms_user_id' and l.lms_user_id = w.id) or (w.col = 'lti_user_id' and l.lti_user_id = w.id))`.execute(db);
+    join unnest(${lms.map((w) => w.platform)}::uuid[], ${lms.map((w) => w.id)}::text[]) as w(platform_id, id) on l.platform_id = w.platform_id and l.lms_user_id = w.id
+    union
+    select l.id, l.platform_id, l.lms_user_id, l.lti_user_id from learners l
+    join unnest(${lti.map((w) => w.platform)}::uuid[], ${lti.map((w) => w.id)}::text[]) as w(platform_id, id) on l.platform_id = w.platform_id and l.lti_user_id = w.id`.execute(db);
   const found = new Map<string, string>();
   for (const r of rows) {
     // The smallest id when several learners match one key: the same answer whichever batch asked.
