@@ -150,6 +150,7 @@ async function main(): Promise<void> {
           if (d.awarding) sentAt.set(d.user, wallNow());
           req.end(d.body);
         });
+      const statements = await statementStats(database.pool);
       const m = measure();
       const usage = cpuWindow();
       const workBefore = await roundTrips(database.pool, redisStats);
@@ -212,6 +213,7 @@ async function main(): Promise<void> {
       const jobWaits = await queueWaits(prefix, config.REDIS_URL);
       process.stderr.write(`pipeline at ${rate}/s stages (p50/p99 ms): ${Object.entries(spans).map(([k, v]) => `${k} ${fmt(v)}`).join(', ')}; queue wait (processedOn - timestamp) / work (finishedOn - processedOn): ${jobWaits}\n`);
       process.stderr.write(`pipeline at ${rate}/s processes (${Math.round((lastStored - firstSend) / 100) / 10} s from first send to last credential; CPU ms per event over ${total} events): ${processReport(probeDir, firstSend, lastStored, total)}; ${cpu(total)}; ${work}\n`);
+      process.stderr.write(`pipeline at ${rate}/s statements: ${await statements.report(total)}\n`);
       const failed = missing > 0 || duplicates > 0 || refused > 0;
       for (const [name, p] of [['pipeline.p50_ms', 50], ['pipeline.p90_ms', 90], ['pipeline.p99_ms', 99], ['pipeline.max_ms', 100]] as const) {
         m.emit(name, failed ? NaN : percentile(latencies, p), 'ms', params);
@@ -250,6 +252,27 @@ async function roundTrips(pool: import('pg').Pool, redis: ReturnType<typeof crea
       const per = (a: number, b: number) => Math.round(((a - b) / events) * 100) / 100;
       // pg_stat_database is updated when a backend reports (at most every 500 ms idle): an approximation.
       return `per event: postgres commits ${per(now.commits, before.commits)}, rows written ${per(now.written, before.written)}, redis commands ${per(now.commands, before.commands)}`;
+    },
+  };
+}
+
+/**
+ * PostgreSQL's time by statement (pg_stat_statements, when the private PostgreSQL loaded it:
+ * BENCH_PG_STATEMENTS=1): from now until `report()`, the statements that took most of its time,
+ * with calls per event and planning + execution ms per call. A diagnostic for reading a run.
+ */
+async function statementStats(pool: import('pg').Pool) {
+  const available = await pool.query('create extension if not exists pg_stat_statements').then(() => pool.query('select pg_stat_statements_reset()')).then(() => true, () => false);
+  return {
+    async report(events: number): Promise<string> {
+      if (!available) return 'not measured (pg_stat_statements not loaded: BENCH_PG_STATEMENTS=1 with npm run bench)';
+      const { rows } = await pool.query<{ query: string; calls: string; plan_ms: number; exec_ms: number; rows: string }>(
+        `select query, calls, total_plan_time as plan_ms, total_exec_time as exec_ms, rows from pg_stat_statements
+         where query not like '%pg_stat_statements%' order by total_plan_time + total_exec_time desc limit 15`);
+      const all = await pool.query<{ calls: string; ms: number }>(`select sum(calls) as calls, sum(total_plan_time + total_exec_time) as ms from pg_stat_statements`);
+      const round = (n: number) => Math.round(n * 1000) / 1000;
+      return `all: ${round(Number(all.rows[0]!.calls) / events)} statements/event, ${round(all.rows[0]!.ms / events)} ms/event (plan + execute);\n`
+        + rows.map((r) => `  ${round(Number(r.calls) / events)}/event, plan ${round(r.plan_ms / Number(r.calls))} + exec ${round(r.exec_ms / Number(r.calls))} ms/call, total ${Math.round(r.plan_ms + r.exec_ms)} ms: ${r.query.replace(/\s+/g, ' ').slice(0, 160)}`).join('\n');
     },
   };
 }

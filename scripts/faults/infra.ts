@@ -57,7 +57,9 @@ export class PrivatePostgres {
   }
 
   start(): void {
-    run(pgBin('pg_ctl'), ['-D', this.dataDir, '-l', join(this.dataDir, 'log.txt'), '-w', '-o', `-p ${this.port} -c listen_addresses=127.0.0.1 -k ${this.dataDir} -c max_connections=200`, 'start'], { asPostgres: true });
+    // BENCH_PG_STATEMENTS=1 (npm run bench sets it for the pipeline bench): pg_stat_statements loaded, so a bench can say which statements cost PostgreSQL's time.
+    const statementStats = process.env.BENCH_PG_STATEMENTS === '1' ? ' -c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track_planning=on' : '';
+    run(pgBin('pg_ctl'), ['-D', this.dataDir, '-l', join(this.dataDir, 'log.txt'), '-w', '-o', `-p ${this.port} -c listen_addresses=127.0.0.1 -k ${this.dataDir} -c max_connections=200${statementStats}`, 'start'], { asPostgres: true });
   }
 
   /** A fast restart: every connection is cut, as in a failover. */

@@ -13,8 +13,13 @@ import { revokeHolderCopies } from '../wallets';
  */
 export const subscriptions = new Subscriptions()
   // Badges from badges: another published rule of the course may read the badge just awarded. A
-  // learner may be waiting for that badge, so it is not held back behind notify work.
-  .subscribe('award.made', 'badge-rules', (award, run) => reevaluateAfterAward(run.ctx, award), undefined, 'foreground')
+  // learner may be waiting for that badge, so it is not held back behind notify work. An award a
+  // rule evaluation made already had every rule evaluated with it held (`badgeRulesEvaluated`): no
+  // job for it, which spares a job and a query per award on the grade-to-badge path.
+  .subscribe('award.made', 'badge-rules', (award, run) => reevaluateAfterAward(run.ctx, award), undefined, {
+    lane: 'foreground',
+    when: (award) => award.badgeRulesEvaluated !== true,
+  })
   // Reach: the learner's email and Laurel's gradebook column (AGS score + comment).
   // The email is sent by the subscriber's own job, with the email job's attempts and failure record.
   .subscribe('credential.issued', 'email', (award, run) => emailJob.perform({ awardId: award.awardId }, run), emailJob.options)

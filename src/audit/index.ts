@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { FoundationTables } from '../db';
 import { asTables } from '../db';
 
@@ -20,12 +20,14 @@ export async function audit<T>(db: Kysely<T>, entry: AuditEntry): Promise<void> 
 }
 
 /**
- * Appends several entries in one statement (a batch of awards, say); call inside the transaction of
- * the changes they record. Rows are written in the order given; an empty list writes nothing.
+ * The audit insert as one part of a caller's statement (a data-modifying CTE), for a change whose own
+ * insert returns the rows to record, so entry and change take one round trip. `entries` is a select
+ * naming the columns `actor, action, subject_type, subject_id, platform_id, course_id, details` (jsonb),
+ * in any order; this module keeps the table and its column list.
  */
-export async function auditMany<T>(db: Kysely<T>, entries: readonly AuditEntry[]): Promise<void> {
-  if (entries.length === 0) return;
-  await asTables<FoundationTables>(db).insertInto('audit_log').values(entries.map(auditRow)).execute();
+export function auditInsertFrom(entries: RawBuilder<unknown>): RawBuilder<unknown> {
+  return sql`insert into audit_log (actor, action, subject_type, subject_id, platform_id, course_id, details)
+    select entry.actor, entry.action, entry.subject_type, entry.subject_id, entry.platform_id, entry.course_id, entry.details from (${entries}) as entry`;
 }
 
 function auditRow(entry: AuditEntry) {

@@ -1,6 +1,6 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
 import { isUuid } from '../courses';
-import { audit, auditMany } from '../audit';
+import { audit, auditInsertFrom } from '../audit';
 import { record, type Recorded } from '../domain-events';
 import { LaurelError } from '../errors';
 import { badgesDb, carryAfterCommit, clock, type BadgesDeps, type BadgesHandle, type BadgesTrx } from './deps';
@@ -19,6 +19,11 @@ export interface AwardBadgeProps {
   /** Who awarded: a token name, an instructor id, or `rules`. */
   actor: string;
   source: AwardSource;
+  /**
+   * A rule evaluation of every published rule of the course, with this award held, made it (see
+   * `award.made`): the badges-from-badges reaction is not needed. Only the rules evaluator says so.
+   */
+  badgeRulesEvaluated?: boolean;
 }
 
 /**
@@ -38,9 +43,12 @@ export async function awardBadge(deps: BadgesDeps, props: AwardBadgeProps): Prom
   return result;
 }
 
-/** `award.made` for awards this transaction created, recorded with them. */
-function awardsMade(trx: BadgesHandle, awards: readonly AwardRow[]): Promise<Recorded> {
-  return record(trx, awards.map((a) => ({ name: 'award.made' as const, payload: { awardId: a.id, achievementId: a.achievement_id, courseId: a.course_id, learnerId: a.learner_id } })));
+/** `award.made` for awards this transaction created, recorded with them; `evaluated` says which a full rule evaluation made. */
+function awardsMade(trx: BadgesHandle, awards: readonly AwardRow[], evaluated: (award: AwardRow) => boolean): Promise<Recorded> {
+  return record(trx, awards.map((a) => ({
+    name: 'award.made' as const,
+    payload: { awardId: a.id, achievementId: a.achievement_id, courseId: a.course_id, learnerId: a.learner_id, ...(evaluated(a) ? { badgeRulesEvaluated: true as const } : {}) },
+  })));
 }
 
 function insertAward(deps: BadgesDeps, props: AwardBadgeProps, now: Date): Promise<{ result: { award: AwardRow; created: boolean }; recorded: Recorded }> {
@@ -72,7 +80,7 @@ function insertAward(deps: BadgesDeps, props: AwardBadgeProps, now: Date): Promi
       .executeTakeFirst();
     if (inserted) {
       await audit<BadgesDb>(trx, { actor: props.actor, action: 'award.create', subjectType: 'award', subjectId: inserted.id, courseId: inserted.course_id, details: { achievementId: inserted.achievement_id, learnerId: inserted.learner_id, source: props.source } });
-      return { result: { award: inserted, created: true }, recorded: await awardsMade(trx, [inserted]) };
+      return { result: { award: inserted, created: true }, recorded: await awardsMade(trx, [inserted], () => props.badgeRulesEvaluated === true) };
     }
     const existing = await activeAward(trx, props.achievementId, props.learnerId);
     if (existing) return { result: { award: existing, created: false }, recorded: { rows: [] } };
@@ -97,19 +105,23 @@ export async function awardBadges(deps: BadgesDeps, items: readonly AwardBadgePr
     .map((i, n) => ({ n, achievement_id: i.achievementId, learner_id: i.learnerId, score: i.score ?? null, evidence: i.evidence ?? [], source: i.source, awarded_by: i.actor, visibility: i.visibility ?? 'public' }));
   const rows = await badgesDb(deps.db).transaction().execute(async (trx) => {
     const { rows: inserted } = await sql<AwardRow>`
-      insert into awards (achievement_id, learner_id, course_id, score, evidence, source, awarded_by, awarded_at, expires_at, visibility)
-      select a.id, x.learner_id, a.course_id, x.score, x.evidence, x.source, x.awarded_by, ${now}::timestamptz,
-             case when a.valid_for_days is null then null else ${now}::timestamptz + make_interval(days => a.valid_for_days) end, x.visibility
-      from jsonb_to_recordset(${JSON.stringify(input)}::jsonb) as x(n integer, achievement_id uuid, learner_id uuid, score numeric, evidence jsonb, source text, awarded_by text, visibility text)
-      join achievements a on a.id = x.achievement_id and a.status = 'published'
-      order by x.n
-      on conflict (achievement_id, learner_id) where status <> 'revoked' do nothing
-      returning *`.execute(trx);
-    await auditMany<BadgesDb>(trx, inserted.map((award) => ({
-      actor: award.awarded_by, action: 'award.create', subjectType: 'award', subjectId: award.id, courseId: award.course_id,
-      details: { achievementId: award.achievement_id, learnerId: award.learner_id, source: award.source },
-    })));
-    const recorded = await awardsMade(trx, inserted);
+      with inserted as (
+        insert into awards (achievement_id, learner_id, course_id, score, evidence, source, awarded_by, awarded_at, expires_at, visibility)
+        select a.id, x.learner_id, a.course_id, x.score, x.evidence, x.source, x.awarded_by, ${now}::timestamptz,
+               case when a.valid_for_days is null then null else ${now}::timestamptz + make_interval(days => a.valid_for_days) end, x.visibility
+        from jsonb_to_recordset(${JSON.stringify(input)}::jsonb) as x(n integer, achievement_id uuid, learner_id uuid, score numeric, evidence jsonb, source text, awarded_by text, visibility text)
+        join achievements a on a.id = x.achievement_id and a.status = 'published'
+        order by x.n
+        on conflict (achievement_id, learner_id) where status <> 'revoked' do nothing
+        returning *
+      ), audited as (
+        -- The audit rows in the same statement (one round trip less per batch), through audit's insert.
+        ${auditInsertFrom(sql`select awarded_by as actor, 'award.create' as action, 'award' as subject_type, id::text as subject_id, null::text as platform_id, course_id,
+          jsonb_build_object('achievementId', achievement_id, 'learnerId', learner_id, 'source', source) as details from inserted`)}
+      )
+      select * from inserted`.execute(trx);
+    const evaluated = new Set(items.filter((i) => i.badgeRulesEvaluated).map((i) => key(i.achievementId, i.learnerId)));
+    const recorded = await awardsMade(trx, inserted, (a) => evaluated.has(key(a.achievement_id, a.learner_id)));
     const created = new Set(inserted.map((a) => key(a.achievement_id, a.learner_id)));
     const others = input.filter((i) => !created.has(key(i.achievement_id, i.learner_id)));
     const { rows: existing } = others.length

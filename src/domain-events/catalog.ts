@@ -13,8 +13,13 @@ export const EVENTS_QUEUE = 'notify' as const;
 const award = z.strictObject({ awardId: z.uuid(), courseId: z.uuid(), learnerId: z.uuid() });
 
 export const DOMAIN_EVENTS = {
-  /** badges: an award was created (rule, manual or import), in the awarding transaction. */
-  'award.made': award.extend({ achievementId: z.uuid() }),
+  /**
+   * badges: an award was created (rule, manual or import), in the awarding transaction.
+   * `badgeRulesEvaluated`: a rule evaluation made it, with every published rule of the course
+   * evaluated while the learner held it (the evaluator follows badges from badges to a fixed point),
+   * so a reaction that re-evaluates the rules reading this badge has nothing left to do.
+   */
+  'award.made': award.extend({ achievementId: z.uuid(), badgeRulesEvaluated: z.literal(true).optional() }),
   /** badges: an award's credential is signed and stored (published by every successful issue run). */
   'credential.issued': award,
   /** badges: an award was revoked, in the revoking transaction. */

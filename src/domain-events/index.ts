@@ -5,4 +5,4 @@
 // Owns migrations/750_domain_events.sql.
 export { DOMAIN_EVENTS, DOMAIN_EVENT_NAMES, EVENTS_QUEUE, isDomainEventName, parseDomainEvent, dispatchJobId, type DomainEvent, type DomainEventName, type DomainEventPayload } from './catalog';
 export { record, carry, publish, relayOutbox, startOutboxRelay, type Recorded, type CarryDeps } from './outbox';
-export { Subscriptions, subscriberJobName, installSubscriptions, installedSubscriptions, type Subscriber } from './subscribers';
+export { Subscriptions, subscriberJobName, subscriberJobs, installSubscriptions, installedSubscriptions, type Subscriber } from './subscribers';

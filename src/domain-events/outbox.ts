@@ -27,8 +27,12 @@ interface OutboxRow {
  */
 // Any handle: the outbox is a table of its own, so the caller's table types do not matter.
 export async function record(trx: Kysely<any>, events: readonly DomainEvent[]): Promise<Recorded> {
-  if (events.length === 0) return { rows: [] };
-  const parsed = events.map(parseDomainEvent);
+  // An event no installed subscriber wants (its `when` said no, e.g. an award a rule evaluation made
+  // has nobody to tell) is not written: nothing would ever carry it anywhere. Without installed
+  // subscriptions (a script) every event is written, for the worker's dispatch job.
+  const subscriptions = installedSubscriptions();
+  const parsed = events.map(parseDomainEvent).filter((e) => !subscriptions || subscriberJobs(subscriptions.of(e.name), dispatchJobId(e), e.payload).length > 0);
+  if (parsed.length === 0) return { rows: [] };
   const { rows } = await sql<OutboxRow>`
     insert into domain_event_outbox (name, job_id, payload)
     select * from unnest(${parsed.map((e) => e.name)}::text[], ${parsed.map(dispatchJobId)}::text[], ${parsed.map((e) => JSON.stringify(e.payload))}::jsonb[])

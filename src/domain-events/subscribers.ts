@@ -17,6 +17,17 @@ export interface Subscriber<N extends DomainEventName = DomainEventName> {
   options?: JobsOptions;
   /** Foreground for a reaction a learner waits on (a badge from badges); default background (notify). */
   lane?: JobLane;
+  /**
+   * Whether this event concerns the subscriber at all, decided from the payload when the event is
+   * carried: false queues no job. For facts the payload states (never for state a job would read).
+   */
+  when?: (payload: DomainEventPayload<N>) => boolean;
+}
+
+/** How a subscriber's job is routed: its lane, and which events it wants (see `Subscriber`). */
+export interface SubscriberRouting<N extends DomainEventName> {
+  lane?: JobLane;
+  when?: (payload: DomainEventPayload<N>) => boolean;
 }
 
 /**
@@ -27,13 +38,14 @@ export interface Subscriber<N extends DomainEventName = DomainEventName> {
 export class Subscriptions {
   private readonly byEvent = new Map<DomainEventName, Subscriber<any>[]>();
 
-  subscribe<N extends DomainEventName>(event: N, name: string, handle: Subscriber<N>['handle'], options?: JobsOptions, lane?: JobLane): this {
+  subscribe<N extends DomainEventName>(event: N, name: string, handle: Subscriber<N>['handle'], options?: JobsOptions, routing?: JobLane | SubscriberRouting<N>): this {
+    const { lane, when } = typeof routing === 'string' ? { lane: routing, when: undefined } : (routing ?? {});
     // Typed callers cannot name an unknown event; untyped ones (JSON, tests) are refused here.
     if (!isDomainEventName(event)) throw new TypeError(`Unknown domain event: ${String(event)}`);
     if (!/^[a-z][a-z0-9-]*$/.test(name)) throw new TypeError(`Invalid subscriber name: ${name}`);
     const list = this.byEvent.get(event) ?? [];
     if (list.some((s) => s.name === name)) throw new TypeError(`${event} already has a subscriber named ${name}`);
-    list.push({ event, name, handle, options, lane });
+    list.push({ event, name, handle, options, lane, when });
     this.byEvent.set(event, list);
     return this;
   }
@@ -72,9 +84,12 @@ export function installedSubscriptions(): Subscriptions | undefined {
   return installed;
 }
 
-/** The jobs that deliver one event to its subscribers (ids derive from the event's dispatch job id). */
+/**
+ * The jobs that deliver one event to the subscribers it concerns (`when`); ids derive from the
+ * event's dispatch job id.
+ */
 export function subscriberJobs(subscribers: readonly Subscriber<any>[], dispatchId: string, payload: unknown) {
-  return subscribers.map((s) => ({ name: subscriberJobName(s), data: payload, opts: { ...s.options, jobId: `${dispatchId}-${s.name}` } }));
+  return subscribers.filter((s) => s.when?.(payload) !== false).map((s) => ({ name: subscriberJobName(s), data: payload, opts: { ...s.options, jobId: `${dispatchId}-${s.name}` } }));
 }
 
 export function subscriberJobName(subscriber: Pick<Subscriber, 'event' | 'name'>): string {

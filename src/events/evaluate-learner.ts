@@ -103,13 +103,15 @@ async function awardEach(awarder: Awarder, requests: readonly AwardRequest[]): P
   return created;
 }
 
-const ruleAward = (request: AwardRequest) => ({
+/** `badgeRulesEvaluated`: the award comes from evaluateAll over every published rule of the course. */
+const ruleAward = (request: AwardRequest, badgeRulesEvaluated: boolean) => ({
   achievementId: request.achievementId,
   learnerId: request.learnerId,
   score: request.score,
   evidence: [{ name: 'Rule evaluation', narrative: request.reason }],
   actor: 'rules',
   source: 'rule' as const,
+  badgeRulesEvaluated,
 });
 
 /**
@@ -124,10 +126,11 @@ async function awardMany(ctx: AppContext, requests: readonly AwardRequest[], opt
   const toIssue = new Set(options.alsoIssue);
   if (requests.length > 0) {
     const deps = badgesDepsFor(ctx);
-    const results = await awardBadges(deps, requests.map(ruleAward));
+    // evaluateAll followed badges from badges over all the course's rules with these awards held.
+    const results = await awardBadges(deps, requests.map((r) => ruleAward(r, true)));
     for (const [i, request] of requests.entries()) {
       // Neither created nor held: awardBadge says why (not published, learner gone), as one award did.
-      const { award, created: isNew } = results[i] ?? (await awardBadge(deps, ruleAward(request)));
+      const { award, created: isNew } = results[i] ?? (await awardBadge(deps, ruleAward(request, true)));
       if (!award.credential_id && award.status === 'issued') toIssue.add(award.id);
       created.push(isNew);
     }
@@ -226,7 +229,8 @@ export function aliasesOf(sourceKey: string): string[] {
 export function defaultAwarder(ctx: AppContext): Awarder {
   return async (request) => {
     const deps = badgesDepsFor(ctx);
-    const { award, created } = await awardBadge(deps, ruleAward(request));
+    // Its callers (a backfill) evaluate one rule, not the course's: badges from badges still to follow.
+    const { award, created } = await awardBadge(deps, ruleAward(request, false));
     if (!award.credential_id && award.status === 'issued') {
       await ctx.queues.enqueue(issueCredentialJob, { awardId: award.id }, { jobId: award.id });
     }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { DOMAIN_EVENT_NAMES, dispatchJobId, parseDomainEvent, Subscriptions, subscriberJobName, type DomainEvent, type DomainEventPayload } from '../../src/domain-events';
+import { DOMAIN_EVENT_NAMES, dispatchJobId, parseDomainEvent, Subscriptions, subscriberJobName, subscriberJobs, type DomainEvent, type DomainEventPayload } from '../../src/domain-events';
 
 const award = () => ({ awardId: randomUUID(), courseId: randomUUID(), learnerId: randomUUID() });
 
@@ -58,6 +58,20 @@ describe('Subscriptions', () => {
     expect(jobs.find((j) => j.name === 'credential.issued.email')?.options).toEqual({ attempts: 6 });
     expect(subscriptions.of('credential.issued').map((s) => s.name)).toEqual(['email', 'gradebook']);
     expect(subscriberJobName({ event: 'award.revoked', name: 'gradebook' })).toBe('award.revoked.gradebook');
+  });
+
+  it('queues a subscriber only for the events its `when` accepts, from the payload', () => {
+    const subscriptions = new Subscriptions()
+      .subscribe('award.made', 'chains', async () => undefined, undefined, { lane: 'foreground', when: (made) => made.badgeRulesEvaluated !== true })
+      .subscribe('award.made', 'always', async () => undefined);
+    const made = { ...award(), achievementId: randomUUID() };
+    const jobs = (payload: unknown) => subscriberJobs(subscriptions.of('award.made'), 'award-made-x', payload).map((j) => j.opts.jobId);
+    expect(jobs(made)).toEqual(['award-made-x-chains', 'award-made-x-always']);
+    expect(jobs({ ...made, badgeRulesEvaluated: true })).toEqual(['award-made-x-always']);
+    expect(subscriptions.jobs().find((j) => j.name === 'award.made.chains')?.lane).toBe('foreground');
+    // The flag is part of the event's schema, and only `true` is a value of it.
+    expect(parseDomainEvent({ name: 'award.made', payload: { ...made, badgeRulesEvaluated: true } }).payload).toMatchObject({ badgeRulesEvaluated: true });
+    expect(() => parseDomainEvent({ name: 'award.made', payload: { ...made, badgeRulesEvaluated: false } })).toThrow('Invalid payload');
   });
 
   it('refuses a second subscriber of the same name and an invalid name', () => {

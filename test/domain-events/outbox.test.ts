@@ -143,6 +143,23 @@ describe('delivery', () => {
     }
   });
 
+  it("with subscriptions installed, records no row for an event none of them wants (their `when`), and still records the rest", async () => {
+    const picky = new Subscriptions().subscribe('award.made', 'chains', async () => undefined, undefined, { when: (made) => made.badgeRulesEvaluated !== true });
+    installSubscriptions(picky);
+    try {
+      const made = (evaluated: boolean): DomainEvent => ({
+        name: 'award.made', payload: { awardId: randomUUID(), achievementId: randomUUID(), courseId: randomUUID(), learnerId: randomUUID(), ...(evaluated ? { badgeRulesEvaluated: true as const } : {}) },
+      });
+      const [skipped, wanted] = [made(true), made(false)];
+      const recorded = await ctx.database.db.transaction().execute((trx) => record(trx, [skipped, wanted, revoked()]));
+      // award.revoked has no subscriber in `picky` either: not written.
+      expect(recorded.rows.map((r) => r.job_id)).toEqual([dispatchJobId(wanted)]);
+      expect(await outboxRows()).toEqual([{ name: 'award.made', job_id: dispatchJobId(wanted) }]);
+    } finally {
+      installSubscriptions(undefined);
+    }
+  });
+
   it('publish (for a publisher whose retry is the durability) throws when Redis refuses, and leaves no row', async () => {
     const deadRedis = createRedis('redis://127.0.0.1:1', 'producer');
     try {

@@ -90,5 +90,8 @@ describe('evaluate-batch: events committed together, applied together', () => {
     expect(result).toMatchObject({ applied: 1, skipped: 1 });
     expect(await scoreOf('eve@example.com')).toEqual([3]);
     expect(await awarded('fay@example.com')).toBe(0);
+    // The assignment was created in the batch's transaction, and the event marked with its score.
+    expect((await ctx.tdb.pool.query(`select status from score_events where id = $1`, [fresh])).rows).toEqual([{ status: 'processed' }]);
+    expect((await ctx.tdb.pool.query(`select count(*)::int as n from assignments where course_id = $1 and source_key like '%NEW-7'`, [course.id])).rows[0].n).toBe(1);
   });
 });

@@ -60,6 +60,8 @@ describe('evaluate job issues the credential inline', () => {
   const announcements = async (awardId: string) =>
     (await ctx.queues.get('notify').getJobs(['waiting', 'delayed', 'active', 'completed', 'failed', 'prioritized'])).filter((job) => job?.id === `credential-issued-${awardId}` || job?.id?.startsWith(`credential-issued-${awardId}-`));
 
+  const notifyJob = async (id: string) => (await ctx.queues.get('notify').getJob(id)) ?? undefined;
+
   it('stores and announces the credential before the job returns, with no issue job', async () => {
     const eventId = await scoreEvent('ada@example.edu', 91);
     const result = await evaluateEventJob.perform({ eventId }, run(eventId));
@@ -70,6 +72,8 @@ describe('evaluate job issues the credential inline', () => {
     expect(stored.rows[0]).toMatchObject({ award_id: award!.id, jws: expect.stringMatching(/^ey/) });
     expect(await issueJobs()).toBe(0);
     expect((await announcements(award!.id)).length).toBeGreaterThan(0);
+    // The rule evaluation followed badges from badges itself: award.made queues no badge-rules job.
+    expect(await notifyJob(`award-made-${award!.id}-badge-rules`)).toBeUndefined();
 
     // Running the job again (a redelivery) neither awards nor issues twice.
     await evaluateEventJob.perform({ eventId }, run(eventId));
@@ -113,5 +117,13 @@ describe('evaluate job issues the credential inline', () => {
     const [award] = await awardOf('grace@example.edu');
     expect(award).toEqual({ id: awardId, credential_id: expect.any(String) });
     expect(await issueJobs()).toBe(0);
+  });
+
+  // Last: the manual award queues an issue job, which the tests above count.
+  it('still queues the badges-from-badges reaction for an award no rule evaluation made (a manual award)', async () => {
+    const res = await api('post', '/awards').send({ achievementId, recipient: { email: 'mary@example.edu' } });
+    expect(res.status).toBe(201);
+    const [award] = await awardOf('mary@example.edu');
+    expect(await notifyJob(`award-made-${award!.id}-badge-rules`)).toMatchObject({ name: 'award.made.badge-rules', data: { awardId: award!.id } });
   });
 });
