@@ -1,9 +1,7 @@
-import type { Kysely } from 'kysely';
 import type { AppContext } from '../context';
 import { createCredentialPort } from './credentials-port';
 import type { BadgesDeps } from './deps';
 import type { CredentialPort } from './port';
-import { asTables } from '../db';
 
 type PortFactory = (ctx: AppContext) => CredentialPort;
 

@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
-import type { Kysely } from 'kysely';
 import { getPlatform } from '../courses';
 import { CANVAS_LIVE_EVENTS_JWKS_URL, createEventSource, listEventSources, subscribeLiveEvents } from '../events';
 import { backgroundServiceClients, userAgentOf } from '../lti';

@@ -1,11 +1,9 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import { isLaurelError } from '../errors';
 import { createProcessClrSigner, exportCourse, transcriptOptions } from '../transcripts';
 import { fail, withDatabase } from './context';
-import { asTables } from '../db';
 
 const argsSchema = z.object({ course: z.uuid({ error: 'must be a course id (UUID)' }), out: z.string().min(1), includeExpired: z.boolean().optional() });
 

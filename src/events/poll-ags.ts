@@ -1,4 +1,3 @@
-import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import type { AppContext } from '../context';
 import { coursesWithLineItems, findCourse, getPlatform } from '../courses';

@@ -1,9 +1,7 @@
-import type { Kysely } from 'kysely';
 import type { AppContext } from '../context';
 import type { TranscriptsDeps } from './deps';
 import { transcriptOptions } from './options';
 import { createProcessClrSigner } from './signing';
-import { asTables } from '../db';
 
 const cache = new WeakMap<AppContext, TranscriptsDeps>();
 

@@ -1,8 +1,7 @@
 // Entry point of a CLR signing thread (see sign-pool.ts). Each thread has its own signer and a
 // one-connection pool to read the issuer's keys.
 import { parentPort, workerData } from 'node:worker_threads';
-import type { Kysely } from 'kysely';
-import { asTables, createDatabase } from '../db';
+import { createDatabase } from '../db';
 import { isLaurelError } from '../errors';
 import { signClrLine } from './export-line';
 import type { SignRequest, SignResponse, SignWorkerData } from './sign-pool';

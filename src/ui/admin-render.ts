@@ -1,5 +1,4 @@
 import type { Request, Response } from 'express';
-import type { Kysely } from 'kysely';
 import type { AppContext } from '../context';
 import { listAudit } from '../audit';
 import { describeDrift, ensureDefaultIssuer, issuerIdentityDrift, listIssuers, listKeys } from '../credentials';

@@ -1,5 +1,4 @@
 import express, { type Router } from 'express';
-import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import type { AppContext } from '../context';
 import { audit } from '../audit';

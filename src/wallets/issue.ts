@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { sql, type Kysely } from 'kysely';
+import { sql } from 'kysely';
 import { awardStatusForShare, effectiveStatus, findCredential, getAward } from '../badges';
 import { allocateStatusEntry, credentialStatusOf } from '../credentials';
 import { protocolError } from '../http';

@@ -5,7 +5,7 @@ import type { CredentialPort } from '../../src/badges';
 import { useCredentialPort } from '../../src/badges/context';
 import { createManualCourse } from '../../src/courses';
 import { evaluateEventJob, relayStalledEvents } from '../../src/events';
-import { createEventIntakeRouter, createEventsRouter } from '../../src/events/web';
+import { createEventIntakeRouter } from '../../src/events/web';
 import { createRedis, Queues, type JobRun } from '../../src/queue';
 import { createToken } from '../../src/tokens';
 import { errorHandler } from '../../src/http';

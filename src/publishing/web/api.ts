@@ -12,7 +12,6 @@ import type { TierGroup } from '../tiers';
  * progress, tiers. Each handler calls one publishing use-case, the same the instructor pages call.
  */
 
-const iso = z.iso.datetime({ offset: true });
 const hexColor = z.string().regex(/^#[0-9a-fA-F]{6}$/, 'must be a colour like #1a2b3c');
 const dataUriImage = z.string().max(700_000).regex(/^data:image\/(png|svg\+xml);base64,[A-Za-z0-9+/]+=*$/, 'must be a base64 PNG/SVG data URI');
 
