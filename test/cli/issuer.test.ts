@@ -1,20 +1,19 @@
 import { sql } from 'kysely';
-import { runCli } from '../support/cli';
+import { pointCliAtSchema, runCli } from '../support/cli';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 
 // `laurel issuer bind|unbind` repoints the platform's achievements (badges' table) through the hook the
 // composition root registers: this suite loads only the CLI, so it proves the command wires it.
 describe('laurel issuer bind|unbind', () => {
   let tdb: TestDatabase;
-  let savedUrl: string | undefined;
+  let restoreUrl = (): void => undefined;
 
   beforeAll(async () => {
     tdb = await createTestDatabase();
-    savedUrl = process.env.DATABASE_URL;
-    process.env.DATABASE_URL = `${savedUrl}${savedUrl!.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${tdb.schema}`)}`;
+    restoreUrl = pointCliAtSchema(tdb.schema);
   });
   afterAll(async () => {
-    process.env.DATABASE_URL = savedUrl;
+    restoreUrl();
     await tdb.close();
   });
 

@@ -1,19 +1,18 @@
 import { createEventSource } from '../../src/events';
-import { runCli } from '../support/cli';
+import { pointCliAtSchema, runCli } from '../support/cli';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 
 describe('laurel platform add|list|remove', () => {
   let tdb: TestDatabase;
-  let savedUrl: string | undefined;
+  let restoreUrl = (): void => undefined;
 
   beforeAll(async () => {
     tdb = await createTestDatabase();
-    savedUrl = process.env.DATABASE_URL;
     // The CLI reads DATABASE_URL: point it at this suite's schema.
-    process.env.DATABASE_URL = `${savedUrl}${savedUrl!.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${tdb.schema}`)}`;
+    restoreUrl = pointCliAtSchema(tdb.schema);
   });
   afterAll(async () => {
-    process.env.DATABASE_URL = savedUrl;
+    restoreUrl();
     await tdb.close();
   });
 

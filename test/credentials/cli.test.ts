@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runCli } from '../support/cli';
+import { pointCliAtSchema, runCli } from '../support/cli';
 import { allocateStatusEntry, bakePng, buildOpenBadgeCredential, createSigner, defaultBadgePng, ensureDefaultIssuer, issuerProfile } from '../../src/credentials';
 import { testConfig } from '../support/config';
 import { createTestDatabase, type TestDatabase } from '../support/db';
@@ -9,18 +9,17 @@ import { sampleFacts } from './support/facts';
 
 describe('laurel keys list|rotate and laurel verify FILE', () => {
   let tdb: TestDatabase;
-  let savedUrl: string | undefined;
+  let restoreUrl = (): void => undefined;
   let dir: string;
 
   beforeAll(async () => {
     tdb = await createTestDatabase();
-    savedUrl = process.env.DATABASE_URL;
     // The CLI reads DATABASE_URL: point it at this suite's schema.
-    process.env.DATABASE_URL = `${savedUrl}${savedUrl!.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${tdb.schema}`)}`;
+    restoreUrl = pointCliAtSchema(tdb.schema);
     dir = mkdtempSync(join(tmpdir(), 'laurel-verify-'));
   });
   afterAll(async () => {
-    process.env.DATABASE_URL = savedUrl;
+    restoreUrl();
     rmSync(dir, { recursive: true, force: true });
     await tdb.close();
   });

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { sql } from 'kysely';
-import { runCli } from '../support/cli';
+import { pointCliAtSchema, runCli } from '../support/cli';
 import { browse, startPlatform, type Platform } from '../emulator';
 import { hasStackTrace, startLaurel, TEST_REGISTRATION_KEY, type RunningLaurel } from './laurel';
 
@@ -106,17 +106,16 @@ describe('LTI Dynamic Registration: registration key and URL checks', () => {
 describe('REGISTRATION_APPROVAL=manual: pending until activated with the CLI', () => {
   let laurel: RunningLaurel;
   let platform: Platform;
-  let savedUrl: string | undefined;
+  let restoreUrl = (): void => undefined;
 
   beforeAll(async () => {
     laurel = await startLaurel({ REGISTRATION_APPROVAL: 'manual' });
     platform = await startPlatform({ profile: 'moodle' });
-    savedUrl = process.env.DATABASE_URL;
     // The CLI reads DATABASE_URL: point it at this Laurel's schema.
-    process.env.DATABASE_URL = `${savedUrl}${savedUrl!.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${laurel.ctx.tdb.schema}`)}`;
+    restoreUrl = pointCliAtSchema(laurel.ctx.tdb.schema);
   });
   afterAll(async () => {
-    process.env.DATABASE_URL = savedUrl;
+    restoreUrl();
     await platform?.close();
     await laurel?.close();
   });

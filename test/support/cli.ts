@@ -20,3 +20,15 @@ export async function runCli(...args: string[]): Promise<{ out: string; exitCode
   process.exitCode = undefined;
   return { out: out.join(''), exitCode };
 }
+
+/**
+ * Points the CLI at one schema (a suite's own) through DATABASE_URL, as a user's environment would;
+ * the returned function puts the previous URL back.
+ */
+export function pointCliAtSchema(schema: string): () => void {
+  const saved = process.env.DATABASE_URL;
+  process.env.DATABASE_URL = `${saved}${saved!.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema}`)}`;
+  return () => {
+    process.env.DATABASE_URL = saved;
+  };
+}

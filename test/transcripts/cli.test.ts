@@ -2,27 +2,26 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Kysely } from 'kysely';
-import { runCli } from '../support/cli';
+import { pointCliAtSchema, runCli } from '../support/cli';
 import { testConfig } from '../support/config';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 import { badgesDepsOf, describeWithClrSpec, seedCourse, verifyJws, type SeededCourse } from './support';
 
 describeWithClrSpec('laurel export clr --course ID --out DIR', () => {
   let tdb: TestDatabase;
-  let savedUrl: string | undefined;
+  let restoreUrl = (): void => undefined;
   let dir: string;
   let course: SeededCourse;
 
   beforeAll(async () => {
     tdb = await createTestDatabase();
     course = await seedCourse(badgesDepsOf(tdb.db as unknown as Kysely<unknown>, testConfig()), { title: 'History', badges: 1, learners: 2 });
-    savedUrl = process.env.DATABASE_URL;
     // The CLI reads DATABASE_URL: point it at this suite's schema.
-    process.env.DATABASE_URL = `${savedUrl}${savedUrl!.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${tdb.schema}`)}`;
+    restoreUrl = pointCliAtSchema(tdb.schema);
     dir = mkdtempSync(join(tmpdir(), 'laurel-export-cli-'));
   }, 60000);
   afterAll(async () => {
-    process.env.DATABASE_URL = savedUrl;
+    restoreUrl();
     rmSync(dir, { recursive: true, force: true });
     await tdb.close();
   });
